@@ -1,0 +1,14 @@
+/**
+ * Where the tests find the real infrastructure. Defaults match the Docker-free stack
+ * (`npm run stack:up`); the same variables the services read can point elsewhere.
+ */
+export const stackEnv = {
+  kafkaBrokers: (process.env.FLEETHOOK_KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+  registryUrl: process.env.FLEETHOOK_SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7',
+  redisUrl: process.env.FLEETHOOK_REDIS_URL ?? 'redis://127.0.0.1:16379',
+} as const;
+
+/** A name no other test (or earlier run) uses: for topics, group ids and key prefixes. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
