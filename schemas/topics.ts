@@ -1,0 +1,114 @@
+import { retryTiers } from './retry-tiers.js';
+
+/**
+ * The topic catalogue: the single source of truth for topic names, keys, partition
+ * counts, value formats and retention. Pure data; `npm run topics` applies it.
+ *
+ * Topics in one partition group share one partition count. The webhook topics are all
+ * keyed by subscriptionId and must stay co-partitioned (a subscription's deliveries,
+ * retries, parked backlog and failures land on the same partition number), so they form
+ * one group; overrides apply per group and cannot break that.
+ */
+export const partitionGroups = ['telemetry', 'deadletter', 'webhook'] as const;
+export type PartitionGroup = (typeof partitionGroups)[number];
+
+export const defaultPartitions: Readonly<Record<PartitionGroup, number>> = {
+  telemetry: 12,
+  deadletter: 3,
+  webhook: 12,
+};
+
+export type TopicKey = 'vehicleId' | 'subscriptionId';
+
+export type TopicValue =
+  | { readonly format: 'avro'; readonly schemaFile: string }
+  | { readonly format: 'json'; readonly owner: string }
+  | { readonly format: 'raw'; readonly owner: string };
+
+export interface TopicSpec {
+  /** The default name; stable across prefixes, used to look a topic up. */
+  readonly id: string;
+  /** The name on the broker: prefix + id. */
+  readonly name: string;
+  readonly group: PartitionGroup;
+  readonly partitions: number;
+  readonly key: TopicKey;
+  readonly value: TopicValue;
+  /** Broker topic configs, as the admin API takes them. */
+  readonly configs: Readonly<Record<string, string>>;
+  readonly description: string;
+}
+
+const dayMs = 86_400_000;
+/** Durable pipeline state must survive the 7-day retry window plus a day of margin (DESIGN.md §6). */
+export const durableRetentionMs = 8 * dayMs;
+
+const keep = (retentionMs: number): Record<string, string> => ({
+  'cleanup.policy': 'delete',
+  'retention.ms': String(retentionMs),
+});
+const compacted = { 'cleanup.policy': 'compact', 'retention.ms': '-1' } as const;
+
+type TopicDefinition = Omit<TopicSpec, 'name' | 'partitions'>;
+
+const telemetry = (id: string, schemaFile: string, description: string): TopicDefinition => ({
+  id, group: 'telemetry', key: 'vehicleId', value: { format: 'avro', schemaFile },
+  configs: keep(durableRetentionMs), description,
+});
+const webhook = (id: string, configs: Record<string, string>, description: string): TopicDefinition => ({
+  id, group: 'webhook', key: 'subscriptionId', value: { format: 'json', owner: 'dispatcher' },
+  configs, description,
+});
+
+const definitions: readonly TopicDefinition[] = [
+  telemetry('telemetry.gps', 'gps-point.avsc', 'GPS points from devices; the bulk of the traffic.'),
+  telemetry('telemetry.dtc', 'dtc.avsc', 'Diagnostic trouble codes (OBD-II, J1939).'),
+  telemetry('telemetry.events', 'vehicle-event.avsc', 'Vehicle events, device-reported or derived.'),
+  {
+    id: 'telemetry.deadletter', group: 'deadletter', key: 'vehicleId',
+    value: { format: 'raw', owner: 'dispatcher' }, configs: keep(14 * dayMs),
+    description: 'Telemetry records that could not be decoded: original key and bytes, with the reason and origin (topic, partition, offset) in headers.',
+  },
+  webhook('webhook.subscriptions', compacted, 'Subscription catalogue, latest state per subscriptionId; a null value deletes.'),
+  webhook('webhook.deliveries', keep(durableRetentionMs), 'Work re-keyed by subscription: matched telemetry awaiting delivery, in order.'),
+  ...retryTiers.map((tier) =>
+    webhook(tier.topic, keep(durableRetentionMs), `Failed requests waiting ${tier.name} before the next attempt.`),
+  ),
+  webhook('webhook.parked', keep(durableRetentionMs), 'Backlog of a parked subscription, kept in order behind its failed request.'),
+  webhook('webhook.failures', keep(durableRetentionMs), 'Failure and recovery events the alerter turns into e-mails.'),
+  webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter).'),
+];
+
+export interface CatalogueOptions {
+  /** Prepended to every topic name, e.g. a unique test prefix `t-abc123.`. */
+  readonly prefix?: string;
+  readonly partitions?: Partial<Record<PartitionGroup, number>>;
+}
+
+export interface TopicCatalogue {
+  readonly prefix: string;
+  readonly topics: readonly TopicSpec[];
+  /** The spec of a topic by its default name; throws on a name not in the catalogue. */
+  get(id: string): TopicSpec;
+}
+
+export function topicCatalogue(options: CatalogueOptions = {}): TopicCatalogue {
+  const prefix = options.prefix ?? '';
+  const counts = { ...defaultPartitions, ...options.partitions };
+  const topics = definitions.map((d) => ({ ...d, name: prefix + d.id, partitions: counts[d.group] }));
+  const byId = new Map(topics.map((t) => [t.id, t]));
+  return {
+    prefix,
+    topics,
+    get(id) {
+      const spec = byId.get(id);
+      if (spec === undefined) throw new Error(`topic "${id}" is not in the catalogue`);
+      return spec;
+    },
+  };
+}
+
+/** Topic-name subject strategy: the value schema of topic T is registered under `T-value`. */
+export function valueSubject(topicName: string): string {
+  return `${topicName}-value`;
+}

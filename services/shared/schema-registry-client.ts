@@ -1,0 +1,82 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Type } from 'avsc';
+import { FleethookError } from './errors.js';
+
+/** An encoder bound to one registered schema: Confluent wire format, synchronous. */
+export interface AvroEncoder<T> {
+  readonly subject: string;
+  readonly schemaId: number;
+  /** Magic byte 0, the 4-byte big-endian schema id, then the Avro binary body. */
+  encode(value: T): Buffer;
+}
+
+const wireHeaderBytes = 5;
+
+/**
+ * The one way fleethook talks to the Confluent-compatible schema registry (Apicurio's
+ * ccompat API locally). Producers get a synchronous encoder per subject: the schema id
+ * is resolved once and every record is encoded by avsc directly, instead of an async
+ * registry round-trip per record. Consumers decode through the registry's cache.
+ */
+export class SchemaRegistryClient {
+  readonly registry: SchemaRegistry;
+
+  constructor(options: { url: string; clientId?: string }) {
+    this.registry = new SchemaRegistry({ host: options.url, clientId: options.clientId ?? 'fleethook' });
+  }
+
+  /** Registers (or finds) `schema` under `subject`; the registry enforces compatibility. */
+  async register(subject: string, schema: object): Promise<number> {
+    try {
+      const { id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+        { subject },
+      );
+      return id;
+    } catch (err) {
+      throw registryError(`could not register schema under subject ${subject}`, err);
+    }
+  }
+
+  /** The id of `schema` already registered under `subject`; fails if it is not registered. */
+  async lookup(subject: string, schema: object): Promise<number> {
+    try {
+      return await this.registry.getRegistryIdBySchema(subject, {
+        type: SchemaType.AVRO,
+        schema: JSON.stringify(schema),
+      });
+    } catch (err) {
+      throw registryError(`schema is not registered under subject ${subject}`, err);
+    }
+  }
+
+  async encoderFor<T>(subject: string, schema: object, options: { autoRegister: boolean }): Promise<AvroEncoder<T>> {
+    const schemaId = options.autoRegister ? await this.register(subject, schema) : await this.lookup(subject, schema);
+    const type = (await this.registry.getSchema(schemaId)) as unknown as Type;
+    return {
+      subject,
+      schemaId,
+      encode(value: T): Buffer {
+        const body = type.toBuffer(value);
+        const out = Buffer.allocUnsafe(wireHeaderBytes + body.length);
+        out.writeUInt8(0, 0);
+        out.writeInt32BE(schemaId, 1);
+        body.copy(out, wireHeaderBytes);
+        return out;
+      },
+    };
+  }
+
+  /** Decodes a Confluent-framed Avro value with its writer schema (fetched once per id). */
+  async decode(value: Buffer): Promise<unknown> {
+    const decoded: unknown = await this.registry.decode(value);
+    return decoded;
+  }
+}
+
+function registryError(message: string, cause: unknown): FleethookError {
+  const status = (cause as { status?: unknown } | null)?.status;
+  const retriable = typeof status !== 'number' || status >= 500;
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new FleethookError('SCHEMA_REGISTRY', `${message}: ${detail}`, { retriable, cause });
+}
