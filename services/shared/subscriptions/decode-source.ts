@@ -1,0 +1,109 @@
+import type { FieldIssue } from '../errors.js';
+import { FieldReader } from './field-reader.js';
+import { eventTypes, limits } from './subscription-types.js';
+import type { Cadence, EventSelection, EventType, SubscriptionSource } from './subscription-types.js';
+
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+const idHint = 'must be an id of letters, digits, "_", ".", ":" or "-" (at most 128 characters)';
+
+/** Decodes `source`: which data a subscription receives. */
+export function decodeSource(value: unknown, path: string, issues: FieldIssue[]): SubscriptionSource | undefined {
+  const r = FieldReader.of(value, path, issues);
+  if (!r) return undefined;
+  const kind = r.oneOf('kind', ['gps', 'dtc', 'event', 'scheduled'] as const, true);
+  let source: SubscriptionSource | undefined;
+  switch (kind) {
+    case 'gps':
+    case 'dtc':
+      source = { kind };
+      break;
+    case 'event': {
+      const selections = decodeEventTypes(r.raw('eventTypes'), r.fieldPath('eventTypes'), issues);
+      source = selections && { kind, eventTypes: selections };
+      break;
+    }
+    case 'scheduled': {
+      const cadence = decodeCadence(r.raw('cadence'), r.fieldPath('cadence'), issues);
+      source = cadence && { kind, cadence };
+      break;
+    }
+    case undefined:
+      // Read the variant fields anyway so they are not also reported as unknown.
+      r.raw('eventTypes');
+      r.raw('cadence');
+      break;
+  }
+  r.rejectUnknown();
+  return source;
+}
+
+function decodeEventTypes(value: unknown, path: string, issues: FieldIssue[]): EventSelection[] | undefined {
+  if (value === undefined || value === null) {
+    issues.push({ field: path, message: 'is required for kind "event"' });
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    issues.push({ field: path, message: 'must be a non-empty array of event selections' });
+    return undefined;
+  }
+  if (value.length > eventTypes.length) {
+    issues.push({ field: path, message: `must have at most ${eventTypes.length} items` });
+    return undefined;
+  }
+  const before = issues.length;
+  const out = value.map((item: unknown, i) => decodeEventSelection(item, `${path}[${i}]`, issues));
+  const types = out.flatMap((s) => (s ? [s.type] : []));
+  if (new Set(types).size !== types.length) issues.push({ field: path, message: 'lists an event type twice' });
+  return issues.length === before ? (out as EventSelection[]) : undefined;
+}
+
+function decodeEventSelection(value: unknown, path: string, issues: FieldIssue[]): EventSelection | undefined {
+  const r = FieldReader.of(value, path, issues);
+  if (!r) return undefined;
+  const type: EventType | undefined = r.oneOf('type', eventTypes, true);
+  let selection: EventSelection | undefined;
+  switch (type) {
+    case 'speeding': {
+      const thresholdKph = r.int('thresholdKph', { required: true, min: 1, max: limits.maxSpeedKph });
+      selection = thresholdKph === undefined ? undefined : { type, thresholdKph };
+      break;
+    }
+    case 'posted_speeding': {
+      const overLimitKph = r.int('overLimitKph', { required: true, min: 0, max: 200 });
+      selection = overLimitKph === undefined ? undefined : { type, overLimitKph };
+      break;
+    }
+    case 'landmark_enter':
+    case 'landmark_leave': {
+      const landmarkIds = r.stringList('landmarkIds', {
+        required: true, minItems: 1, maxItems: limits.maxLandmarkIds, maxLength: 128, pattern: idPattern, hint: idHint,
+      });
+      selection = landmarkIds && { type, landmarkIds };
+      break;
+    }
+    case undefined:
+      break;
+    default:
+      selection = { type };
+  }
+  r.rejectUnknown();
+  return selection;
+}
+
+function decodeCadence(value: unknown, path: string, issues: FieldIssue[]): Cadence | undefined {
+  const r = FieldReader.of(value, path, issues);
+  if (!r) return undefined;
+  const every = r.oneOf('every', ['minutes', 'hour', 'day', 'month'] as const, true);
+  let cadence: Cadence | undefined;
+  if (every === 'minutes') {
+    const minutes = r.int('minutes', { required: true, min: 1, max: limits.maxScheduledEveryMinutes });
+    cadence = minutes === undefined ? undefined : { every, minutes };
+  } else if (every !== undefined) {
+    cadence = { every };
+  }
+  r.rejectUnknown();
+  return cadence;
+}
+
+export const vehicleIdPattern = idPattern;
+export const vehicleIdHint = idHint;

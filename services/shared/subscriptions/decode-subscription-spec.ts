@@ -1,0 +1,106 @@
+import type { FieldIssue } from '../errors.js';
+import { checkWebhookUrl } from './check-webhook-url.js';
+import type { UrlPolicy } from './check-webhook-url.js';
+import { decodeEndpointAuth } from './decode-endpoint-auth.js';
+import { decodeSource, vehicleIdHint, vehicleIdPattern } from './decode-source.js';
+import { FieldReader } from './field-reader.js';
+import { contentTypes, defaults, limits, retryPolicyNames } from './subscription-types.js';
+import type { Batching, SubscriptionSource, SubscriptionSpec, VehicleFilter } from './subscription-types.js';
+
+/** What a client may send on PATCH: any subset of the spec, plus `enabled`. */
+export type SpecPatch = Partial<SubscriptionSpec<string>> & { readonly enabled?: boolean };
+/** What a client sends on POST: a full spec (defaults filled in), plus `enabled`. */
+export type SpecCreate = SubscriptionSpec<string> & { readonly enabled: boolean };
+
+export type Decoded<T> = { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'invalid'; readonly issues: readonly FieldIssue[] };
+
+const emailPattern = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:".]{2,}$/;
+
+/** Decodes a create request body. Pure: no DNS here (see ssrf-guard.ts). */
+export function decodeSubscriptionCreate(body: unknown, policy: UrlPolicy): Decoded<SpecCreate> {
+  const issues: FieldIssue[] = [];
+  const patch = decodeFields(body, policy, issues, true);
+  if (issues.length > 0 || !patch || patch.url === undefined || patch.name === undefined || patch.source === undefined) {
+    return { kind: 'invalid', issues: issues.length > 0 ? issues : [{ field: '(body)', message: 'invalid subscription' }] };
+  }
+  const source = patch.source;
+  return {
+    kind: 'ok',
+    value: {
+      url: patch.url,
+      name: patch.name,
+      source,
+      vehicleFilter: patch.vehicleFilter ?? null,
+      contentType: patch.contentType ?? defaults.contentType,
+      batching: patch.batching ?? defaultBatching(source),
+      auth: patch.auth ?? { type: 'none' },
+      alertEmails: patch.alertEmails ?? [],
+      retryPolicy: patch.retryPolicy ?? defaults.retryPolicy,
+      enabled: patch.enabled ?? true,
+    },
+  };
+}
+
+/** Decodes a patch request body; top-level fields replace the stored ones whole. */
+export function decodeSubscriptionPatch(body: unknown, policy: UrlPolicy): Decoded<SpecPatch> {
+  const issues: FieldIssue[] = [];
+  const patch = decodeFields(body, policy, issues, false);
+  if (issues.length > 0 || !patch) return { kind: 'invalid', issues };
+  if (Object.keys(patch).length === 0) return { kind: 'invalid', issues: [{ field: '(body)', message: 'must change at least one field' }] };
+  return { kind: 'ok', value: patch };
+}
+
+export function defaultBatching(source: SubscriptionSource): Batching {
+  return source.kind === 'event' ? defaults.eventBatching : defaults.batching;
+}
+
+function decodeFields(body: unknown, policy: UrlPolicy, issues: FieldIssue[], creating: boolean): SpecPatch | undefined {
+  const r = FieldReader.of(body, '', issues);
+  if (!r) return undefined;
+  const out: Record<string, unknown> = {};
+  const rawUrl = r.string('url', { required: creating, max: limits.maxUrlLength });
+  if (rawUrl !== undefined) {
+    const check = checkWebhookUrl(rawUrl, policy);
+    if (check.kind === 'invalid') r.issue('url', check.message);
+    else out.url = check.url.href;
+  }
+  out.name = r.string('name', { required: creating, max: limits.maxNameLength, pattern: /^[^\x00-\x1f\x7f]+$/, patternHint: 'must not contain control characters' });
+  out.enabled = r.bool('enabled');
+  if (r.has('source') || creating) out.source = decodeSource(r.raw('source'), 'source', issues);
+  r.raw('source');
+  if (r.has('vehicleFilter')) out.vehicleFilter = decodeVehicleFilter(r.raw('vehicleFilter'), issues);
+  r.raw('vehicleFilter');
+  out.contentType = r.oneOf('contentType', contentTypes, false);
+  if (r.has('batching')) out.batching = decodeBatching(r.raw('batching'), issues);
+  r.raw('batching');
+  if (r.has('auth')) out.auth = decodeEndpointAuth(r.raw('auth'), 'auth', issues);
+  r.raw('auth');
+  out.alertEmails = r.stringList('alertEmails', {
+    required: false, minItems: 0, maxItems: limits.maxAlertEmails, maxLength: 254, pattern: emailPattern, hint: 'must be an e-mail address',
+  });
+  out.retryPolicy = r.oneOf('retryPolicy', retryPolicyNames, false);
+  r.rejectUnknown();
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out as SpecPatch;
+}
+
+/** `null` means every vehicle of the account. */
+function decodeVehicleFilter(value: unknown, issues: FieldIssue[]): VehicleFilter | null | undefined {
+  if (value === null) return null;
+  const r = FieldReader.of(value, 'vehicleFilter', issues);
+  if (!r) return undefined;
+  const vehicleIds = r.stringList('vehicleIds', {
+    required: true, minItems: 1, maxItems: limits.maxVehicleIds, maxLength: 128, pattern: vehicleIdPattern, hint: vehicleIdHint,
+  });
+  r.rejectUnknown();
+  return vehicleIds && { vehicleIds };
+}
+
+function decodeBatching(value: unknown, issues: FieldIssue[]): Batching | undefined {
+  const r = FieldReader.of(value, 'batching', issues);
+  if (!r) return undefined;
+  const maxItems = r.int('maxItems', { required: true, min: 1, max: limits.maxBatchItems });
+  const maxWaitMs = r.int('maxWaitMs', { required: true, min: 0, max: limits.maxBatchWaitMs });
+  r.rejectUnknown();
+  return maxItems === undefined || maxWaitMs === undefined ? undefined : { maxItems, maxWaitMs };
+}

@@ -1,0 +1,136 @@
+/**
+ * The subscription model (DESIGN.md §3). One generic shape serves three views of the
+ * same record, distinguished by what a secret field holds:
+ *   - `Subscription`          plaintext secrets, only in memory while needed;
+ *   - `StoredSubscription`    sealed secrets (AES-256-GCM envelopes), what Kafka holds;
+ *   - `SubscriptionView`      masked secrets, what the admin API returns.
+ */
+
+export const subscriptionStates = [
+  'pending_verification',
+  'active',
+  'failing',
+  'paused',
+  'deactivated',
+] as const;
+export type SubscriptionState = (typeof subscriptionStates)[number];
+
+export const eventTypes = [
+  'ignition_on',
+  'ignition_off',
+  'heartbeat',
+  'trip_complete',
+  'idle',
+  'speeding',
+  'posted_speeding',
+  'landmark_enter',
+  'landmark_leave',
+  'temperature',
+  'dvir',
+  'driver_assignment',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const contentTypes = ['application/json', 'application/x-www-form-urlencoded'] as const;
+export type ContentType = (typeof contentTypes)[number];
+
+export const retryPolicyNames = ['standard-7d', 'pause-24h', 'disable-10m'] as const;
+export type RetryPolicyName = (typeof retryPolicyNames)[number];
+
+export const limits = {
+  maxBatchItems: 500,
+  maxBatchWaitMs: 5_000,
+  maxNameLength: 200,
+  maxUrlLength: 2_048,
+  maxVehicleIds: 10_000,
+  maxLandmarkIds: 1_000,
+  maxAlertEmails: 20,
+  maxSecretLength: 4_096,
+  maxScheduledEveryMinutes: 1_440,
+  maxSpeedKph: 400,
+} as const;
+
+export const defaults = {
+  contentType: 'application/json',
+  retryPolicy: 'standard-7d',
+  batching: { maxItems: limits.maxBatchItems, maxWaitMs: limits.maxBatchWaitMs },
+  eventBatching: { maxItems: 1, maxWaitMs: 0 },
+} as const;
+
+export type EventSelection =
+  | { readonly type: 'speeding'; readonly thresholdKph: number }
+  | { readonly type: 'posted_speeding'; readonly overLimitKph: number }
+  | { readonly type: 'landmark_enter' | 'landmark_leave'; readonly landmarkIds: readonly string[] }
+  | { readonly type: Exclude<EventType, 'speeding' | 'posted_speeding' | 'landmark_enter' | 'landmark_leave'> };
+
+/** Scheduled snapshots fire on UTC boundaries (monthly = 1st of the month, 00:00 UTC). */
+export type Cadence =
+  | { readonly every: 'minutes'; readonly minutes: number }
+  | { readonly every: 'hour' }
+  | { readonly every: 'day' }
+  | { readonly every: 'month' };
+
+export type SubscriptionSource =
+  | { readonly kind: 'gps' }
+  | { readonly kind: 'dtc' }
+  | { readonly kind: 'event'; readonly eventTypes: readonly EventSelection[] }
+  | { readonly kind: 'scheduled'; readonly cadence: Cadence };
+
+/**
+ * Endpoint authentication. `authorization` is an optional fixed `Authorization` header
+ * value; it is not allowed with basic or bearer, which set that header themselves.
+ */
+export type EndpointAuth<S> =
+  | { readonly type: 'none'; readonly authorization?: S }
+  | { readonly type: 'basic'; readonly userName: string; readonly password: S }
+  | { readonly type: 'bearer'; readonly tokenValue: S }
+  | { readonly type: 'apikey'; readonly tokenValue: S; readonly authorization?: S }
+  | { readonly type: 'custom'; readonly tokenName: string; readonly tokenValue: S; readonly authorization?: S };
+
+export interface Batching {
+  readonly maxItems: number;
+  readonly maxWaitMs: number;
+}
+
+export interface VehicleFilter {
+  readonly vehicleIds: readonly string[];
+}
+
+/** What an owner chooses; everything the API accepts on create and patch. */
+export interface SubscriptionSpec<S> {
+  readonly url: string;
+  readonly name: string;
+  readonly source: SubscriptionSource;
+  readonly vehicleFilter: VehicleFilter | null;
+  readonly contentType: ContentType;
+  readonly batching: Batching;
+  readonly auth: EndpointAuth<S>;
+  readonly alertEmails: readonly string[];
+  readonly retryPolicy: RetryPolicyName;
+}
+
+export interface SigningSecrets<S> {
+  readonly current: S;
+  /** The secret before the last rotation, still used to sign until `previousExpiresAt`. */
+  readonly previous: S | null;
+  readonly previousExpiresAt: string | null;
+  readonly rotatedAt: string | null;
+}
+
+export interface SubscriptionRecord<S> extends SubscriptionSpec<S> {
+  readonly id: string;
+  readonly accountId: string;
+  readonly state: SubscriptionState;
+  readonly signing: SigningSecrets<S>;
+  readonly verifiedAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Incremented on every write; lets readers tell newer from older. */
+  readonly revision: number;
+}
+
+/** A sealed secret: `fhenc.v1.<keyId>.<iv>.<ciphertext>.<tag>` (see secret-box.ts). */
+export type SealedSecret = string & { readonly __sealed: true };
+
+export type Subscription = SubscriptionRecord<string>;
+export type StoredSubscription = SubscriptionRecord<SealedSecret>;

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { decodeSubscriptionCreate, decodeSubscriptionPatch } from '../../../services/shared/subscriptions/decode-subscription-spec.js';
+
+const policy = { allowHttp: false };
+const base = { url: 'https://hooks.example.com/in', name: 'Fleet GPS', source: { kind: 'gps' } };
+
+function issuesOf(body: unknown): { field: string; message: string }[] {
+  const r = decodeSubscriptionCreate(body, policy);
+  return r.kind === 'invalid' ? [...r.issues] : [];
+}
+
+describe('subscription create validation', () => {
+  it('fills defaults for a minimal subscription', () => {
+    const r = decodeSubscriptionCreate(base, policy);
+    expect(r).toEqual({
+      kind: 'ok',
+      value: {
+        ...base, vehicleFilter: null, contentType: 'application/json', batching: { maxItems: 500, maxWaitMs: 5000 },
+        auth: { type: 'none' }, alertEmails: [], retryPolicy: 'standard-7d', enabled: true,
+      },
+    });
+  });
+
+  it('defaults event subscriptions to one event per request', () => {
+    const r = decodeSubscriptionCreate({ ...base, source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }] } }, policy);
+    expect(r.kind === 'ok' && r.value.batching).toEqual({ maxItems: 1, maxWaitMs: 0 });
+  });
+
+  it('accepts every option of the model', () => {
+    const full = {
+      ...base,
+      enabled: false,
+      source: {
+        kind: 'event',
+        eventTypes: [
+          { type: 'speeding', thresholdKph: 110 }, { type: 'posted_speeding', overLimitKph: 15 },
+          { type: 'landmark_enter', landmarkIds: ['lm_1', 'lm_2'] }, { type: 'landmark_leave', landmarkIds: ['lm_1'] }, { type: 'dvir' },
+        ],
+      },
+      vehicleFilter: { vehicleIds: ['veh-1', 'veh-2'] },
+      contentType: 'application/x-www-form-urlencoded',
+      batching: { maxItems: 10, maxWaitMs: 0 },
+      auth: { type: 'custom', tokenName: 'X-Fleet-Key', tokenValue: 'abc', authorization: 'Token xyz' },
+      alertEmails: ['ops@example.com'],
+      retryPolicy: 'disable-10m',
+    };
+    expect(decodeSubscriptionCreate(full, policy).kind).toBe('ok');
+    for (const cadence of [{ every: 'minutes', minutes: 15 }, { every: 'hour' }, { every: 'day' }, { every: 'month' }]) {
+      expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence } }, policy).kind).toBe('ok');
+    }
+    for (const auth of [
+      { type: 'none', authorization: 'Fixed abc' }, { type: 'basic', userName: 'u', password: 'p' },
+      { type: 'bearer', tokenValue: 't' }, { type: 'apikey', tokenValue: 'k' },
+    ]) {
+      expect(decodeSubscriptionCreate({ ...base, auth }, policy).kind).toBe('ok');
+    }
+  });
+
+  it.each([
+    [{}, 'url', 'is required'],
+    [{ ...base, url: 42 }, 'url', 'must be a string, got number'],
+    [{ ...base, url: 'not a url' }, 'url', 'is not a valid absolute URL'],
+    [{ ...base, url: 'http://hooks.example.com/' }, 'url', 'must use https'],
+    [{ ...base, url: 'ftp://hooks.example.com/' }, 'url', 'must use https'],
+    [{ ...base, url: 'https://u:p@hooks.example.com/' }, 'url', 'must not contain credentials'],
+    [{ ...base, url: 'https://hooks.example.com/#x' }, 'url', 'fragment'],
+    [{ ...base, name: '' }, 'name', 'at least 1'],
+    [{ ...base, name: 'a\nb' }, 'name', 'control characters'],
+    [{ ...base, source: undefined }, 'source', 'must be a JSON object'],
+    [{ ...base, source: { kind: 'weather' } }, 'source.kind', 'must be one of'],
+    [{ ...base, source: { kind: 'event' } }, 'source.eventTypes', 'is required'],
+    [{ ...base, source: { kind: 'event', eventTypes: [] } }, 'source.eventTypes', 'non-empty'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding' }] } }, 'source.eventTypes[0].thresholdKph', 'is required'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: '100' }] } }, 'source.eventTypes[0].thresholdKph', 'integer'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'posted_speeding', overLimitKph: -1 }] } }, 'source.eventTypes[1].overLimitKph', 'between'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'landmark_enter', landmarkIds: ['ok', 'bad id'] }] } }, 'source.eventTypes[0].landmarkIds[1]', 'must be an id'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'idle', extra: 1 }] } }, 'source.eventTypes[0].extra', 'unknown field'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'idle' }, { type: 'idle' }] } }, 'source.eventTypes', 'twice'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'minutes' } } }, 'source.cadence.minutes', 'is required'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 0 } } }, 'source.cadence.minutes', 'between'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'week' } } }, 'source.cadence.every', 'must be one of'],
+    [{ ...base, source: { kind: 'gps', eventTypes: [] } }, 'source.eventTypes', 'unknown field'],
+    [{ ...base, vehicleFilter: { vehicleIds: [] } }, 'vehicleFilter.vehicleIds', 'at least 1'],
+    [{ ...base, vehicleFilter: { vehicleIds: [1] } }, 'vehicleFilter.vehicleIds[0]', 'must be an id'],
+    [{ ...base, contentType: 'text/xml' }, 'contentType', 'must be one of'],
+    [{ ...base, batching: { maxItems: 501, maxWaitMs: 0 } }, 'batching.maxItems', 'between 1 and 500'],
+    [{ ...base, batching: { maxItems: 0, maxWaitMs: 0 } }, 'batching.maxItems', 'between 1 and 500'],
+    [{ ...base, batching: { maxItems: 10, maxWaitMs: 5001 } }, 'batching.maxWaitMs', 'between 0 and 5000'],
+    [{ ...base, batching: { maxItems: 1.5, maxWaitMs: 0 } }, 'batching.maxItems', 'integer'],
+    [{ ...base, auth: { type: 'basic', userName: 'u' } }, 'auth.password', 'is required'],
+    [{ ...base, auth: { type: 'basic', userName: 'u:x', password: 'p' } }, 'auth.userName', 'must not contain ":"'],
+    [{ ...base, auth: { type: 'bearer', tokenValue: 't', authorization: 'x' } }, 'auth.authorization', 'cannot be combined'],
+    [{ ...base, auth: { type: 'bearer', tokenValue: 'a\r\nX-Injected: 1' } }, 'auth.tokenValue', 'line breaks'],
+    [{ ...base, auth: { type: 'bearer', tokenValue: '********' } }, 'auth.tokenValue', 'masked'],
+    [{ ...base, auth: { type: 'custom', tokenName: 'Bad Header', tokenValue: 't' } }, 'auth.tokenName', 'header name'],
+    [{ ...base, auth: { type: 'custom', tokenName: 'Webhook-Signature', tokenValue: 't' } }, 'auth.tokenName', 'set by fleethook'],
+    [{ ...base, auth: { type: 'oauth' } }, 'auth.type', 'must be one of'],
+    [{ ...base, alertEmails: ['not-an-email'] }, 'alertEmails[0]', 'e-mail'],
+    [{ ...base, alertEmails: 'ops@example.com' }, 'alertEmails', 'must be an array'],
+    [{ ...base, retryPolicy: 'forever' }, 'retryPolicy', 'must be one of'],
+    [{ ...base, enabled: 'yes' }, 'enabled', 'boolean'],
+    [{ ...base, id: 'sub_x' }, 'id', 'unknown field'],
+    [{ ...base, state: 'active' }, 'state', 'unknown field'],
+    [[], '(body)', 'JSON object'],
+    [null, '(body)', 'JSON object'],
+  ])('rejects %j at %s', (body, field, message) => {
+    const issues = issuesOf(body);
+    expect(issues.map((i) => i.field)).toContain(field);
+    expect(issues.find((i) => i.field === field)?.message).toContain(message);
+  });
+
+  it('reports every problem at once', () => {
+    expect(issuesOf({ url: 1, name: 2, source: { kind: 'x' }, nope: true }).map((i) => i.field).sort()).toEqual(['name', 'nope', 'source.kind', 'url']);
+  });
+
+  it('allows plain http only when the operator does', () => {
+    expect(decodeSubscriptionCreate({ ...base, url: 'http://127.0.0.1:8080/' }, { allowHttp: true }).kind).toBe('ok');
+  });
+});
+
+describe('subscription patch validation', () => {
+  it('accepts a subset and rejects an empty patch', () => {
+    expect(decodeSubscriptionPatch({ name: 'x' }, policy)).toEqual({ kind: 'ok', value: { name: 'x' } });
+    expect(decodeSubscriptionPatch({ vehicleFilter: null }, policy)).toEqual({ kind: 'ok', value: { vehicleFilter: null } });
+    expect(decodeSubscriptionPatch({}, policy).kind).toBe('invalid');
+    const bad = decodeSubscriptionPatch({ batching: { maxItems: 900, maxWaitMs: 1 }, bogus: 1 }, policy);
+    expect(bad.kind === 'invalid' && bad.issues.map((i) => i.field)).toEqual(['batching.maxItems', 'bogus']);
+  });
+});
