@@ -1,0 +1,46 @@
+import { defaultPartitions, partitionGroups } from '../../schemas/topics.js';
+import type { PartitionGroup } from '../../schemas/topics.js';
+import { EnvReader } from '../shared/env-reader.js';
+
+export interface TopicsConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly schemaRegistryUrl: string;
+  readonly topicPrefix: string;
+  readonly replicationFactor: number;
+  /** Per-group partition counts; tests shrink them, production keeps the catalogue's. */
+  readonly partitions: Readonly<Record<PartitionGroup, number>>;
+  readonly registerSchemas: boolean;
+}
+
+export const topicsDefaults: TopicsConfig = {
+  kafkaBrokers: ['127.0.0.1:19092'],
+  schemaRegistryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
+  topicPrefix: '',
+  replicationFactor: 1,
+  partitions: defaultPartitions,
+  registerSchemas: true,
+};
+
+/**
+ * `FLEETHOOK_KAFKA_BROKERS`, `FLEETHOOK_SCHEMA_REGISTRY_URL`, `FLEETHOOK_TOPIC_PREFIX`,
+ * `FLEETHOOK_TOPICS_REPLICATION_FACTOR`, `FLEETHOOK_TOPICS_REGISTER_SCHEMAS`, and
+ * `FLEETHOOK_TOPICS_<GROUP>_PARTITIONS` (TELEMETRY, DEADLETTER, WEBHOOK).
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): TopicsConfig {
+  const r = new EnvReader(env, 'FLEETHOOK_');
+  const d = topicsDefaults;
+  const partitions = Object.fromEntries(
+    partitionGroups.map((g) => [g, r.int(`TOPICS_${g.toUpperCase()}_PARTITIONS`, d.partitions[g], { min: 1, max: 1_000 })]),
+  ) as Record<PartitionGroup, number>;
+  const config: TopicsConfig = {
+    kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
+    schemaRegistryUrl: r.string('SCHEMA_REGISTRY_URL', d.schemaRegistryUrl),
+    topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
+    replicationFactor: r.int('TOPICS_REPLICATION_FACTOR', d.replicationFactor, { min: 1, max: 5 }),
+    partitions,
+    registerSchemas: r.bool('TOPICS_REGISTER_SCHEMAS', d.registerSchemas),
+  };
+  if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');
+  r.finish();
+  return config;
+}

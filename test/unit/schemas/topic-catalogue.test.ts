@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import avsc from 'avsc';
+import { describe, expect, it } from 'vitest';
+import { retryTiers } from '../../../schemas/retry-tiers.js';
+import { defaultPartitions, durableRetentionMs, topicCatalogue, valueSubject } from '../../../schemas/topics.js';
+
+const sevenDaysMs = 7 * 86_400_000;
+
+describe('topic catalogue', () => {
+  const catalogue = topicCatalogue();
+
+  it('declares the telemetry, dead-letter and webhook topics once each', () => {
+    const names = catalogue.topics.map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of ['telemetry.gps', 'telemetry.dtc', 'telemetry.events', 'telemetry.deadletter', 'webhook.subscriptions',
+      'webhook.deliveries', 'webhook.parked', 'webhook.failures', 'webhook.audit', ...retryTiers.map((t) => t.topic)]) {
+      expect(names).toContain(name);
+    }
+  });
+
+  it('keys telemetry by vehicleId and webhook topics by subscriptionId', () => {
+    for (const t of catalogue.topics) {
+      expect(t.key).toBe(t.id.startsWith('telemetry.') ? 'vehicleId' : 'subscriptionId');
+    }
+  });
+
+  it('keeps every webhook topic co-partitioned, also under overrides', () => {
+    for (const c of [catalogue, topicCatalogue({ partitions: { webhook: 3 } })]) {
+      const counts = new Set(c.topics.filter((t) => t.group === 'webhook').map((t) => t.partitions));
+      expect(counts.size).toBe(1);
+    }
+    expect(catalogue.get('webhook.deliveries').partitions).toBe(defaultPartitions.webhook);
+  });
+
+  it('retains durable pipeline state longer than the 7-day retry window', () => {
+    expect(durableRetentionMs).toBeGreaterThan(sevenDaysMs);
+    for (const t of catalogue.topics) {
+      const policy = t.configs['cleanup.policy'];
+      expect(['delete', 'compact']).toContain(policy);
+      if (policy === 'delete') expect(Number(t.configs['retention.ms'])).toBeGreaterThan(sevenDaysMs);
+    }
+    expect(catalogue.get('webhook.subscriptions').configs['cleanup.policy']).toBe('compact');
+  });
+
+  it('orders retry tiers by the schedule in DESIGN.md §6', () => {
+    expect(retryTiers.map((t) => t.name)).toEqual(['5m', '15m', '35m', '1h', '2h30m', '5h', '10h30m', '21h', '2d', 'daily']);
+    for (const t of retryTiers) expect(t.topic).toBe(`webhook.retry.${t.name}`);
+  });
+
+  it('prefixes names, overrides partitions per group, and names subjects after the topic', () => {
+    const test = topicCatalogue({ prefix: 'it-x.', partitions: { telemetry: 2 } });
+    expect(test.get('telemetry.gps').name).toBe('it-x.telemetry.gps');
+    expect(test.get('telemetry.gps').partitions).toBe(2);
+    expect(test.get('webhook.parked').partitions).toBe(defaultPartitions.webhook);
+    expect(valueSubject(test.get('telemetry.gps').name)).toBe('it-x.telemetry.gps-value');
+    expect(() => test.get('telemetry.nope')).toThrow(/not in the catalogue/);
+  });
+
+  it('points every Avro topic at a parseable schema file with one record', () => {
+    for (const t of catalogue.topics) {
+      if (t.value.format !== 'avro') continue;
+      const text = readFileSync(new URL(`../../../schemas/${t.value.schemaFile}`, import.meta.url), 'utf8');
+      const type = avsc.Type.forSchema(JSON.parse(text) as avsc.Schema);
+      expect(type.typeName).toBe('record');
+      expect(type.name).toMatch(/^io\.fleethook\.telemetry\./);
+    }
+  });
+});
