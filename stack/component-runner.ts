@@ -1,0 +1,96 @@
+import { FleethookError } from '../services/shared/errors.js';
+import { readLogTail } from './log-tail.js';
+import { readPidRecord, removePidRecord, writePidRecord } from './pid-record.js';
+import { isPortOpen } from './port-probe.js';
+import { isProcessAlive, spawnDetached, stopProcess, type StopOutcome } from './process-control.js';
+import type { StackComponent } from './stack-component.js';
+import { waitUntil } from './wait-until.js';
+
+export interface ComponentState {
+  readonly name: string;
+  readonly up: boolean;
+  readonly pid: number | undefined;
+  readonly pidAlive: boolean;
+  readonly portOpen: boolean;
+  readonly endpoint: string;
+  readonly logFile: string;
+}
+
+/** Up means: our pid file names a live process of ours AND its port accepts connections. */
+export async function inspectComponent(runDir: string, c: StackComponent): Promise<ComponentState> {
+  const record = readPidRecord(runDir, c.name);
+  const pidAlive = record !== undefined && isProcessAlive(record.pid, record.marker);
+  const host = record?.host ?? c.host;
+  const port = record?.port ?? c.port;
+  const portOpen = await isPortOpen(host, port);
+  return {
+    name: c.name,
+    up: pidAlive && portOpen,
+    pid: record?.pid,
+    pidAlive,
+    portOpen,
+    endpoint: c.endpoint,
+    logFile: record?.logFile ?? c.logFile,
+  };
+}
+
+export type EnsureOutcome = { readonly kind: 'started' | 'already-running'; readonly pid: number; readonly ms: number };
+
+/**
+ * Starts the component unless a live process of ours already owns it, then waits until it
+ * answers. Never starts a second copy; refuses when a stranger holds the port.
+ */
+export async function ensureRunning(runDir: string, c: StackComponent): Promise<EnsureOutcome> {
+  const startedAtMs = Date.now();
+  const record = readPidRecord(runDir, c.name);
+  if (record !== undefined && isProcessAlive(record.pid, record.marker)) {
+    await waitReady(c, record.pid);
+    return { kind: 'already-running', pid: record.pid, ms: Date.now() - startedAtMs };
+  }
+  if (record !== undefined) removePidRecord(runDir, c.name);
+  if (await isPortOpen(c.host, c.port)) {
+    throw new FleethookError(
+      'STACK_PORT_IN_USE',
+      `${c.name}: ${c.host}:${c.port} is already in use by a process this stack did not start (no live pid file in ${runDir})`,
+    );
+  }
+  await c.prepare();
+  const pid = await spawnDetached(c.command());
+  writePidRecord(runDir, {
+    component: c.name,
+    pid,
+    host: c.host,
+    port: c.port,
+    marker: c.marker,
+    logFile: c.logFile,
+    startedAt: new Date().toISOString(),
+  });
+  await waitReady(c, pid);
+  await c.afterReady?.();
+  return { kind: 'started', pid, ms: Date.now() - startedAtMs };
+}
+
+async function waitReady(c: StackComponent, pid: number): Promise<void> {
+  const outcome = await waitUntil(
+    async () => {
+      if (!isProcessAlive(pid, c.marker)) return 'exited' as const;
+      return (await c.probe()) ? ('ready' as const) : undefined;
+    },
+    { timeoutMs: c.readyTimeoutMs, intervalMs: 300 },
+  );
+  if (outcome === 'ready') return;
+  const why = outcome === 'exited' ? `exited (pid ${pid})` : `did not answer within ${c.readyTimeoutMs} ms (pid ${pid})`;
+  throw new FleethookError(
+    'STACK_START_FAILED',
+    `${c.name} ${why}; log ${c.logFile}, last lines:\n${readLogTail(c.logFile, 30)}`,
+  );
+}
+
+/** Stops it if our pid file names a live process of ours; removes the pid file. */
+export async function stopComponent(runDir: string, name: string, graceMs?: number): Promise<StopOutcome> {
+  const record = readPidRecord(runDir, name);
+  if (record === undefined) return 'not-running';
+  const outcome = await stopProcess(record.pid, record.marker, graceMs);
+  removePidRecord(runDir, name);
+  return outcome;
+}
