@@ -6,6 +6,7 @@ import { kafkaComponent } from './kafka-component.js';
 import { stackHost } from './main-stack.js';
 import type { StopOutcome } from './process-control.js';
 import { kafkaAnswers } from './readiness-probes.js';
+import { warmUpKafka } from './kafka-warm-up.js';
 import type { StackComponent } from './stack-component.js';
 import { runAll, type UpResult } from './stack-control.js';
 import { resolveStackPaths, type StackPaths } from './stack-paths.js';
@@ -38,6 +39,7 @@ function clusterComponents(paths: StackPaths): StackComponent[] {
       name: nodeName(node.nodeId),
       clusterId: kafkaClusterIds.cluster,
       heapMb: 256,
+      warmUp: false,
       spec: {
         nodeId: node.nodeId,
         host: stackHost,
@@ -73,6 +75,7 @@ export async function startCluster(paths: StackPaths = resolveStackPaths()): Pro
       `the cluster's nodes answer but fewer than ${clusterNodes.length} brokers registered within 60 s; logs in ${paths.logs}`,
     );
   }
+  await warmUpKafka(clusterBrokers);
   return results;
 }
 

@@ -7,6 +7,7 @@ import { findJava } from './java-runtime.js';
 import { ensureKafkaLibs } from './kafka-fetch.js';
 import { buildKafkaLog4j2Properties, buildKafkaProperties, type KafkaNodeSpec } from './kafka-properties.js';
 import { kafkaAnswers } from './readiness-probes.js';
+import { warmUpKafka } from './kafka-warm-up.js';
 import type { StackComponent } from './stack-component.js';
 import type { StackPaths } from './stack-paths.js';
 import { kafkaLibsDir } from './stack-paths.js';
@@ -21,6 +22,8 @@ export interface KafkaComponentOptions {
   readonly clusterId: string;
   readonly heapMb: number;
   readonly readyTimeoutMs?: number;
+  /** Create the internal topics right after start (default). A cluster does it once all nodes are up. */
+  readonly warmUp?: boolean;
 }
 
 /** A KRaft combined broker+controller from the Maven Central jars, storage formatted on first start. */
@@ -70,6 +73,7 @@ export function kafkaComponent(opts: KafkaComponentOptions): StackComponent {
       cwd: spec.logDir,
     }),
     probe: () => kafkaAnswers([`${spec.host}:${spec.clientPort}`]),
+    afterReady: opts.warmUp === false ? undefined : () => warmUpKafka([`${spec.host}:${spec.clientPort}`]),
   };
 }
 
