@@ -1,0 +1,78 @@
+import { hostname } from 'node:os';
+import type { Kafka, Producer } from 'kafkajs';
+import { topicCatalogue } from '../../schemas/topics.js';
+import { reliableProducerConfig } from '../shared/kafka-client.js';
+import type { Logger } from '../shared/logger.js';
+import { SecretBox } from '../shared/secret-box.js';
+import { createGuardedAgent } from '../shared/ssrf/guarded-agent.js';
+import { SsrfGuard } from '../shared/ssrf/ssrf-guard.js';
+import { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
+import { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
+import { createAdminMetrics } from './admin-metrics.js';
+import { adminRoutes } from './admin-routes.js';
+import { AdminServer } from './admin-server.js';
+import { ApiKeyAuthenticator } from './authenticate.js';
+import type { AdminConfig } from './config.js';
+import { noDeliveryStatus } from './delivery-status-source.js';
+import type { DeliveryStatusSource } from './delivery-status-source.js';
+import { EndpointActions } from './endpoint-actions.js';
+import { openApiDocument } from './openapi-document.js';
+import { SubscriptionRepository } from './subscription-repository.js';
+import { SubscriptionService } from './subscription-service.js';
+
+export interface AdminApp {
+  readonly port: number;
+  readonly catalogue: SubscriptionCatalogue;
+  readonly topic: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the admin API from a config and a Kafka client and starts it: catalogue first
+ * (so `/readyz` and reads are correct), then the producer, then the HTTP listener.
+ */
+export async function startAdminApp(options: {
+  config: AdminConfig;
+  kafka: Kafka;
+  logger: Logger;
+  statusSource?: DeliveryStatusSource;
+  now?: () => Date;
+}): Promise<AdminApp> {
+  const { config, kafka, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const topic = topicCatalogue({ prefix: config.topicPrefix }).get('webhook.subscriptions').name;
+  const catalogue = new SubscriptionCatalogue({ kafka, topic, logger, groupIdPrefix: `fleethook-admin-${hostname()}` });
+  const producer: Producer = kafka.producer(reliableProducerConfig);
+  const box = new SecretBox(config.encryptionKeys, config.activeKeyId);
+  const guard = new SsrfGuard(config.allowList);
+  const agent = createGuardedAgent(guard, { connectTimeoutMs: config.endpointTimeoutMs });
+  await catalogue.start();
+  await producer.connect();
+  const repository = new SubscriptionRepository(catalogue, new SubscriptionWriter(producer, topic), config.readTimeoutMs);
+  const service = new SubscriptionService({
+    repository, box, guard, urlPolicy: { allowHttp: config.allowHttp }, secretGraceMs: config.secretGraceMs, now,
+  });
+  const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now });
+  const metrics = createAdminMetrics();
+  const routes = adminRoutes({
+    service, actions, status: options.statusSource ?? noDeliveryStatus,
+    isReady: () => catalogue.ready(),
+    metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+    openapi: () => openApiDocument,
+  });
+  const server = new AdminServer({
+    routes, authenticator: new ApiKeyAuthenticator(config.accountKeys, config.operatorKey), metrics, logger, bodyLimitBytes: config.bodyLimitBytes,
+  });
+  const port = await server.listen(config.port, config.host);
+  logger.info('admin API listening', { port, topic });
+  let closing: Promise<void> | undefined;
+  return {
+    port, catalogue, topic,
+    close: () => (closing ??= (async () => {
+      await server.close();
+      await producer.disconnect().catch(() => undefined);
+      await catalogue.close();
+      await agent.close();
+    })()),
+  };
+}

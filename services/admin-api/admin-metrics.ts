@@ -1,0 +1,30 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+export interface AdminMetrics {
+  readonly registry: Registry;
+  observe(route: string, method: string, status: number, seconds: number): void;
+}
+
+/** Declared once; labels are bounded (route template, method, status class). */
+export function createAdminMetrics(registry: Registry = new Registry()): AdminMetrics {
+  const requests = new Counter({
+    name: 'fleethook_admin_http_requests_total',
+    help: 'Admin API requests by route template, method and status class.',
+    labelNames: ['route', 'method', 'status_class'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'fleethook_admin_http_request_duration_seconds',
+    help: 'Admin API request duration by route template.',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observe(route, method, status, seconds) {
+      requests.inc({ route, method, status_class: `${Math.floor(status / 100)}xx` });
+      duration.observe({ route }, seconds);
+    },
+  };
+}

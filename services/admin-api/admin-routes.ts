@@ -1,0 +1,83 @@
+import { ApiError } from './api-error.js';
+import type { Principal } from './authenticate.js';
+import type { DeliveryStatusSource } from './delivery-status-source.js';
+import type { EndpointActions } from './endpoint-actions.js';
+import { decodeListQuery } from './list-query.js';
+import { RouteTable } from './route-table.js';
+import type { SubscriptionService } from './subscription-service.js';
+
+export interface RequestContext {
+  readonly principal: Principal | null;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+}
+
+export type Reply =
+  | { readonly status: number; readonly json: unknown }
+  | { readonly status: number; readonly text: string; readonly contentType: string }
+  | { readonly status: 204 };
+
+export interface Route {
+  /** Whether the call needs an API key. */
+  readonly auth: boolean;
+  /** `json`: a JSON object body is required; `empty`: no body, or `{}`; `none`: not read. */
+  readonly body: 'json' | 'empty' | 'none';
+  run(ctx: RequestContext): Promise<Reply>;
+}
+
+export interface RouteDeps {
+  readonly service: SubscriptionService;
+  readonly actions: EndpointActions;
+  readonly status: DeliveryStatusSource;
+  readonly isReady: () => boolean;
+  readonly metricsText: () => Promise<{ text: string; contentType: string }>;
+  readonly openapi: () => unknown;
+}
+
+const who = (ctx: RequestContext): Principal => {
+  if (!ctx.principal) throw new ApiError('unauthorized', 'missing or invalid API key');
+  return ctx.principal;
+};
+const id = (ctx: RequestContext): string => ctx.params.id ?? '';
+const ok = (json: unknown): Reply => ({ status: 200, json });
+
+export function adminRoutes(d: RouteDeps): RouteTable<Route> {
+  const api = (body: Route['body'], run: Route['run']): Route => ({ auth: true, body, run });
+  const open = (run: Route['run']): Route => ({ auth: false, body: 'none', run });
+  const sub = '/v1/subscriptions/:id';
+  return new RouteTable<Route>()
+    .add('POST', '/v1/subscriptions', api('json', async (c) => ({ status: 201, json: await d.service.create(who(c), c.body) })))
+    .add('GET', '/v1/subscriptions', api('none', async (c) => {
+      const q = decodeListQuery(c.query, who(c));
+      const all = (await d.service.list(who(c), q.accountId)).filter((s) => q.cursor === null || s.id > q.cursor);
+      const page = all.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return ok({ data: page.map((s) => d.service.view(s)), nextCursor: all.length > q.limit && last ? last.id : null });
+    }))
+    .add('GET', sub, api('none', async (c) => ok(d.service.view(await d.service.get(who(c), id(c))))))
+    .add('PATCH', sub, api('json', async (c) => ok(d.service.view(await d.service.patch(who(c), id(c), c.body)))))
+    .add('DELETE', sub, api('none', async (c) => {
+      await d.service.remove(who(c), id(c));
+      return { status: 204 };
+    }))
+    .add('POST', `${sub}/verify`, api('empty', async (c) => {
+      const { result, subscription } = await d.actions.verify(who(c), id(c));
+      return ok({ result, subscription: d.service.view(subscription) });
+    }))
+    .add('POST', `${sub}/test`, api('empty', async (c) => ok(await d.actions.test(who(c), id(c)))))
+    .add('POST', `${sub}/pause`, api('empty', async (c) => ok(d.service.view(await d.service.pause(who(c), id(c))))))
+    .add('POST', `${sub}/resume`, api('empty', async (c) => ok(d.service.view(await d.service.resume(who(c), id(c))))))
+    .add('POST', `${sub}/rotate-secret`, api('empty', async (c) => ok(await d.service.rotateSecret(who(c), id(c)))))
+    .add('GET', `${sub}/status`, api('none', async (c) => {
+      const s = await d.service.get(who(c), id(c));
+      return ok({ id: s.id, state: s.state, verifiedAt: s.verifiedAt, delivery: await d.status.read(s.id) });
+    }))
+    .add('GET', '/v1/openapi.json', open(async () => ok(d.openapi())))
+    .add('GET', '/healthz', open(async () => ok({ status: 'ok' })))
+    .add('GET', '/readyz', open(async () => (d.isReady() ? ok({ status: 'ready' }) : { status: 503, json: { status: 'catching_up' } })))
+    .add('GET', '/metrics', open(async () => {
+      const m = await d.metricsText();
+      return { status: 200, text: m.text, contentType: m.contentType };
+    }));
+}

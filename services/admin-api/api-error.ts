@@ -1,0 +1,32 @@
+import { FleethookError } from '../shared/errors.js';
+
+export const apiErrorCodes = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_json: 400,
+  invalid_request: 400,
+  validation_failed: 400,
+  not_ready: 503,
+} as const;
+export type ApiErrorCode = keyof typeof apiErrorCodes;
+
+/** An expected, client-facing failure: its code decides the HTTP status. */
+export class ApiError extends FleethookError {
+  constructor(
+    readonly apiCode: ApiErrorCode,
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(apiCode.toUpperCase(), message);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return apiErrorCodes[this.apiCode];
+  }
+}

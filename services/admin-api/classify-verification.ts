@@ -1,0 +1,60 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { EndpointOutcome } from './post-to-endpoint.js';
+
+export type VerificationResult =
+  | { readonly kind: 'verified'; readonly statusCode: number; readonly latencyMs: number }
+  | {
+      readonly kind: 'failed';
+      readonly reason: 'timeout' | 'connection_refused' | 'blocked' | 'network_error' | 'redirect' | 'status' | 'wrong_value';
+      readonly message: string;
+      readonly statusCode: number | null;
+      readonly latencyMs: number;
+    };
+
+/**
+ * Extracts the endpoint's answer to a challenge. Two documented forms are accepted:
+ * a JSON body `{"challengeResponse": "<hex>"}`, or the bare hex string as the whole
+ * body (any content type). Surrounding whitespace is ignored, hex case too.
+ */
+export function extractChallengeAnswer(body: string): string | null {
+  const trimmed = body.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return trimmed.toLowerCase();
+  try {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (typeof parsed === 'object' && parsed !== null && 'challengeResponse' in parsed) {
+      const value = (parsed as { challengeResponse: unknown }).challengeResponse;
+      if (typeof value === 'string' && /^[0-9a-fA-F]{64}$/.test(value)) return value.toLowerCase();
+    }
+  } catch {
+    // not JSON: no answer
+  }
+  return null;
+}
+
+/** Total over every outcome; `expectedHex` lists the answers accepted (one per live secret). */
+export function classifyVerification(outcome: EndpointOutcome, expectedHex: readonly string[]): VerificationResult {
+  const fail = (reason: Extract<VerificationResult, { kind: 'failed' }>['reason'], message: string, statusCode: number | null = null): VerificationResult =>
+    ({ kind: 'failed', reason, message, statusCode, latencyMs: outcome.latencyMs });
+  switch (outcome.kind) {
+    case 'timeout':
+      return fail('timeout', 'the endpoint did not answer in time');
+    case 'connection_refused':
+      return fail('connection_refused', 'the endpoint refused the connection');
+    case 'blocked':
+      return fail('blocked', outcome.message);
+    case 'network_error':
+      return fail('network_error', `network error ${outcome.code}`);
+    case 'response': {
+      const { status } = outcome;
+      if (status >= 300 && status < 400) {
+        return fail('redirect', `the endpoint answered ${status} redirecting to ${outcome.location ?? '(no location)'}; redirects are not followed`, status);
+      }
+      if (status < 200 || status >= 300) return fail('status', `the endpoint answered status ${status}; expected 2xx`, status);
+      const answer = extractChallengeAnswer(outcome.body);
+      if (answer === null) return fail('wrong_value', 'the 2xx response did not contain a challenge answer (64 hex characters)', status);
+      const ok = expectedHex.some((e) => e.length === answer.length && timingSafeEqual(Buffer.from(e), Buffer.from(answer)));
+      if (!ok) return fail('wrong_value', 'the challenge answer does not match HMAC-SHA256(challenge, secret)', status);
+      return { kind: 'verified', statusCode: status, latencyMs: outcome.latencyMs };
+    }
+  }
+}

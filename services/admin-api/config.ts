@@ -1,0 +1,104 @@
+import { EnvReader } from '../shared/env-reader.js';
+import { parseEncryptionKeys } from '../shared/secret-box.js';
+import type { EncryptionKey } from '../shared/secret-box.js';
+import { AddressAllowList } from '../shared/ssrf/address-allow-list.js';
+import { isAccountId } from '../shared/subscriptions/subscription-ids.js';
+
+export interface AccountKey {
+  readonly accountId: string;
+  readonly key: string;
+}
+
+export interface AdminConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly kafkaBrokers: readonly string[];
+  readonly topicPrefix: string;
+  readonly accountKeys: readonly AccountKey[];
+  readonly operatorKey: string | null;
+  readonly encryptionKeys: readonly EncryptionKey[];
+  readonly activeKeyId: string;
+  readonly allowHttp: boolean;
+  readonly allowList: AddressAllowList;
+  readonly bodyLimitBytes: number;
+  readonly secretGraceMs: number;
+  readonly endpointTimeoutMs: number;
+  readonly readTimeoutMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const adminDefaults = {
+  host: '0.0.0.0',
+  port: 8080,
+  kafkaBrokers: ['127.0.0.1:19092'],
+  topicPrefix: '',
+  allowHttp: false,
+  allowAddresses: [] as string[],
+  bodyLimitBytes: 65_536,
+  secretGraceMs: 86_400_000,
+  endpointTimeoutMs: 10_000,
+  readTimeoutMs: 5_000,
+  logLevel: 'info',
+} as const;
+
+const minKeyLength = 16;
+
+/**
+ * Shared names (`FLEETHOOK_KAFKA_BROKERS`, `FLEETHOOK_TOPIC_PREFIX`,
+ * `FLEETHOOK_SECRET_KEYS` = `kid:base64-32-bytes,…`, `FLEETHOOK_SECRET_ACTIVE_KEY_ID`)
+ * are read by every service that touches subscriptions; admin-only ones start with
+ * `FLEETHOOK_ADMIN_`: PORT, HOST, ACCOUNT_KEYS (`acc_a:key,acc_b:key`), OPERATOR_KEY,
+ * ALLOW_HTTP, ALLOW_ADDRESSES (CIDRs/hosts), BODY_LIMIT_BYTES, SECRET_GRACE_MS,
+ * ENDPOINT_TIMEOUT_MS, READ_TIMEOUT_MS, LOG_LEVEL.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): AdminConfig {
+  const r = new EnvReader(env, 'FLEETHOOK_');
+  const d = adminDefaults;
+  const keys = parseEncryptionKeys(r.requiredString('SECRET_KEYS'));
+  keys.problems.forEach((p) => r.problem(`FLEETHOOK_SECRET_KEYS: ${p}`));
+  const activeKeyId = r.string('SECRET_ACTIVE_KEY_ID', keys.keys[0]?.keyId ?? '');
+  if (keys.keys.length > 0 && !keys.keys.some((k) => k.keyId === activeKeyId)) {
+    r.problem(`FLEETHOOK_SECRET_ACTIVE_KEY_ID "${activeKeyId}" is not one of the keys in FLEETHOOK_SECRET_KEYS`);
+  }
+  const allow = AddressAllowList.parse(r.list('ADMIN_ALLOW_ADDRESSES', d.allowAddresses));
+  allow.problems.forEach((p) => r.problem(`FLEETHOOK_ADMIN_ALLOW_ADDRESSES: ${p}`));
+  const operatorKey = r.optionalString('ADMIN_OPERATOR_KEY') ?? null;
+  if (operatorKey !== null && operatorKey.length < minKeyLength) r.problem(`FLEETHOOK_ADMIN_OPERATOR_KEY must have at least ${minKeyLength} characters`);
+  const logLevel = r.string('ADMIN_LOG_LEVEL', d.logLevel);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) r.problem('FLEETHOOK_ADMIN_LOG_LEVEL must be debug, info, warn or error');
+  const config: AdminConfig = {
+    host: r.string('ADMIN_HOST', d.host),
+    port: r.int('ADMIN_PORT', d.port, { min: 0, max: 65_535 }),
+    kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
+    topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
+    accountKeys: parseAccountKeys(r, r.list('ADMIN_ACCOUNT_KEYS', [])),
+    operatorKey,
+    encryptionKeys: keys.keys,
+    activeKeyId,
+    allowHttp: r.bool('ADMIN_ALLOW_HTTP', d.allowHttp),
+    allowList: allow.allowList,
+    bodyLimitBytes: r.int('ADMIN_BODY_LIMIT_BYTES', d.bodyLimitBytes, { min: 1_024, max: 10_485_760 }),
+    secretGraceMs: r.int('ADMIN_SECRET_GRACE_MS', d.secretGraceMs, { min: 0, max: 30 * 86_400_000 }),
+    endpointTimeoutMs: r.int('ADMIN_ENDPOINT_TIMEOUT_MS', d.endpointTimeoutMs, { min: 100, max: 60_000 }),
+    readTimeoutMs: r.int('ADMIN_READ_TIMEOUT_MS', d.readTimeoutMs, { min: 100, max: 60_000 }),
+    logLevel: logLevel as AdminConfig['logLevel'],
+  };
+  if (config.accountKeys.length === 0 && config.operatorKey === null) {
+    r.problem('set FLEETHOOK_ADMIN_ACCOUNT_KEYS and/or FLEETHOOK_ADMIN_OPERATOR_KEY, or nobody can call the API');
+  }
+  r.finish();
+  return config;
+}
+
+function parseAccountKeys(r: EnvReader, entries: readonly string[]): AccountKey[] {
+  const out: AccountKey[] = [];
+  for (const entry of entries) {
+    const sep = entry.indexOf(':');
+    const accountId = entry.slice(0, sep);
+    const key = entry.slice(sep + 1);
+    if (sep <= 0 || !isAccountId(accountId)) r.problem(`FLEETHOOK_ADMIN_ACCOUNT_KEYS: entry "${accountId || '?'}…" needs the form acc_<id>:<key>`);
+    else if (key.length < minKeyLength) r.problem(`FLEETHOOK_ADMIN_ACCOUNT_KEYS: key of ${accountId} must have at least ${minKeyLength} characters`);
+    else out.push({ accountId, key });
+  }
+  return out;
+}

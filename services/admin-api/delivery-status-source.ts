@@ -1,0 +1,42 @@
+/**
+ * Delivery counters of a subscription (DESIGN.md §3). The dispatcher keeps them (in
+ * Redis); until a source reports a figure it is null — the API never makes numbers up.
+ */
+export interface DeliveryStatus {
+  readonly backlogSize: number | null;
+  readonly totalMessages: number | null;
+  readonly totalDelivered: number | null;
+  readonly lastSuccessAt: string | null;
+  readonly lastFailureAt: string | null;
+  readonly lastError: string | null;
+  readonly nextRetryAt: string | null;
+  readonly recentAttempts: readonly DeliveryAttempt[] | null;
+}
+
+export interface DeliveryAttempt {
+  readonly at: string;
+  readonly statusCode: number | null;
+  readonly latencyMs: number | null;
+  readonly error: string | null;
+  readonly webhookId: string;
+}
+
+export interface DeliveryStatusSource {
+  read(subscriptionId: string): Promise<DeliveryStatus>;
+}
+
+export const unknownDeliveryStatus: DeliveryStatus = {
+  backlogSize: null,
+  totalMessages: null,
+  totalDelivered: null,
+  lastSuccessAt: null,
+  lastFailureAt: null,
+  lastError: null,
+  nextRetryAt: null,
+  recentAttempts: null,
+};
+
+/** Used until the dispatcher publishes its counters: every figure is "not known". */
+export const noDeliveryStatus: DeliveryStatusSource = {
+  read: () => Promise.resolve(unknownDeliveryStatus),
+};

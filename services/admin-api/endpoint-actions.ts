@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import type { SecretBox } from '../shared/secret-box.js';
+import { endpointHeaders } from '../shared/subscriptions/endpoint-headers.js';
+import { openSubscription } from '../shared/subscriptions/seal-subscription.js';
+import { liveSigningSecrets } from '../shared/subscriptions/signing-secrets.js';
+import type { StoredSubscription, Subscription } from '../shared/subscriptions/subscription-types.js';
+import { challengeResponse } from '../shared/webhook-signature.js';
+import { ApiError } from './api-error.js';
+import type { Principal } from './authenticate.js';
+import { classifyVerification } from './classify-verification.js';
+import type { VerificationResult } from './classify-verification.js';
+import { postToEndpoint } from './post-to-endpoint.js';
+import type { SubscriptionService } from './subscription-service.js';
+import { testEventBody } from './test-event-body.js';
+
+export interface EndpointActionsDeps {
+  readonly service: SubscriptionService;
+  readonly box: SecretBox;
+  readonly agent: Dispatcher;
+  readonly timeoutMs: number;
+  readonly now: () => Date;
+}
+
+export type TestEventResult = {
+  readonly webhookId: string;
+  readonly delivered: boolean;
+  readonly statusCode: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+};
+
+export function newMessageId(): string {
+  return `msg_${randomBytes(12).toString('hex')}`;
+}
+
+/** Verification and test events: the two calls the admin API makes to an endpoint. */
+export class EndpointActions {
+  constructor(private readonly deps: EndpointActionsDeps) {}
+
+  async verify(principal: Principal, id: string): Promise<{ result: VerificationResult; subscription: StoredSubscription }> {
+    const stored = await this.deps.service.get(principal, id);
+    if (stored.state === 'paused' || stored.state === 'deactivated') {
+      throw new ApiError('conflict', `cannot verify a ${stored.state} subscription; resume it first`, 'state');
+    }
+    const sub = openSubscription(this.deps.box, stored);
+    const now = this.deps.now();
+    const challenge = randomBytes(32).toString('hex');
+    const body = JSON.stringify({ eventName: 'verify', challenge, subscriptionId: sub.id, accountId: sub.accountId, createdAt: now.toISOString() });
+    const outcome = await this.send(sub, body, 'application/json', now);
+    const expected = liveSigningSecrets(sub.signing, now).map((s) => challengeResponse(s, challenge));
+    const result = classifyVerification(outcome, expected);
+    const subscription = result.kind === 'verified' ? await this.deps.service.markVerified(principal, id) : stored;
+    return { result, subscription };
+  }
+
+  async test(principal: Principal, id: string): Promise<TestEventResult> {
+    const sub = openSubscription(this.deps.box, await this.deps.service.get(principal, id));
+    const now = this.deps.now();
+    const webhookId = newMessageId();
+    const body = testEventBody(sub, webhookId, now);
+    const outcome = await this.send(sub, body, sub.contentType, now, webhookId);
+    if (outcome.kind === 'response') {
+      const delivered = outcome.status >= 200 && outcome.status < 300;
+      return { webhookId, delivered, statusCode: outcome.status, latencyMs: outcome.latencyMs, error: delivered ? null : `status ${outcome.status}` };
+    }
+    const error = outcome.kind === 'network_error' ? `network_error ${outcome.code}` : outcome.kind;
+    return { webhookId, delivered: false, statusCode: null, latencyMs: outcome.latencyMs, error };
+  }
+
+  private send(sub: Subscription, body: string, contentType: string, now: Date, webhookId = newMessageId()): ReturnType<typeof postToEndpoint> {
+    const headers = endpointHeaders(sub, { webhookId, body, contentType, now });
+    return postToEndpoint(this.deps.agent, sub.url, { headers, body, timeoutMs: this.deps.timeoutMs });
+  }
+}

@@ -1,0 +1,35 @@
+import { ValidationError } from '../shared/errors.js';
+import type { FieldIssue } from '../shared/errors.js';
+import { isAccountId, isSubscriptionId } from '../shared/subscriptions/subscription-ids.js';
+import type { Principal } from './authenticate.js';
+
+export interface ListQuery {
+  readonly limit: number;
+  /** The last id of the previous page; the next page starts after it. */
+  readonly cursor: string | null;
+  readonly accountId: string | null;
+}
+
+export const maxPageSize = 200;
+const defaultPageSize = 50;
+
+/** `?limit=1..200&cursor=sub_…` (and `accountId=acc_…` for operators); anything else is refused. */
+export function decodeListQuery(query: URLSearchParams, principal: Principal): ListQuery {
+  const issues: FieldIssue[] = [];
+  const allowed = principal.kind === 'operator' ? ['limit', 'cursor', 'accountId'] : ['limit', 'cursor'];
+  for (const key of new Set(query.keys())) {
+    if (!allowed.includes(key)) issues.push({ field: `query.${key}`, message: 'unknown query parameter' });
+    else if (query.getAll(key).length > 1) issues.push({ field: `query.${key}`, message: 'given more than once' });
+  }
+  const limitText = query.get('limit');
+  const limit = limitText === null ? defaultPageSize : Number(limitText);
+  if (!/^\d+$/.test(limitText ?? '1') || limit < 1 || limit > maxPageSize) {
+    issues.push({ field: 'query.limit', message: `must be an integer between 1 and ${maxPageSize}` });
+  }
+  const cursor = query.get('cursor');
+  if (cursor !== null && !isSubscriptionId(cursor)) issues.push({ field: 'query.cursor', message: 'must be a subscription id from nextCursor' });
+  const accountId = principal.kind === 'operator' ? query.get('accountId') : null;
+  if (accountId !== null && !isAccountId(accountId)) issues.push({ field: 'query.accountId', message: 'must be an account id (acc_…)' });
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { limit, cursor, accountId };
+}

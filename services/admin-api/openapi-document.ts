@@ -1,0 +1,1 @@
+export const openApiDocument = {} as const;

@@ -1,0 +1,159 @@
+import { ValidationError } from '../shared/errors.js';
+import type { FieldIssue } from '../shared/errors.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import type { SsrfGuard } from '../shared/ssrf/ssrf-guard.js';
+import type { UrlPolicy } from '../shared/subscriptions/check-webhook-url.js';
+import { decodeSubscriptionCreate, decodeSubscriptionPatch } from '../shared/subscriptions/decode-subscription-spec.js';
+import type { SpecPatch } from '../shared/subscriptions/decode-subscription-spec.js';
+import { mapAuthSecrets } from '../shared/subscriptions/map-secrets.js';
+import { sealSubscription } from '../shared/subscriptions/seal-subscription.js';
+import { isAccountId, isSubscriptionId, newSubscriptionId } from '../shared/subscriptions/subscription-ids.js';
+import { transition } from '../shared/subscriptions/subscription-state-machine.js';
+import type { SubscriptionEvent } from '../shared/subscriptions/subscription-state-machine.js';
+import { initialSigningSecrets, rotateSigningSecrets } from '../shared/subscriptions/signing-secrets.js';
+import type { StoredSubscription, Subscription } from '../shared/subscriptions/subscription-types.js';
+import { generateSigningSecret } from '../shared/webhook-signature.js';
+import { ApiError } from './api-error.js';
+import type { Principal } from './authenticate.js';
+import { checkUrlHost } from './check-url-host.js';
+import type { SubscriptionRepository } from './subscription-repository.js';
+import { toSubscriptionView } from './subscription-view.js';
+import type { SubscriptionView } from './subscription-view.js';
+
+export interface SubscriptionServiceDeps {
+  readonly repository: SubscriptionRepository;
+  readonly box: SecretBox;
+  readonly guard: SsrfGuard;
+  readonly urlPolicy: UrlPolicy;
+  readonly secretGraceMs: number;
+  readonly now: () => Date;
+}
+
+/** A response that carries a signing secret in full: only on create and on rotation. */
+export interface WithSecret {
+  readonly subscription: SubscriptionView;
+  readonly signingSecret: string;
+}
+
+/** The owner's operations on subscriptions (everything except talking to the endpoint). */
+export class SubscriptionService {
+  constructor(private readonly deps: SubscriptionServiceDeps) {}
+
+  view(stored: StoredSubscription): SubscriptionView {
+    return toSubscriptionView(stored, this.deps.box);
+  }
+
+  async create(principal: Principal, body: unknown): Promise<WithSecret> {
+    const { accountId, rest } = splitAccount(principal, body);
+    const decoded = decodeSubscriptionCreate(rest, this.deps.urlPolicy);
+    if (decoded.kind === 'invalid') throw new ValidationError(decoded.issues);
+    await this.assertHostAllowed(decoded.value.url);
+    const { enabled, ...spec } = decoded.value;
+    const now = this.deps.now().toISOString();
+    const signingSecret = generateSigningSecret();
+    const sub: Subscription = {
+      ...spec,
+      id: newSubscriptionId(this.deps.now()),
+      accountId,
+      state: enabled ? 'pending_verification' : 'paused',
+      signing: initialSigningSecrets(signingSecret),
+      verifiedAt: null,
+      createdAt: now,
+      updatedAt: now,
+      revision: 1,
+    };
+    const stored = await this.deps.repository.insert(sealSubscription(this.deps.box, sub));
+    return { subscription: this.view(stored), signingSecret };
+  }
+
+  async get(principal: Principal, id: string): Promise<StoredSubscription> {
+    return this.deps.repository.find(principal, checkId(id));
+  }
+
+  async list(principal: Principal, accountFilter: string | null): Promise<StoredSubscription[]> {
+    return this.deps.repository.list(principal, accountFilter);
+  }
+
+  async patch(principal: Principal, id: string, body: unknown): Promise<StoredSubscription> {
+    const decoded = decodeSubscriptionPatch(body, this.deps.urlPolicy);
+    if (decoded.kind === 'invalid') throw new ValidationError(decoded.issues);
+    if (decoded.value.url !== undefined) await this.assertHostAllowed(decoded.value.url);
+    return this.deps.repository.update(principal, checkId(id), (current) => this.applyPatch(current, decoded.value));
+  }
+
+  async remove(principal: Principal, id: string): Promise<void> {
+    await this.deps.repository.remove(principal, checkId(id));
+  }
+
+  async pause(principal: Principal, id: string): Promise<StoredSubscription> {
+    return this.deps.repository.update(principal, checkId(id), (c) => this.withEvent(c, { kind: 'paused' }));
+  }
+
+  async resume(principal: Principal, id: string): Promise<StoredSubscription> {
+    return this.deps.repository.update(principal, checkId(id), (c) => this.withEvent(c, { kind: 'resumed', verified: c.verifiedAt !== null }));
+  }
+
+  async rotateSecret(principal: Principal, id: string): Promise<WithSecret> {
+    const signingSecret = generateSigningSecret();
+    const stored = await this.deps.repository.update(principal, checkId(id), (c) => {
+      const now = this.deps.now();
+      const sealed = this.deps.box.seal(signingSecret, `${c.id}/signing.current`);
+      // The old current secret becomes `previous`: re-sealed, as its field path is part of the envelope.
+      const previous = this.deps.box.seal(this.deps.box.open(c.signing.current, `${c.id}/signing.current`), `${c.id}/signing.previous`);
+      const rotated = rotateSigningSecrets(c.signing, sealed, now, this.deps.secretGraceMs);
+      return { ...c, signing: { ...rotated, previous }, updatedAt: now.toISOString() };
+    });
+    return { subscription: this.view(stored), signingSecret };
+  }
+
+  /** Records a successful verification (the endpoint proved it holds the secret). */
+  async markVerified(principal: Principal, id: string): Promise<StoredSubscription> {
+    return this.deps.repository.update(principal, id, (c) => {
+      const next = this.withEvent(c, { kind: 'verified' });
+      return { ...next, verifiedAt: this.deps.now().toISOString(), updatedAt: this.deps.now().toISOString() };
+    });
+  }
+
+  private applyPatch(current: StoredSubscription, patch: SpecPatch): StoredSubscription {
+    const { enabled, auth, ...fields } = patch;
+    let next: StoredSubscription = { ...current, ...fields, updatedAt: this.deps.now().toISOString() };
+    if (auth !== undefined) next = { ...next, auth: mapAuthSecrets(auth, (s, field) => this.deps.box.seal(s, `${current.id}/${field}`)) };
+    if (patch.url !== undefined && patch.url !== current.url) next = { ...this.withEvent(next, { kind: 'url_changed' }), verifiedAt: null };
+    if (enabled === false) next = this.withEvent(next, { kind: 'paused' });
+    if (enabled === true) next = this.withEvent(next, { kind: 'resumed', verified: next.verifiedAt !== null });
+    return next;
+  }
+
+  private withEvent(sub: StoredSubscription, event: SubscriptionEvent): StoredSubscription {
+    const t = transition(sub.state, event);
+    switch (t.kind) {
+      case 'moved':
+        return { ...sub, state: t.to, updatedAt: this.deps.now().toISOString() };
+      case 'unchanged':
+        return sub;
+      case 'rejected':
+        throw new ApiError('conflict', t.reason, 'state');
+    }
+  }
+
+  private async assertHostAllowed(url: string): Promise<void> {
+    const issue: FieldIssue | null = await checkUrlHost(this.deps.guard, url);
+    if (issue) throw new ValidationError([issue]);
+  }
+}
+
+function checkId(id: string): string {
+  if (!isSubscriptionId(id)) throw new ApiError('not_found', `subscription ${id} not found`, 'id');
+  return id;
+}
+
+/** Operators name the account in the body; account keys never do (it is their own). */
+function splitAccount(principal: Principal, body: unknown): { accountId: string; rest: unknown } {
+  if (principal.kind === 'account') return { accountId: principal.accountId, rest: body };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { accountId: '', rest: body };
+  const { accountId, ...rest } = body as Record<string, unknown>;
+  if (typeof accountId !== 'string' || !isAccountId(accountId)) {
+    throw new ValidationError([{ field: 'accountId', message: 'operators must name the account (acc_…)' }]);
+  }
+  return { accountId, rest };
+}

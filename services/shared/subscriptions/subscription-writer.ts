@@ -1,0 +1,39 @@
+import type { Producer } from 'kafkajs';
+import { acksAll } from '../kafka-client.js';
+import { FleethookError } from '../errors.js';
+import { encodeSubscriptionRecord } from './subscription-record-codec.js';
+import type { StoredSubscription } from './subscription-types.js';
+
+export interface WrittenPosition {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/**
+ * Writes catalogue changes: one record per change, keyed by subscription id, acks=all on
+ * an idempotent producer (built with `reliableProducerConfig`). Returns where the record
+ * landed so the caller can wait until its catalogue has applied it (read-your-writes).
+ */
+export class SubscriptionWriter {
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+  ) {}
+
+  put(sub: StoredSubscription): Promise<WrittenPosition> {
+    return this.send(sub.id, encodeSubscriptionRecord(sub));
+  }
+
+  /** A tombstone: compaction removes the subscription; every catalogue drops it. */
+  delete(subscriptionId: string): Promise<WrittenPosition> {
+    return this.send(subscriptionId, null);
+  }
+
+  private async send(key: string, value: Buffer | null): Promise<WrittenPosition> {
+    const [meta] = await this.producer.send({ topic: this.topic, acks: acksAll, messages: [{ key, value }] });
+    if (!meta || meta.baseOffset === undefined) {
+      throw new FleethookError('CATALOGUE_WRITE_FAILED', `no offset returned for ${key}`, { retriable: true });
+    }
+    return { partition: meta.partition, offset: Number(meta.baseOffset) };
+  }
+}
