@@ -1,5 +1,6 @@
 /**
  * `npm run stack:up|stack:down|stack:status [-- --only kafka,redis] [-- --cluster] [-- --json]`
+ * `--take-over` (up): stop a fleethook stack from another checkout that holds our ports (CI).
  * Ports: FLEETHOOK_STACK_<KAFKA|KAFKA_CONTROLLER|REGISTRY|REGISTRY_MANAGEMENT|REDIS>_PORT;
  * home: FLEETHOOK_STACK_HOME (default <repo>/.stack).
  */
@@ -11,13 +12,18 @@ import { componentNames, isComponentName, type ComponentName } from './main-stac
 import { resolveStackPaths } from './stack-paths.js';
 import { stackDown, stackStatus, stackUp, type UpResult } from './stack-control.js';
 
-const usage = 'usage: tsx stack/cli.ts <up|down|status> [--only kafka,registry,redis] [--cluster] [--json]';
+const usage = 'usage: tsx stack/cli.ts <up|down|status> [--only kafka,registry,redis] [--cluster] [--json] [--take-over]';
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { only: { type: 'string' }, cluster: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: {
+      only: { type: 'string' },
+      cluster: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'take-over': { type: 'boolean' },
+    },
   });
   const command = positionals[0];
   const only = parseOnly(values.only);
@@ -29,7 +35,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'up': {
       if (!json) process.stdout.write(`fleethook stack: home ${paths.home}\n`);
-      const results = cluster ? await startCluster(paths) : await stackUp({ paths, only });
+      const takeOver = values['take-over'] === true;
+      const results = cluster ? await startCluster(paths, { takeOver }) : await stackUp({ paths, only, takeOver });
       if (json) process.stdout.write(JSON.stringify(results) + '\n');
       else printUp(results, Date.now() - startedAtMs);
       return 0;
@@ -66,6 +73,9 @@ function parseOnly(raw: string | undefined): ComponentName[] | undefined {
 
 function printUp(results: readonly UpResult[], totalMs: number): void {
   for (const r of results) {
+    if (r.replaced) {
+      process.stdout.write(`  ${r.name.padEnd(15)} stopped a leftover copy from another stack home: pid ${r.replaced.pid}\n`);
+    }
     const what = r.kind === 'started' ? `started in ${(r.ms / 1_000).toFixed(1)} s` : 'already running';
     process.stdout.write(`  ${r.name.padEnd(15)} ${r.endpoint}  pid ${r.pid}  ${what}  log ${r.logFile}\n`);
   }

@@ -57,10 +57,13 @@ function clusterComponents(paths: StackPaths): StackComponent[] {
  * Starts the three nodes together (a node only answers once a quorum exists) and waits
  * until all three brokers are registered. Idempotent like `stackUp`.
  */
-export async function startCluster(paths: StackPaths = resolveStackPaths()): Promise<UpResult[]> {
+export async function startCluster(
+  paths: StackPaths = resolveStackPaths(),
+  options: { takeOver?: boolean } = {},
+): Promise<UpResult[]> {
   fs.mkdirSync(paths.run, { recursive: true });
   const results = await runAll(clusterComponents(paths), async (c) => ({
-    ...(await ensureRunning(paths.run, c)),
+    ...(await ensureRunning(paths.run, c, { takeOver: options.takeOver === true })),
     name: c.name,
     endpoint: c.endpoint,
     logFile: c.logFile,

@@ -1,6 +1,7 @@
 import { FleethookError } from '../services/shared/errors.js';
 import { readLogTail } from './log-tail.js';
 import { readPidRecord, removePidRecord, writePidRecord } from './pid-record.js';
+import { findPortOwner, type PortOwner } from './port-owner.js';
 import { isPortOpen } from './port-probe.js';
 import { isProcessAlive, spawnDetached, stopProcess, type StopOutcome } from './process-control.js';
 import type { StackComponent } from './stack-component.js';
@@ -34,13 +35,27 @@ export async function inspectComponent(runDir: string, c: StackComponent): Promi
   };
 }
 
-export type EnsureOutcome = { readonly kind: 'started' | 'already-running'; readonly pid: number; readonly ms: number };
+export interface EnsureOutcome {
+  readonly kind: 'started' | 'already-running';
+  readonly pid: number;
+  readonly ms: number;
+  /** A leftover copy from another stack home that `takeOver` stopped first. */
+  readonly replaced?: PortOwner;
+}
+
+export interface EnsureOptions {
+  /**
+   * When the port is held by a fleethook copy of this component from another stack home
+   * (a leftover from an earlier checkout on a CI machine), stop it and start ours.
+   */
+  readonly takeOver?: boolean;
+}
 
 /**
  * Starts the component unless a live process of ours already owns it, then waits until it
  * answers. Never starts a second copy; refuses when a stranger holds the port.
  */
-export async function ensureRunning(runDir: string, c: StackComponent): Promise<EnsureOutcome> {
+export async function ensureRunning(runDir: string, c: StackComponent, options: EnsureOptions = {}): Promise<EnsureOutcome> {
   const startedAtMs = Date.now();
   const record = readPidRecord(runDir, c.name);
   if (record !== undefined && isProcessAlive(record.pid, record.marker)) {
@@ -48,12 +63,7 @@ export async function ensureRunning(runDir: string, c: StackComponent): Promise<
     return { kind: 'already-running', pid: record.pid, ms: Date.now() - startedAtMs };
   }
   if (record !== undefined) removePidRecord(runDir, c.name);
-  if (await isPortOpen(c.host, c.port)) {
-    throw new FleethookError(
-      'STACK_PORT_IN_USE',
-      `${c.name}: ${c.host}:${c.port} is already in use by a process this stack did not start (no live pid file in ${runDir})`,
-    );
-  }
+  const replaced = await freePort(runDir, c, options.takeOver === true);
   await c.prepare();
   const pid = await spawnDetached(c.command());
   writePidRecord(runDir, {
@@ -67,7 +77,23 @@ export async function ensureRunning(runDir: string, c: StackComponent): Promise<
   });
   await waitReady(c, pid);
   await c.afterReady?.();
-  return { kind: 'started', pid, ms: Date.now() - startedAtMs };
+  return { kind: 'started', pid, ms: Date.now() - startedAtMs, ...(replaced ? { replaced } : {}) };
+}
+
+async function freePort(runDir: string, c: StackComponent, takeOver: boolean): Promise<PortOwner | undefined> {
+  if (!(await isPortOpen(c.host, c.port))) return undefined;
+  const owner = findPortOwner(c.port);
+  const ours = owner !== undefined && c.family.every((part) => owner.commandLine.includes(part));
+  if (takeOver && owner !== undefined && ours) {
+    await stopProcess(owner.pid, owner.commandLine.slice(0, 200));
+    if (!(await isPortOpen(c.host, c.port))) return owner;
+  }
+  const who = owner === undefined ? 'another process' : `pid ${owner.pid} (${owner.commandLine.slice(0, 300)})`;
+  const hint = ours ? '; it is a fleethook stack from another home: stop it with its own stack:down, or pass --take-over' : '';
+  throw new FleethookError(
+    'STACK_PORT_IN_USE',
+    `${c.name}: ${c.host}:${c.port} is already in use by ${who}, which this stack did not start (no live pid file in ${runDir})${hint}`,
+  );
 }
 
 async function waitReady(c: StackComponent, pid: number): Promise<void> {

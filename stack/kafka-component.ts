@@ -42,6 +42,7 @@ export function kafkaComponent(opts: KafkaComponentOptions): StackComponent {
     endpoint: `${spec.host}:${spec.clientPort} (controller ${spec.host}:${spec.controllerPort})`,
     logFile,
     marker: serverProps,
+    family: ['kafka.Kafka', `/conf/${name}/server.properties`],
     readyTimeoutMs: opts.readyTimeoutMs ?? 90_000,
     async prepare() {
       await ensureKafkaLibs(paths);

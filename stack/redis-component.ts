@@ -23,6 +23,7 @@ export function redisComponent(opts: RedisComponentOptions): StackComponent {
     endpoint: `redis://${host}:${port}`,
     logFile: path.join(paths.logs, 'redis.log'),
     marker: confFile,
+    family: ['redis-server', '/conf/redis.conf'],
     readyTimeoutMs: 15_000,
     async prepare() {
       if (findOnPath('redis-server') === undefined) {

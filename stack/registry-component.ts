@@ -33,6 +33,7 @@ export function registryComponent(opts: RegistryComponentOptions): StackComponen
     endpoint: ccompatUrl,
     logFile: path.join(paths.logs, 'registry.log'),
     marker: `jdbc:h2:file:${dbPath}`,
+    family: ['/apicurio/', 'quarkus-run.jar', '/data/registry/registry'],
     readyTimeoutMs: 120_000,
     async prepare() {
       await ensureApicurio(paths);

@@ -12,6 +12,11 @@ export interface StackComponent {
   readonly logFile: string;
   /** A string only this component's command line contains (its config path, say). */
   readonly marker: string;
+  /**
+   * Substrings that any fleethook copy of this component has in its command line, whatever
+   * its stack home: how `--take-over` recognises a leftover stack from another checkout.
+   */
+  readonly family: readonly string[];
   readonly readyTimeoutMs: number;
   /** Fetch what is missing, format storage, write config files. Idempotent. */
   prepare(): Promise<void>;

@@ -12,6 +12,8 @@ export interface StackOptions {
   readonly ports?: StackPorts;
   /** Only these components (default: all three). */
   readonly only?: readonly ComponentName[];
+  /** See `EnsureOptions.takeOver`: for CI machines that may hold a leftover stack. */
+  readonly takeOver?: boolean;
 }
 
 export interface UpResult extends EnsureOutcome {
@@ -35,7 +37,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<UpResult[]> {
   const { paths, components } = selected(opts);
   fs.mkdirSync(paths.run, { recursive: true });
   return runAll(components, async (c) => ({
-    ...(await ensureRunning(paths.run, c)),
+    ...(await ensureRunning(paths.run, c, { takeOver: opts.takeOver === true })),
     name: c.name,
     endpoint: c.endpoint,
     logFile: c.logFile,
