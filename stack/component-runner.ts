@@ -5,6 +5,7 @@ import { findPortOwner, type PortOwner } from './port-owner.js';
 import { isPortOpen } from './port-probe.js';
 import { isProcessAlive, spawnDetached, stopProcess, type StopOutcome } from './process-control.js';
 import type { StackComponent } from './stack-component.js';
+import { withStartLock } from './start-lock.js';
 import { waitUntil } from './wait-until.js';
 
 export interface ComponentState {
@@ -56,6 +57,10 @@ export interface EnsureOptions {
  * answers. Never starts a second copy; refuses when a stranger holds the port.
  */
 export async function ensureRunning(runDir: string, c: StackComponent, options: EnsureOptions = {}): Promise<EnsureOutcome> {
+  return withStartLock(runDir, c.name, c.readyTimeoutMs + 300_000, () => ensureRunningLocked(runDir, c, options));
+}
+
+async function ensureRunningLocked(runDir: string, c: StackComponent, options: EnsureOptions): Promise<EnsureOutcome> {
   const startedAtMs = Date.now();
   const record = readPidRecord(runDir, c.name);
   if (record !== undefined && isProcessAlive(record.pid, record.marker)) {
