@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { stackVersions } from '../../../stack/stack-versions.js';
 
 // No Docker engine or compose CLI runs on the development machine, so the compose file
 // is checked statically: against the official Compose JSON schema, and for the
@@ -83,6 +84,8 @@ describe('docker-compose.kafka.yml', () => {
 
   it('runs a 3-broker KRaft cluster with one cluster id and consistent quorum voters', () => {
     expect(brokers).toHaveLength(3);
+    // Docker users and the Docker-free stack run the same Kafka.
+    for (const [, s] of brokers) expect(s.image).toBe(`apache/kafka:${stackVersions.kafka}`);
     const clusterIds = new Set(brokers.map(([, s]) => env(s, 'CLUSTER_ID')));
     expect(clusterIds.size).toBe(1);
     const [clusterId] = [...clusterIds];
