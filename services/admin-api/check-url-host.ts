@@ -9,7 +9,7 @@ export async function checkUrlHost(guard: SsrfGuard, url: string): Promise<Field
     case 'allowed':
       return null;
     case 'blocked':
-      return { field: 'url', message: `host resolves to ${check.address}, a ${check.range.replace(/_/g, '-')} address, which is not allowed` };
+      return { field: 'url', message: `host resolves to ${check.address}, which is not allowed (${check.range.replace(/_/g, '-')} address)` };
     case 'unresolvable':
       return { field: 'url', message: `host ${hostname} cannot be resolved (${check.code})` };
   }

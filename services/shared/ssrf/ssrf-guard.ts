@@ -15,7 +15,7 @@ export type HostCheck =
 /** Thrown from the socket lookup when a connection would reach a blocked address. */
 export class SsrfBlockedError extends FleethookError {
   constructor(readonly hostname: string, readonly address: string, readonly range: BlockedRange) {
-    super('SSRF_BLOCKED', `${hostname} resolves to ${address}, a ${range.replace('_', '-')} address, which is not allowed`);
+    super('SSRF_BLOCKED', `${hostname} resolves to ${address}, which is not allowed (${range.replace(/_/g, '-')} address)`);
     this.name = 'SsrfBlockedError';
   }
 }
