@@ -176,7 +176,7 @@ describe('malformed requests', () => {
     const failures: string[] = [];
     for (const c of cases) {
       const target = c.strict === true ? strict : app;
-      const headers = c.contentType === undefined ? {} : { 'content-type': c.contentType };
+      const headers: Record<string, string> = c.contentType === undefined ? {} : { 'content-type': c.contentType };
       const r = await h.call(target, c.method ?? 'POST', c.path ?? '/v1/subscriptions', {
         ...(c.body === undefined ? {} : { body: c.body }), ...(c.rawBody === undefined ? {} : { rawBody: c.rawBody }), headers,
       });
