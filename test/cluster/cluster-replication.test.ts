@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterBrokers, startCluster, stopCluster, stopClusterNode } from '../../stack/cluster.js';
 import { uniqueName } from '../helpers/stack-env.js';
@@ -60,7 +60,7 @@ describe('3-node KRaft cluster', () => {
       ],
       waitForLeaders: true,
     });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: batch(0, 30) });
 
