@@ -1,0 +1,142 @@
+import { contentTypes, eventTypes, limits, retryPolicyNames, subscriptionStates } from '../shared/subscriptions/subscription-types.js';
+
+/** JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the admin API's bodies. */
+const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Record<string, unknown>): Record<string, unknown> => ({ oneOf: [schema, { type: 'null' }] });
+const isoTime = { type: 'string', format: 'date-time' } as const;
+const id128 = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$', maxLength: 128 } as const;
+const closed = (required: string[], properties: Record<string, unknown>): Record<string, unknown> => ({ type: 'object', additionalProperties: false, required, properties });
+
+const plainEventTypes = eventTypes.filter((t) => !['speeding', 'posted_speeding', 'landmark_enter', 'landmark_leave'].includes(t));
+
+const authVariants = (secret: Record<string, unknown>): Record<string, unknown>[] => [
+  closed(['type'], { type: { const: 'none' }, authorization: secret }),
+  closed(['type', 'userName', 'password'], { type: { const: 'basic' }, userName: { type: 'string', maxLength: 256 }, password: secret }),
+  closed(['type', 'tokenValue'], { type: { const: 'bearer' }, tokenValue: secret }),
+  closed(['type', 'tokenValue'], { type: { const: 'apikey' }, tokenValue: secret, authorization: secret }),
+  closed(['type', 'tokenName', 'tokenValue'], { type: { const: 'custom' }, tokenName: { type: 'string', maxLength: 128 }, tokenValue: secret, authorization: secret }),
+];
+
+const specProperties = {
+  url: { type: 'string', format: 'uri', maxLength: limits.maxUrlLength, description: 'https (http only if the operator allows it); no credentials, no fragment; must not resolve to a private, loopback, link-local, CGNAT or metadata address unless allow-listed.' },
+  name: { type: 'string', minLength: 1, maxLength: limits.maxNameLength },
+  source: ref('Source'),
+  vehicleFilter: nullable(ref('VehicleFilter')),
+  contentType: { enum: [...contentTypes] },
+  batching: ref('Batching'),
+  alertEmails: { type: 'array', maxItems: limits.maxAlertEmails, items: { type: 'string', format: 'email' } },
+  retryPolicy: { enum: [...retryPolicyNames] },
+  enabled: { type: 'boolean', description: 'false pauses the subscription; true resumes it.' },
+};
+
+export const openApiSchemas = {
+  Error: closed(['code', 'message', 'field'], {
+    code: { type: 'string' },
+    message: { type: 'string' },
+    field: { type: ['string', 'null'], description: 'Path of the offending field, e.g. `batching.maxItems` or `source.eventTypes[0].thresholdKph`.' },
+    issues: { type: 'array', items: closed(['field', 'message'], { field: { type: 'string' }, message: { type: 'string' } }) },
+  }),
+  EventSelection: {
+    oneOf: [
+      closed(['type', 'thresholdKph'], { type: { const: 'speeding' }, thresholdKph: { type: 'integer', minimum: 1, maximum: limits.maxSpeedKph } }),
+      closed(['type', 'overLimitKph'], { type: { const: 'posted_speeding' }, overLimitKph: { type: 'integer', minimum: 0, maximum: 200 } }),
+      closed(['type', 'landmarkIds'], { type: { enum: ['landmark_enter', 'landmark_leave'] }, landmarkIds: { type: 'array', minItems: 1, maxItems: limits.maxLandmarkIds, items: id128 } }),
+      closed(['type'], { type: { enum: plainEventTypes } }),
+    ],
+  },
+  Cadence: {
+    description: 'Scheduled snapshots fire on UTC boundaries; `month` = the 1st, 00:00 UTC.',
+    oneOf: [
+      closed(['every', 'minutes'], { every: { const: 'minutes' }, minutes: { type: 'integer', minimum: 1, maximum: limits.maxScheduledEveryMinutes } }),
+      closed(['every'], { every: { enum: ['hour', 'day', 'month'] } }),
+    ],
+  },
+  Source: {
+    oneOf: [
+      closed(['kind'], { kind: { enum: ['gps', 'dtc'] } }),
+      closed(['kind', 'eventTypes'], { kind: { const: 'event' }, eventTypes: { type: 'array', minItems: 1, items: ref('EventSelection') } }),
+      closed(['kind', 'cadence'], { kind: { const: 'scheduled' }, cadence: ref('Cadence') }),
+    ],
+  },
+  VehicleFilter: closed(['vehicleIds'], { vehicleIds: { type: 'array', minItems: 1, maxItems: limits.maxVehicleIds, items: id128 } }),
+  Batching: closed(['maxItems', 'maxWaitMs'], {
+    maxItems: { type: 'integer', minimum: 1, maximum: limits.maxBatchItems },
+    maxWaitMs: { type: 'integer', minimum: 0, maximum: limits.maxBatchWaitMs },
+  }),
+  AuthInput: { description: '`authorization` is an optional fixed Authorization header value (not with basic or bearer).', oneOf: authVariants({ type: 'string', maxLength: limits.maxSecretLength }) },
+  AuthMasked: { oneOf: authVariants({ type: 'string', pattern: '^\\*{4}' }) },
+  SubscriptionCreate: {
+    ...closed(['url', 'name', 'source'], { ...specProperties, auth: ref('AuthInput'), accountId: { type: 'string', pattern: '^acc_', description: 'Operator key only: the owning account.' } }),
+  },
+  SubscriptionPatch: { ...closed([], { ...specProperties, auth: ref('AuthInput') }), minProperties: 1 },
+  Subscription: closed(
+    ['id', 'accountId', 'url', 'name', 'enabled', 'state', 'source', 'vehicleFilter', 'contentType', 'batching', 'auth', 'alertEmails', 'retryPolicy', 'signing', 'verifiedAt', 'createdAt', 'updatedAt', 'revision'],
+    {
+      ...specProperties,
+      id: { type: 'string', pattern: '^sub_' },
+      accountId: { type: 'string', pattern: '^acc_' },
+      state: { enum: [...subscriptionStates] },
+      auth: ref('AuthMasked'),
+      signing: closed(['current', 'previous', 'previousExpiresAt', 'rotatedAt'], {
+        current: { type: 'string', description: 'Masked: `****whsec_…` + last 4 characters.' },
+        previous: { type: ['string', 'null'], description: 'Masked; still signs until previousExpiresAt.' },
+        previousExpiresAt: nullable(isoTime),
+        rotatedAt: nullable(isoTime),
+      }),
+      verifiedAt: nullable(isoTime),
+      createdAt: isoTime,
+      updatedAt: isoTime,
+      revision: { type: 'integer', minimum: 1 },
+    },
+  ),
+  SubscriptionWithSecret: closed(['subscription', 'signingSecret'], {
+    subscription: ref('Subscription'),
+    signingSecret: { type: 'string', pattern: '^whsec_', description: 'Shown in full only here (create and rotate-secret responses).' },
+  }),
+  SubscriptionPage: closed(['data', 'nextCursor'], {
+    data: { type: 'array', items: ref('Subscription') },
+    nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
+  }),
+  VerificationResult: {
+    oneOf: [
+      closed(['kind', 'statusCode', 'latencyMs'], { kind: { const: 'verified' }, statusCode: { type: 'integer' }, latencyMs: { type: 'integer' } }),
+      closed(['kind', 'reason', 'message', 'statusCode', 'latencyMs'], {
+        kind: { const: 'failed' },
+        reason: { enum: ['timeout', 'connection_refused', 'blocked', 'network_error', 'redirect', 'status', 'wrong_value'] },
+        message: { type: 'string' },
+        statusCode: { type: ['integer', 'null'] },
+        latencyMs: { type: 'integer' },
+      }),
+    ],
+  },
+  VerificationReply: closed(['result', 'subscription'], { result: ref('VerificationResult'), subscription: ref('Subscription') }),
+  TestEventResult: closed(['webhookId', 'delivered', 'statusCode', 'latencyMs', 'error'], {
+    webhookId: { type: 'string', pattern: '^msg_' },
+    delivered: { type: 'boolean' },
+    statusCode: { type: ['integer', 'null'] },
+    latencyMs: { type: 'integer' },
+    error: { type: ['string', 'null'], description: '`status N`, `timeout`, `connection_refused`, `blocked` or `network_error CODE`.' },
+  }),
+  DeliveryStatus: closed(
+    ['backlogSize', 'totalMessages', 'totalDelivered', 'lastSuccessAt', 'lastFailureAt', 'lastError', 'nextRetryAt', 'recentAttempts'],
+    {
+      backlogSize: { type: ['integer', 'null'] },
+      totalMessages: { type: ['integer', 'null'] },
+      totalDelivered: { type: ['integer', 'null'] },
+      lastSuccessAt: nullable(isoTime),
+      lastFailureAt: nullable(isoTime),
+      lastError: { type: ['string', 'null'] },
+      nextRetryAt: nullable(isoTime),
+      recentAttempts: nullable({
+        type: 'array',
+        items: closed(['at', 'statusCode', 'latencyMs', 'error', 'webhookId'], {
+          at: isoTime, statusCode: { type: ['integer', 'null'] }, latencyMs: { type: ['integer', 'null'] }, error: { type: ['string', 'null'] }, webhookId: { type: 'string' },
+        }),
+      }),
+    },
+  ),
+  SubscriptionStatus: closed(['id', 'state', 'verifiedAt', 'delivery'], {
+    id: { type: 'string' }, state: { enum: [...subscriptionStates] }, verifiedAt: nullable(isoTime),
+    delivery: { ...ref('DeliveryStatus'), description: 'Figures the dispatcher has not reported yet are null, never guessed.' },
+  }),
+} as const;

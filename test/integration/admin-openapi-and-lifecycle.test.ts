@@ -1,0 +1,136 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formatsPlugin from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdminApp } from '../../services/admin-api/admin-app.js';
+import { challengeResponse } from '../../services/shared/webhook-signature.js';
+import { AdminApiHarness, accountKeys, operatorKey } from '../helpers/admin-api-harness.js';
+import type { ApiReply } from '../helpers/admin-api-harness.js';
+import { behaviours, WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+const docId = 'https://fleethook.invalid/openapi.json';
+let h: AdminApiHarness;
+let app: AdminApp;
+let receiver: WebhookReceiver;
+let doc: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+(formatsPlugin as unknown as { default: (a: Ajv2020) => void }).default(ajv);
+const checked = new Set<string>();
+
+beforeAll(async () => {
+  h = await AdminApiHarness.create();
+  app = await h.startInstance();
+  receiver = await WebhookReceiver.start();
+  const r = await h.call(app, 'GET', '/v1/openapi.json', { key: null });
+  expect(r.status).toBe(200);
+  doc = r.json as typeof doc;
+  ajv.addSchema({ $id: docId, ...(doc as object) });
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  await h?.close();
+});
+
+/** Validates a real response against the document's schema for that path, method and status. */
+function conforms(template: string, method: string, reply: ApiReply): void {
+  const op = doc.paths[template]?.[method.toLowerCase()];
+  expect(op, `${method} ${template} is documented`).toBeDefined();
+  const response = op?.responses[String(reply.status)];
+  expect(response, `${method} ${template} documents status ${reply.status}`).toBeDefined();
+  const schema = response?.content?.['application/json']?.schema;
+  if (schema !== undefined) {
+    const validate = ajv.compile(rebase(schema));
+    const ok = validate(reply.json);
+    expect(ok, `${method} ${template} ${reply.status}: ${ajv.errorsText(validate.errors)}\n${reply.text.slice(0, 500)}`).toBe(true);
+  }
+  checked.add(`${method} ${template} ${reply.status}`);
+}
+
+function rebase(schema: unknown): object {
+  return JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${docId}#/components/`));
+}
+
+async function call(method: string, template: string, id: string, options: Parameters<AdminApiHarness['call']>[3] = {}): Promise<ApiReply> {
+  const reply = await h.call(app, method, template.replace('{id}', id), options);
+  conforms(template, method, reply);
+  return reply;
+}
+
+describe('admin API lifecycle, validated against its OpenAPI document', () => {
+  it('every response of a full lifecycle matches the document', async () => {
+    const full = {
+      url: receiver.url, name: 'everything', enabled: true,
+      source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 120 }, { type: 'landmark_leave', landmarkIds: ['lm_9'] }, { type: 'idle' }] },
+      vehicleFilter: { vehicleIds: ['veh_1'] }, contentType: 'application/json', batching: { maxItems: 20, maxWaitMs: 1000 },
+      auth: { type: 'custom', tokenName: 'X-Key', tokenValue: 'secret-value', authorization: 'Fixed x' }, alertEmails: ['ops@example.com'], retryPolicy: 'pause-24h',
+    };
+    const created = await call('POST', '/v1/subscriptions', '', { body: full });
+    expect(created.status).toBe(201);
+    const { subscription, signingSecret } = created.json as { subscription: { id: string }; signingSecret: string };
+    const id = subscription.id;
+    expect(created.json).toMatchObject({ subscription: { state: 'pending_verification', enabled: true, auth: { tokenValue: '********', authorization: '********', tokenName: 'X-Key' } } });
+
+    await call('POST', '/v1/subscriptions', '', { body: { url: receiver.url, name: 'sched', source: { kind: 'scheduled', cadence: { every: 'month' } }, auth: { type: 'basic', userName: 'u', password: 'p' } } });
+    await call('POST', '/v1/subscriptions', '', { body: { url: receiver.url, name: 'paused at birth', enabled: false, source: { kind: 'gps' } } });
+    const page1 = await call('GET', '/v1/subscriptions', '', { headers: {} });
+    expect((page1.json as { data: unknown[] }).data).toHaveLength(3);
+    await call('GET', '/v1/subscriptions/{id}', id);
+    await call('GET', '/v1/subscriptions/{id}/status', id);
+    expect((await h.call(app, 'GET', `/v1/subscriptions/${id}/status`)).json).toMatchObject({ delivery: { totalDelivered: null, backlogSize: null } });
+
+    receiver.behave(behaviours.status(500));
+    const failed = await call('POST', '/v1/subscriptions/{id}/verify', id);
+    expect(failed.json).toMatchObject({ result: { kind: 'failed', reason: 'status', statusCode: 500 } });
+    receiver.behave(behaviours.custom((req) => ({ status: 200, body: JSON.stringify({ challengeResponse: challengeResponse(signingSecret, (JSON.parse(req.text) as { challenge: string }).challenge) }) })));
+    const verified = await call('POST', '/v1/subscriptions/{id}/verify', id);
+    expect(verified.json).toMatchObject({ result: { kind: 'verified' }, subscription: { state: 'active' } });
+    receiver.behave(behaviours.ok());
+    await call('POST', '/v1/subscriptions/{id}/test', id);
+    expect((await call('POST', '/v1/subscriptions/{id}/pause', id)).json).toMatchObject({ state: 'paused', enabled: false });
+    expect((await call('POST', '/v1/subscriptions/{id}/verify', id)).status).toBe(409);
+    expect((await call('POST', '/v1/subscriptions/{id}/resume', id)).json).toMatchObject({ state: 'active' });
+    await call('POST', '/v1/subscriptions/{id}/rotate-secret', id);
+    const patched = await call('PATCH', '/v1/subscriptions/{id}', id, { body: { url: `${receiver.url}/v2`, vehicleFilter: null, auth: { type: 'none' } } });
+    expect(patched.json).toMatchObject({ state: 'pending_verification', verifiedAt: null, vehicleFilter: null, auth: { type: 'none' }, revision: 6 });
+    await call('PATCH', '/v1/subscriptions/{id}', id, { body: { batching: { maxItems: 501, maxWaitMs: 0 } } });
+    await call('PATCH', '/v1/subscriptions/{id}', id, { rawBody: '{', headers: { 'content-type': 'application/json' } });
+    await call('POST', '/v1/subscriptions', '', { rawBody: 'x'.repeat(70_000) });
+    await call('POST', '/v1/subscriptions', '', { rawBody: 'a=b', headers: { 'content-type': 'text/plain' } });
+    await call('GET', '/v1/subscriptions', '', { key: null });
+    expect((await call('DELETE', '/v1/subscriptions/{id}', id)).status).toBe(204);
+    await call('GET', '/v1/subscriptions/{id}', id);
+    await call('GET', '/healthz', '', { key: null });
+    await call('GET', '/readyz', '', { key: null });
+    expect(checked.size).toBeGreaterThanOrEqual(20);
+  });
+
+  it('pages by cursor without gaps or repeats, and the operator can page across accounts', async () => {
+    for (let i = 0; i < 5; i++) {
+      await h.call(app, 'POST', '/v1/subscriptions', { key: accountKeys.acc_beta, body: { url: receiver.url, name: `page ${i}`, source: { kind: 'dtc' } } });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const path: string = `/v1/subscriptions?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: ApiReply = await h.call(app, 'GET', path, { key: accountKeys.acc_beta });
+      conforms('/v1/subscriptions', 'GET', page);
+      const body = page.json as { data: { id: string }[]; nextCursor: string | null };
+      expect(body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...body.data.map((s) => s.id));
+      cursor = body.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+    expect([...seen].sort()).toEqual(seen);
+    const op = await h.call(app, 'GET', '/v1/subscriptions?limit=200', { key: operatorKey });
+    expect((op.json as { data: unknown[] }).data.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('exposes request metrics by route template and status class', async () => {
+    const r = await h.call(app, 'GET', '/metrics', { key: null });
+    expect(r.status).toBe(200);
+    expect(r.text).toMatch(/fleethook_admin_http_requests_total\{route="\/v1\/subscriptions\/:id",method="GET",status_class="2xx"\} \d+/);
+    expect(r.text).toMatch(/status_class="4xx"/);
+    expect(r.text).not.toMatch(/sub_[0-9a-z]{9}/);
+  });
+});
