@@ -1,10 +1,12 @@
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import { FleethookError } from '../shared/errors.js';
 import { describeMismatches, planTopicChanges } from './plan-topic-changes.js';
 import type { ExistingTopic, TopicAction } from './plan-topic-changes.js';
 
+// kafkajs is CommonJS and Node's named-export detection misses this one.
+const { ConfigResourceTypes } = kafkajs;
 const managedConfigs = ['cleanup.policy', 'retention.ms', 'min.insync.replicas'];
 
 /** What the broker has for the catalogue's topics (absent ones are left out). */
