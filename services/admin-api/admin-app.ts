@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Kafka, Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { topicCatalogue } from '../../schemas/topics.js';
 import { reliableProducerConfig } from '../shared/kafka-client.js';
 import type { Logger } from '../shared/logger.js';
@@ -36,6 +37,8 @@ export async function startAdminApp(options: {
   kafka: Kafka;
   logger: Logger;
   statusSource?: DeliveryStatusSource;
+  /** main.ts passes prom-client's global registry (with process metrics); tests get their own. */
+  metricsRegistry?: Registry;
   now?: () => Date;
 }): Promise<AdminApp> {
   const { config, kafka, logger } = options;
@@ -53,7 +56,7 @@ export async function startAdminApp(options: {
     repository, box, guard, urlPolicy: { allowHttp: config.allowHttp }, secretGraceMs: config.secretGraceMs, now,
   });
   const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now });
-  const metrics = createAdminMetrics();
+  const metrics = createAdminMetrics(options.metricsRegistry);
   const routes = adminRoutes({
     service, actions, status: options.statusSource ?? noDeliveryStatus,
     isReady: () => catalogue.ready(),

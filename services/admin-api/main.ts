@@ -1,4 +1,4 @@
-import { collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, register } from 'prom-client';
 import { errorMessage } from '../shared/errors.js';
 import { createKafkaClient } from '../shared/kafka-client.js';
 import { createLogger } from '../shared/logger.js';
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger('admin-api', { level: config.logLevel });
   collectDefaultMetrics();
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', logger });
-  const app = await startAdminApp({ config, kafka, logger });
+  const app = await startAdminApp({ config, kafka, logger, metricsRegistry: register });
   const shutdown = (signal: string): void => {
     logger.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 15_000);

@@ -56,7 +56,13 @@ export class SubscriptionCatalogue {
   /** Connects and starts applying; resolves once caught up with the topic as it was at start. */
   async start(timeoutMs = 60_000): Promise<void> {
     await this.admin.connect();
-    const startTargets = await this.latestOffsets();
+    const startTargets = await this.latestOffsets().catch((cause: unknown) => {
+      throw new FleethookError('CATALOGUE_TOPIC_UNAVAILABLE', `cannot read topic ${this.options.topic} (does it exist? \`npm run topics\` creates it)`, { cause, retriable: true });
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.options.logger.error('catalogue consumer crashed', { topic: this.options.topic, err: e.payload.error, restart: e.payload.restart });
+      if (!e.payload.restart) this.isReady = false;
+    });
     this.readyPromise = this.waitFor(startTargets, timeoutMs).then(() => {
       this.isReady = true;
       this.options.logger.info('subscription catalogue ready', { topic: this.options.topic, subscriptions: this.subscriptions.size });
