@@ -23,7 +23,7 @@ export class ApiKeyAuthenticator {
   }
 
   authenticate(authorizationHeader: string | undefined): Principal | null {
-    const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(authorizationHeader ?? '');
+    const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(authorizationHeader ?? '');
     if (!match?.[1]) return null;
     const presented = digest(match[1]);
     let found: Principal | null = null;
