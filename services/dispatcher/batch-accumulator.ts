@@ -1,0 +1,95 @@
+import type { DeliveryItem, ItemKind } from './delivery-item.js';
+
+export interface BatchPolicy {
+  readonly maxItems: number;
+  readonly maxWaitMs: number;
+}
+
+/** An item read from `webhook.deliveries`, with where it was read. */
+export interface PendingItem {
+  readonly item: DeliveryItem;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface ClosedBatch {
+  readonly subscriptionId: string;
+  readonly kind: ItemKind;
+  readonly items: readonly PendingItem[];
+  readonly reason: 'full' | 'time';
+}
+
+interface OpenBatch {
+  readonly subscriptionId: string;
+  readonly kind: ItemKind;
+  readonly items: PendingItem[];
+  readonly maxItems: number;
+  readonly deadlineMs: number;
+}
+
+/**
+ * Batching decisions (pure; the caller supplies the clock). A batch closes when it
+ * holds `maxItems`, or `maxWaitMs` after its first item (the caller polls `due()` on a
+ * wall-clock timer, so an idle subscription still flushes). GPS requests carry one
+ * vehicle each, so GPS batches are open per subscription and vehicle; DTC and event
+ * batches are per subscription and may mix vehicles.
+ */
+export class BatchAccumulator {
+  private readonly open = new Map<string, OpenBatch>();
+  private openItemCount = 0;
+
+  get openItems(): number {
+    return this.openItemCount;
+  }
+
+  get openBatches(): number {
+    return this.open.size;
+  }
+
+  add(entry: PendingItem, policy: BatchPolicy, nowMs: number): ClosedBatch | null {
+    const { item } = entry;
+    const key = batchKey(item);
+    let batch = this.open.get(key);
+    if (batch === undefined) {
+      batch = {
+        subscriptionId: item.subscriptionId, kind: item.kind, items: [],
+        maxItems: Math.max(1, policy.maxItems), deadlineMs: nowMs + Math.max(0, policy.maxWaitMs),
+      };
+      this.open.set(key, batch);
+    }
+    batch.items.push(entry);
+    this.openItemCount++;
+    if (batch.items.length >= batch.maxItems || batch.deadlineMs <= nowMs) return this.close(key, batch, 'full');
+    return null;
+  }
+
+  /** Batches whose wait is over at `nowMs`, oldest deadline first. */
+  due(nowMs: number): ClosedBatch[] {
+    const out: { batch: ClosedBatch; deadlineMs: number }[] = [];
+    for (const [key, batch] of this.open) {
+      if (batch.deadlineMs <= nowMs) out.push({ batch: this.close(key, batch, 'time'), deadlineMs: batch.deadlineMs });
+    }
+    return out.sort((a, b) => a.deadlineMs - b.deadlineMs).map((o) => o.batch);
+  }
+
+  /** Everything open, closed now (shutdown flush is not used; kept for tests and drains). */
+  drain(): ClosedBatch[] {
+    return this.due(Number.POSITIVE_INFINITY);
+  }
+
+  /** Forgets every open batch (a rebalance: the items will be read again). */
+  clear(): void {
+    this.open.clear();
+    this.openItemCount = 0;
+  }
+
+  private close(key: string, batch: OpenBatch, reason: ClosedBatch['reason']): ClosedBatch {
+    this.open.delete(key);
+    this.openItemCount -= batch.items.length;
+    return { subscriptionId: batch.subscriptionId, kind: batch.kind, items: batch.items, reason };
+  }
+}
+
+function batchKey(item: DeliveryItem): string {
+  return item.kind === 'gps' ? `${item.subscriptionId}\u0000${item.vehicleId}` : item.subscriptionId;
+}

@@ -1,0 +1,102 @@
+import { EnvReader } from '../shared/env-reader.js';
+import { defaultRedisKeyPrefix } from '../shared/delivery-status-keys.js';
+import { parseEncryptionKeys } from '../shared/secret-box.js';
+import type { EncryptionKey } from '../shared/secret-box.js';
+import { AddressAllowList } from '../shared/ssrf/address-allow-list.js';
+
+export interface DispatcherConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly schemaRegistryUrl: string;
+  readonly redisUrl: string;
+  readonly redisKeyPrefix: string;
+  readonly topicPrefix: string;
+  readonly encryptionKeys: readonly EncryptionKey[];
+  readonly activeKeyId: string;
+  readonly groupId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly allowList: AddressAllowList;
+  readonly maxInFlight: number;
+  readonly requestTimeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly quickRetryDelaysMs: readonly number[];
+  readonly maxRetryDelayMs: number;
+  readonly maxOpenItemsPerPartition: number;
+  readonly commitIntervalMs: number;
+  readonly flushTickMs: number;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const dispatcherDefaults = {
+  kafkaBrokers: ['127.0.0.1:19092'],
+  schemaRegistryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
+  redisUrl: 'redis://127.0.0.1:16379',
+  redisKeyPrefix: defaultRedisKeyPrefix,
+  topicPrefix: '',
+  groupId: 'fleethook-dispatcher',
+  host: '0.0.0.0',
+  port: 9090,
+  allowAddresses: [] as string[],
+  maxInFlight: 1_000,
+  requestTimeoutMs: 15_000,
+  maxResponseBytes: 4_096,
+  quickRetryDelaysMs: [200, 1_000, 3_000],
+  maxRetryDelayMs: 60_000,
+  maxOpenItemsPerPartition: 50_000,
+  commitIntervalMs: 1_000,
+  flushTickMs: 50,
+  shutdownGraceMs: 5_000,
+  logLevel: 'info',
+} as const;
+
+/**
+ * Shared names: `FLEETHOOK_KAFKA_BROKERS`, `FLEETHOOK_SCHEMA_REGISTRY_URL`,
+ * `FLEETHOOK_REDIS_URL`, `FLEETHOOK_TOPIC_PREFIX`, `FLEETHOOK_SECRET_KEYS`,
+ * `FLEETHOOK_SECRET_ACTIVE_KEY_ID`, `FLEETHOOK_REDIS_KEY_PREFIX`. Dispatcher-only ones
+ * start with `FLEETHOOK_DISPATCHER_`: GROUP_ID, HOST, PORT, ALLOW_ADDRESSES (CIDRs/hosts
+ * exempt from the SSRF guard), MAX_IN_FLIGHT, REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
+ * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
+ * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, SHUTDOWN_GRACE_MS, LOG_LEVEL.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
+  const r = new EnvReader(env, 'FLEETHOOK_');
+  const d = dispatcherDefaults;
+  const keys = parseEncryptionKeys(r.requiredString('SECRET_KEYS'));
+  keys.problems.forEach((p) => r.problem(`FLEETHOOK_SECRET_KEYS: ${p}`));
+  const allow = AddressAllowList.parse(r.list('DISPATCHER_ALLOW_ADDRESSES', d.allowAddresses));
+  allow.problems.forEach((p) => r.problem(`FLEETHOOK_DISPATCHER_ALLOW_ADDRESSES: ${p}`));
+  const quick = r.list('DISPATCHER_QUICK_RETRY_DELAYS_MS', d.quickRetryDelaysMs.map(String)).map(Number);
+  if (quick.some((n) => !Number.isInteger(n) || n < 0)) r.problem('FLEETHOOK_DISPATCHER_QUICK_RETRY_DELAYS_MS must list non-negative integers');
+  const logLevel = r.string('DISPATCHER_LOG_LEVEL', d.logLevel);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) r.problem('FLEETHOOK_DISPATCHER_LOG_LEVEL must be debug, info, warn or error');
+  const config: DispatcherConfig = {
+    kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
+    schemaRegistryUrl: r.string('SCHEMA_REGISTRY_URL', d.schemaRegistryUrl),
+    redisUrl: r.string('REDIS_URL', d.redisUrl),
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
+    topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
+    encryptionKeys: keys.keys,
+    activeKeyId: r.string('SECRET_ACTIVE_KEY_ID', keys.keys[0]?.keyId ?? ''),
+    groupId: r.string('DISPATCHER_GROUP_ID', d.groupId),
+    host: r.string('DISPATCHER_HOST', d.host),
+    port: r.int('DISPATCHER_PORT', d.port, { min: 0, max: 65_535 }),
+    allowList: allow.allowList,
+    maxInFlight: r.int('DISPATCHER_MAX_IN_FLIGHT', d.maxInFlight, { min: 1, max: 100_000 }),
+    requestTimeoutMs: r.int('DISPATCHER_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, { min: 100, max: 120_000 }),
+    maxResponseBytes: r.int('DISPATCHER_MAX_RESPONSE_BYTES', d.maxResponseBytes, { min: 0, max: 1_048_576 }),
+    quickRetryDelaysMs: quick,
+    maxRetryDelayMs: r.int('DISPATCHER_MAX_RETRY_DELAY_MS', d.maxRetryDelayMs, { min: 10, max: 3_600_000 }),
+    maxOpenItemsPerPartition: r.int('DISPATCHER_MAX_OPEN_ITEMS_PER_PARTITION', d.maxOpenItemsPerPartition, { min: 10, max: 10_000_000 }),
+    commitIntervalMs: r.int('DISPATCHER_COMMIT_INTERVAL_MS', d.commitIntervalMs, { min: 10, max: 60_000 }),
+    flushTickMs: r.int('DISPATCHER_FLUSH_TICK_MS', d.flushTickMs, { min: 5, max: 1_000 }),
+    shutdownGraceMs: r.int('DISPATCHER_SHUTDOWN_GRACE_MS', d.shutdownGraceMs, { min: 0, max: 60_000 }),
+    logLevel: logLevel as DispatcherConfig['logLevel'],
+  };
+  if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');
+  if (keys.keys.length > 0 && !keys.keys.some((k) => k.keyId === config.activeKeyId)) {
+    r.problem(`FLEETHOOK_SECRET_ACTIVE_KEY_ID "${config.activeKeyId}" is not one of the keys in FLEETHOOK_SECRET_KEYS`);
+  }
+  r.finish();
+  return config;
+}

@@ -1,0 +1,102 @@
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../shared/logger.js';
+import type { StoredSubscription } from '../shared/subscriptions/subscription-types.js';
+import type { ClosedBatch } from './batch-accumulator.js';
+import { buildWebhookRequest, webhookIdFor } from './build-webhook-request.js';
+import { classifyDeliveryResult } from './classify-delivery-result.js';
+import type { DeliveryOutcome } from './classify-delivery-result.js';
+import type { DeliveryStatusRecorder } from './delivery-status-recorder.js';
+import type { DispatcherMetrics } from './dispatcher-metrics.js';
+import type { OpenedSubscriptions } from './opened-subscriptions.js';
+import { statusClass } from './dispatcher-metrics.js';
+import { retryDelayMs, sleep } from './retry-delay.js';
+import { sendWebhook } from './send-webhook.js';
+import type { SendResult } from './send-webhook.js';
+
+export type BatchResult =
+  | { readonly kind: 'delivered'; readonly attempts: number }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'abandoned' };
+
+export interface BatchDeliveryDeps {
+  readonly agent: Dispatcher;
+  readonly lookup: (subscriptionId: string) => StoredSubscription | undefined;
+  readonly opened: OpenedSubscriptions;
+  readonly recorder: DeliveryStatusRecorder;
+  readonly metrics: DispatcherMetrics;
+  readonly logger: Logger;
+  readonly requestTimeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly quickRetryDelaysMs: readonly number[];
+  readonly maxRetryDelayMs: number;
+}
+
+export interface BatchSignals {
+  /** Aborted when the owner stops retrying (rebalance, shutdown). */
+  readonly stop: AbortSignal;
+  /** Aborted when even a request in flight must end. */
+  readonly kill: AbortSignal;
+  /** Items queued for the subscription behind this request. */
+  readonly queueDepth: () => number;
+}
+
+/** Subscriptions that receive requests: deleted, paused and deactivated ones do not. */
+export function deliverable(sub: StoredSubscription | undefined): boolean {
+  return sub !== undefined && (sub.state === 'active' || sub.state === 'failing');
+}
+
+/**
+ * One request of one subscription, attempted until it is delivered (prepare → call →
+ * handle, the shape of svix's worker): build and sign the body, POST it, classify the
+ * result, record the attempt, then either finish or wait and try the same request again
+ * with the same webhook-id. Never throws for an expected outcome.
+ */
+export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, signals: BatchSignals): Promise<BatchResult> {
+  const webhookId = webhookIdFor(batch.subscriptionId, batch);
+  const createdAt = new Date();
+  for (let attempt = 0; ; attempt++) {
+    if (signals.stop.aborted) return { kind: 'abandoned' };
+    const stored = deps.lookup(batch.subscriptionId);
+    if (stored === undefined) return { kind: 'skipped', reason: 'subscription deleted' };
+    if (!deliverable(stored)) return { kind: 'skipped', reason: `subscription ${stored.state}` };
+    const sub = deps.opened.get(stored);
+    if (attempt === 0) deps.recorder.messagesQueued(sub.id, batch.items.length);
+    const now = new Date();
+    const request = buildWebhookRequest(sub, batch, { webhookId, createdAt, retryCount: attempt, queueDepth: signals.queueDepth(), now });
+    deps.metrics.inFlight.inc();
+    const sent = await sendWebhook(deps.agent, sub.url, request.headers, request.body, {
+      timeoutMs: deps.requestTimeoutMs, maxResponseBytes: deps.maxResponseBytes, signal: signals.kill,
+    });
+    deps.metrics.inFlight.dec();
+    if (signals.kill.aborted) return { kind: 'abandoned' };
+    const outcome = classifyDeliveryResult(sent.result, now);
+    observe(deps, batch, outcome, sent);
+    const logged = { at: now.toISOString(), statusCode: statusOf(sent), latencyMs: sent.latencyMs, webhookId };
+    if (outcome.kind === 'delivered') {
+      deps.recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...logged, error: null }, items: batch.items.length, backlogSize: signals.queueDepth() });
+      return { kind: 'delivered', attempts: attempt + 1 };
+    }
+    // Until parking exists (next issue), 410 is retried like any failure: nothing is dropped.
+    const delayMs = retryDelayMs(attempt, { quickDelaysMs: deps.quickRetryDelaysMs, maxDelayMs: deps.maxRetryDelayMs }, outcome.kind === 'retry' ? outcome.retryAfterMs : undefined);
+    const nextRetryAt = new Date(Date.now() + delayMs).toISOString();
+    deps.recorder.attempt(sub.id, { kind: 'failed', attempt: { ...logged, error: outcome.reason }, nextRetryAt, backlogSize: signals.queueDepth() });
+    const log = attempt < deps.quickRetryDelaysMs.length ? deps.logger.warn : deps.logger.debug;
+    log('delivery attempt failed', { subscriptionId: sub.id, webhookId, attempt, reason: outcome.reason, retryInMs: delayMs, items: batch.items.length });
+    await sleep(delayMs, signals.stop);
+  }
+}
+
+function statusOf(sent: SendResult): number | null {
+  return sent.result.kind === 'response' ? sent.result.status : null;
+}
+
+function observe(deps: BatchDeliveryDeps, batch: ClosedBatch, outcome: DeliveryOutcome, sent: SendResult): void {
+  const m = deps.metrics;
+  m.deliveries.inc({ outcome: outcome.kind, status_class: statusClass(statusOf(sent)) });
+  m.requestDuration.observe({ outcome: outcome.kind }, sent.latencyMs / 1_000);
+  if (outcome.kind !== 'delivered') return;
+  m.batchSize.observe({ kind: batch.kind }, batch.items.length);
+  m.itemsDelivered.inc({ kind: batch.kind }, batch.items.length);
+  const nowMs = Date.now();
+  for (const p of batch.items) m.endToEndLatency.observe((nowMs - p.item.recordTimeMs) / 1_000);
+}

@@ -1,0 +1,65 @@
+import { KeyedSerialQueue } from '../shared/keyed-serial-queue.js';
+import { BatchAccumulator } from './batch-accumulator.js';
+import { OffsetTracker } from './offset-tracker.js';
+
+/**
+ * Everything the deliverer holds for one consumer-group generation (one assignment):
+ * open batches, the per-subscription serial queue, per-partition offset trackers and
+ * back-pressure state. A rebalance ends the generation: unstarted work is dropped
+ * (`close()`), retries stop, and the next generation re-reads from committed offsets.
+ */
+export class DeliveryGeneration {
+  readonly queue: KeyedSerialQueue<string>;
+  readonly batches = new BatchAccumulator();
+  readonly trackers = new Map<number, OffsetTracker>();
+  readonly committed = new Map<number, number>();
+  readonly paused = new Set<number>();
+  /** Items read and not finished, per subscription (the queue depth in the body head). */
+  readonly depth = new Map<string, number>();
+  private readonly stopController = new AbortController();
+  private readonly killController = new AbortController();
+  private killTimer: NodeJS.Timeout | undefined;
+
+  constructor(readonly id: number, readonly partitions: readonly number[], maxInFlight: number) {
+    this.queue = new KeyedSerialQueue<string>(maxInFlight);
+  }
+
+  get stop(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  get kill(): AbortSignal {
+    return this.killController.signal;
+  }
+
+  get ended(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  tracker(partition: number): OffsetTracker {
+    let t = this.trackers.get(partition);
+    if (t === undefined) {
+      t = new OffsetTracker();
+      this.trackers.set(partition, t);
+    }
+    return t;
+  }
+
+  addDepth(subscriptionId: string, items: number): void {
+    const next = (this.depth.get(subscriptionId) ?? 0) + items;
+    if (next <= 0) this.depth.delete(subscriptionId);
+    else this.depth.set(subscriptionId, next);
+  }
+
+  /** Ends the generation: no new attempts, unstarted batches dropped, requests in flight cut after `graceMs`. */
+  end(graceMs: number): Promise<void> {
+    if (!this.ended) {
+      this.stopController.abort();
+      this.queue.close();
+      this.batches.clear();
+      this.killTimer = setTimeout(() => this.killController.abort(), graceMs);
+      this.killTimer.unref();
+    }
+    return this.queue.onIdle().then(() => clearTimeout(this.killTimer));
+  }
+}

@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import { attemptLogKey, deliveryStatusKey, maxLoggedAttempts, statusFields } from '../shared/delivery-status-keys.js';
+import type { LoggedAttempt } from '../shared/delivery-status-keys.js';
+import type { Logger } from '../shared/logger.js';
+
+export type AttemptRecord =
+  | { readonly kind: 'delivered'; readonly attempt: LoggedAttempt; readonly items: number; readonly backlogSize: number }
+  | { readonly kind: 'failed'; readonly attempt: LoggedAttempt; readonly nextRetryAt: string; readonly backlogSize: number };
+
+/**
+ * Writes per-subscription status where the admin API reads it (see
+ * shared/delivery-status-keys.ts). Best effort and never in the delivery path's way:
+ * a Redis error is logged and the delivery goes on (status is rebuilt as traffic flows).
+ */
+export class DeliveryStatusRecorder {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** New items handed to a subscription's requests (first attempt of a batch). */
+  messagesQueued(subscriptionId: string, items: number): void {
+    this.run(subscriptionId, this.redis.multi().hincrby(deliveryStatusKey(this.prefix, subscriptionId), statusFields.totalMessages, items));
+  }
+
+  attempt(subscriptionId: string, record: AttemptRecord): void {
+    const statusKey = deliveryStatusKey(this.prefix, subscriptionId);
+    const logKey = attemptLogKey(this.prefix, subscriptionId);
+    const multi = this.redis.multi()
+      .lpush(logKey, JSON.stringify(record.attempt))
+      .ltrim(logKey, 0, maxLoggedAttempts - 1)
+      .hset(statusKey, statusFields.backlogSize, String(record.backlogSize));
+    if (record.kind === 'delivered') {
+      multi.hincrby(statusKey, statusFields.totalDelivered, record.items)
+        .hset(statusKey, statusFields.lastSuccessAt, record.attempt.at)
+        .hdel(statusKey, statusFields.nextRetryAt);
+    } else {
+      multi.hset(statusKey, statusFields.lastFailureAt, record.attempt.at, statusFields.lastError, record.attempt.error ?? '', statusFields.nextRetryAt, record.nextRetryAt);
+    }
+    this.run(subscriptionId, multi);
+  }
+
+  private run(subscriptionId: string, multi: ReturnType<Redis['multi']>): void {
+    multi.exec().catch((err: unknown) => this.logger.warn('could not record delivery status', { subscriptionId, err }));
+  }
+}

@@ -1,0 +1,95 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { topicCatalogue } from '../../schemas/topics.js';
+import type { Logger } from '../shared/logger.js';
+import { SchemaRegistryClient } from '../shared/schema-registry-client.js';
+import { SecretBox } from '../shared/secret-box.js';
+import { createGuardedAgent } from '../shared/ssrf/guarded-agent.js';
+import { SsrfGuard } from '../shared/ssrf/ssrf-guard.js';
+import { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
+import type { DispatcherConfig } from './config.js';
+import { DeliveryConsumer } from './delivery-consumer.js';
+import { DeliveryStatusRecorder } from './delivery-status-recorder.js';
+import { createDispatcherMetrics } from './dispatcher-metrics.js';
+import { FanOutConsumer } from './fan-out-consumer.js';
+import { OpenedSubscriptions } from './opened-subscriptions.js';
+import { TelemetryDecoder } from './telemetry-decoder.js';
+
+export interface DispatcherApp {
+  readonly port: number;
+  readonly deliveries: DeliveryConsumer;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires one dispatcher instance: catalogue first (nothing is matched or delivered before
+ * it is caught up), then the delivery consumer, then match-and-re-key, then the HTTP
+ * listener for /metrics, /healthz and /readyz.
+ */
+export async function startDispatcherApp(options: { config: DispatcherConfig; kafka: Kafka; logger: Logger; defaultMetrics?: boolean }): Promise<DispatcherApp> {
+  const { config, kafka, logger } = options;
+  const topics = topicCatalogue({ prefix: config.topicPrefix });
+  const metrics = createDispatcherMetrics({ defaultMetrics: options.defaultMetrics ?? false });
+  const catalogue = new SubscriptionCatalogue({
+    kafka, topic: topics.get('webhook.subscriptions').name, logger, groupIdPrefix: `fleethook-dispatcher-catalogue-${hostname()}`,
+  });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  redis.on('error', (err: unknown) => logger.warn('redis error', { err }));
+  const agent = createGuardedAgent(new SsrfGuard(config.allowList), { connectTimeoutMs: Math.min(10_000, config.requestTimeoutMs) });
+  const deliveries = new DeliveryConsumer({
+    kafka, topic: topics.get('webhook.deliveries').name, groupId: config.groupId, catalogue, logger,
+    maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition,
+    commitIntervalMs: config.commitIntervalMs, flushTickMs: config.flushTickMs, rebalanceGraceMs: config.shutdownGraceMs,
+    deps: {
+      agent, lookup: (id) => catalogue.get(id), opened: new OpenedSubscriptions(new SecretBox(config.encryptionKeys, config.activeKeyId)),
+      recorder: new DeliveryStatusRecorder(redis, config.redisKeyPrefix, logger), metrics, logger,
+      requestTimeoutMs: config.requestTimeoutMs, maxResponseBytes: config.maxResponseBytes,
+      quickRetryDelaysMs: config.quickRetryDelaysMs, maxRetryDelayMs: config.maxRetryDelayMs,
+    },
+  });
+  const fanOut = new FanOutConsumer({
+    kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder: new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl })), metrics, logger,
+  });
+  await catalogue.start();
+  await deliveries.start();
+  await fanOut.start();
+  const ready = (): boolean => catalogue.ready() && deliveries.isJoined && fanOut.isJoined;
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text), () => res.writeHead(500).end());
+    } else if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    } else if (req.method === 'GET' && path === '/readyz') {
+      const ok = ready();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'starting' }));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"not_found"}');
+    }
+  });
+  const port = await listen(server, config.port, config.host);
+  logger.info('dispatcher started', { port, group: config.groupId, topicPrefix: config.topicPrefix });
+  let closing: Promise<void> | undefined;
+  return {
+    port, deliveries,
+    close: () => (closing ??= (async () => {
+      await fanOut.close();
+      await deliveries.close(config.shutdownGraceMs);
+      await new Promise<void>((r) => server.close(() => r()));
+      await catalogue.close();
+      await agent.close().catch(() => undefined);
+      redis.disconnect();
+    })()),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}

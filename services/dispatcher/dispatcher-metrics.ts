@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
+
+/** Every dispatcher metric, declared once; labels are bounded (topic, outcome, status class, kind). */
+export function createDispatcherMetrics(options: { defaultMetrics: boolean }) {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'fleethook_dispatcher_' });
+  const p = 'fleethook_dispatcher_';
+  return {
+    registry,
+    recordsConsumed: new Counter({ name: `${p}records_consumed_total`, help: 'Telemetry records read, by topic', labelNames: ['topic'], registers: [registry] }),
+    deadLettered: new Counter({ name: `${p}records_dead_lettered_total`, help: 'Undecodable telemetry records sent to the dead-letter topic', labelNames: ['topic'], registers: [registry] }),
+    itemsMatched: new Counter({ name: `${p}items_matched_total`, help: 'Items re-keyed onto webhook.deliveries, by kind', labelNames: ['kind'], registers: [registry] }),
+    deliveries: new Counter({
+      name: `${p}deliveries_total`, help: 'Delivery attempts by outcome and HTTP status class',
+      labelNames: ['outcome', 'status_class'], registers: [registry],
+    }),
+    itemsDelivered: new Counter({ name: `${p}items_delivered_total`, help: 'Items acknowledged with a 2xx', labelNames: ['kind'], registers: [registry] }),
+    endToEndLatency: new Histogram({
+      name: `${p}end_to_end_latency_seconds`, help: 'Record time to 2xx, per item', registers: [registry],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 6, 7.5, 10, 15, 30, 60, 300],
+    }),
+    requestDuration: new Histogram({
+      name: `${p}request_duration_seconds`, help: 'HTTP request duration by outcome', labelNames: ['outcome'], registers: [registry],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+    }),
+    batchSize: new Histogram({
+      name: `${p}batch_items`, help: 'Items per request', labelNames: ['kind'], registers: [registry],
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
+    }),
+    openItems: new Gauge({ name: `${p}open_items`, help: 'Items read and not yet delivered', registers: [registry] }),
+    pausedPartitions: new Gauge({ name: `${p}paused_partitions`, help: 'webhook.deliveries partitions paused for back-pressure', registers: [registry] }),
+    inFlight: new Gauge({ name: `${p}requests_in_flight`, help: 'Requests running now', registers: [registry] }),
+  };
+}
+
+export function statusClass(status: number | null): string {
+  if (status === null) return 'none';
+  if (status >= 100 && status <= 599) return `${Math.floor(status / 100)}xx`;
+  return 'invalid';
+}

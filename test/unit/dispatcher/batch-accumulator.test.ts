@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { BatchAccumulator } from '../../../services/dispatcher/batch-accumulator.js';
+import { pending } from './dispatcher-fixtures.js';
+
+const policy = { maxItems: 3, maxWaitMs: 1_000 };
+
+describe('BatchAccumulator', () => {
+  it('closes a batch when it reaches maxItems', () => {
+    const acc = new BatchAccumulator();
+    expect(acc.add(pending(1), policy, 0)).toBeNull();
+    expect(acc.add(pending(2), policy, 0)).toBeNull();
+    const closed = acc.add(pending(3), policy, 0);
+    expect(closed?.items.map((p) => p.offset)).toEqual([1, 2, 3]);
+    expect(closed?.reason).toBe('full');
+    expect(acc.openItems).toBe(0);
+  });
+
+  it('closes a batch maxWaitMs after its first item, even with nothing new arriving', () => {
+    const acc = new BatchAccumulator();
+    acc.add(pending(1), policy, 100);
+    acc.add(pending(2), policy, 900);
+    expect(acc.due(1_099)).toEqual([]);
+    const [closed] = acc.due(1_100);
+    expect(closed?.items.map((p) => p.offset)).toEqual([1, 2]);
+    expect(closed?.reason).toBe('time');
+  });
+
+  it('keeps one vehicle per GPS batch', () => {
+    const acc = new BatchAccumulator();
+    acc.add(pending(1, { vehicle: 'veh_a' }), policy, 0);
+    acc.add(pending(2, { vehicle: 'veh_b' }), policy, 0);
+    acc.add(pending(3, { vehicle: 'veh_a' }), policy, 0);
+    const batches = acc.due(1_000);
+    expect(batches.map((b) => b.items.map((p) => p.item.vehicleId))).toEqual([['veh_a', 'veh_a'], ['veh_b']]);
+  });
+
+  it('mixes vehicles in DTC batches', () => {
+    const acc = new BatchAccumulator();
+    acc.add(pending(1, { kind: 'dtc', vehicle: 'veh_a' }), policy, 0);
+    acc.add(pending(2, { kind: 'dtc', vehicle: 'veh_b' }), policy, 0);
+    const closed = acc.add(pending(3, { kind: 'dtc', vehicle: 'veh_c' }), policy, 0);
+    expect(closed?.items.map((p) => p.item.vehicleId)).toEqual(['veh_a', 'veh_b', 'veh_c']);
+  });
+
+  it('sends events one per request with the event default (maxItems 1, no wait)', () => {
+    const acc = new BatchAccumulator();
+    const closed = acc.add(pending(1, { kind: 'event' }), { maxItems: 1, maxWaitMs: 0 }, 0);
+    expect(closed?.items).toHaveLength(1);
+  });
+
+  it('keeps subscriptions apart and returns due batches oldest deadline first', () => {
+    const acc = new BatchAccumulator();
+    acc.add(pending(1, { sub: 'sub_b', kind: 'dtc' }), policy, 50);
+    acc.add(pending(2, { sub: 'sub_a', kind: 'dtc' }), policy, 10);
+    expect(acc.due(2_000).map((b) => b.subscriptionId)).toEqual(['sub_a', 'sub_b']);
+  });
+
+  it('clear() forgets everything open', () => {
+    const acc = new BatchAccumulator();
+    acc.add(pending(1), policy, 0);
+    acc.clear();
+    expect(acc.openItems).toBe(0);
+    expect(acc.due(10_000)).toEqual([]);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { SubscriptionMatcher } from '../../../services/dispatcher/subscription-matcher.js';
+import type { TelemetryRecord } from '../../../services/dispatcher/telemetry-record.js';
+import type { VehicleEvent } from '../../../schemas/telemetry-records.js';
+import { storedSub } from './dispatcher-fixtures.js';
+
+const gps = (vehicleId: string, accountId = 'acc_alpha'): TelemetryRecord => ({
+  kind: 'gps', record: { vehicleId, accountId, time: 1, lat: 0, lon: 0, speedKmh: 50, headingDeg: 0, odometerKm: 0, ignition: true },
+});
+const event = (e: Partial<VehicleEvent>): TelemetryRecord => ({ kind: 'event', record: { vehicleId: 'veh_1', accountId: 'acc_alpha', time: 1, type: 'heartbeat', ...e } });
+
+describe('SubscriptionMatcher', () => {
+  const subs = [
+    storedSub({ id: 'sub_gps_all' }),
+    storedSub({ id: 'sub_gps_v2', vehicleFilter: { vehicleIds: ['veh_2'] } }),
+    storedSub({ id: 'sub_other_account', accountId: 'acc_beta' }),
+    storedSub({ id: 'sub_paused', state: 'paused' }),
+    storedSub({ id: 'sub_pending', state: 'pending_verification' }),
+    storedSub({ id: 'sub_dtc', source: { kind: 'dtc' } }),
+    storedSub({ id: 'sub_speed_90', source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 90 }] } }),
+    storedSub({ id: 'sub_posted_10', source: { kind: 'event', eventTypes: [{ type: 'posted_speeding', overLimitKph: 10 }] } }),
+    storedSub({ id: 'sub_landmark', source: { kind: 'event', eventTypes: [{ type: 'landmark_enter', landmarkIds: ['lm_depot'] }, { type: 'ignition_on' }] } }),
+    storedSub({ id: 'sub_sched', source: { kind: 'scheduled', cadence: { every: 'hour' } } }),
+  ];
+  const matcher = new SubscriptionMatcher(subs);
+
+  it.each<[string, TelemetryRecord, string[]]>([
+    ['gps of veh_1 goes to the unfiltered active gps subscription only', gps('veh_1'), ['sub_gps_all']],
+    ['gps of veh_2 also reaches the vehicle-filtered one', gps('veh_2'), ['sub_gps_all', 'sub_gps_v2']],
+    ['another account sees only its own', gps('veh_1', 'acc_beta'), ['sub_other_account']],
+    ['an unknown account matches nothing', gps('veh_1', 'acc_nobody'), []],
+    ['speeding below the threshold does not match', event({ type: 'speeding', speedKmh: 89 }), []],
+    ['speeding at the threshold matches', event({ type: 'speeding', speedKmh: 90 }), ['sub_speed_90']],
+    ['speeding without a speed does not match', event({ type: 'speeding' }), []],
+    ['posted speeding needs limit + X', event({ type: 'posted_speeding', speedKmh: 69, speedLimitKmh: 60 }), []],
+    ['posted speeding at limit + X matches', event({ type: 'posted_speeding', speedKmh: 70, speedLimitKmh: 60 }), ['sub_posted_10']],
+    ['a listed landmark matches', event({ type: 'landmark_enter', landmarkId: 'lm_depot' }), ['sub_landmark']],
+    ['an unlisted landmark does not', event({ type: 'landmark_enter', landmarkId: 'lm_other' }), []],
+    ['a second selection of the same subscription matches', event({ type: 'ignition_on' }), ['sub_landmark']],
+    ['an event type nobody selected', event({ type: 'dvir' }), []],
+  ])('%s', (_name, record, expected) => {
+    expect(matcher.match(record)).toEqual(expected);
+  });
+
+  it('matches dtc records to dtc subscriptions', () => {
+    const dtc: TelemetryRecord = { kind: 'dtc', record: { vehicleId: 'veh_1', accountId: 'acc_alpha', time: 1, code: 'P0300', source: 'OBD_II', status: 'active' } };
+    expect(matcher.match(dtc)).toEqual(['sub_dtc']);
+  });
+});
