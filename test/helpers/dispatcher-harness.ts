@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { topicCatalogue } from '../../schemas/topics.js';
+import type { TopicCatalogue } from '../../schemas/topics.js';
+import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
+import { loadConfig } from '../../services/dispatcher/config.js';
+import { startDispatcherApp } from '../../services/dispatcher/dispatcher-app.js';
+import type { DispatcherApp } from '../../services/dispatcher/dispatcher-app.js';
+import { TelemetryProducer } from '../../services/producer/telemetry-producer.js';
+import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { createLogger } from '../../services/shared/logger.js';
+import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
+import { SecretBox, parseEncryptionKeys } from '../../services/shared/secret-box.js';
+import { sealSubscription } from '../../services/shared/subscriptions/seal-subscription.js';
+import { initialSigningSecrets } from '../../services/shared/subscriptions/signing-secrets.js';
+import { newSubscriptionId } from '../../services/shared/subscriptions/subscription-ids.js';
+import type { Subscription, SubscriptionSpec } from '../../services/shared/subscriptions/subscription-types.js';
+import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
+import { applyTopicCatalogue } from '../../services/topics/apply-topic-catalogue.js';
+import { generateSigningSecret } from '../../services/shared/webhook-signature.js';
+import { stackEnv, uniqueName } from './stack-env.js';
+import { waitFor } from './wait-for.js';
+
+/** A dispatcher running as a child process (`tsx services/dispatcher/main.ts`), so it can be SIGKILLed. */
+export interface DispatcherProcess {
+  readonly child: ChildProcess;
+  readonly output: string[];
+  readonly port: number;
+}
+
+/**
+ * Everything a dispatcher integration test needs on the real stack: a topic set of its
+ * own (unique prefix, few partitions), sealed subscriptions written to the catalogue
+ * topic, a telemetry producer, and dispatchers in-process or as child processes. Loopback
+ * endpoints are allowed explicitly, as an operator would for a local receiver.
+ */
+export class DispatcherHarness {
+  readonly kafka = new Kafka({ clientId: 'dispatcher-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });
+  readonly topics: TopicCatalogue;
+  readonly env: Record<string, string>;
+  readonly logLines: string[] = [];
+  readonly apps: DispatcherApp[] = [];
+  readonly processes: DispatcherProcess[] = [];
+  private readonly box: SecretBox;
+  private readonly producer = this.kafka.producer(reliableProducerConfig);
+  private telemetry: TelemetryProducer | null = null;
+
+  private constructor(readonly prefix: string, overrides: Record<string, string>) {
+    this.topics = topicCatalogue({ prefix, partitions: { telemetry: 3, webhook: 4, deadletter: 1 } });
+    const keys = `k1:${randomBytes(32).toString('base64')}`;
+    this.box = new SecretBox(parseEncryptionKeys(keys).keys, 'k1');
+    this.env = {
+      FLEETHOOK_KAFKA_BROKERS: stackEnv.kafkaBrokers.join(','),
+      FLEETHOOK_SCHEMA_REGISTRY_URL: stackEnv.registryUrl,
+      FLEETHOOK_REDIS_URL: stackEnv.redisUrl,
+      FLEETHOOK_REDIS_KEY_PREFIX: `${prefix}fh:`,
+      FLEETHOOK_TOPIC_PREFIX: prefix,
+      FLEETHOOK_SECRET_KEYS: keys,
+      FLEETHOOK_DISPATCHER_GROUP_ID: `${prefix}dispatcher`,
+      FLEETHOOK_DISPATCHER_HOST: '127.0.0.1',
+      FLEETHOOK_DISPATCHER_PORT: '0',
+      FLEETHOOK_DISPATCHER_ALLOW_ADDRESSES: '127.0.0.0/8,::1',
+      FLEETHOOK_DISPATCHER_QUICK_RETRY_DELAYS_MS: '50,100,200',
+      FLEETHOOK_DISPATCHER_MAX_RETRY_DELAY_MS: '1000',
+      FLEETHOOK_DISPATCHER_COMMIT_INTERVAL_MS: '200',
+      FLEETHOOK_DISPATCHER_SHUTDOWN_GRACE_MS: '1000',
+      FLEETHOOK_DISPATCHER_LOG_LEVEL: 'warn',
+      ...overrides,
+    };
+  }
+
+  static async create(overrides: Record<string, string> = {}): Promise<DispatcherHarness> {
+    const h = new DispatcherHarness(`${uniqueName('dsp')}.`, overrides);
+    const admin = h.kafka.admin();
+    await admin.connect();
+    try {
+      // A fresh topic's leader can take a moment to appear in metadata; applying again is idempotent.
+      await waitFor(() => applyTopicCatalogue(admin, h.topics, 1).then(() => true), { timeoutMs: 30_000, intervalMs: 500, what: 'test topics' });
+      await waitFor(async () => {
+        for (const t of h.topics.topics) await admin.fetchTopicOffsets(t.name);
+        return true;
+      }, { timeoutMs: 30_000, intervalMs: 300, what: 'leaders of the test topics' });
+    } finally {
+      await admin.disconnect();
+    }
+    await h.producer.connect();
+    return h;
+  }
+
+  /** Publishes telemetry through the project's producer library (registers the schemas on first use). */
+  async publish(batch: { gps?: GpsPoint[]; dtc?: Dtc[]; events?: VehicleEvent[] }): Promise<void> {
+    if (this.telemetry === null) {
+      this.telemetry = new TelemetryProducer(this.kafka, new SchemaRegistryClient({ url: stackEnv.registryUrl }), this.topics, { compression: 'none', autoRegisterSchemas: true });
+      await this.telemetry.connect();
+    }
+    await this.telemetry.publish(batch);
+  }
+
+  /** Raw bytes on a telemetry topic (poison records). */
+  async publishRaw(topicId: string, key: string, value: Buffer): Promise<void> {
+    await this.producer.send({ topic: this.topics.get(topicId).name, acks: -1, messages: [{ key, value }] });
+  }
+
+  /** Writes an active subscription (sealed) to the catalogue topic; returns it with plaintext secrets. */
+  async subscribe(spec: Partial<SubscriptionSpec<string>> & { url: string; accountId?: string }): Promise<Subscription> {
+    const now = new Date().toISOString();
+    const sub: Subscription = {
+      id: newSubscriptionId(), accountId: spec.accountId ?? 'acc_alpha', state: 'active', name: 'test', source: { kind: 'gps' }, vehicleFilter: null,
+      contentType: 'application/json', batching: { maxItems: 500, maxWaitMs: 200 }, auth: { type: 'none' }, alertEmails: [], retryPolicy: 'standard-7d',
+      signing: initialSigningSecrets(generateSigningSecret()), verifiedAt: now, createdAt: now, updatedAt: now, revision: 1,
+      ...spec,
+    };
+    await new SubscriptionWriter(this.producer, this.topics.get('webhook.subscriptions').name).put(sealSubscription(this.box, sub));
+    return sub;
+  }
+
+  async startInProcess(overrides: Record<string, string> = {}): Promise<DispatcherApp> {
+    const logger = createLogger('dispatcher', { level: 'warn', write: (l) => this.logLines.push(l) });
+    const app = await startDispatcherApp({ config: loadConfig({ ...this.env, ...overrides }), kafka: this.kafka, logger });
+    this.apps.push(app);
+    return app;
+  }
+
+  async startProcess(overrides: Record<string, string> = {}): Promise<DispatcherProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/dispatcher/main.ts'], {
+      env: { ...process.env, ...this.env, ...overrides }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    child.stdout?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
+    child.stderr?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
+    const port = await waitFor(() => {
+      const m = /"msg":"dispatcher ready","port":(\d+)/.exec(output.join(''));
+      if (child.exitCode !== null) throw new Error(`dispatcher exited: ${output.join('')}`);
+      return m ? Number(m[1]) : undefined;
+    }, { timeoutMs: 60_000, what: 'dispatcher child to start' });
+    const proc = { child, output, port };
+    this.processes.push(proc);
+    return proc;
+  }
+
+  kill(proc: DispatcherProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return new Promise((resolve) => {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) return resolve();
+      proc.child.once('exit', () => resolve());
+      proc.child.kill(signal);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.processes.map((p) => this.kill(p, 'SIGKILL')));
+    await Promise.all(this.apps.map((a) => a.close()));
+    await this.telemetry?.close();
+    await this.producer.disconnect();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: this.topics.topics.map((t) => t.name) }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/** A GPS point with a per-vehicle sequence number the tests assert order on. */
+export function gpsPoint(vehicleId: string, seq: number, accountId = 'acc_alpha'): GpsPoint {
+  return { vehicleId, accountId, time: Date.now(), lat: 52.5, lon: 13.4, speedKmh: 40, headingDeg: 90, odometerKm: 1_000 + seq, ignition: true, seq };
+}
