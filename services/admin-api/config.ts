@@ -1,3 +1,4 @@
+import { defaultRedisKeyPrefix } from '../shared/delivery-status-keys.js';
 import { EnvReader } from '../shared/env-reader.js';
 import { parseEncryptionKeys } from '../shared/secret-box.js';
 import type { EncryptionKey } from '../shared/secret-box.js';
@@ -24,6 +25,9 @@ export interface AdminConfig {
   readonly secretGraceMs: number;
   readonly endpointTimeoutMs: number;
   readonly readTimeoutMs: number;
+  /** Where the dispatcher keeps delivery counters (read-only here). */
+  readonly redisUrl: string;
+  readonly redisKeyPrefix: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -38,6 +42,8 @@ export const adminDefaults = {
   secretGraceMs: 86_400_000,
   endpointTimeoutMs: 10_000,
   readTimeoutMs: 5_000,
+  redisUrl: 'redis://127.0.0.1:16379',
+  redisKeyPrefix: defaultRedisKeyPrefix,
   logLevel: 'info',
 } as const;
 
@@ -45,7 +51,8 @@ const minKeyLength = 16;
 
 /**
  * Shared names (`FLEETHOOK_KAFKA_BROKERS`, `FLEETHOOK_TOPIC_PREFIX`,
- * `FLEETHOOK_SECRET_KEYS` = `kid:base64-32-bytes,…`, `FLEETHOOK_SECRET_ACTIVE_KEY_ID`)
+ * `FLEETHOOK_SECRET_KEYS` = `kid:base64-32-bytes,…`, `FLEETHOOK_SECRET_ACTIVE_KEY_ID`,
+ * `FLEETHOOK_REDIS_URL`, `FLEETHOOK_REDIS_KEY_PREFIX`)
  * are read by every service that touches subscriptions; admin-only ones start with
  * `FLEETHOOK_ADMIN_`: PORT, HOST, ACCOUNT_KEYS (`acc_a:key,acc_b:key`), OPERATOR_KEY,
  * ALLOW_HTTP, ALLOW_ADDRESSES (CIDRs/hosts), BODY_LIMIT_BYTES, SECRET_GRACE_MS,
@@ -81,6 +88,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     secretGraceMs: r.int('ADMIN_SECRET_GRACE_MS', d.secretGraceMs, { min: 0, max: 30 * 86_400_000 }),
     endpointTimeoutMs: r.int('ADMIN_ENDPOINT_TIMEOUT_MS', d.endpointTimeoutMs, { min: 100, max: 60_000 }),
     readTimeoutMs: r.int('ADMIN_READ_TIMEOUT_MS', d.readTimeoutMs, { min: 100, max: 60_000 }),
+    redisUrl: r.string('REDIS_URL', d.redisUrl),
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
     logLevel: logLevel as AdminConfig['logLevel'],
   };
   if (config.accountKeys.length === 0 && config.operatorKey === null) {

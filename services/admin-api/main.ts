@@ -1,9 +1,11 @@
 import { collectDefaultMetrics, register } from 'prom-client';
+import { Redis } from 'ioredis';
 import { errorMessage } from '../shared/errors.js';
 import { createKafkaClient } from '../shared/kafka-client.js';
 import { createLogger } from '../shared/logger.js';
 import { startAdminApp } from './admin-app.js';
 import { loadConfig } from './config.js';
+import { RedisDeliveryStatusSource } from './redis-delivery-status-source.js';
 
 // The only place that reads the environment and builds clients.
 async function main(): Promise<void> {
@@ -11,12 +13,17 @@ async function main(): Promise<void> {
   const logger = createLogger('admin-api', { level: config.logLevel });
   collectDefaultMetrics();
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', logger });
-  const app = await startAdminApp({ config, kafka, logger, metricsRegistry: register });
+  // Fails fast while Redis is away: status figures are then null, the API keeps working.
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', (err: unknown) => logger.warn('redis unavailable', { err }));
+  redis.connect().catch(() => undefined);
+  const statusSource = new RedisDeliveryStatusSource(redis, config.redisKeyPrefix, logger);
+  const app = await startAdminApp({ config, kafka, logger, statusSource, metricsRegistry: register });
   const shutdown = (signal: string): void => {
     logger.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    app.close().then(() => process.exit(0), (err: unknown) => {
+    app.close().then(() => redis.quit()).then(() => process.exit(0), (err: unknown) => {
       logger.error('shutdown failed', { err });
       process.exit(1);
     });

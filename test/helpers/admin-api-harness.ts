@@ -4,6 +4,7 @@ import { topicCatalogue } from '../../schemas/topics.js';
 import { startAdminApp } from '../../services/admin-api/admin-app.js';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
 import { loadConfig } from '../../services/admin-api/config.js';
+import type { DeliveryStatusSource } from '../../services/admin-api/delivery-status-source.js';
 import { createLogger } from '../../services/shared/logger.js';
 import type { Logger } from '../../services/shared/logger.js';
 import { stackEnv, uniqueName } from './stack-env.js';
@@ -66,8 +67,9 @@ export class AdminApiHarness {
     return h;
   }
 
-  async startInstance(overrides: Record<string, string> = {}): Promise<AdminApp> {
-    const app = await startAdminApp({ config: loadConfig({ ...this.env, ...overrides }), kafka: this.kafka, logger: this.logger });
+  async startInstance(overrides: Record<string, string> = {}, statusSource?: DeliveryStatusSource): Promise<AdminApp> {
+    const config = loadConfig({ ...this.env, ...overrides });
+    const app = await startAdminApp({ config, kafka: this.kafka, logger: this.logger, ...(statusSource ? { statusSource } : {}) });
     this.apps.push(app);
     return app;
   }

@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import { attemptLogKey, decodeLoggedAttempt, deliveryStatusKey, statusFields } from '../shared/delivery-status-keys.js';
+import type { Logger } from '../shared/logger.js';
+import { unknownDeliveryStatus } from './delivery-status-source.js';
+import type { DeliveryAttempt, DeliveryStatus, DeliveryStatusSource } from './delivery-status-source.js';
+
+const shownAttempts = 20;
+
+/**
+ * Reads the counters the dispatcher keeps in Redis (layout: shared/delivery-status-keys.ts).
+ * A field the dispatcher has not written is null; if Redis cannot be reached every figure
+ * is null — the status call still answers, with nothing made up.
+ */
+export class RedisDeliveryStatusSource implements DeliveryStatusSource {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async read(subscriptionId: string): Promise<DeliveryStatus> {
+    try {
+      const results = await this.redis.multi()
+        .hgetall(deliveryStatusKey(this.prefix, subscriptionId))
+        .lrange(attemptLogKey(this.prefix, subscriptionId), 0, shownAttempts - 1)
+        .exec();
+      const hash = results?.[0]?.[1];
+      const log = results?.[1]?.[1];
+      return toStatus(isStringRecord(hash) ? hash : {}, Array.isArray(log) ? log.filter((x): x is string => typeof x === 'string') : []);
+    } catch (err) {
+      this.logger.warn('delivery status unavailable', { subscriptionId, err });
+      return unknownDeliveryStatus;
+    }
+  }
+}
+
+export function toStatus(hash: Readonly<Record<string, string>>, log: readonly string[]): DeliveryStatus {
+  const count = (name: string): number | null => {
+    const v = hash[name];
+    return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
+  };
+  const text = (name: string): string | null => {
+    const v = hash[name];
+    return v === undefined || v === '' ? null : v;
+  };
+  const attempts = log.map(decodeLoggedAttempt).filter((a): a is DeliveryAttempt => a !== null);
+  const known = Object.keys(hash).length > 0 || attempts.length > 0;
+  return {
+    backlogSize: count(statusFields.backlogSize),
+    totalMessages: count(statusFields.totalMessages),
+    totalDelivered: count(statusFields.totalDelivered),
+    lastSuccessAt: text(statusFields.lastSuccessAt),
+    lastFailureAt: text(statusFields.lastFailureAt),
+    lastError: text(statusFields.lastError),
+    nextRetryAt: text(statusFields.nextRetryAt),
+    recentAttempts: known ? attempts : null,
+  };
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'string');
+}
