@@ -50,7 +50,7 @@ export class EndpointActions {
     const outcome = await this.send(sub, body, 'application/json', now);
     const expected = liveSigningSecrets(sub.signing, now).map((s) => challengeResponse(s, challenge));
     const result = classifyVerification(outcome, expected);
-    const subscription = result.kind === 'verified' ? await this.deps.service.markVerified(principal, id) : stored;
+    const subscription = result.kind === 'verified' ? await this.deps.service.markVerified(principal, id, sub.url) : stored;
     return { result, subscription };
   }
 

@@ -106,9 +106,13 @@ export class SubscriptionService {
     return { subscription: this.view(stored), signingSecret };
   }
 
-  /** Records a successful verification (the endpoint proved it holds the secret). */
-  async markVerified(principal: Principal, id: string): Promise<StoredSubscription> {
+  /**
+   * Records a successful verification (the endpoint proved it holds the secret) — unless
+   * the URL changed while the challenge was out: that new endpoint proved nothing.
+   */
+  async markVerified(principal: Principal, id: string, verifiedUrl: string): Promise<StoredSubscription> {
     return this.deps.repository.update(principal, id, (c) => {
+      if (c.url !== verifiedUrl) throw new ApiError('conflict', 'the URL changed during verification; verify again', 'url');
       const next = this.withEvent(c, { kind: 'verified' });
       return { ...next, verifiedAt: this.deps.now().toISOString(), updatedAt: this.deps.now().toISOString() };
     });

@@ -4,7 +4,7 @@ import { maskSecret } from '../shared/subscriptions/mask-secret.js';
 import type { StoredSubscription, SubscriptionRecord } from '../shared/subscriptions/subscription-types.js';
 
 /** What the API returns for a subscription: every secret masked, `enabled` derived from state. */
-export type SubscriptionView = Omit<SubscriptionRecord<string>, never> & { readonly enabled: boolean };
+export type SubscriptionView = SubscriptionRecord<string> & { readonly enabled: boolean };
 
 export function toSubscriptionView(stored: StoredSubscription, box: SecretBox): SubscriptionView {
   const masked = mapSecrets(stored, (sealed, field) =>
