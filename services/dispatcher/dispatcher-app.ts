@@ -22,6 +22,7 @@ import { TelemetryDecoder } from './telemetry-decoder.js';
 export interface DispatcherApp {
   readonly port: number;
   readonly deliveries: DeliveryConsumer;
+  readonly catalogue: SubscriptionCatalogue;
   close(): Promise<void>;
 }
 
@@ -75,7 +76,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   logger.info('dispatcher started', { port, group: config.groupId, topicPrefix: config.topicPrefix });
   let closing: Promise<void> | undefined;
   return {
-    port, deliveries,
+    port, deliveries, catalogue,
     close: () => (closing ??= (async () => {
       await fanOut.close();
       await deliveries.close(config.shutdownGraceMs);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
@@ -104,15 +104,17 @@ export class DispatcherHarness {
   }
 
   /** Writes an active subscription (sealed) to the catalogue topic; returns it with plaintext secrets. */
-  async subscribe(spec: Partial<SubscriptionSpec<string>> & { url: string; accountId?: string }): Promise<Subscription> {
+  async subscribe(spec: Partial<SubscriptionSpec<string>> & { url: string; accountId?: string; id?: string }): Promise<Subscription> {
     const now = new Date().toISOString();
     const sub: Subscription = {
-      id: newSubscriptionId(), accountId: spec.accountId ?? 'acc_alpha', state: 'active', name: 'test', source: { kind: 'gps' }, vehicleFilter: null,
+      id: spec.id ?? newSubscriptionId(), accountId: spec.accountId ?? 'acc_alpha', state: 'active', name: 'test', source: { kind: 'gps' }, vehicleFilter: null,
       contentType: 'application/json', batching: { maxItems: 500, maxWaitMs: 200 }, auth: { type: 'none' }, alertEmails: [], retryPolicy: 'standard-7d',
       signing: initialSigningSecrets(generateSigningSecret()), verifiedAt: now, createdAt: now, updatedAt: now, revision: 1,
       ...spec,
     };
     await new SubscriptionWriter(this.producer, this.topics.get('webhook.subscriptions').name).put(sealSubscription(this.box, sub));
+    // Records published before a dispatcher knows the subscription are (rightly) not matched to it.
+    await waitFor(() => this.apps.every((a) => a.catalogue.get(sub.id)?.revision === sub.revision), { what: `catalogue to apply ${sub.id}` });
     return sub;
   }
 
@@ -163,4 +165,21 @@ export class DispatcherHarness {
 /** A GPS point with a per-vehicle sequence number the tests assert order on. */
 export function gpsPoint(vehicleId: string, seq: number, accountId = 'acc_alpha'): GpsPoint {
   return { vehicleId, accountId, time: Date.now(), lat: 52.5, lon: 13.4, speedKmh: 40, headingDeg: 90, odometerKm: 1_000 + seq, ignition: true, seq };
+}
+
+/** The partition Kafka's murmur2 partitioner picks for `key` (what the dispatcher's producer does). */
+export function partitionOf(key: string, numPartitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: numPartitions }, (_, i) => ({
+    partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0,
+  }));
+  return partitioner({ topic: 't', partitionMetadata, message: { key, value: null } });
+}
+
+/** A fresh subscription id whose deliveries land on `partition` of `numPartitions`. */
+export function subscriptionIdOnPartition(partition: number, numPartitions: number): string {
+  for (;;) {
+    const id = newSubscriptionId();
+    if (partitionOf(id, numPartitions) === partition) return id;
+  }
 }

@@ -1,8 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptLogKey, decodeLoggedAttempt, deliveryStatusKey } from '../../services/shared/delivery-status-keys.js';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
+import type { Dtc, VehicleEvent } from '../../schemas/telemetry-records.js';
 import { stackEnv } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
@@ -24,6 +26,7 @@ describe('dispatcher requests (real stack)', () => {
     h = await DispatcherHarness.create();
   });
   afterAll(async () => {
+    if (process.env.DEBUG_DISPATCHER) console.log(h.logLines.join('\n'));
     await h.close();
     await Promise.all(receivers.map((r) => r.close()));
   });
@@ -65,4 +68,102 @@ describe('dispatcher requests (real stack)', () => {
       redis.disconnect();
     }
   });
+
+  it('sends each auth method\'s headers, and form bodies that a standard parser reads', async () => {
+    const r = await receiver();
+    const hooks = [
+      { auth: { type: 'basic', userName: 'u', password: 'p@ss' }, header: 'authorization', value: `Basic ${Buffer.from('u:p@ss').toString('base64')}` },
+      { auth: { type: 'bearer', tokenValue: 'tok-1' }, header: 'authorization', value: 'Bearer tok-1' },
+      { auth: { type: 'apikey', tokenValue: 'key-1' }, header: 'apikey', value: 'key-1' },
+      { auth: { type: 'custom', tokenName: 'X-Fleet-Token', tokenValue: 'ct-1', authorization: 'Fixed abc' }, header: 'x-fleet-token', value: 'ct-1' },
+    ] as const;
+    const subs = await Promise.all(hooks.map((hk) => h.subscribe({
+      url: r.url, accountId: 'acc_auth', auth: hk.auth, contentType: 'application/x-www-form-urlencoded', batching: { maxItems: 10, maxWaitMs: 100 },
+    })));
+    await h.publish({ gps: [gpsPoint('veh_auth', 1, 'acc_auth')] });
+    const requests = await r.waitForRequests(4, 30_000);
+    for (const [i, hk] of hooks.entries()) {
+      const sub = subs[i];
+      const req = requests.find((q) => new URLSearchParams(q.text).get('subscriptionId') === sub?.id);
+      expect(req?.headers[hk.header]).toBe(hk.value);
+      expect(req?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      const form = new URLSearchParams(req?.text ?? '');
+      expect(form.get('type')).toBe('gps');
+      expect((JSON.parse(form.get('data') ?? '[]') as { seq: number }[])[0]?.seq).toBe(1);
+      // standardwebhooks' verify() also JSON-parses the body, so form bodies are checked against the spec directly.
+      expect(specSignatureValid(sub?.signing.current ?? '', req?.headers ?? {}, req?.text ?? '')).toBe(true);
+    }
+    expect(requests.find((q) => q.headers['x-fleet-token'] === 'ct-1')?.headers.authorization).toBe('Fixed abc');
+  });
+
+  it('limits batches by count, flushes an idle subscription on time, mixes vehicles for DTC and sends events one by one', async () => {
+    const gpsHook = await receiver();
+    const dtcHook = await receiver();
+    const eventHook = await receiver();
+    await h.subscribe({ url: gpsHook.url, accountId: 'acc_batch', batching: { maxItems: 4, maxWaitMs: 1_500 } });
+    await h.subscribe({ url: dtcHook.url, accountId: 'acc_batch', source: { kind: 'dtc' }, batching: { maxItems: 100, maxWaitMs: 800 } });
+    await h.subscribe({ url: eventHook.url, accountId: 'acc_batch', source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'speeding', thresholdKph: 100 }] }, batching: { maxItems: 1, maxWaitMs: 0 } });
+    const dtc = (vehicleId: string, seq: number): Dtc => ({ vehicleId, accountId: 'acc_batch', time: Date.now(), code: `P030${seq}`, source: 'OBD_II', status: 'active', seq });
+    const ev = (type: VehicleEvent['type'], seq: number, speedKmh?: number): VehicleEvent => ({ vehicleId: 'veh_e', accountId: 'acc_batch', time: Date.now(), type, seq, speedKmh: speedKmh ?? null, speedLimitKmh: type === 'speeding' ? 80 : null });
+    const publishedAt = Date.now();
+    await h.publish({
+      gps: [1, 2, 3, 4, 5, 6].map((s) => gpsPoint('veh_g', s, 'acc_batch')),
+      dtc: [dtc('veh_1', 1), dtc('veh_2', 2), dtc('veh_3', 3)],
+      events: [ev('ignition_on', 1), ev('speeding', 2, 99), ev('speeding', 3, 120), ev('heartbeat', 4)],
+    });
+    const gps = await gpsHook.waitForRequests(2, 30_000);
+    expect(gps.map((q) => bodyOf(q).data.map((d) => d.seq))).toEqual([[1, 2, 3, 4], [5, 6]]);
+    // The remainder waited for the window with nothing else arriving (the idle flush).
+    expect((gps[1]?.receivedAt ?? 0) - publishedAt).toBeGreaterThanOrEqual(1_400);
+    const [dtcReq] = await dtcHook.waitForRequests(1, 30_000);
+    // Vehicles sit on different telemetry partitions, so only membership is defined across them.
+    expect(bodyOf(dtcReq as RecordedRequest).data.map((d) => d.vehicleId).sort()).toEqual(['veh_1', 'veh_2', 'veh_3']);
+    const events = await eventHook.waitForRequests(2, 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(eventHook.requests.map((q) => bodyOf(q).data.map((d) => d.seq))).toEqual([[1], [3]]);
+    expect(events.every((q) => bodyOf(q).type === 'event')).toBe(true);
+  });
+
+  it('sends a poison record to the dead-letter topic with the reason, and keeps delivering the rest', async () => {
+    const r = await receiver();
+    await h.subscribe({ url: r.url, accountId: 'acc_poison', batching: { maxItems: 500, maxWaitMs: 100 } });
+    await h.publish({ gps: [gpsPoint('veh_p', 1, 'acc_poison')] });
+    await h.publishRaw('telemetry.gps', 'veh_p', Buffer.from('not avro at all'));
+    await h.publishRaw('telemetry.gps', 'veh_p', Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 1, 2]));
+    await h.publish({ gps: [gpsPoint('veh_p', 2, 'acc_poison'), gpsPoint('veh_p', 3, 'acc_poison')] });
+    await waitFor(() => r.requests.flatMap((q) => bodyOf(q).data).length >= 3, { timeoutMs: 30_000, what: 'items after the poison records' });
+    expect(r.requests.flatMap((q) => bodyOf(q).data.map((d) => d.seq))).toEqual([1, 2, 3]);
+    const dead = await readTopic(h, 'telemetry.deadletter', 2);
+    expect(dead.map((m) => m.value)).toEqual(['not avro at all', Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 1, 2]).toString('utf8')]);
+    expect(dead[0]?.headers['fleethook-deadletter-reason']).toMatch(/magic byte/);
+    expect(dead[1]?.headers['fleethook-deadletter-reason']).toMatch(/schema id \d+ is not in the registry/);
+    expect(dead[0]?.headers['fleethook-origin-topic']).toBe(h.topics.get('telemetry.gps').name);
+  });
 });
+
+async function readTopic(h: DispatcherHarness, topicId: string, count: number): Promise<{ value: string; headers: Record<string, string> }[]> {
+  const consumer = h.kafka.consumer({ groupId: `${h.prefix}reader-${Math.random()}` });
+  const out: { value: string; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: h.topics.get(topicId).name, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      out.push({ value: message.value?.toString('utf8') ?? '', headers });
+    },
+  });
+  try {
+    await waitFor(() => out.length >= count, { timeoutMs: 20_000, what: `${count} records on ${topicId}` });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+/** Standard Webhooks, from the spec: v1,base64(HMAC-SHA256(base64-decoded secret, "id.timestamp.body")). */
+function specSignatureValid(secret: string, headers: Readonly<Record<string, string>>, body: string): boolean {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`).digest('base64');
+  return (headers['webhook-signature'] ?? '').split(' ').includes(`v1,${expected}`);
+}
