@@ -62,7 +62,8 @@ export class SampleReceiver {
       res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `signature ${signature.reason}` }));
     } else if (summary.challenge !== null) {
       status = 200;
-      const answer = challengeResponse(this.secrets[0] ?? '', summary.challenge);
+      // Answer with the secret that signed the challenge: one receiver may serve several subscriptions.
+      const answer = challengeResponse(signature.secret, summary.challenge);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challengeResponse: answer }));
     } else {
       res.writeHead(204).end();

@@ -32,7 +32,8 @@ export function signatureHeader(secrets: readonly string[], webhookId: string, t
 }
 
 export type SignatureCheck =
-  | { readonly kind: 'valid' }
+  /** `secret` is the one that matched: a receiver holding several answers challenges with it. */
+  | { readonly kind: 'valid'; readonly secret: string }
   | { readonly kind: 'invalid'; readonly reason: 'missing_headers' | 'bad_timestamp' | 'timestamp_out_of_tolerance' | 'no_matching_signature' };
 
 export interface SignedHeaders {
@@ -59,7 +60,7 @@ export function verifySignature(
   const offered = signature.split(' ').filter((s) => s.startsWith('v1,')).map((s) => Buffer.from(s.slice(3), 'base64'));
   for (const secret of secrets) {
     const expected = Buffer.from(signPayload(secret, id, ts, body).slice(3), 'base64');
-    if (offered.some((o) => o.length === expected.length && timingSafeEqual(o, expected))) return { kind: 'valid' };
+    if (offered.some((o) => o.length === expected.length && timingSafeEqual(o, expected))) return { kind: 'valid', secret };
   }
   return { kind: 'invalid', reason: 'no_matching_signature' };
 }

@@ -36,7 +36,10 @@ describe('webhook signature (Standard Webhooks)', () => {
     const ts = Math.floor(Date.now() / 1000);
     const sig = new Webhook(secret).sign('msg_3', new Date(ts * 1000), body);
     const headers = { id: 'msg_3', timestamp: String(ts), signature: sig };
-    expect(verifySignature([secret], headers, body)).toEqual({ kind: 'valid' });
+    expect(verifySignature([secret], headers, body)).toEqual({ kind: 'valid', secret });
+    // With several candidate secrets, the one that matched is named.
+    const other = generateSigningSecret();
+    expect(verifySignature([other, secret], headers, body)).toEqual({ kind: 'valid', secret });
     expect(verifySignature([secret], headers, body + ' ')).toEqual({ kind: 'invalid', reason: 'no_matching_signature' });
     expect(verifySignature([secret], { ...headers, id: 'msg_4' }, body)).toEqual({ kind: 'invalid', reason: 'no_matching_signature' });
     expect(verifySignature([secret], { ...headers, signature: undefined }, body)).toEqual({ kind: 'invalid', reason: 'missing_headers' });

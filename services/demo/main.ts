@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { errorMessage } from '../shared/errors.js';
+import { AdminClient } from './admin-client.js';
+import { parseDemoArgs } from './demo-args.js';
+import { createSubscription, deleteAllSubscriptions, demoSubscriptionSpecs } from './demo-subscriptions.js';
+import { ProcessGroup, runToCompletion } from './process-group.js';
+
+/**
+ * `npm run demo`: the whole pipeline on the local Docker-free stack — stack up, topics,
+ * admin API, sample receiver, dispatcher, and the fleet simulator publishing telemetry —
+ * with demo subscriptions created, verified and tested through the admin API. Every
+ * request the receiver gets is printed with its signature check. Ctrl-C stops it all.
+ */
+const adminPort = 18_080;
+const receiverPort = 19_000;
+const dispatcherPort = 18_090;
+const tsx = 'node_modules/.bin/tsx';
+
+async function main(): Promise<void> {
+  const args = parseDemoArgs(process.argv.slice(2));
+  const say = (line: string): void => void process.stdout.write(`[demo]        ${line}\n`);
+  say('starting the local stack (the first run downloads Kafka and the registry from Maven Central)…');
+  await runToCompletion('npm', ['run', '-s', 'stack:up']);
+  await runToCompletion('npm', ['run', '-s', 'topics']);
+
+  // Ephemeral credentials: a fresh encryption key and account key each run.
+  const apiKey = randomBytes(24).toString('base64url');
+  const common = {
+    FLEETHOOK_SECRET_KEYS: `demo:${randomBytes(32).toString('base64')}`,
+    // The simulator's vehicles belong to acc_0001 when it runs with --accounts 1.
+    FLEETHOOK_ADMIN_ACCOUNT_KEYS: `acc_0001:${apiKey}`,
+    FLEETHOOK_ADMIN_PORT: String(adminPort),
+    FLEETHOOK_ADMIN_HOST: '127.0.0.1',
+    // The sample receiver runs on this machine, so loopback over http is allowed here only.
+    FLEETHOOK_ADMIN_ALLOW_HTTP: 'true',
+    FLEETHOOK_ADMIN_ALLOW_ADDRESSES: '127.0.0.1/32',
+    FLEETHOOK_DISPATCHER_ALLOW_ADDRESSES: '127.0.0.1/32',
+    FLEETHOOK_DISPATCHER_PORT: String(dispatcherPort),
+    FLEETHOOK_DISPATCHER_HOST: '127.0.0.1',
+  };
+  const group = new ProcessGroup();
+  const admin = new AdminClient(`http://127.0.0.1:${adminPort}`, apiKey);
+  let stopping = false;
+  const stop = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      say('stopping…');
+      await deleteAllSubscriptions(admin).catch(() => undefined);
+      await group.stopAll();
+    }
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(130));
+  process.once('SIGTERM', () => void stop(143));
+
+  try {
+    group.start('admin', tsx, ['services/admin-api/main.ts'], { ...common, FLEETHOOK_ADMIN_LOG_LEVEL: 'warn' });
+    await admin.waitUntilReady(60_000);
+    const stale = await deleteAllSubscriptions(admin);
+    if (stale > 0) say(`removed ${stale} subscription(s) left by an earlier demo`);
+
+    const receiverUrl = `http://127.0.0.1:${receiverPort}`;
+    const subscriptions = [];
+    for (const spec of demoSubscriptionSpecs(receiverUrl)) subscriptions.push(await createSubscription(admin, spec));
+    group.start('receiver', tsx, ['services/receiver/main.ts'], {
+      FLEETHOOK_RECEIVER_PORT: String(receiverPort),
+      FLEETHOOK_RECEIVER_SECRETS: subscriptions.map((s) => s.signingSecret).join(','),
+    });
+    await new Promise((r) => setTimeout(r, 1_500));
+
+    for (const s of subscriptions) {
+      const verified = await admin.call('POST', `/v1/subscriptions/${s.id}/verify`);
+      say(`${s.name} (${s.id}): verification ${JSON.stringify(verified.result)}`);
+    }
+    const test = await admin.call('POST', `/v1/subscriptions/${subscriptions[0]!.id}/test`);
+    say(`test event to ${subscriptions[0]!.name}: ${JSON.stringify(test)}`);
+
+    group.start('dispatcher', tsx, ['services/dispatcher/main.ts'], { ...common, FLEETHOOK_DISPATCHER_LOG_LEVEL: 'warn' });
+    const simulator = group.start('simulator', tsx, [
+      'services/simulator/main.ts',
+      '--vehicles', String(args.vehicles),
+      '--rate', String(args.rate),
+      '--duration', String(args.durationS),
+      '--seed', String(args.seed),
+      '--accounts', '1',
+    ]);
+    const simulatorCode = await group.exited(simulator);
+    say(`simulator finished (code ${simulatorCode}); waiting for the last batches…`);
+    await new Promise((r) => setTimeout(r, 8_000));
+    for (const s of subscriptions) {
+      const status = await admin.call('GET', `/v1/subscriptions/${s.id}/status`);
+      say(`${s.name}: ${JSON.stringify(status)}`);
+    }
+    await stop(simulatorCode);
+  } catch (err) {
+    say(`failed: ${errorMessage(err)}`);
+    await stop(1);
+  }
+}
+
+void main();
