@@ -19,6 +19,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/cluster/**/*.test.ts'],
           environment: 'node',
           fileParallelism: false,
+          globalSetup: ['test/helpers/ensure-stack.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
