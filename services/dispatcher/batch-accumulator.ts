@@ -48,7 +48,7 @@ export class BatchAccumulator {
 
   add(entry: PendingItem, policy: BatchPolicy, nowMs: number): ClosedBatch | null {
     const { item } = entry;
-    const key = batchKey(item);
+    const key = streamKeyOf(item);
     let batch = this.open.get(key);
     if (batch === undefined) {
       batch = {
@@ -90,6 +90,7 @@ export class BatchAccumulator {
   }
 }
 
-function batchKey(item: DeliveryItem): string {
-  return item.kind === 'gps' ? `${item.subscriptionId}\u0000${item.vehicleId}` : item.subscriptionId;
+/** The stream a batch belongs to: one per subscription, or per subscription and vehicle for GPS. */
+export function streamKeyOf(item: DeliveryItem): string {
+  return item.kind === 'gps' ? `${item.subscriptionId}/${item.vehicleId}` : item.subscriptionId;
 }

@@ -25,6 +25,7 @@ export interface DispatcherConfig {
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
   readonly shutdownGraceMs: number;
+  readonly sessionTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -47,6 +48,7 @@ export const dispatcherDefaults = {
   commitIntervalMs: 1_000,
   flushTickMs: 50,
   shutdownGraceMs: 5_000,
+  sessionTimeoutMs: 30_000,
   logLevel: 'info',
 } as const;
 
@@ -57,7 +59,8 @@ export const dispatcherDefaults = {
  * start with `FLEETHOOK_DISPATCHER_`: GROUP_ID, HOST, PORT, ALLOW_ADDRESSES (CIDRs/hosts
  * exempt from the SSRF guard), MAX_IN_FLIGHT, REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
  * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
- * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, SHUTDOWN_GRACE_MS, LOG_LEVEL.
+ * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, SHUTDOWN_GRACE_MS, SESSION_TIMEOUT_MS (how long a dead
+ * instance keeps its partitions), LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
@@ -91,6 +94,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     commitIntervalMs: r.int('DISPATCHER_COMMIT_INTERVAL_MS', d.commitIntervalMs, { min: 10, max: 60_000 }),
     flushTickMs: r.int('DISPATCHER_FLUSH_TICK_MS', d.flushTickMs, { min: 5, max: 1_000 }),
     shutdownGraceMs: r.int('DISPATCHER_SHUTDOWN_GRACE_MS', d.shutdownGraceMs, { min: 0, max: 60_000 }),
+    sessionTimeoutMs: r.int('DISPATCHER_SESSION_TIMEOUT_MS', d.sessionTimeoutMs, { min: 6_000, max: 300_000 }),
     logLevel: logLevel as DispatcherConfig['logLevel'],
   };
   if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');

@@ -2,11 +2,14 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
+import { streamKeyOf } from './batch-accumulator.js';
 import type { ClosedBatch } from './batch-accumulator.js';
+import type { DeliveredMarks } from './delivered-marks.js';
 import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
 import { deliverBatch, deliverable } from './deliver-batch.js';
 import type { BatchDeliveryDeps, BatchResult } from './deliver-batch.js';
 import { decodeDeliveryItem } from './delivery-item.js';
+import type { DeliveryItem } from './delivery-item.js';
 import { DeliveryGeneration } from './delivery-generation.js';
 
 export interface DeliveryConsumerOptions {
@@ -21,6 +24,8 @@ export interface DeliveryConsumerOptions {
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
   readonly rebalanceGraceMs: number;
+  readonly marks: DeliveredMarks;
+  readonly sessionTimeoutMs: number;
 }
 
 /**
@@ -43,7 +48,7 @@ export class DeliveryConsumer {
   constructor(private readonly o: DeliveryConsumerOptions) {
     this.consumer = o.kafka.consumer({
       groupId: o.groupId, partitionAssigners: [CoPartitionedAssigner], allowAutoTopicCreation: false,
-      sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 100,
+      sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10), maxWaitTimeInMs: 100,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment[o.topic] ?? []));
     this.consumer.on(this.consumer.events.REBALANCING, () => void this.commit());
@@ -103,20 +108,21 @@ export class DeliveryConsumer {
     const gen = this.gen;
     if (gen === null || gen.ended) return;
     const tracker = gen.tracker(batch.partition);
-    const nowMs = Date.now();
+    const items: { offset: number; item: DeliveryItem | null }[] = [];
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || gen !== this.gen) break;
-      const offset = Number(message.offset);
-      tracker.register(offset);
       const decoded = decodeDeliveryItem(message.value);
       if (decoded.kind === 'invalid') {
-        this.o.logger.error('skipping a malformed delivery item', { topic: batch.topic, partition: batch.partition, offset, reason: decoded.reason });
-        tracker.complete(offset);
-        continue;
+        this.o.logger.error('skipping a malformed delivery item', { topic: batch.topic, partition: batch.partition, offset: message.offset, reason: decoded.reason });
       }
-      const { item } = decoded;
-      const sub = this.o.catalogue.get(item.subscriptionId);
-      if (sub === undefined || !deliverable(sub)) {
+      items.push({ offset: Number(message.offset), item: decoded.kind === 'item' ? decoded.item : null });
+    }
+    await this.loadMarks(gen, items);
+    const nowMs = Date.now();
+    for (const { offset, item } of items) {
+      if (!isRunning() || isStale() || gen !== this.gen) break;
+      tracker.register(offset);
+      const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
+      if (item === null || sub === undefined || !deliverable(sub) || offset <= (gen.delivered.get(streamKeyOf(item)) ?? -1)) {
         tracker.complete(offset);
         continue;
       }
@@ -130,6 +136,13 @@ export class DeliveryConsumer {
       this.o.logger.info('pausing a partition: too many unfinished items', { topic: batch.topic, partition: batch.partition, open: tracker.open });
     }
     await heartbeat();
+  }
+
+  /** Dedupe marks of streams this generation has not seen yet, in one round trip. */
+  private async loadMarks(gen: DeliveryGeneration, items: readonly { item: DeliveryItem | null }[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const { item } of items) if (item !== null && !gen.delivered.has(streamKeyOf(item))) missing.add(streamKeyOf(item));
+    for (const [k, v] of await this.o.marks.load([...missing])) gen.delivered.set(k, v);
   }
 
   private enqueue(gen: DeliveryGeneration, batch: ClosedBatch): void {
@@ -155,6 +168,10 @@ export class DeliveryConsumer {
 
   private finish(gen: DeliveryGeneration, batch: ClosedBatch, result: BatchResult): void {
     if (result.kind === 'abandoned') return;
+    if (result.kind === 'delivered') {
+      const last = batch.items[batch.items.length - 1];
+      if (last !== undefined) this.o.marks.mark(streamKeyOf(last.item), last.offset);
+    }
     if (result.kind === 'skipped') this.o.logger.info('items not delivered', { subscriptionId: batch.subscriptionId, reason: result.reason, items: batch.items.length });
     gen.addDepth(batch.subscriptionId, -batch.items.length);
     for (const p of batch.items) gen.tracker(p.partition).complete(p.offset);

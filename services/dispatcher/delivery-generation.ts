@@ -16,6 +16,8 @@ export class DeliveryGeneration {
   readonly paused = new Set<number>();
   /** Items read and not finished, per subscription (the queue depth in the body head). */
   readonly depth = new Map<string, number>();
+  /** Last delivered offset per batch stream, loaded from the dedupe marks once per generation. */
+  readonly delivered = new Map<string, number>();
   private readonly stopController = new AbortController();
   private readonly killController = new AbortController();
   private killTimer: NodeJS.Timeout | undefined;

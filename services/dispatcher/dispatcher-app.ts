@@ -12,6 +12,7 @@ import { createGuardedAgent } from '../shared/ssrf/guarded-agent.js';
 import { SsrfGuard } from '../shared/ssrf/ssrf-guard.js';
 import { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import type { DispatcherConfig } from './config.js';
+import { DeliveredMarks } from './delivered-marks.js';
 import { DeliveryConsumer } from './delivery-consumer.js';
 import { DeliveryStatusRecorder } from './delivery-status-recorder.js';
 import { createDispatcherMetrics } from './dispatcher-metrics.js';
@@ -45,6 +46,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     kafka, topic: topics.get('webhook.deliveries').name, groupId: config.groupId, catalogue, logger,
     maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition,
     commitIntervalMs: config.commitIntervalMs, flushTickMs: config.flushTickMs, rebalanceGraceMs: config.shutdownGraceMs,
+    marks: new DeliveredMarks(redis, config.redisKeyPrefix, logger), sessionTimeoutMs: config.sessionTimeoutMs,
     deps: {
       agent, lookup: (id) => catalogue.get(id), opened: new OpenedSubscriptions(new SecretBox(config.encryptionKeys, config.activeKeyId)),
       recorder: new DeliveryStatusRecorder(redis, config.redisKeyPrefix, logger), metrics, logger,
