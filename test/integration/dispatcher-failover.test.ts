@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Subscription } from '../../services/shared/subscriptions/subscription-types.js';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
@@ -51,7 +52,7 @@ describe('dispatcher failover (child processes, real stack)', () => {
 
   it('keeps per-subscription and per-vehicle order with no loss while one instance is SIGKILLed and another joins; repeats keep their webhook-id', async () => {
     for (let i = 0; i < 6; i++) receivers.push(await WebhookReceiver.start(behaviours.delay(5, { status: 200 })));
-    const subs = [];
+    const subs: Subscription[] = [];
     for (const r of receivers) subs.push(await h.subscribe({ url: r.url, accountId: 'acc_fo', batching: { maxItems: 7, maxWaitMs: 150 } }));
     const a = await h.startProcess();
     await waitFor(async () => (await fetch(`http://127.0.0.1:${a.port}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'instance A ready' });
