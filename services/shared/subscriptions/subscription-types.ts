@@ -5,6 +5,7 @@
  *   - `StoredSubscription`    sealed secrets (AES-256-GCM envelopes), what Kafka holds;
  *   - `SubscriptionView`      masked secrets, what the admin API returns.
  */
+import { vehicleEventTypes } from '../../../schemas/telemetry-records.js';
 
 export const subscriptionStates = [
   'pending_verification',
@@ -15,20 +16,8 @@ export const subscriptionStates = [
 ] as const;
 export type SubscriptionState = (typeof subscriptionStates)[number];
 
-export const eventTypes = [
-  'ignition_on',
-  'ignition_off',
-  'heartbeat',
-  'trip_complete',
-  'idle',
-  'speeding',
-  'posted_speeding',
-  'landmark_enter',
-  'landmark_leave',
-  'temperature',
-  'dvir',
-  'driver_assignment',
-] as const;
+/** The event types a subscription may select: exactly those the telemetry schema carries. */
+export const eventTypes = vehicleEventTypes;
 export type EventType = (typeof eventTypes)[number];
 
 export const contentTypes = ['application/json', 'application/x-www-form-urlencoded'] as const;
