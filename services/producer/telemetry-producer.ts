@@ -9,6 +9,7 @@ import type { FieldIssue } from '../shared/errors.js';
 import { acksAll, reliableProducerConfig } from '../shared/kafka-client.js';
 import type { AvroEncoder, SchemaRegistryClient } from '../shared/schema-registry-client.js';
 import type { Compression } from './config.js';
+import { splitIntoRequests } from './split-into-requests.js';
 import { validateBatch, validateDtc, validateGpsPoint, validateVehicleEvent } from './telemetry-validator.js';
 import type { RecordValidator } from './telemetry-validator.js';
 
@@ -23,6 +24,9 @@ export interface PublishResult {
   /** Encoded value bytes (Confluent header + Avro body), before Kafka framing or compression. */
   readonly valueBytes: number;
 }
+
+/** Well under the broker's default message.max.bytes (1 MiB) even with Kafka's framing. */
+export const defaultMaxRequestBytes = 256 * 1_024;
 
 const kinds = {
   gps: { topicId: 'telemetry.gps', validate: validateGpsPoint },
@@ -49,7 +53,7 @@ export class TelemetryProducer {
     kafka: Kafka,
     private readonly registry: SchemaRegistryClient,
     private readonly catalogue: TopicCatalogue,
-    private readonly options: { compression: Compression; autoRegisterSchemas: boolean },
+    private readonly options: { compression: Compression; autoRegisterSchemas: boolean; maxRequestBytes?: number },
   ) {
     this.producer = kafka.producer(reliableProducerConfig);
   }
@@ -96,17 +100,17 @@ export class TelemetryProducer {
     if (issues.length > 0) throw new ValidationError(issues);
     let valueBytes = 0;
     let records = 0;
-    const topicMessages: TopicMessages[] = [];
+    const perTopic: { topic: string; messages: Message[] }[] = [];
     for (const kind of kindNames) {
       const values = batch[kind];
       if (values === undefined || values.length === 0) continue;
       const messages = encodeAll(values, encoders[kind]);
       for (const m of messages) valueBytes += (m.value as Buffer).length;
       records += messages.length;
-      topicMessages.push({ topic: this.catalogue.get(kinds[kind].topicId).name, messages });
+      perTopic.push({ topic: this.catalogue.get(kinds[kind].topicId).name, messages });
     }
-    if (records === 0) return { records, valueBytes };
-    await this.send(topicMessages);
+    const requests = splitIntoRequests(perTopic, this.options.maxRequestBytes ?? defaultMaxRequestBytes);
+    if (requests.length > 0) await this.send(requests);
     return { records, valueBytes };
   }
 
@@ -119,9 +123,12 @@ export class TelemetryProducer {
     return this.closing;
   }
 
-  private send(topicMessages: TopicMessages[]): Promise<void> {
+  /** Queues the requests of one publish behind earlier ones; a failed request stops the rest of its publish. */
+  private send(requests: readonly TopicMessages[][]): Promise<void> {
     const compression = this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    const sent = this.sending.then(() => this.producer.sendBatch({ topicMessages, acks: acksAll, compression }));
+    const sent = this.sending.then(async () => {
+      for (const topicMessages of requests) await this.producer.sendBatch({ topicMessages, acks: acksAll, compression });
+    });
     this.sending = sent.catch(() => undefined);
     return sent.then(() => undefined);
   }
@@ -133,10 +140,8 @@ function asList(values: unknown, kind: Kind): readonly unknown[] {
 }
 
 function encodeAll(values: readonly { vehicleId: string }[], encoder: AvroEncoder<unknown>): Message[] {
+  const encoded = encoder.encodeMany(values);
   const messages: Message[] = new Array<Message>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const record = values[i]!;
-    messages[i] = { key: record.vehicleId, value: encoder.encode(record) };
-  }
+  for (let i = 0; i < values.length; i++) messages[i] = { key: values[i]!.vehicleId, value: encoded[i]! };
   return messages;
 }
