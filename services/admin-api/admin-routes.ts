@@ -1,3 +1,4 @@
+import { ValidationError } from '../shared/errors.js';
 import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
 import type { DeliveryStatusSource } from './delivery-status-source.js';
@@ -41,6 +42,18 @@ const who = (ctx: RequestContext): Principal => {
 };
 const id = (ctx: RequestContext): string => ctx.params.id ?? '';
 const ok = (json: unknown): Reply => ({ status: 200, json });
+export const maxAttemptsShown = 100;
+
+/** `?limit=1..100` on the attempt log (default 100); anything else is refused. */
+function decodeAttemptLimit(query: URLSearchParams): number {
+  const unknown = [...query.keys()].find((k) => k !== 'limit');
+  if (unknown !== undefined) throw new ValidationError([{ field: `query.${unknown}`, message: 'is not a known parameter' }]);
+  const text = query.get('limit');
+  if (text === null) return maxAttemptsShown;
+  const limit = Number(text);
+  if (!/^\d+$/.test(text) || limit < 1 || limit > maxAttemptsShown) throw new ValidationError([{ field: 'query.limit', message: `must be an integer between 1 and ${maxAttemptsShown}` }]);
+  return limit;
+}
 
 export function adminRoutes(d: RouteDeps): RouteTable<Route> {
   const api = (body: Route['body'], run: Route['run']): Route => ({ auth: true, body, run });
@@ -72,6 +85,10 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
     .add('GET', `${sub}/status`, api('none', async (c) => {
       const s = await d.service.get(who(c), id(c));
       return ok({ id: s.id, state: s.state, verifiedAt: s.verifiedAt, delivery: await d.status.read(s.id) });
+    }))
+    .add('GET', `${sub}/attempts`, api('none', async (c) => {
+      const s = await d.service.get(who(c), id(c));
+      return ok({ id: s.id, attempts: await d.status.attempts(s.id, decodeAttemptLimit(c.query)) });
     }))
     .add('GET', '/v1/openapi.json', open(async () => ok(d.openapi())))
     .add('GET', '/healthz', open(async () => ok({ status: 'ok' })))

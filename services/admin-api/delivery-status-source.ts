@@ -23,6 +23,8 @@ export interface DeliveryAttempt {
 
 export interface DeliveryStatusSource {
   read(subscriptionId: string): Promise<DeliveryStatus>;
+  /** The newest `limit` delivery attempts, newest first; null when nothing is known. */
+  attempts(subscriptionId: string, limit: number): Promise<readonly DeliveryAttempt[] | null>;
 }
 
 export const unknownDeliveryStatus: DeliveryStatus = {
@@ -39,4 +41,5 @@ export const unknownDeliveryStatus: DeliveryStatus = {
 /** Used until the dispatcher publishes its counters: every figure is "not known". */
 export const noDeliveryStatus: DeliveryStatusSource = {
   read: () => Promise.resolve(unknownDeliveryStatus),
+  attempts: () => Promise.resolve(null),
 };

@@ -80,6 +80,14 @@ export const openApiDocument = {
     '/v1/subscriptions/{id}/status': {
       get: { summary: 'State and delivery counters.', security: secured, parameters: [idParam], responses: { '200': json('SubscriptionStatus', 'Status.'), ...errors(401, 404) } },
     },
+    '/v1/subscriptions/{id}/attempts': {
+      get: {
+        summary: 'The log of recent delivery attempts (newest first, at most 100): time, status code, latency, error, webhook-id.',
+        security: secured,
+        parameters: [idParam, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 100 } }],
+        responses: { '200': json('AttemptLog', 'Attempts.'), ...errors(400, 401, 404) },
+      },
+    },
     '/v1/openapi.json': { get: { summary: 'This document.', responses: { '200': { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     '/healthz': { get: { summary: 'Liveness.', responses: { '200': { description: 'Alive.', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     '/readyz': {

@@ -135,6 +135,16 @@ export const openApiSchemas = {
       }),
     },
   ),
+  AttemptLog: closed(['id', 'attempts'], {
+    id: { type: 'string' },
+    attempts: nullable({
+      type: 'array',
+      description: 'Null until the dispatcher has logged an attempt.',
+      items: closed(['at', 'statusCode', 'latencyMs', 'error', 'webhookId'], {
+        at: isoTime, statusCode: { type: ['integer', 'null'] }, latencyMs: { type: ['integer', 'null'] }, error: { type: ['string', 'null'] }, webhookId: { type: 'string' },
+      }),
+    }),
+  }),
   SubscriptionStatus: closed(['id', 'state', 'verifiedAt', 'delivery'], {
     id: { type: 'string' }, state: { enum: [...subscriptionStates] }, verifiedAt: nullable(isoTime),
     delivery: { ...ref('DeliveryStatus'), description: 'Figures the dispatcher has not reported yet are null, never guessed.' },

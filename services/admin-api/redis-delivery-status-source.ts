@@ -32,6 +32,16 @@ export class RedisDeliveryStatusSource implements DeliveryStatusSource {
       return unknownDeliveryStatus;
     }
   }
+
+  async attempts(subscriptionId: string, limit: number): Promise<readonly DeliveryAttempt[] | null> {
+    try {
+      const log = await this.redis.lrange(attemptLogKey(this.prefix, subscriptionId), 0, limit - 1);
+      return log.length === 0 ? null : log.map(decodeLoggedAttempt).filter((a): a is DeliveryAttempt => a !== null);
+    } catch (err) {
+      this.logger.warn('attempt log unavailable', { subscriptionId, err });
+      return null;
+    }
+  }
 }
 
 export function toStatus(hash: Readonly<Record<string, string>>, log: readonly string[]): DeliveryStatus {

@@ -76,6 +76,7 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     expect((page1.json as { data: unknown[] }).data).toHaveLength(3);
     await call('GET', '/v1/subscriptions/{id}', id);
     await call('GET', '/v1/subscriptions/{id}/status', id);
+    await call('GET', '/v1/subscriptions/{id}/attempts', id);
     expect((await h.call(app, 'GET', `/v1/subscriptions/${id}/status`)).json).toMatchObject({ delivery: { totalDelivered: null, backlogSize: null } });
 
     receiver.behave(behaviours.status(500));
