@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { KeyedSerialQueue } from '../shared/keyed-serial-queue.js';
 import { BatchAccumulator } from './batch-accumulator.js';
 import { OffsetTracker } from './offset-tracker.js';
@@ -24,6 +25,8 @@ export class DeliveryGeneration {
 
   constructor(readonly id: number, readonly partitions: readonly number[], maxInFlight: number) {
     this.queue = new KeyedSerialQueue<string>(maxInFlight);
+    // Every request in flight listens on these; up to maxInFlight listeners is expected.
+    setMaxListeners(0, this.stopController.signal, this.killController.signal);
   }
 
   get stop(): AbortSignal {

@@ -59,7 +59,7 @@ export class FanOutConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.kindByTopic.keys()], fromBeginning: false });
     await this.consumer.run({
-      autoCommit: true, autoCommitInterval: 1_000, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3,
+      autoCommit: true, autoCommitInterval: 1_000, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 6,
       eachBatch: (p) => this.handleBatch(p),
     });
   }

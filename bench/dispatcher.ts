@@ -1,0 +1,202 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Message } from 'kafkajs';
+import type { GpsPoint } from '../schemas/telemetry-records.js';
+import { topicCatalogue } from '../schemas/topics.js';
+import type { TopicCatalogue } from '../schemas/topics.js';
+import { TelemetryProducer } from '../services/producer/telemetry-producer.js';
+import { reliableProducerConfig } from '../services/shared/kafka-client.js';
+import { SchemaRegistryClient } from '../services/shared/schema-registry-client.js';
+import { SecretBox, parseEncryptionKeys } from '../services/shared/secret-box.js';
+import { sealSubscription } from '../services/shared/subscriptions/seal-subscription.js';
+import { initialSigningSecrets } from '../services/shared/subscriptions/signing-secrets.js';
+import { newSubscriptionId } from '../services/shared/subscriptions/subscription-ids.js';
+import { encodeSubscriptionRecord } from '../services/shared/subscriptions/subscription-record-codec.js';
+import type { Subscription } from '../services/shared/subscriptions/subscription-types.js';
+import { applyTopicCatalogue } from '../services/topics/apply-topic-catalogue.js';
+import { generateSigningSecret } from '../services/shared/webhook-signature.js';
+import { BenchReceiver, percentile } from './dispatcher-receivers.js';
+import { cpuSeconds, peakRssMiB } from './dispatcher-process-stats.js';
+
+// npm run bench [-- --rate 20000 --seconds 30 --warmup 5]: simulator-like GPS load →
+// one dispatcher (child process) → local receivers. 2,000 vehicles over 40 accounts,
+// 1,000 GPS subscriptions of 2 vehicles each (default batching: 500 items / 5 s).
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const settings = { vehicles: 2_000, subscriptions: 1_000, rate: arg('rate', 20_000), seconds: arg('seconds', 30), warmupS: arg('warmup', 5) };
+const brokers = (process.env.FLEETHOOK_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const registryUrl = process.env.FLEETHOOK_SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
+const kafka = new Kafka({ clientId: 'bench-dispatcher', brokers, logLevel: logLevel.NOTHING });
+const vehicleId = (v: number): string => `veh_${String(v).padStart(6, '0')}`;
+const accountOf = (v: number): string => `acc_${String(v % 40).padStart(4, '0')}`;
+
+interface RunResult { name: string; delivered: number; recordsPerS: number; p50Ms: number; p99Ms: number; cpuPct: number; rssMiB: number; published: number; hungRequests: number }
+
+async function setUp(prefix: string, keys: string, hangingShare: number, healthy: BenchReceiver[], hanging: BenchReceiver): Promise<TopicCatalogue> {
+  const topics = topicCatalogue({ prefix, partitions: { telemetry: 6, webhook: 6, deadletter: 1 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  await applyTopicCatalogue(admin, topics, 1);
+  for (let i = 0; i < 60; i++) {
+    try {
+      for (const t of topics.topics) await admin.fetchTopicOffsets(t.name);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  await admin.disconnect();
+  const box = new SecretBox(parseEncryptionKeys(keys).keys, 'k1');
+  const messages: Message[] = [];
+  const now = new Date().toISOString();
+  for (let s = 0; s < settings.subscriptions; s++) {
+    // Vehicles v and v + 40 share an account (account = vehicle mod 40): pair them.
+    const v1 = 80 * Math.floor(s / 40) + (s % 40);
+    const hangs = s < settings.subscriptions * hangingShare;
+    const url = hangs ? hanging.url(`hook/${s}`) : (healthy[s % healthy.length] as BenchReceiver).url(`hook/${s}`);
+    const sub: Subscription = {
+      id: newSubscriptionId(), accountId: accountOf(v1), state: 'active', name: `bench ${s}`, url, source: { kind: 'gps' },
+      vehicleFilter: { vehicleIds: [vehicleId(v1), vehicleId(v1 + 40)] },
+      contentType: 'application/json', batching: { maxItems: 500, maxWaitMs: 5_000 }, auth: { type: 'bearer', tokenValue: 'bench' },
+      alertEmails: [], retryPolicy: 'standard-7d', signing: initialSigningSecrets(generateSigningSecret()),
+      verifiedAt: now, createdAt: now, updatedAt: now, revision: 1,
+    };
+    messages.push({ key: sub.id, value: encodeSubscriptionRecord(sealSubscription(box, sub)) });
+  }
+  const producer = kafka.producer(reliableProducerConfig);
+  await producer.connect();
+  for (let i = 0; i < messages.length; i += 200) await producer.send({ topic: topics.get('webhook.subscriptions').name, acks: -1, messages: messages.slice(i, i + 200) });
+  await producer.disconnect();
+  return topics;
+}
+
+async function startDispatcher(prefix: string, keys: string): Promise<{ child: ChildProcess; port: number }> {
+  const profile = process.env.BENCH_PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'services/dispatcher/main.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env, FLEETHOOK_TOPIC_PREFIX: prefix, FLEETHOOK_SECRET_KEYS: keys, FLEETHOOK_KAFKA_BROKERS: brokers.join(','),
+      FLEETHOOK_SCHEMA_REGISTRY_URL: registryUrl, FLEETHOOK_REDIS_KEY_PREFIX: `${prefix}fh:`, FLEETHOOK_DISPATCHER_GROUP_ID: `${prefix}dispatcher`,
+      FLEETHOOK_DISPATCHER_HOST: '127.0.0.1', FLEETHOOK_DISPATCHER_PORT: '0', FLEETHOOK_DISPATCHER_ALLOW_ADDRESSES: '127.0.0.0/8',
+      FLEETHOOK_DISPATCHER_LOG_LEVEL: 'error', FLEETHOOK_DISPATCHER_SHUTDOWN_GRACE_MS: '1000',
+    },
+  });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      const m = /"msg":"dispatcher ready","port":(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`dispatcher exited: ${out}`)));
+  });
+  for (;;) {
+    if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, port };
+}
+
+/** Publishes one tick of all vehicles at a time, paced to `rate` records/s, for `seconds`. */
+async function publishLoad(producer: TelemetryProducer, seconds: number, rate: number): Promise<number> {
+  const ticksPerS = rate / settings.vehicles;
+  const totalTicks = Math.round(seconds * ticksPerS);
+  const startMs = Date.now();
+  let published = 0;
+  for (let tick = 0; tick < totalTicks; tick++) {
+    const dueMs = startMs + (tick * 1_000) / ticksPerS;
+    const waitMs = dueMs - Date.now();
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+    const now = Date.now();
+    const points: GpsPoint[] = [];
+    for (let v = 0; v < settings.vehicles; v++) {
+      points.push({
+        vehicleId: vehicleId(v), accountId: accountOf(v), time: now, lat: 52.5 + v / 10_000, lon: 13.4 + tick / 100_000,
+        speedKmh: (tick + v) % 120, headingDeg: v % 360, odometerKm: 1_000 + tick / 100, ignition: true, postedSpeedLimitKmh: 50, seq: tick,
+      });
+    }
+    await producer.publishGps(points);
+    published += points.length;
+  }
+  return published;
+}
+
+async function run(name: string, hangingShare: number): Promise<RunResult> {
+  const prefix = `bench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}.`;
+  const keys = `k1:${randomBytes(32).toString('base64')}`;
+  const healthy = [await BenchReceiver.start('healthy'), await BenchReceiver.start('healthy')];
+  const hanging = await BenchReceiver.start('hanging');
+  const topics = await setUp(prefix, keys, hangingShare, healthy, hanging);
+  const dispatcher = await startDispatcher(prefix, keys);
+  const pid = dispatcher.child.pid as number;
+  const producer = new TelemetryProducer(kafka, new SchemaRegistryClient({ url: registryUrl }), topics, { compression: 'none', autoRegisterSchemas: true });
+  await producer.connect();
+  const measureFromMs = Date.now() + settings.warmupS * 1_000;
+  for (const r of healthy) r.measureFromMs = measureFromMs;
+  const cpuStart = cpuSeconds(pid);
+  const startMs = Date.now();
+  const trace = process.env.BENCH_TRACE === undefined ? undefined : setInterval(() => void traceLine(dispatcher.port, startMs, healthy), 2_000);
+  const published = await publishLoad(producer, settings.seconds, settings.rate);
+  clearInterval(trace);
+  const expectedHealthy = Math.round(published * (1 - hangingShare));
+  const drainDeadline = Date.now() + 30_000;
+  while (healthy.reduce((n, r) => n + r.items, 0) < expectedHealthy && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 200));
+  const lastArrival = Math.max(...healthy.map((r) => r.lastArrivalMs));
+  const cpuPct = (100 * (cpuSeconds(pid) - cpuStart)) / ((lastArrival - startMs) / 1_000);
+  const rssMiB = peakRssMiB(pid);
+  const delivered = healthy.reduce((n, r) => n + r.items, 0);
+  const latencies = healthy.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const metrics = await (await fetch(`http://127.0.0.1:${dispatcher.port}/metrics`)).text();
+  if (process.env.BENCH_METRICS) process.stdout.write(metrics.split('\n').filter((l) => /^fleethook_dispatcher_(deliveries|records|items|open|paused)/.test(l)).join('\n') + '\n');
+  dispatcher.child.kill('SIGTERM');
+  await new Promise((r) => dispatcher.child.once('exit', r));
+  await producer.close();
+  await Promise.all([...healthy, hanging].map((r) => r.close()));
+  await cleanUp(topics);
+  return {
+    name, delivered, published, recordsPerS: delivered / ((lastArrival - startMs) / 1_000),
+    p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuPct, rssMiB, hungRequests: hanging.requests,
+  };
+}
+
+/** Where the pipeline is, every 2 s: telemetry consumed, items matched, items delivered. */
+async function traceLine(port: number, startMs: number, healthy: readonly BenchReceiver[]): Promise<void> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (name: string): string => /^(\S+)\s+(\S+)$/m.exec(text.split('\n').filter((l) => l.startsWith(name)).join('\n'))?.[2] ?? '?';
+  process.stdout.write(`  t=${((Date.now() - startMs) / 1_000).toFixed(0)}s consumed ${value('fleethook_dispatcher_records_consumed_total')} ` +
+    `open ${value('fleethook_dispatcher_open_items')} received ${healthy.reduce((n, r) => n + r.items, 0)}\n`);
+}
+
+async function cleanUp(topics: TopicCatalogue): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: topics.topics.map((t) => t.name) }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+function report(r: RunResult): string {
+  return `${r.name.padEnd(22)} delivered ${r.delivered.toLocaleString('en-US')} of ${r.published.toLocaleString('en-US')} published | ` +
+    `${Math.round(r.recordsPerS).toLocaleString('en-US')} records/s | latency p50 ${(r.p50Ms / 1_000).toFixed(2)} s p99 ${(r.p99Ms / 1_000).toFixed(2)} s | ` +
+    `dispatcher CPU ${r.cpuPct.toFixed(0)} % (of one core) peak RSS ${r.rssMiB.toFixed(0)} MiB`;
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`dispatcher bench: ${settings.vehicles} vehicles, ${settings.subscriptions} GPS subscriptions (500 items / 5 s batching), ` +
+    `${settings.rate.toLocaleString('en-US')} records/s for ${settings.seconds} s (first ${settings.warmupS} s not measured)\n`);
+  const healthy = await run('all endpoints healthy', 0);
+  process.stdout.write(`${report(healthy)}\n`);
+  const withHanging = await run('10 % hanging', 0.1);
+  process.stdout.write(`${report(withHanging)} | ${withHanging.hungRequests} requests hung\n`);
+  const ratio = withHanging.p99Ms / healthy.p99Ms;
+  process.stdout.write(`targets: >= 20,000 records/s: ${healthy.recordsPerS >= 20_000 ? 'met' : 'MISSED'}; p99 <= 6 s: ${healthy.p99Ms <= 6_000 ? 'met' : 'MISSED'}; ` +
+    `healthy p99 with 10 % hanging within 20 %: ${ratio <= 1.2 ? 'met' : 'MISSED'} (x${ratio.toFixed(2)})\n`);
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
