@@ -90,6 +90,20 @@ describe('producer library against the real broker and registry', () => {
     expect(await registry.decode(eventRecord!.message.value!)).toMatchObject(event);
   });
 
+  it('close() waits for publishes still in flight', async () => {
+    const topic = catalogue.get('telemetry.dtc').name;
+    const before = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    const producer = newProducer();
+    await producer.connect();
+    const dtc = (seq: number): Dtc => ({ vehicleId: `veh_flush_${seq % 7}`, accountId: 'acc_1', time, code: 'P0301', source: 'OBD_II', status: 'pending', seq });
+    const pending = [0, 1, 2, 3].map((batch) => producer.publishDtc(Array.from({ length: 500 }, (_, i) => dtc(batch * 500 + i))));
+    await producer.close();
+    await Promise.all(pending);
+    const after = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    expect(after - before).toBe(2_000);
+    await expect(producer.publishDtc([dtc(0)])).rejects.toMatchObject({ code: 'PRODUCER_CLOSED' });
+  });
+
   it('puts a vehicle on the same partition across producer restarts, the one the Java client would choose', async () => {
     const vehicles = Array.from({ length: 60 }, (_, i) => `veh_part_${i}_${(i * 7_919).toString(36)}`);
     for (const round of [1, 2]) {
