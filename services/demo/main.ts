@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 
     group.start('dispatcher', tsx, ['services/dispatcher/main.ts'], { ...common, FLEETHOOK_DISPATCHER_LOG_LEVEL: 'warn' });
     const simulator = group.start('simulator', tsx, [
-      'services/simulator/main.ts',
+      'services/producer/simulator/main.ts',
       '--vehicles', String(args.vehicles),
       '--rate', String(args.rate),
       '--duration', String(args.durationS),

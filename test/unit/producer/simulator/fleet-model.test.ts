@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { validateBatch, validateDtc, validateGpsPoint, validateVehicleEvent } from '../../../services/producer/telemetry-validator.js';
-import { FleetModel } from '../../../services/simulator/fleet-model.js';
-import type { FleetOptions } from '../../../services/simulator/fleet-model.js';
-import type { TickRecords } from '../../../services/simulator/vehicle-simulator.js';
+import { validateBatch, validateDtc, validateGpsPoint, validateVehicleEvent } from '../../../../services/producer/telemetry-validator.js';
+import { FleetModel } from '../../../../services/producer/simulator/fleet-model.js';
+import type { FleetOptions } from '../../../../services/producer/simulator/fleet-model.js';
+import type { TickRecords } from '../../../../services/producer/simulator/vehicle-simulator.js';
 
 const options: FleetOptions = { seed: 42, vehicles: 20, accounts: 3, startTimeMs: Date.UTC(2025, 0, 6, 8), stepMs: 1_000 };
 

@@ -1,4 +1,4 @@
-import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
+import type { Dtc, GpsPoint, VehicleEvent } from '../../../schemas/telemetry-records.js';
 import { bearingDeg, distanceKm, moveBy, normaliseHeading } from './geo-math.js';
 import type { LatLon } from './geo-math.js';
 import { roadTypes } from './road-types.js';

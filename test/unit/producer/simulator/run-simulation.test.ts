@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FleetModel } from '../../../services/simulator/fleet-model.js';
-import { runSimulation } from '../../../services/simulator/run-simulation.js';
-import type { SimulatorArgs } from '../../../services/simulator/simulator-args.js';
-import type { TickRecords } from '../../../services/simulator/vehicle-simulator.js';
+import { FleetModel } from '../../../../services/producer/simulator/fleet-model.js';
+import { runSimulation } from '../../../../services/producer/simulator/run-simulation.js';
+import type { SimulatorArgs } from '../../../../services/producer/simulator/simulator-args.js';
+import type { TickRecords } from '../../../../services/producer/simulator/vehicle-simulator.js';
 
 const args: SimulatorArgs = { vehicles: 10, rate: 5, durationS: 3, seed: 1, accounts: 2, speedup: 1, startTimeMs: Date.UTC(2025, 0, 1) };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSimulatorArgs } from '../../../services/simulator/simulator-args.js';
+import { parseSimulatorArgs } from '../../../../services/producer/simulator/simulator-args.js';
 
 const defaults = { nowMs: Date.UTC(2025, 0, 1), seed: 7 };
 

@@ -1,4 +1,4 @@
-import type { DtcSource } from '../../schemas/telemetry-records.js';
+import type { DtcSource } from '../../../schemas/telemetry-records.js';
 
 interface DtcEntry {
   readonly code: string;

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectTelemetryProducer } from '../producer/connect-telemetry-producer.js';
-import { loadConfig } from '../producer/config.js';
-import { errorMessage } from '../shared/errors.js';
-import { createLogger } from '../shared/logger.js';
+import { connectTelemetryProducer } from '../connect-telemetry-producer.js';
+import { loadConfig } from '../config.js';
+import { errorMessage } from '../../shared/errors.js';
+import { createLogger } from '../../shared/logger.js';
 import { FleetModel } from './fleet-model.js';
 import { runSimulation, summaryLines } from './run-simulation.js';
 import { parseSimulatorArgs, usage } from './simulator-args.js';
