@@ -1,6 +1,7 @@
 import { dtcSources, dtcStatuses, dvirStatuses, vehicleEventOrigins, vehicleEventTypes } from '../../schemas/telemetry-records.js';
 import type { VehicleEventType } from '../../schemas/telemetry-records.js';
-import { FieldChecker } from './field-checker.js';
+import { FieldReader } from '../shared/field-reader.js';
+import type { StringRule } from '../shared/field-reader.js';
 import type { FieldIssue } from '../shared/errors.js';
 
 /**
@@ -13,50 +14,49 @@ export type RecordValidator = (value: unknown, path: string) => FieldIssue[];
 const earliestTimeMs = Date.UTC(2000, 0, 1);
 const latestTimeMs = Date.UTC(2100, 0, 1);
 const timeHint = 'epoch milliseconds between 2000 and 2100';
+// A blank id would read as missing to every consumer, so it gets the same message as an empty one.
+const id: StringRule = { min: 0, max: 128, pattern: /\S/, patternHint: 'must not be empty' };
+const optionalId: StringRule = { ...id, required: false };
 
-function common(c: FieldChecker): void {
-  c.id('vehicleId');
-  c.id('accountId');
-  c.number('time', { integer: true, min: earliestTimeMs, below: latestTimeMs, hint: timeHint });
-  c.number('seq', { integer: true, min: 0, optional: true });
+/** Reads the fields every record has; null when `value` is not an object (already reported). */
+function readCommon(value: unknown, path: string, issues: FieldIssue[]): FieldReader | null {
+  const r = FieldReader.of(value, path, issues);
+  if (!r) return null;
+  r.string('vehicleId', id);
+  r.string('accountId', id);
+  r.number('time', { integer: true, min: earliestTimeMs, below: latestTimeMs, hint: timeHint });
+  r.number('seq', { integer: true, min: 0, required: false });
+  return r;
 }
 
-const gpsFields = new Set([
-  'vehicleId', 'accountId', 'time', 'lat', 'lon', 'speedKmh', 'headingDeg', 'odometerKm', 'ignition',
-  'postedSpeedLimitKmh', 'driverId', 'seq',
-]);
-
 export const validateGpsPoint: RecordValidator = (value, path) => {
-  const c = new FieldChecker(value, path);
-  if (!c.ok) return c.issues;
-  common(c);
-  c.number('lat', { min: -90, max: 90, hint: 'degrees' });
-  c.number('lon', { min: -180, max: 180, hint: 'degrees' });
-  c.number('speedKmh', { min: 0, hint: 'km/h' });
-  c.number('headingDeg', { min: 0, below: 360, hint: 'degrees' });
-  c.number('odometerKm', { min: 0, hint: 'km' });
-  c.boolean('ignition');
-  c.number('postedSpeedLimitKmh', { min: 0, optional: true, hint: 'km/h' });
-  c.id('driverId', { optional: true });
-  c.onlyFields(gpsFields);
-  return c.issues;
+  const issues: FieldIssue[] = [];
+  const r = readCommon(value, path, issues);
+  if (!r) return issues;
+  r.number('lat', { min: -90, max: 90, hint: 'degrees' });
+  r.number('lon', { min: -180, max: 180, hint: 'degrees' });
+  r.number('speedKmh', { min: 0, hint: 'km/h' });
+  r.number('headingDeg', { min: 0, below: 360, hint: 'degrees' });
+  r.number('odometerKm', { min: 0, hint: 'km' });
+  r.bool('ignition');
+  r.number('postedSpeedLimitKmh', { min: 0, required: false, hint: 'km/h' });
+  r.string('driverId', optionalId);
+  r.rejectUnknown();
+  return issues;
 };
 
-const dtcFields = new Set(['vehicleId', 'accountId', 'time', 'code', 'source', 'spn', 'fmi', 'status', 'description', 'seq']);
-
 export const validateDtc: RecordValidator = (value, path) => {
-  const c = new FieldChecker(value, path);
-  if (!c.ok) return c.issues;
-  common(c);
-  c.id('code');
-  c.oneOf('source', dtcSources);
-  const j1939 = c.value('source') === 'J1939';
-  c.number('spn', { integer: true, min: 0, max: 524_287, optional: !j1939, hint: 'J1939 SPN' });
-  c.number('fmi', { integer: true, min: 0, max: 31, optional: !j1939, hint: 'J1939 FMI' });
-  c.oneOf('status', dtcStatuses);
-  c.text('description', { optional: true });
-  c.onlyFields(dtcFields);
-  return c.issues;
+  const issues: FieldIssue[] = [];
+  const r = readCommon(value, path, issues);
+  if (!r) return issues;
+  r.string('code', id);
+  const j1939 = r.oneOf('source', dtcSources) === 'J1939';
+  r.number('spn', { integer: true, min: 0, max: 524_287, required: j1939, hint: 'J1939 SPN' });
+  r.number('fmi', { integer: true, min: 0, max: 31, required: j1939, hint: 'J1939 FMI' });
+  r.oneOf('status', dtcStatuses);
+  r.string('description', { min: 0, max: 4_096, required: false });
+  r.rejectUnknown();
+  return issues;
 };
 
 /** Details each event type must carry (beyond the common fields). */
@@ -75,44 +75,35 @@ export const requiredEventDetails: Readonly<Record<VehicleEventType, readonly st
   driver_assignment: ['driverId'],
 };
 
-const eventFields = new Set([
-  'vehicleId', 'accountId', 'time', 'type', 'origin', 'eventId', 'seq', 'lat', 'lon', 'driverId', 'odometerKm',
-  'speedKmh', 'speedLimitKmh', 'durationMs', 'tripStartTime', 'tripDistanceKm', 'landmarkId', 'landmarkName',
-  'temperatureCelsius', 'sensorId', 'dvirStatus', 'dvirDefects',
-]);
-
 export const validateVehicleEvent: RecordValidator = (value, path) => {
-  const c = new FieldChecker(value, path);
-  if (!c.ok) return c.issues;
-  common(c);
-  c.oneOf('type', vehicleEventTypes);
-  const optional = { optional: true } as const;
-  c.oneOf('origin', vehicleEventOrigins, optional);
-  c.id('eventId', optional);
-  c.number('lat', { min: -90, max: 90, optional: true, hint: 'degrees' });
-  c.number('lon', { min: -180, max: 180, optional: true, hint: 'degrees' });
-  if (c.has('lat') !== c.has('lon')) c.fail(c.has('lat') ? 'lon' : 'lat', 'must be given together with lat/lon');
-  c.id('driverId', optional);
-  c.number('odometerKm', { min: 0, optional: true, hint: 'km' });
-  c.number('speedKmh', { min: 0, optional: true, hint: 'km/h' });
-  c.number('speedLimitKmh', { min: 0, optional: true, hint: 'km/h' });
-  c.number('durationMs', { integer: true, min: 0, optional: true, hint: 'milliseconds' });
-  c.number('tripStartTime', { integer: true, min: earliestTimeMs, below: latestTimeMs, optional: true, hint: timeHint });
-  c.number('tripDistanceKm', { min: 0, optional: true, hint: 'km' });
-  c.id('landmarkId', optional);
-  c.text('landmarkName', { optional: true, maxLength: 256 });
-  c.number('temperatureCelsius', { min: -100, max: 200, optional: true, hint: '°C' });
-  c.id('sensorId', optional);
-  c.oneOf('dvirStatus', dvirStatuses, optional);
-  c.stringList('dvirDefects', optional);
-  c.onlyFields(eventFields);
-  const type = c.value('type');
-  if (typeof type === 'string' && Object.hasOwn(requiredEventDetails, type)) {
-    for (const field of requiredEventDetails[type as VehicleEventType]) {
-      if (!c.has(field)) c.fail(field, `is required for a ${type} event`);
-    }
+  const issues: FieldIssue[] = [];
+  const r = readCommon(value, path, issues);
+  if (!r) return issues;
+  const type = r.oneOf('type', vehicleEventTypes);
+  const optional = { required: false } as const;
+  r.oneOf('origin', vehicleEventOrigins, optional);
+  r.string('eventId', optionalId);
+  r.number('lat', { min: -90, max: 90, required: false, hint: 'degrees' });
+  r.number('lon', { min: -180, max: 180, required: false, hint: 'degrees' });
+  if (r.has('lat') !== r.has('lon')) r.fail(r.has('lat') ? 'lon' : 'lat', 'must be given together with lat/lon');
+  r.string('driverId', optionalId);
+  r.number('odometerKm', { min: 0, required: false, hint: 'km' });
+  r.number('speedKmh', { min: 0, required: false, hint: 'km/h' });
+  r.number('speedLimitKmh', { min: 0, required: false, hint: 'km/h' });
+  r.number('durationMs', { integer: true, min: 0, required: false, hint: 'milliseconds' });
+  r.number('tripStartTime', { integer: true, min: earliestTimeMs, below: latestTimeMs, required: false, hint: timeHint });
+  r.number('tripDistanceKm', { min: 0, required: false, hint: 'km' });
+  r.string('landmarkId', optionalId);
+  r.string('landmarkName', { min: 0, max: 256, required: false });
+  r.number('temperatureCelsius', { min: -100, max: 200, required: false, hint: '°C' });
+  r.string('sensorId', optionalId);
+  r.oneOf('dvirStatus', dvirStatuses, optional);
+  r.stringList('dvirDefects', { maxItems: 100, required: false });
+  r.rejectUnknown();
+  for (const field of type === undefined ? [] : requiredEventDetails[type]) {
+    if (!r.has(field)) r.fail(field, `is required for a ${type} event`);
   }
-  return c.issues;
+  return issues;
 };
 
 /** Validates a whole batch; issues of every bad record, paths like `gps[3].lat`. */

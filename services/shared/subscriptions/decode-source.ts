@@ -1,16 +1,18 @@
 import type { FieldIssue } from '../errors.js';
-import { FieldReader } from './field-reader.js';
+import { FieldReader } from '../field-reader.js';
 import { eventTypes, limits } from './subscription-types.js';
 import type { Cadence, EventSelection, EventType, SubscriptionSource } from './subscription-types.js';
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const idHint = 'must be an id of letters, digits, "_", ".", ":" or "-" (at most 128 characters)';
+/** The rule for one id in a list (landmark ids, vehicle ids). */
+export const idItem = { maxLength: 128, pattern: idPattern, hint: idHint } as const;
 
 /** Decodes `source`: which data a subscription receives. */
 export function decodeSource(value: unknown, path: string, issues: FieldIssue[]): SubscriptionSource | undefined {
   const r = FieldReader.of(value, path, issues);
   if (!r) return undefined;
-  const kind = r.oneOf('kind', ['gps', 'dtc', 'event', 'scheduled'] as const, true);
+  const kind = r.oneOf('kind', ['gps', 'dtc', 'event', 'scheduled'] as const);
   let source: SubscriptionSource | undefined;
   switch (kind) {
     case 'gps':
@@ -60,23 +62,23 @@ function decodeEventTypes(value: unknown, path: string, issues: FieldIssue[]): E
 function decodeEventSelection(value: unknown, path: string, issues: FieldIssue[]): EventSelection | undefined {
   const r = FieldReader.of(value, path, issues);
   if (!r) return undefined;
-  const type: EventType | undefined = r.oneOf('type', eventTypes, true);
+  const type: EventType | undefined = r.oneOf('type', eventTypes);
   let selection: EventSelection | undefined;
   switch (type) {
     case 'speeding': {
-      const thresholdKph = r.int('thresholdKph', { required: true, min: 1, max: limits.maxSpeedKph });
+      const thresholdKph = r.number('thresholdKph', { integer: true, min: 1, max: limits.maxSpeedKph });
       selection = thresholdKph === undefined ? undefined : { type, thresholdKph };
       break;
     }
     case 'posted_speeding': {
-      const overLimitKph = r.int('overLimitKph', { required: true, min: 0, max: 200 });
+      const overLimitKph = r.number('overLimitKph', { integer: true, min: 0, max: 200 });
       selection = overLimitKph === undefined ? undefined : { type, overLimitKph };
       break;
     }
     case 'landmark_enter':
     case 'landmark_leave': {
       const landmarkIds = r.stringList('landmarkIds', {
-        required: true, minItems: 1, maxItems: limits.maxLandmarkIds, maxLength: 128, pattern: idPattern, hint: idHint,
+        minItems: 1, maxItems: limits.maxLandmarkIds, items: idItem, unique: true,
       });
       selection = landmarkIds && { type, landmarkIds };
       break;
@@ -93,10 +95,10 @@ function decodeEventSelection(value: unknown, path: string, issues: FieldIssue[]
 function decodeCadence(value: unknown, path: string, issues: FieldIssue[]): Cadence | undefined {
   const r = FieldReader.of(value, path, issues);
   if (!r) return undefined;
-  const every = r.oneOf('every', ['minutes', 'hour', 'day', 'month'] as const, true);
+  const every = r.oneOf('every', ['minutes', 'hour', 'day', 'month'] as const);
   let cadence: Cadence | undefined;
   if (every === 'minutes') {
-    const minutes = r.int('minutes', { required: true, min: 1, max: limits.maxScheduledEveryMinutes });
+    const minutes = r.number('minutes', { integer: true, min: 1, max: limits.maxScheduledEveryMinutes });
     cadence = minutes === undefined ? undefined : { every, minutes };
   } else if (every !== undefined) {
     cadence = { every };
@@ -104,6 +106,3 @@ function decodeCadence(value: unknown, path: string, issues: FieldIssue[]): Cade
   r.rejectUnknown();
   return cadence;
 }
-
-export const vehicleIdPattern = idPattern;
-export const vehicleIdHint = idHint;

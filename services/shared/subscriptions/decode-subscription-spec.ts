@@ -2,8 +2,8 @@ import type { FieldIssue } from '../errors.js';
 import { checkWebhookUrl } from './check-webhook-url.js';
 import type { UrlPolicy } from './check-webhook-url.js';
 import { decodeEndpointAuth } from './decode-endpoint-auth.js';
-import { decodeSource, vehicleIdHint, vehicleIdPattern } from './decode-source.js';
-import { FieldReader } from './field-reader.js';
+import { decodeSource, idItem } from './decode-source.js';
+import { FieldReader } from '../field-reader.js';
 import { contentTypes, defaults, limits, retryPolicyNames } from './subscription-types.js';
 import type { Batching, SubscriptionSource, SubscriptionSpec, VehicleFilter } from './subscription-types.js';
 
@@ -55,30 +55,32 @@ export function defaultBatching(source: SubscriptionSource): Batching {
 }
 
 function decodeFields(body: unknown, policy: UrlPolicy, issues: FieldIssue[], creating: boolean): SpecPatch | undefined {
-  const r = FieldReader.of(body, '', issues);
+  // A URL may carry credentials (rejected below) or a token in its query: never echo it.
+  const r = FieldReader.of(body, '', issues, { redact: ['url'] });
   if (!r) return undefined;
   const out: Record<string, unknown> = {};
   const rawUrl = r.string('url', { required: creating, max: limits.maxUrlLength });
   if (rawUrl !== undefined) {
     const check = checkWebhookUrl(rawUrl, policy);
-    if (check.kind === 'invalid') r.issue('url', check.message);
+    if (check.kind === 'invalid') r.fail('url', check.message);
     else out.url = check.url.href;
   }
   out.name = r.string('name', { required: creating, max: limits.maxNameLength, pattern: /^[^\x00-\x1f\x7f]+$/, patternHint: 'must not contain control characters' });
-  out.enabled = r.bool('enabled');
-  if (r.has('source') || creating) out.source = decodeSource(r.raw('source'), 'source', issues);
-  r.raw('source');
-  if (r.has('vehicleFilter')) out.vehicleFilter = decodeVehicleFilter(r.raw('vehicleFilter'), issues);
-  r.raw('vehicleFilter');
-  out.contentType = r.oneOf('contentType', contentTypes, false);
-  if (r.has('batching')) out.batching = decodeBatching(r.raw('batching'), issues);
-  r.raw('batching');
-  if (r.has('auth')) out.auth = decodeEndpointAuth(r.raw('auth'), 'auth', issues);
-  r.raw('auth');
+  out.enabled = r.bool('enabled', { required: false });
+  // Objects are decoded whenever sent, null included: a null vehicleFilter means every vehicle.
+  const source = r.raw('source');
+  if (source !== undefined || creating) out.source = decodeSource(source, 'source', issues);
+  const vehicleFilter = r.raw('vehicleFilter');
+  if (vehicleFilter !== undefined) out.vehicleFilter = decodeVehicleFilter(vehicleFilter, issues);
+  out.contentType = r.oneOf('contentType', contentTypes, { required: false });
+  const batching = r.raw('batching');
+  if (batching !== undefined) out.batching = decodeBatching(batching, issues);
+  const auth = r.raw('auth');
+  if (auth !== undefined) out.auth = decodeEndpointAuth(auth, 'auth', issues);
   out.alertEmails = r.stringList('alertEmails', {
-    required: false, minItems: 0, maxItems: limits.maxAlertEmails, maxLength: 254, pattern: emailPattern, hint: 'must be an e-mail address',
+    required: false, maxItems: limits.maxAlertEmails, items: { maxLength: 254, pattern: emailPattern, hint: 'must be an e-mail address' }, unique: true,
   });
-  out.retryPolicy = r.oneOf('retryPolicy', retryPolicyNames, false);
+  out.retryPolicy = r.oneOf('retryPolicy', retryPolicyNames, { required: false });
   r.rejectUnknown();
   for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
   return out as SpecPatch;
@@ -90,7 +92,7 @@ function decodeVehicleFilter(value: unknown, issues: FieldIssue[]): VehicleFilte
   const r = FieldReader.of(value, 'vehicleFilter', issues);
   if (!r) return undefined;
   const vehicleIds = r.stringList('vehicleIds', {
-    required: true, minItems: 1, maxItems: limits.maxVehicleIds, maxLength: 128, pattern: vehicleIdPattern, hint: vehicleIdHint,
+    minItems: 1, maxItems: limits.maxVehicleIds, items: idItem, unique: true,
   });
   r.rejectUnknown();
   return vehicleIds && { vehicleIds };
@@ -99,8 +101,8 @@ function decodeVehicleFilter(value: unknown, issues: FieldIssue[]): VehicleFilte
 function decodeBatching(value: unknown, issues: FieldIssue[]): Batching | undefined {
   const r = FieldReader.of(value, 'batching', issues);
   if (!r) return undefined;
-  const maxItems = r.int('maxItems', { required: true, min: 1, max: limits.maxBatchItems });
-  const maxWaitMs = r.int('maxWaitMs', { required: true, min: 0, max: limits.maxBatchWaitMs });
+  const maxItems = r.number('maxItems', { integer: true, min: 1, max: limits.maxBatchItems });
+  const maxWaitMs = r.number('maxWaitMs', { integer: true, min: 0, max: limits.maxBatchWaitMs });
   r.rejectUnknown();
   return maxItems === undefined || maxWaitMs === undefined ? undefined : { maxItems, maxWaitMs };
 }

@@ -18,7 +18,7 @@ const gpsRows: Row[] = [
   ['numeric vehicleId', { vehicleId: 42 }, 'gps[0].vehicleId', /must be a string, got 42/],
   ['time in seconds', { time: 1_750_000_000 }, 'gps[0].time', /epoch milliseconds.*got 1750000000/],
   ['fractional time', { time: time + 0.5 }, 'gps[0].time', /must be an integer/],
-  ['time as a string', { time: '2025-06-01' }, 'gps[0].time', /must be a number.*"2025-06-01"/],
+  ['time as a string', { time: '2025-06-01' }, 'gps[0].time', /must be an integer.*"2025-06-01"/],
   ['NaN lat', { lat: Number.NaN }, 'gps[0].lat', /finite number.*got NaN/],
   ['Infinity lon', { lon: Number.POSITIVE_INFINITY }, 'gps[0].lon', /finite number.*got Infinity/],
   ['lat above 90', { lat: 90.5 }, 'gps[0].lat', /<= 90.*got 90.5/],
@@ -35,7 +35,7 @@ const gpsRows: Row[] = [
   ['NaN posted limit', { postedSpeedLimitKmh: Number.NaN }, 'gps[0].postedSpeedLimitKmh', /finite/],
   ['empty driverId', { driverId: '' }, 'gps[0].driverId', /must not be empty/],
   ['negative seq', { seq: -1 }, 'gps[0].seq', />= 0/],
-  ['misspelt optional field', { postedSpeedLimit: 50 }, 'gps[0].postedSpeedLimit', /not a field/],
+  ['misspelt optional field', { postedSpeedLimit: 50 }, 'gps[0].postedSpeedLimit', /unknown field/],
 ];
 
 const dtcRows: Row[] = [
@@ -56,7 +56,7 @@ const eventRows: Row[] = [
   ['lat without lon', { lat: 10 }, 'events[0].lon', /together/],
   ['landmark without id', { type: 'landmark_enter' }, 'events[0].landmarkId', /required for a landmark_enter event/],
   ['unknown dvir status', { type: 'dvir', dvirStatus: 'ok' }, 'events[0].dvirStatus', /one of satisfactory/],
-  ['dvir defects not strings', { type: 'dvir', dvirStatus: 'defects_found', dvirDefects: [1] }, 'events[0].dvirDefects', /list of strings/],
+  ['dvir defects not strings', { type: 'dvir', dvirStatus: 'defects_found', dvirDefects: [1] }, 'events[0].dvirDefects', /array of strings/],
   ['unknown origin', { origin: 'cloud' }, 'events[0].origin', /one of device, derived/],
 ];
 

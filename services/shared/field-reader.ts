@@ -1,0 +1,216 @@
+import type { FieldIssue } from './errors.js';
+
+interface Presence {
+  /** When true (the default), an absent or null value is an issue; when false it reads as `undefined`. */
+  readonly required?: boolean;
+}
+
+export interface StringRule extends Presence {
+  /** Default 1: an empty string is not a value. */
+  readonly min?: number;
+  readonly max: number;
+  readonly pattern?: RegExp;
+  /** The message when `pattern` does not match, e.g. 'must be a valid HTTP header name'. */
+  readonly patternHint?: string;
+}
+
+export interface NumberRule extends Presence {
+  /** A safe integer; also excludes NaN and ±Infinity, which are never accepted. */
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  /** An exclusive upper bound, e.g. 360 for a heading in degrees. */
+  readonly below?: number;
+  /** Appended in parentheses, e.g. the unit the caller should have used. */
+  readonly hint?: string;
+}
+
+export interface ListRule extends Presence {
+  readonly minItems?: number;
+  readonly maxItems: number;
+  /** Checks each item, reporting failures at `name[i]`; without it any string is accepted. */
+  readonly items?: { readonly maxLength: number; readonly pattern: RegExp; readonly hint: string };
+  readonly unique?: boolean;
+}
+
+export interface ReaderOptions {
+  /** Fields whose content never appears in a message, only its kind: secrets, URLs that may carry credentials. */
+  readonly redact?: readonly string[];
+}
+
+/**
+ * Decodes one object that arrived as `unknown` (an HTTP body, a record handed to the
+ * producer SDK), returning typed values and collecting an issue per bad field instead of
+ * throwing, so a caller reports every problem at once. Issues name the full path
+ * (`auth.tokenValue`, `gps[3].lat`) and the offending value (`must be a finite number
+ * (degrees), got NaN`); a redacted field shows only its kind (`got a number`). Absent and
+ * null read alike. Fields that no method read are reported by `rejectUnknown()`.
+ */
+export class FieldReader {
+  // An array, not a Set: it is cheaper for the few dozen fields of a record, and the producer builds one reader per record.
+  private readonly seen: string[] = [];
+
+  private constructor(
+    private readonly obj: Readonly<Record<string, unknown>>,
+    private readonly path: string,
+    private readonly issues: FieldIssue[],
+    private readonly redacted: readonly string[],
+  ) {}
+
+  /** Returns null (and records an issue) when `value` is not a plain object. */
+  static of(value: unknown, path: string, issues: FieldIssue[], options: ReaderOptions = {}): FieldReader | null {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      issues.push({ field: path || '(body)', message: `must be an object, got ${describeValue(value)}` });
+      return null;
+    }
+    return new FieldReader(value as Record<string, unknown>, path, issues, options.redact ?? []);
+  }
+
+  fieldPath(name: string): string {
+    return this.path === '' ? name : `${this.path}.${name}`;
+  }
+
+  /** True when `name` holds a value: neither absent nor null. */
+  has(name: string): boolean {
+    const value = this.peek(name);
+    return value !== undefined && value !== null;
+  }
+
+  /** The value as sent (null included), marked as read. */
+  raw(name: string): unknown {
+    if (!this.seen.includes(name)) this.seen.push(name);
+    return this.peek(name);
+  }
+
+  /** Records an issue for `name`, followed by the field's value (only its kind when redacted). */
+  fail(name: string, message: string): undefined {
+    return this.report(name, name, message, this.peek(name));
+  }
+
+  string(name: string, rule: StringRule): string | undefined {
+    const value = this.take(name, rule.required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') return this.fail(name, 'must be a string');
+    const min = rule.min ?? 1;
+    if (value.length < min) return this.fail(name, `must have at least ${min} character(s)`);
+    if (value.length > rule.max) return this.fail(name, `must have at most ${rule.max} characters`);
+    if (rule.pattern && !rule.pattern.test(value)) return this.fail(name, rule.patternHint ?? `must match ${rule.pattern.source}`);
+    return value;
+  }
+
+  number(name: string, rule: NumberRule = {}): number | undefined {
+    const value = this.take(name, rule.required);
+    if (value === undefined) return undefined;
+    const integer = rule.integer === true;
+    if (typeof value !== 'number' || (integer && !Number.isSafeInteger(value))) {
+      return this.fail(name, `must be ${integer ? 'an integer' : 'a number'}${hintText(rule)}`);
+    }
+    if (!Number.isFinite(value)) return this.fail(name, `must be a finite number${hintText(rule)}`);
+    if (!inRange(value, rule)) return this.fail(name, `must be ${rangeText(rule)}${hintText(rule)}`);
+    return value;
+  }
+
+  bool(name: string, rule: Presence = {}): boolean | undefined {
+    const value = this.take(name, rule.required);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'boolean') return this.fail(name, 'must be a boolean (true or false)');
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], rule: Presence = {}): T | undefined {
+    const value = this.raw(name);
+    if (value === undefined || value === null) {
+      return rule.required === false ? undefined : this.fail(name, `is required (one of ${allowed.join(', ')})`);
+    }
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) return this.fail(name, `must be one of ${allowed.join(', ')}`);
+    return value as T;
+  }
+
+  stringList(name: string, rule: ListRule): string[] | undefined {
+    const value = this.take(name, rule.required);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || (rule.items === undefined && !value.every((item) => typeof item === 'string'))) {
+      return this.fail(name, 'must be an array of strings');
+    }
+    const minItems = rule.minItems ?? 0;
+    if (value.length < minItems) return this.fail(name, `must have at least ${minItems} item(s)`);
+    if (value.length > rule.maxItems) return this.fail(name, `must have at most ${rule.maxItems} items`);
+    const items = rule.items === undefined ? (value as string[]) : this.checkItems(name, value, rule.items);
+    if (items === undefined || rule.unique !== true) return items;
+    const repeated = items.findIndex((item, i) => items.indexOf(item) !== i);
+    return repeated === -1 ? items : this.report(`${name}[${repeated}]`, name, 'repeats an earlier item', items[repeated]);
+  }
+
+  /** Reports every field that no method read. Values are not shown: a misspelt field may hold a secret. */
+  rejectUnknown(): void {
+    for (const key of Object.keys(this.obj)) {
+      if (!this.seen.includes(key)) this.issues.push({ field: this.fieldPath(key), message: 'unknown field' });
+    }
+  }
+
+  private checkItems(name: string, list: readonly unknown[], rule: NonNullable<ListRule['items']>): string[] | undefined {
+    const out: string[] = [];
+    list.forEach((item, i) => {
+      if (typeof item === 'string' && item.length <= rule.maxLength && rule.pattern.test(item)) out.push(item);
+      else this.report(`${name}[${i}]`, name, rule.hint, item);
+    });
+    return out.length === list.length ? out : undefined;
+  }
+
+  /** The value of `name` marked as read, or undefined (after reporting, when required) if absent or null. */
+  private take(name: string, required: boolean | undefined): unknown {
+    const value = this.raw(name);
+    if (value !== undefined && value !== null) return value;
+    return required === false ? undefined : this.fail(name, 'is required');
+  }
+
+  private peek(name: string): unknown {
+    return Object.hasOwn(this.obj, name) ? this.obj[name] : undefined;
+  }
+
+  private report(at: string, name: string, message: string, value: unknown): undefined {
+    const got = this.redacted.includes(name) ? describeKind(value) : describeValue(value);
+    this.issues.push({ field: this.fieldPath(at), message: got === null ? message : `${message}, got ${got}` });
+    return undefined;
+  }
+}
+
+function hintText(rule: NumberRule): string {
+  return rule.hint === undefined ? '' : ` (${rule.hint})`;
+}
+
+function inRange(value: number, rule: NumberRule): boolean {
+  return (rule.min === undefined || value >= rule.min) && (rule.max === undefined || value <= rule.max) && (rule.below === undefined || value < rule.below);
+}
+
+/** Every bound at once (`>= 0 and < 360`), so a caller fixes the value in one try. */
+function rangeText(rule: NumberRule): string {
+  const bounds: string[] = [];
+  if (rule.min !== undefined) bounds.push(`>= ${rule.min}`);
+  if (rule.max !== undefined) bounds.push(`<= ${rule.max}`);
+  if (rule.below !== undefined) bounds.push(`< ${rule.below}`);
+  return bounds.join(' and ');
+}
+
+/**
+ * The kind of a redacted value. Null for a string: every rule that a string can fail
+ * already implies one, and its content is what must stay hidden.
+ */
+function describeKind(value: unknown): string | null {
+  if (typeof value === 'string') return null;
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** A short rendering of a bad value for a message: strings quoted and cut at 40 characters, containers by kind. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') {
+    return value.length > 40 ? `${JSON.stringify(`${value.slice(0, 40)}…`)} (${value.length} characters)` : JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
