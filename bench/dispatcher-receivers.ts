@@ -24,8 +24,10 @@ export class BenchReceiver {
   }
 
   static async start(kind: 'healthy' | 'hanging'): Promise<BenchReceiver> {
-    const server = createServer({ keepAliveTimeout: 60_000 });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const server = createServer();
+    // Batches come every 5 s; Node's default 5 s keep-alive would close sockets just before each burst.
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4_096 }, r));
     const receiver = new BenchReceiver(server, (server.address() as AddressInfo).port);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => (kind === 'healthy' ? receiver.handle(req, res) : receiver.hang(req)));
     return receiver;

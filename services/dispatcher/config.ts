@@ -17,6 +17,7 @@ export interface DispatcherConfig {
   readonly port: number;
   readonly allowList: AddressAllowList;
   readonly maxInFlight: number;
+  readonly connectionsPerOrigin: number;
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
   readonly quickRetryDelaysMs: readonly number[];
@@ -40,6 +41,7 @@ export const dispatcherDefaults = {
   port: 9090,
   allowAddresses: [] as string[],
   maxInFlight: 1_000,
+  connectionsPerOrigin: 128,
   requestTimeoutMs: 15_000,
   maxResponseBytes: 4_096,
   quickRetryDelaysMs: [200, 1_000, 3_000],
@@ -57,7 +59,8 @@ export const dispatcherDefaults = {
  * `FLEETHOOK_REDIS_URL`, `FLEETHOOK_TOPIC_PREFIX`, `FLEETHOOK_SECRET_KEYS`,
  * `FLEETHOOK_SECRET_ACTIVE_KEY_ID`, `FLEETHOOK_REDIS_KEY_PREFIX`. Dispatcher-only ones
  * start with `FLEETHOOK_DISPATCHER_`: GROUP_ID, HOST, PORT, ALLOW_ADDRESSES (CIDRs/hosts
- * exempt from the SSRF guard), MAX_IN_FLIGHT, REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
+ * exempt from the SSRF guard), MAX_IN_FLIGHT, CONNECTIONS_PER_ORIGIN (keep-alive sockets per
+ * endpoint origin; a burst of batch flushes queues instead of opening a socket each), REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
  * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
  * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, SHUTDOWN_GRACE_MS, SESSION_TIMEOUT_MS (how long a dead
  * instance keeps its partitions), LOG_LEVEL.
@@ -86,6 +89,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     port: r.int('DISPATCHER_PORT', d.port, { min: 0, max: 65_535 }),
     allowList: allow.allowList,
     maxInFlight: r.int('DISPATCHER_MAX_IN_FLIGHT', d.maxInFlight, { min: 1, max: 100_000 }),
+    connectionsPerOrigin: r.int('DISPATCHER_CONNECTIONS_PER_ORIGIN', d.connectionsPerOrigin, { min: 1, max: 10_000 }),
     requestTimeoutMs: r.int('DISPATCHER_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, { min: 100, max: 120_000 }),
     maxResponseBytes: r.int('DISPATCHER_MAX_RESPONSE_BYTES', d.maxResponseBytes, { min: 0, max: 1_048_576 }),
     quickRetryDelaysMs: quick,

@@ -42,7 +42,8 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err: unknown) => logger.warn('redis error', { err }));
   // Batches of one endpoint arrive every few seconds; keep sockets across that gap (undici honours a shorter server keep-alive hint).
-  const agent = createGuardedAgent(new SsrfGuard(config.allowList), { connectTimeoutMs: Math.min(10_000, config.requestTimeoutMs), keepAliveTimeoutMs: 30_000 });
+  const agent = createGuardedAgent(new SsrfGuard(config.allowList), { connectTimeoutMs: Math.min(10_000, config.requestTimeoutMs), keepAliveTimeoutMs: 30_000, connectionsPerOrigin: config.connectionsPerOrigin,
+  });
   const deliveries = new DeliveryConsumer({
     kafka, topic: topics.get('webhook.deliveries').name, groupId: config.groupId, catalogue, logger,
     maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition,

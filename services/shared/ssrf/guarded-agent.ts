@@ -5,6 +5,8 @@ import { SsrfBlockedError } from './ssrf-guard.js';
 export interface GuardedAgentOptions {
   readonly connectTimeoutMs?: number;
   readonly keepAliveTimeoutMs?: number;
+  /** Sockets per origin (undici `connections`); unlimited when absent. */
+  readonly connectionsPerOrigin?: number;
 }
 
 /**
@@ -23,5 +25,9 @@ export function createGuardedAgent(guard: SsrfGuard, options: GuardedAgentOption
     }
     inner(opts, callback);
   };
-  return new Agent({ connect, keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000 });
+  return new Agent({
+    connect,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+    ...(options.connectionsPerOrigin === undefined ? {} : { connections: options.connectionsPerOrigin }),
+  });
 }
