@@ -151,7 +151,7 @@ async function run(name: string, hangingShare: number): Promise<RunResult> {
   const delivered = healthy.reduce((n, r) => n + r.items, 0);
   const latencies = healthy.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
   const metrics = await (await fetch(`http://127.0.0.1:${dispatcher.port}/metrics`)).text();
-  if (process.env.BENCH_METRICS) process.stdout.write(metrics.split('\n').filter((l) => /^fleethook_dispatcher_(deliveries|records|items|open|paused|request_duration_seconds_bucket|eventloop_lag_(max|p99))/.test(l)).join('\n') + '\n');
+  if (process.env.BENCH_METRICS) process.stdout.write(metrics.split('\n').filter((l) => /^fleethook_dispatcher_(deliveries|records|items|open|paused|request_duration_seconds_bucket|nodejs_eventloop_lag_(max|p99)_seconds|nodejs_gc_duration_seconds_sum)/.test(l)).join('\n') + '\n');
   dispatcher.child.kill('SIGTERM');
   await new Promise((r) => dispatcher.child.once('exit', r));
   await producer.close();

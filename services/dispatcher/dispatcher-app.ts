@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { Logger } from '../shared/logger.js';
 import { SchemaRegistryClient } from '../shared/schema-registry-client.js';
@@ -58,24 +59,13 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   });
   const fanOut = new FanOutConsumer({
     kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder: new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl })), metrics, logger,
+    sessionTimeoutMs: config.sessionTimeoutMs,
   });
   await catalogue.start();
   await deliveries.start();
   await fanOut.start();
   const ready = (): boolean => catalogue.ready() && deliveries.isJoined && fanOut.isJoined;
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics') {
-      metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text), () => res.writeHead(500).end());
-    } else if (req.method === 'GET' && path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    } else if (req.method === 'GET' && path === '/readyz') {
-      const ok = ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'starting' }));
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"not_found"}');
-    }
-  });
+  const server = createOpsServer(metrics.registry, ready);
   const port = await listen(server, config.port, config.host);
   logger.info('dispatcher started', { port, group: config.groupId, topicPrefix: config.topicPrefix });
   let closing: Promise<void> | undefined;
@@ -90,6 +80,23 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
       redis.disconnect();
     })()),
   };
+}
+
+/** `/metrics`, `/healthz` and `/readyz` (ready = catalogue caught up and both consumers joined). */
+function createOpsServer(registry: Registry, ready: () => boolean): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text), () => res.writeHead(500).end());
+    } else if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    } else if (req.method === 'GET' && path === '/readyz') {
+      const ok = ready();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'starting' }));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"not_found"}');
+    }
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -18,6 +18,7 @@ export interface FanOutOptions {
   readonly decoder: TelemetryDecoder;
   readonly metrics: DispatcherMetrics;
   readonly logger: Logger;
+  readonly sessionTimeoutMs: number;
 }
 
 /**
@@ -41,7 +42,9 @@ export class FanOutConsumer {
   private joined = false;
 
   constructor(private readonly o: FanOutOptions) {
-    this.consumer = o.kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    this.consumer = o.kafka.consumer({
+      groupId: o.groupId, allowAutoTopicCreation: false, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10),
+    });
     this.producer = o.kafka.producer(reliableProducerConfig);
     for (const [id, kind] of Object.entries(kindByTopicId)) this.kindByTopic.set(o.topics.get(id).name, kind);
     this.deliveriesTopic = o.topics.get('webhook.deliveries').name;
