@@ -1,7 +1,7 @@
 /**
  * `npm run stack:up|stack:down|stack:status [-- --only kafka,redis] [-- --cluster] [-- --json]`
  * `--take-over` (up): stop a fleethook stack from another checkout that holds our ports (CI).
- * Ports: FLEETHOOK_STACK_<KAFKA|KAFKA_CONTROLLER|REGISTRY|REGISTRY_MANAGEMENT|REDIS>_PORT;
+ * Ports: FLEETHOOK_STACK_<KAFKA|KAFKA_CONTROLLER|REGISTRY|REGISTRY_MANAGEMENT|REDIS|SMTP|SMTP_WEB>_PORT;
  * home: FLEETHOOK_STACK_HOME (default <repo>/.stack).
  */
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import { componentNames, isComponentName, type ComponentName } from './main-stac
 import { resolveStackPaths } from './stack-paths.js';
 import { stackDown, stackStatus, stackUp, type UpResult } from './stack-control.js';
 
-const usage = 'usage: tsx stack/cli.ts <up|down|status> [--only kafka,registry,redis] [--cluster] [--json] [--take-over]';
+const usage = 'usage: tsx stack/cli.ts <up|down|status> [--only kafka,registry,redis,smtp] [--cluster] [--json] [--take-over]';
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -2,17 +2,18 @@ import path from 'node:path';
 import { kafkaComponent } from './kafka-component.js';
 import { redisComponent } from './redis-component.js';
 import { registryComponent } from './registry-component.js';
+import { smtpComponent } from './smtp-component.js';
 import type { StackComponent } from './stack-component.js';
 import type { StackPaths } from './stack-paths.js';
 import type { StackPorts } from './stack-ports.js';
 import { kafkaClusterIds } from './stack-versions.js';
 
-export const componentNames = ['kafka', 'registry', 'redis'] as const;
+export const componentNames = ['kafka', 'registry', 'redis', 'smtp'] as const;
 export type ComponentName = (typeof componentNames)[number];
 
 export const stackHost = '127.0.0.1';
 
-/** The single-node development stack: one KRaft broker, the schema registry, Redis. */
+/** The single-node development stack: one KRaft broker, the schema registry, Redis, an SMTP sink. */
 export function mainComponents(paths: StackPaths, ports: StackPorts): Record<ComponentName, StackComponent> {
   return {
     kafka: kafkaComponent({
@@ -38,6 +39,7 @@ export function mainComponents(paths: StackPaths, ports: StackPorts): Record<Com
       heapMb: 384,
     }),
     redis: redisComponent({ paths, host: stackHost, port: ports.redis }),
+    smtp: smtpComponent({ paths, host: stackHost, port: ports.smtp, webPort: ports.smtpWeb }),
   };
 }
 

@@ -10,7 +10,7 @@ import { stackPortsFromEnv, type StackPorts } from './stack-ports.js';
 export interface StackOptions {
   readonly paths?: StackPaths;
   readonly ports?: StackPorts;
-  /** Only these components (default: all three). */
+  /** Only these components (default: all of them). */
   readonly only?: readonly ComponentName[];
   /** See `EnsureOptions.takeOver`: for CI machines that may hold a leftover stack. */
   readonly takeOver?: boolean;

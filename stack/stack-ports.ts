@@ -7,6 +7,8 @@ export interface StackPorts {
   readonly registry: number;
   readonly registryManagement: number;
   readonly redis: number;
+  readonly smtp: number;
+  readonly smtpWeb: number;
 }
 
 export const defaultStackPorts: StackPorts = {
@@ -15,6 +17,8 @@ export const defaultStackPorts: StackPorts = {
   registry: 18_081,
   registryManagement: 18_082,
   redis: 16_379,
+  smtp: 11_025,
+  smtpWeb: 11_080,
 };
 
 const envNames: Record<keyof StackPorts, string> = {
@@ -23,6 +27,8 @@ const envNames: Record<keyof StackPorts, string> = {
   registry: 'FLEETHOOK_STACK_REGISTRY_PORT',
   registryManagement: 'FLEETHOOK_STACK_REGISTRY_MANAGEMENT_PORT',
   redis: 'FLEETHOOK_STACK_REDIS_PORT',
+  smtp: 'FLEETHOOK_STACK_SMTP_PORT',
+  smtpWeb: 'FLEETHOOK_STACK_SMTP_WEB_PORT',
 };
 
 /** Defaults, overridden per port by `FLEETHOOK_STACK_<NAME>_PORT` (an isolated instance in a test). */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { componentNames } from '../../stack/main-stack.js';
 import { readPidRecord } from '../../stack/pid-record.js';
 import { repoRoot, resolveStackPaths } from '../../stack/stack-paths.js';
 
@@ -41,7 +42,7 @@ describe('stack:up', () => {
     const first = await stackUpJson();
     const second = await stackUpJson();
 
-    expect(second.map((r) => r.kind)).toEqual(['already-running', 'already-running', 'already-running']);
+    expect(second.map((r) => r.kind)).toEqual(componentNames.map(() => 'already-running'));
     expect(second.map((r) => [r.name, r.pid])).toEqual(first.map((r) => [r.name, r.pid]));
 
     const run = resolveStackPaths().run;
