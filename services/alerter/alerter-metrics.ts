@@ -1,0 +1,23 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type AlerterMetrics = ReturnType<typeof createAlerterMetrics>;
+
+/** Every alerter metric, declared once; labels are bounded (alert kind, failure reason class, event kind). */
+export function createAlerterMetrics(options: { defaultMetrics: boolean }) {
+  const registry = new Registry();
+  const p = 'fleethook_alerter_';
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: p });
+  return {
+    registry,
+    emailsSent: new Counter({ name: `${p}emails_sent_total`, help: 'E-mails accepted by the SMTP server, by alert kind', labelNames: ['kind'], registers: [registry] }),
+    emailsFailed: new Counter({
+      name: `${p}emails_failed_total`, help: 'E-mail sends that failed, by alert kind and reason (rejected = permanent, given up; transient = retried)',
+      labelNames: ['kind', 'reason'], registers: [registry],
+    }),
+    emailsSkipped: new Counter({ name: `${p}emails_duplicate_skipped_total`, help: 'E-mails not sent because they were sent before (another instance, a repeat)', labelNames: ['kind'], registers: [registry] }),
+    events: new Counter({ name: `${p}failure_events_total`, help: 'Failure events read, by event kind', labelNames: ['kind'], registers: [registry] }),
+    invalidEvents: new Counter({ name: `${p}invalid_events_total`, help: 'Records of webhook.failures that could not be decoded (skipped)', registers: [registry] }),
+    failingSubscriptions: new Gauge({ name: `${p}failing_subscriptions`, help: 'Failing subscriptions on the partitions this instance owns', registers: [registry] }),
+    pausedPartitions: new Gauge({ name: `${p}paused_partitions`, help: 'Partitions paused while sends are retried', registers: [registry] }),
+  };
+}

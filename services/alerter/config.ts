@@ -1,0 +1,127 @@
+import { EnvReader } from '../shared/env-reader.js';
+import { defaultRedisKeyPrefix } from '../shared/delivery-status-keys.js';
+
+export const smtpTlsModes = ['none', 'starttls', 'tls'] as const;
+/** `none`: plain SMTP, never upgraded; `starttls`: STARTTLS required; `tls`: implicit TLS (port 465). */
+export type SmtpTlsMode = (typeof smtpTlsModes)[number];
+
+export interface SmtpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: SmtpTlsMode;
+  /** Both or neither; the password is never logged. */
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  readonly from: string;
+  readonly connectionTimeoutMs: number;
+  readonly socketTimeoutMs: number;
+}
+
+export interface AlerterConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly redisUrl: string;
+  readonly redisKeyPrefix: string;
+  readonly topicPrefix: string;
+  readonly groupId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly smtp: SmtpConfig;
+  /** A reminder this long after the failures began, and every this long after (wall clock). */
+  readonly reminderIntervalMs: number;
+  /** How often the timer looks for due reminders. */
+  readonly reminderCheckMs: number;
+  /** Backoff between attempts while SMTP (or Redis) fails transiently. */
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+  /** How long a claim on an alert lives: longer than one SMTP send can take. */
+  readonly claimTtlMs: number;
+  /** How long "sent" marks are kept: the failures topic's retention. */
+  readonly sentMarkTtlMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  /** Links in e-mails to the operator's admin console or docs, optional. */
+  readonly consoleUrl: string | undefined;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const alerterDefaults = {
+  kafkaBrokers: ['127.0.0.1:19092'],
+  redisUrl: 'redis://127.0.0.1:16379',
+  redisKeyPrefix: defaultRedisKeyPrefix,
+  topicPrefix: '',
+  groupId: 'fleethook-alerter',
+  host: '0.0.0.0',
+  port: 9091,
+  smtpHost: '127.0.0.1',
+  smtpPort: 11_025,
+  smtpTls: 'none',
+  from: 'fleethook alerts <alerts@fleethook.local>',
+  connectionTimeoutMs: 10_000,
+  socketTimeoutMs: 30_000,
+  reminderIntervalMs: 3_600_000,
+  reminderCheckMs: 30_000,
+  retryMinMs: 500,
+  retryMaxMs: 60_000,
+  claimTtlMs: 120_000,
+  sentMarkTtlMs: 8 * 86_400_000,
+  sessionTimeoutMs: 30_000,
+  shutdownGraceMs: 5_000,
+  logLevel: 'info',
+} as const;
+
+/**
+ * Shared: `FLEETHOOK_KAFKA_BROKERS`, `FLEETHOOK_REDIS_URL`, `FLEETHOOK_REDIS_KEY_PREFIX`,
+ * `FLEETHOOK_TOPIC_PREFIX`. Alerter-only ones start with `FLEETHOOK_ALERTER_`: GROUP_ID, HOST,
+ * PORT, SMTP_HOST, SMTP_PORT, SMTP_TLS (none | starttls | tls), SMTP_USER, SMTP_PASSWORD,
+ * FROM, SMTP_CONNECTION_TIMEOUT_MS, SMTP_SOCKET_TIMEOUT_MS, REMINDER_INTERVAL_MS,
+ * REMINDER_CHECK_MS, RETRY_MIN_MS, RETRY_MAX_MS, CLAIM_TTL_MS, SENT_MARK_TTL_MS,
+ * SESSION_TIMEOUT_MS, SHUTDOWN_GRACE_MS, CONSOLE_URL, LOG_LEVEL.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): AlerterConfig {
+  const r = new EnvReader(env, 'FLEETHOOK_');
+  const d = alerterDefaults;
+  const tls = r.string('ALERTER_SMTP_TLS', d.smtpTls);
+  if (!(smtpTlsModes as readonly string[]).includes(tls)) r.problem('FLEETHOOK_ALERTER_SMTP_TLS must be none, starttls or tls');
+  const logLevel = r.string('ALERTER_LOG_LEVEL', d.logLevel);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) r.problem('FLEETHOOK_ALERTER_LOG_LEVEL must be debug, info, warn or error');
+  const user = r.optionalString('ALERTER_SMTP_USER');
+  const password = r.optionalString('ALERTER_SMTP_PASSWORD');
+  if ((user === undefined) !== (password === undefined)) r.problem('FLEETHOOK_ALERTER_SMTP_USER and FLEETHOOK_ALERTER_SMTP_PASSWORD go together');
+  const reminderIntervalMs = r.int('ALERTER_REMINDER_INTERVAL_MS', d.reminderIntervalMs, { min: 100, max: 7 * 86_400_000 });
+  const config: AlerterConfig = {
+    kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
+    redisUrl: r.string('REDIS_URL', d.redisUrl),
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
+    topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
+    groupId: r.string('ALERTER_GROUP_ID', d.groupId),
+    host: r.string('ALERTER_HOST', d.host),
+    port: r.int('ALERTER_PORT', d.port, { min: 0, max: 65_535 }),
+    smtp: {
+      host: r.string('ALERTER_SMTP_HOST', d.smtpHost),
+      port: r.int('ALERTER_SMTP_PORT', d.smtpPort, { min: 1, max: 65_535 }),
+      tls: tls as SmtpTlsMode,
+      user,
+      password,
+      from: r.string('ALERTER_FROM', d.from),
+      connectionTimeoutMs: r.int('ALERTER_SMTP_CONNECTION_TIMEOUT_MS', d.connectionTimeoutMs, { min: 100, max: 120_000 }),
+      socketTimeoutMs: r.int('ALERTER_SMTP_SOCKET_TIMEOUT_MS', d.socketTimeoutMs, { min: 100, max: 300_000 }),
+    },
+    reminderIntervalMs,
+    reminderCheckMs: r.int('ALERTER_REMINDER_CHECK_MS', Math.min(d.reminderCheckMs, Math.max(50, Math.floor(reminderIntervalMs / 10))), { min: 10, max: 600_000 }),
+    retryMinMs: r.int('ALERTER_RETRY_MIN_MS', d.retryMinMs, { min: 10, max: 600_000 }),
+    retryMaxMs: r.int('ALERTER_RETRY_MAX_MS', d.retryMaxMs, { min: 10, max: 3_600_000 }),
+    claimTtlMs: r.int('ALERTER_CLAIM_TTL_MS', d.claimTtlMs, { min: 1_000, max: 3_600_000 }),
+    sentMarkTtlMs: r.int('ALERTER_SENT_MARK_TTL_MS', d.sentMarkTtlMs, { min: 60_000, max: 90 * 86_400_000 }),
+    sessionTimeoutMs: r.int('ALERTER_SESSION_TIMEOUT_MS', d.sessionTimeoutMs, { min: 6_000, max: 300_000 }),
+    shutdownGraceMs: r.int('ALERTER_SHUTDOWN_GRACE_MS', d.shutdownGraceMs, { min: 0, max: 60_000 }),
+    consoleUrl: r.optionalString('ALERTER_CONSOLE_URL'),
+    logLevel: logLevel as AlerterConfig['logLevel'],
+  };
+  if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');
+  if (config.retryMaxMs < config.retryMinMs) r.problem('FLEETHOOK_ALERTER_RETRY_MAX_MS must be >= FLEETHOOK_ALERTER_RETRY_MIN_MS');
+  if (config.claimTtlMs <= config.smtp.connectionTimeoutMs + config.smtp.socketTimeoutMs) {
+    r.problem('FLEETHOOK_ALERTER_CLAIM_TTL_MS must exceed the SMTP connection + socket timeouts (a claim must outlive one send)');
+  }
+  r.finish();
+  return config;
+}
