@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { endpointHeaders } from '../shared/subscriptions/endpoint-headers.js';
 import type { Subscription } from '../shared/subscriptions/subscription-types.js';
-import type { ClosedBatch } from './batch-accumulator.js';
+import type { ClosedBatch, PendingItem } from './batch-accumulator.js';
 
 export const payloadVersion = 1;
 
@@ -47,10 +47,13 @@ export function buildWebhookBody(
     retryCount: meta.retryCount,
     queueDepth: meta.queueDepth,
   };
-  const data = batch.items.map((p) => p.item.data);
-  if (sub.contentType === 'application/json') return JSON.stringify({ ...head, data });
+  // The items are JSON text already (see delivery-item.ts): spliced in, not re-encoded.
+  let data = '[';
+  for (let i = 0; i < batch.items.length; i++) data += (i === 0 ? '' : ',') + (batch.items[i] as PendingItem).item.dataJson;
+  data += ']';
+  if (sub.contentType === 'application/json') return `${JSON.stringify(head).slice(0, -1)},"data":${data}}`;
   const form = new URLSearchParams(Object.entries(head).map(([k, v]) => [k, String(v)]));
-  form.set('data', JSON.stringify(data));
+  form.set('data', data);
   return form.toString();
 }
 

@@ -4,7 +4,7 @@ import { acksAll, reliableProducerConfig } from '../shared/kafka-client.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import { encodeDeliveryItem } from './delivery-item.js';
-import type { DeliveryItem, ItemKind } from './delivery-item.js';
+import type { ItemKind } from './delivery-item.js';
 import type { DispatcherMetrics } from './dispatcher-metrics.js';
 import { SubscriptionMatcher } from './subscription-matcher.js';
 import { checkTelemetryRecord, endpointData, kindByTopicId } from './telemetry-record.js';
@@ -97,12 +97,11 @@ export class FanOutConsumer {
         continue;
       }
       const { record } = checked.value;
-      const data = endpointData(record);
+      let dataJson: string | undefined;
       for (const subscriptionId of this.currentMatcher().match(checked.value)) {
-        const item: DeliveryItem = {
-          v: 1, subscriptionId, kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin, data,
-        };
-        out.push({ key: subscriptionId, value: encodeDeliveryItem(item), timestamp: String(record.time) });
+        dataJson ??= JSON.stringify(endpointData(record));
+        const head = { subscriptionId, kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin };
+        out.push({ key: subscriptionId, value: encodeDeliveryItem(head, dataJson), timestamp: String(record.time) });
       }
       lastHandled = message.offset;
     }

@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { ClosedBatch } from '../../../services/dispatcher/batch-accumulator.js';
 import { buildWebhookRequest, webhookIdFor } from '../../../services/dispatcher/build-webhook-request.js';
-import { decodeDeliveryItem, encodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
+import { decodeDeliveryItem, encodeDeliveryItem, encodeItemHead } from '../../../services/dispatcher/delivery-item.js';
 import { endpointData } from '../../../services/dispatcher/telemetry-record.js';
 import { pending, plainSub } from './dispatcher-fixtures.js';
 
@@ -29,6 +29,12 @@ describe('webhook requests', () => {
     expect(() => new Webhook(sub.signing.current).verify(req.body, req.headers)).not.toThrow();
   });
 
+  it('writes the same JSON as encoding the whole body at once', () => {
+    const sub = plainSub();
+    const req = buildWebhookRequest(sub, batch([1, 2]), meta);
+    expect(req.body).toBe(JSON.stringify(JSON.parse(req.body)));
+  });
+
   it('form-encodes the head as fields and data as a JSON field', () => {
     const req = buildWebhookRequest(plainSub({ contentType: 'application/x-www-form-urlencoded' }), batch([1, 2]), meta);
     const form = new URLSearchParams(req.body);
@@ -47,9 +53,18 @@ describe('webhook requests', () => {
 describe('delivery items', () => {
   it('round-trip through the topic encoding and reject malformed values', () => {
     const { item } = pending(3);
-    expect(decodeDeliveryItem(encodeDeliveryItem(item))).toEqual({ kind: 'item', item });
+    expect(decodeDeliveryItem(encodeDeliveryItem(item, item.dataJson))).toEqual({ kind: 'item', item });
     expect(decodeDeliveryItem(Buffer.from('nope')).kind).toBe('invalid');
     expect(decodeDeliveryItem(Buffer.from('{"v":1}')).kind).toBe('invalid');
+    expect(decodeDeliveryItem(Buffer.from(`${encodeItemHead(item)}\nnot json`)).kind).toBe('invalid');
+    expect(decodeDeliveryItem(Buffer.from(encodeItemHead(item))).kind).toBe('invalid');
+  });
+
+  it('still read format 1 (one JSON object with data), written by older instances', () => {
+    const { item } = pending(4);
+    const { dataJson, ...head } = item;
+    const v1 = Buffer.from(JSON.stringify({ v: 1, ...head, data: JSON.parse(dataJson) as unknown }));
+    expect(decodeDeliveryItem(v1)).toEqual({ kind: 'item', item });
     expect(decodeDeliveryItem(null).kind).toBe('invalid');
   });
 

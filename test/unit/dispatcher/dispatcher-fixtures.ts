@@ -23,9 +23,9 @@ export function plainSub(overrides: Partial<Subscription> = {}): Subscription {
 
 export function pending(offset: number, o: { sub?: string; vehicle?: string; kind?: ItemKind; partition?: number; seq?: number } = {}): PendingItem {
   const item: DeliveryItem = {
-    v: 1, subscriptionId: o.sub ?? 'sub_a', kind: o.kind ?? 'gps', vehicleId: o.vehicle ?? 'veh_1', seq: o.seq ?? offset,
+    subscriptionId: o.sub ?? 'sub_a', kind: o.kind ?? 'gps', vehicleId: o.vehicle ?? 'veh_1', seq: o.seq ?? offset,
     recordTimeMs: 1_700_000_000_000 + offset, origin: { topic: 'telemetry.gps', partition: 0, offset: String(offset) },
-    data: { vehicleId: o.vehicle ?? 'veh_1', seq: o.seq ?? offset },
+    dataJson: JSON.stringify({ vehicleId: o.vehicle ?? 'veh_1', seq: o.seq ?? offset }),
   };
   return { item, partition: o.partition ?? 0, offset };
 }
