@@ -46,7 +46,11 @@ export class FailureEventConsumer {
   private wakeSleepers = new Set<() => void>();
 
   constructor(private readonly o: FailureEventConsumerOptions) {
-    this.consumer = o.kafka.consumer({ groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10) });
+    this.consumer = o.kafka.consumer({
+      groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10),
+      // Failure events are few: a short long-poll keeps a resumed partition from waiting out a 5 s fetch.
+      maxWaitTimeInMs: 500,
+    });
     this.admin = o.kafka.admin();
   }
 
