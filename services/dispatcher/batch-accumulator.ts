@@ -27,16 +27,32 @@ interface OpenBatch {
   readonly deadlineMs: number;
 }
 
+export interface AccumulatorOptions {
+  /**
+   * Share of `maxWaitMs` (0..1) by which a stream's batches may close early, fixed per
+   * stream (a hash of its key). Vehicles that report on the same tick would otherwise
+   * open, and close, thousands of batches in the same instant; spreading the deadlines
+   * spreads the requests. The wait bound is kept: a batch never waits longer than `maxWaitMs`.
+   */
+  readonly deadlineSpreadShare?: number;
+}
+
 /**
  * Batching decisions (pure; the caller supplies the clock). A batch closes when it
  * holds `maxItems`, or `maxWaitMs` after its first item (the caller polls `due()` on a
- * wall-clock timer, so an idle subscription still flushes). GPS requests carry one
- * vehicle each, so GPS batches are open per subscription and vehicle; DTC and event
- * batches are per subscription and may mix vehicles.
+ * wall-clock timer, so an idle subscription still flushes), earlier by the stream's
+ * spread if one is configured. GPS requests carry one vehicle each, so GPS batches are
+ * open per subscription and vehicle; DTC and event batches are per subscription and may
+ * mix vehicles.
  */
 export class BatchAccumulator {
   private readonly open = new Map<string, OpenBatch>();
   private openItemCount = 0;
+  private readonly spreadShare: number;
+
+  constructor(options: AccumulatorOptions = {}) {
+    this.spreadShare = Math.min(1, Math.max(0, options.deadlineSpreadShare ?? 0));
+  }
 
   get openItems(): number {
     return this.openItemCount;
@@ -51,9 +67,11 @@ export class BatchAccumulator {
     const key = streamKeyOf(item);
     let batch = this.open.get(key);
     if (batch === undefined) {
+      const waitMs = Math.max(0, policy.maxWaitMs);
+      const earlyMs = this.spreadShare === 0 ? 0 : Math.floor(waitMs * this.spreadShare * unitHash(key));
       batch = {
         subscriptionId: item.subscriptionId, kind: item.kind, items: [],
-        maxItems: Math.max(1, policy.maxItems), deadlineMs: nowMs + Math.max(0, policy.maxWaitMs),
+        maxItems: Math.max(1, policy.maxItems), deadlineMs: nowMs + waitMs - earlyMs,
       };
       this.open.set(key, batch);
     }
@@ -93,4 +111,11 @@ export class BatchAccumulator {
 /** The stream a batch belongs to: one per subscription, or per subscription and vehicle for GPS. */
 export function streamKeyOf(item: DeliveryItem): string {
   return item.kind === 'gps' ? `${item.subscriptionId}/${item.vehicleId}` : item.subscriptionId;
+}
+
+/** A stable value in [0, 1) from a string (FNV-1a, 32 bits). */
+function unitHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 0x1_0000_0000;
 }

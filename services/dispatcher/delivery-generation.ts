@@ -11,7 +11,8 @@ import { OffsetTracker } from './offset-tracker.js';
  */
 export class DeliveryGeneration {
   readonly queue: KeyedSerialQueue<string>;
-  readonly batches = new BatchAccumulator();
+  // Up to 20 % early: ~2,000 GPS streams reporting on one tick would close in one instant.
+  readonly batches = new BatchAccumulator({ deadlineSpreadShare: 0.2 });
   readonly trackers = new Map<number, OffsetTracker>();
   readonly committed = new Map<number, number>();
   readonly paused = new Set<number>();

@@ -25,6 +25,28 @@ describe('BatchAccumulator', () => {
     expect(closed?.reason).toBe('time');
   });
 
+  it('spreads deadlines of streams opened together over the configured share, never past maxWaitMs', () => {
+    const acc = new BatchAccumulator({ deadlineSpreadShare: 0.2 });
+    for (let v = 0; v < 200; v++) acc.add(pending(v, { vehicle: `veh_${v}` }), policy, 0);
+    expect(acc.due(799)).toEqual([]);
+    const early = acc.due(900).length;
+    expect(early).toBeGreaterThan(50);
+    expect(early).toBeLessThan(150);
+    expect(acc.due(1_000).length).toBe(200 - early);
+  });
+
+  it('gives a stream the same deadline every time', () => {
+    const acc = new BatchAccumulator({ deadlineSpreadShare: 0.2 });
+    acc.add(pending(1, { vehicle: 'veh_x' }), policy, 0);
+    const closedAt = (from: number): number => {
+      for (let t = from; t <= from + 200; t++) if (acc.due(t).length > 0) return t;
+      return -1;
+    };
+    const once = closedAt(800);
+    acc.add(pending(2, { vehicle: 'veh_x' }), policy, 5_000);
+    expect(closedAt(5_800)).toBe(once + 5_000);
+  });
+
   it('keeps one vehicle per GPS batch', () => {
     const acc = new BatchAccumulator();
     acc.add(pending(1, { vehicle: 'veh_a' }), policy, 0);
