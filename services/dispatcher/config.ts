@@ -22,6 +22,8 @@ export interface DispatcherConfig {
   readonly maxResponseBytes: number;
   readonly quickRetryDelaysMs: readonly number[];
   readonly maxRetryDelayMs: number;
+  /** Multiplies every retry-policy duration (tier delays and limits); 1 = real time, tests compress 7 days into seconds. */
+  readonly retryTimeScale: number;
   readonly maxOpenItemsPerPartition: number;
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
@@ -46,6 +48,7 @@ export const dispatcherDefaults = {
   maxResponseBytes: 4_096,
   quickRetryDelaysMs: [200, 1_000, 3_000],
   maxRetryDelayMs: 60_000,
+  retryTimeScale: 1,
   maxOpenItemsPerPartition: 50_000,
   commitIntervalMs: 1_000,
   flushTickMs: 50,
@@ -62,7 +65,8 @@ export const dispatcherDefaults = {
  * exempt from the SSRF guard), MAX_IN_FLIGHT, CONNECTIONS_PER_ORIGIN (keep-alive sockets per
  * endpoint origin; a burst of batch flushes queues instead of opening a socket each), REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
  * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
- * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, SHUTDOWN_GRACE_MS, SESSION_TIMEOUT_MS (how long a dead
+ * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, RETRY_TIME_SCALE (a factor in (0, 1] applied to every
+ * retry-policy duration, e.g. 0.00002 runs the 7-day schedule in about 12 s), SHUTDOWN_GRACE_MS, SESSION_TIMEOUT_MS (how long a dead
  * instance keeps its partitions), LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
@@ -74,6 +78,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
   allow.problems.forEach((p) => r.problem(`FLEETHOOK_DISPATCHER_ALLOW_ADDRESSES: ${p}`));
   const quick = r.list('DISPATCHER_QUICK_RETRY_DELAYS_MS', d.quickRetryDelaysMs.map(String)).map(Number);
   if (quick.some((n) => !Number.isInteger(n) || n < 0)) r.problem('FLEETHOOK_DISPATCHER_QUICK_RETRY_DELAYS_MS must list non-negative integers');
+  const retryTimeScale = Number(r.string('DISPATCHER_RETRY_TIME_SCALE', String(d.retryTimeScale)));
+  if (!Number.isFinite(retryTimeScale) || retryTimeScale <= 0 || retryTimeScale > 1) {
+    r.problem('FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE must be a number greater than 0 and at most 1');
+  }
   const logLevel = r.string('DISPATCHER_LOG_LEVEL', d.logLevel);
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) r.problem('FLEETHOOK_DISPATCHER_LOG_LEVEL must be debug, info, warn or error');
   const config: DispatcherConfig = {
@@ -94,6 +102,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     maxResponseBytes: r.int('DISPATCHER_MAX_RESPONSE_BYTES', d.maxResponseBytes, { min: 0, max: 1_048_576 }),
     quickRetryDelaysMs: quick,
     maxRetryDelayMs: r.int('DISPATCHER_MAX_RETRY_DELAY_MS', d.maxRetryDelayMs, { min: 10, max: 3_600_000 }),
+    retryTimeScale,
     maxOpenItemsPerPartition: r.int('DISPATCHER_MAX_OPEN_ITEMS_PER_PARTITION', d.maxOpenItemsPerPartition, { min: 10, max: 10_000_000 }),
     commitIntervalMs: r.int('DISPATCHER_COMMIT_INTERVAL_MS', d.commitIntervalMs, { min: 10, max: 60_000 }),
     flushTickMs: r.int('DISPATCHER_FLUSH_TICK_MS', d.flushTickMs, { min: 5, max: 1_000 }),
