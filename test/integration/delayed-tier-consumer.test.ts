@@ -19,20 +19,23 @@ describe('delayed tier consumer (real broker, compressed delays)', () => {
   const catalogue = topicCatalogue({ prefix, partitions: { webhook: partitions } });
   const topics = [catalogue.get('webhook.retry.5m'), catalogue.get('webhook.retry.15m')];
   const consumers: DelayedTierConsumer[] = [];
-  let admin: Admin;
-  let producer: Producer;
+  const admin: Admin = kafka.admin();
+  const producer: Producer = kafka.producer(reliableProducerConfig);
 
   beforeAll(async () => {
-    admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((t) => ({
-        topic: t.name, numPartitions: t.partitions, replicationFactor: 1,
-        configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
-    producer = kafka.producer(reliableProducerConfig);
+    // A fresh topic's leader can take a moment to appear in metadata; creating again is a no-op.
+    await waitFor(async () => {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((t) => ({
+          topic: t.name, numPartitions: t.partitions, replicationFactor: 1,
+          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      for (const t of topics) await admin.fetchTopicOffsets(t.name);
+      return true;
+    }, { timeoutMs: 30_000, intervalMs: 300, what: 'test topics with leaders' });
     await producer.connect();
   });
 

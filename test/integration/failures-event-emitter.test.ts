@@ -13,18 +13,21 @@ describe('failure event emitter (real broker)', () => {
   const kafka = new Kafka({ clientId: 'failures-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });
   const prefix = `${uniqueName('fev')}.`;
   const failures = topicCatalogue({ prefix, partitions: { webhook: 3 } }).get('webhook.failures');
-  let admin: Admin;
-  let producer: Producer;
+  const admin: Admin = kafka.admin();
+  const producer: Producer = kafka.producer(reliableProducerConfig);
 
   beforeAll(async () => {
-    admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: failures.name, numPartitions: failures.partitions, replicationFactor: 1,
-        configEntries: Object.entries(failures.configs).map(([name, value]) => ({ name, value })) }],
-    });
-    producer = kafka.producer(reliableProducerConfig);
+    // A fresh topic's leader can take a moment to appear in metadata; creating again is a no-op.
+    await waitFor(async () => {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: failures.name, numPartitions: failures.partitions, replicationFactor: 1,
+          configEntries: Object.entries(failures.configs).map(([name, value]) => ({ name, value })) }],
+      });
+      for (const t of [failures]) await admin.fetchTopicOffsets(t.name);
+      return true;
+    }, { timeoutMs: 30_000, intervalMs: 300, what: 'test topics with leaders' });
     await producer.connect();
   });
 
