@@ -35,10 +35,17 @@ export class DeliveredMarks {
     return out;
   }
 
-  mark(streamKey: string, offset: number): void {
-    this.redis.set(this.key(streamKey), String(offset), 'EX', markTtlSeconds).catch((err: unknown) => {
+  /**
+   * Records a delivery; never rejects. Callers await it before the stream's next request
+   * starts: a mark lost in a crash would let the new owner merge two requests into one
+   * with another first item, and so another webhook-id.
+   */
+  async mark(streamKey: string, offset: number): Promise<void> {
+    try {
+      await this.redis.set(this.key(streamKey), String(offset), 'EX', markTtlSeconds);
+    } catch (err) {
       this.logger.warn('could not record a dedupe mark', { streamKey, err });
-    });
+    }
   }
 
   private key(streamKey: string): string {

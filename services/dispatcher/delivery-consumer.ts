@@ -153,7 +153,11 @@ export class DeliveryConsumer {
       const p = deliverBatch(this.o.deps, batch, { stop: gen.stop, kill: gen.kill, queueDepth: depth });
       this.running.set(sub, p);
       try {
-        return await p;
+        const result = await p;
+        // The mark is written before this subscription's next request can start.
+        const last = batch.items[batch.items.length - 1];
+        if (result.kind === 'delivered' && last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset);
+        return result;
       } finally {
         if (this.running.get(sub) === p) this.running.delete(sub);
       }
@@ -168,10 +172,6 @@ export class DeliveryConsumer {
 
   private finish(gen: DeliveryGeneration, batch: ClosedBatch, result: BatchResult): void {
     if (result.kind === 'abandoned') return;
-    if (result.kind === 'delivered') {
-      const last = batch.items[batch.items.length - 1];
-      if (last !== undefined) this.o.marks.mark(streamKeyOf(last.item), last.offset);
-    }
     if (result.kind === 'skipped') this.o.logger.info('items not delivered', { subscriptionId: batch.subscriptionId, reason: result.reason, items: batch.items.length });
     gen.addDepth(batch.subscriptionId, -batch.items.length);
     for (const p of batch.items) gen.tracker(p.partition).complete(p.offset);
