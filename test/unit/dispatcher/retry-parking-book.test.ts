@@ -1,0 +1,294 @@
+import { describe, expect, it } from 'vitest';
+import { ParkingBook, unknownEpisode } from '../../../services/dispatcher/parking-book.js';
+
+const sub = 'sub_a';
+const other = 'sub_b';
+
+/** sub_a parked by episode pke_1: begin marker at parked offset 10, head through deliveries offset 100. */
+function parkedBook(): ParkingBook {
+  const book = new ParkingBook();
+  book.begin(sub, { episodeId: 'pke_1', markerOffset: 10n, headThrough: 100n });
+  return book;
+}
+
+describe('parking book: a parked subscription', () => {
+  it('begins parked with the cursor on its marker and counts the items read while parked', () => {
+    const book = parkedBook();
+    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, headThrough: 100n, backlog: 0 });
+    expect(book.item(sub, 11n, 101n)).toBe('count');
+    expect(book.item(sub, 12n, 102n)).toBe('count');
+    // Read again after a seek: still parked, not counted twice.
+    expect(book.item(sub, 11n, 101n)).toBe('count');
+    expect(book.get(sub)).toMatchObject({ phase: 'parked', cursor: 10n, seenThrough: 12n, headThrough: 102n, backlog: 2 });
+    expect(book.complete(sub)).toBe(false);
+    expect(book.size).toBe(1);
+    expect([...book.entries()].map(([id]) => id)).toEqual([sub]);
+  });
+
+  it('the same begin read back again changes nothing', () => {
+    const book = parkedBook();
+    book.item(sub, 11n, 101n);
+    book.begin(sub, { episodeId: 'pke_1', markerOffset: 10n, headThrough: 100n });
+    expect(book.get(sub)).toMatchObject({ cursor: 10n, seenThrough: 11n, backlog: 1 });
+  });
+
+  it('routeLive skips live items already in the head or backlog and takes newer ones and other subscriptions', () => {
+    const book = parkedBook();
+    expect(book.routeLive(sub, 99n)).toBe('skip');
+    expect(book.routeLive(sub, 100n)).toBe('skip');
+    expect(book.routeLive(sub, 101n)).toBe('take');
+    book.appended(sub, 11n, 101n, 1);
+    expect(book.routeLive(sub, 101n)).toBe('skip');
+    expect(book.routeLive(other, 5n)).toBe('take');
+  });
+
+  it('items of a subscription that is not parked are taken by routeLive only', () => {
+    const book = new ParkingBook();
+    expect(book.routeLive(sub, 1n)).toBe('take');
+    expect(book.get(sub)).toBeUndefined();
+    expect(book.floor()).toBeNull();
+    expect(book.rereadFrom()).toBeNull();
+  });
+
+  it('settle with another episode, or twice, is stale', () => {
+    const book = parkedBook();
+    expect(book.settle(sub, 'pke_0', 'draining')).toBe(false);
+    expect(book.settle(other, 'pke_1', 'draining')).toBe(false);
+    expect(book.get(sub)?.phase).toBe('parked');
+    expect(book.settle(sub, 'pke_1', 'draining')).toBe(true);
+    expect(book.settle(sub, 'pke_1', 'draining')).toBe(false);
+    expect(book.settle(sub, 'pke_1', 'closing')).toBe(false);
+  });
+});
+
+describe('parking book: draining a backlog', () => {
+  it('re-reads the items passed over while parked, drains each once, completes when the cursor reaches them all', () => {
+    const book = parkedBook();
+    book.item(sub, 11n, 101n);
+    book.item(other, 12n, 500n);
+    book.item(sub, 13n, 102n);
+    expect(book.rereadFrom()).toBeNull();
+
+    expect(book.settle(sub, 'pke_1', 'draining')).toBe(true);
+    expect(book.get(sub)).toMatchObject({ phase: 'draining', queuedThrough: 10n });
+    expect(book.complete(sub)).toBe(false);
+    expect(book.rereadFrom()).toBe(11n);
+
+    expect(book.item(sub, 11n, 101n)).toBe('drain');
+    // A seek back re-reads 11: already queued for the drain.
+    expect(book.item(sub, 11n, 101n)).toBe('skip');
+    expect(book.rereadFrom()).toBe(12n);
+    expect(book.item(sub, 13n, 102n)).toBe('drain');
+    expect(book.item(sub, 13n, 102n)).toBe('skip');
+    expect(book.rereadFrom()).toBeNull();
+    expect(book.get(sub)).toMatchObject({ queuedThrough: 13n, backlog: 2 });
+
+    book.finished(sub, 11n, 1);
+    expect(book.get(sub)).toMatchObject({ cursor: 11n, backlog: 1 });
+    expect(book.complete(sub)).toBe(false);
+    // Finished items read again are behind the cursor.
+    expect(book.item(sub, 11n, 101n)).toBe('skip');
+    // Out-of-date finish reports do not move the cursor back.
+    book.finished(sub, 10n, 1);
+    expect(book.get(sub)).toMatchObject({ cursor: 11n, backlog: 1 });
+
+    book.finished(sub, 13n, 1);
+    expect(book.get(sub)).toMatchObject({ cursor: 13n, backlog: 0 });
+    expect(book.complete(sub)).toBe(true);
+  });
+
+  it('with nothing passed over, settle needs no re-read and completes at once', () => {
+    const book = parkedBook();
+    book.settle(sub, 'pke_1', 'draining');
+    expect(book.rereadFrom()).toBeNull();
+    expect(book.complete(sub)).toBe(true);
+  });
+
+  it('rereadFrom is the lowest start over all draining or closing subscriptions, never a parked one', () => {
+    const book = parkedBook();
+    book.begin(other, { episodeId: 'pke_9', markerOffset: 3n, headThrough: 40n });
+    book.item(other, 4n, 41n);
+    book.item(sub, 11n, 101n);
+    expect(book.rereadFrom()).toBeNull();
+    book.settle(sub, 'pke_1', 'draining');
+    expect(book.rereadFrom()).toBe(11n);
+    book.settle(other, 'pke_9', 'closing');
+    expect(book.rereadFrom()).toBe(4n);
+  });
+
+  it('items appended while draining raise seenThrough, so complete waits until they are read back and finished', () => {
+    const book = parkedBook();
+    book.item(sub, 11n, 101n);
+    book.settle(sub, 'pke_1', 'draining');
+    expect(book.item(sub, 11n, 101n)).toBe('drain');
+    // A live item arrives during the drain: appended behind the backlog, not yet read back.
+    expect(book.routeLive(sub, 105n)).toBe('take');
+    book.appended(sub, 14n, 105n, 1);
+    expect(book.get(sub)).toMatchObject({ seenThrough: 14n, headThrough: 105n, backlog: 2 });
+    expect(book.routeLive(sub, 105n)).toBe('skip');
+    book.finished(sub, 11n, 1);
+    expect(book.complete(sub)).toBe(false);
+    // Read back: queued once, and not counted again.
+    expect(book.item(sub, 14n, 105n)).toBe('drain');
+    expect(book.get(sub)?.backlog).toBe(1);
+    book.finished(sub, 14n, 1);
+    expect(book.complete(sub)).toBe(true);
+  });
+
+  it('appended for a subscription that is not parked is ignored', () => {
+    const book = new ParkingBook();
+    book.appended(sub, 3n, 30n, 1);
+    expect(book.get(sub)).toBeUndefined();
+  });
+
+  it('while scanning, items are only counted, even for a draining subscription', () => {
+    const book = parkedBook();
+    book.settle(sub, 'pke_1', 'draining');
+    expect(book.item(sub, 11n, 101n, true)).toBe('count');
+    expect(book.item(sub, 12n, 102n, true)).toBe('count');
+    expect(book.get(sub)).toMatchObject({ queuedThrough: 10n, seenThrough: 12n, backlog: 2 });
+    expect(book.rereadFrom()).toBe(11n);
+    expect(book.item(sub, 11n, 101n)).toBe('drain');
+  });
+
+  it('closing routes the backlog to the audit, once per item, and completes like a drain', () => {
+    const book = parkedBook();
+    book.item(sub, 11n, 101n);
+    expect(book.settle(sub, 'pke_1', 'closing')).toBe(true);
+    expect(book.get(sub)?.phase).toBe('closing');
+    expect(book.rereadFrom()).toBe(11n);
+    expect(book.item(sub, 11n, 101n)).toBe('audit');
+    expect(book.item(sub, 11n, 101n)).toBe('skip');
+    expect(book.item(sub, 12n, 102n)).toBe('audit');
+    book.finished(sub, 12n, 2);
+    expect(book.complete(sub)).toBe(true);
+  });
+});
+
+describe('parking book: after an episode', () => {
+  it('end removes the entry; live items up to the retired headThrough and parked items before the end marker are skipped', () => {
+    const book = parkedBook();
+    book.item(sub, 11n, 101n);
+    book.settle(sub, 'pke_1', 'draining');
+    book.item(sub, 11n, 101n);
+    book.finished(sub, 11n, 1);
+    expect(book.end(sub, 'pke_0', 12n)).toBe(false);
+    expect(book.end(sub, 'pke_1', 12n)).toBe(true);
+    expect(book.get(sub)).toBeUndefined();
+    expect(book.end(sub, 'pke_1', 12n)).toBe(false);
+
+    // Re-read after a crash: live items of the backlog are not delivered twice.
+    expect(book.routeLive(sub, 101n)).toBe('skip');
+    expect(book.routeLive(sub, 102n)).toBe('take');
+    // Re-read of the ended backlog: skipped without making a new entry.
+    expect(book.item(sub, 11n, 101n)).toBe('skip');
+    expect(book.get(sub)).toBeUndefined();
+    expect(book.floor()).toBeNull();
+  });
+
+  it('a new episode replaces the retired headThrough with its own', () => {
+    const book = parkedBook();
+    book.settle(sub, 'pke_1', 'draining');
+    book.end(sub, 'pke_1', 11n);
+    book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 110n });
+    expect(book.get(sub)).toMatchObject({ episodeId: 'pke_2', phase: 'parked', cursor: 20n, headThrough: 110n, backlog: 0 });
+    expect(book.routeLive(sub, 110n)).toBe('skip');
+    expect(book.routeLive(sub, 111n)).toBe('take');
+  });
+});
+
+describe('parking book: a failure during a drain (repark)', () => {
+  // pke_1: marker 10, items 11..16 (deliveries 101..106). The drain delivers 11–12, then the
+  // request 13–14 fails: it becomes the head of pke_2 (marker 20, backlogAfter 14), 15–16 stay.
+  function reparked(): ParkingBook {
+    const book = parkedBook();
+    for (let o = 11n; o <= 16n; o++) book.appended(sub, o, o + 90n, 1);
+    book.settle(sub, 'pke_1', 'draining');
+    for (let o = 11n; o <= 16n; o++) expect(book.item(sub, o, o + 90n)).toBe('drain');
+    book.finished(sub, 12n, 2);
+    book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 104n, backlogAfter: 14n });
+    return book;
+  }
+
+  it('keeps the remaining items: the cursor is backlogAfter, live items stay behind the backlog', () => {
+    const book = reparked();
+    expect(book.get(sub)).toMatchObject({ episodeId: 'pke_2', phase: 'parked', cursor: 14n, queuedThrough: 14n, headThrough: 106n });
+    expect(book.floor()).toBe(15n);
+    expect(book.routeLive(sub, 106n)).toBe('skip');
+    expect(book.routeLive(sub, 107n)).toBe('take');
+    // The old drain's settle is stale now.
+    expect(book.settle(sub, 'pke_1', 'draining')).toBe(false);
+    expect(book.end(sub, 'pke_1', 21n)).toBe(false);
+  });
+
+  it('when the new head succeeds, the remaining items are re-read and drained, then the episode completes', () => {
+    const book = reparked();
+    expect(book.settle(sub, 'pke_2', 'draining')).toBe(true);
+    expect(book.rereadFrom()).toBe(15n);
+    expect(book.item(sub, 14n, 104n)).toBe('skip');
+    expect(book.item(sub, 15n, 105n)).toBe('drain');
+    expect(book.item(sub, 16n, 106n)).toBe('drain');
+    book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 104n, backlogAfter: 14n });
+    book.finished(sub, 16n, 2);
+    expect(book.complete(sub)).toBe(true);
+  });
+
+  it('a repark of the last request leaves nothing to drain: complete right after the head succeeds', () => {
+    const book = parkedBook();
+    book.appended(sub, 11n, 101n, 1);
+    book.settle(sub, 'pke_1', 'draining');
+    book.item(sub, 11n, 101n);
+    book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 101n, backlogAfter: 11n });
+    book.settle(sub, 'pke_2', 'draining');
+    expect(book.rereadFrom()).toBeNull();
+    expect(book.complete(sub)).toBe(true);
+  });
+});
+
+describe('parking book: rebuilt from webhook.parked', () => {
+  it('an item read before its begin marker makes an entry of unknown episode; the marker then names it', () => {
+    const book = new ParkingBook();
+    // The rebuild starts at the commit floor, inside pke_1's backlog (after the head 13–14 failed).
+    expect(book.item(sub, 15n, 105n, true)).toBe('count');
+    expect(book.get(sub)).toMatchObject({ episodeId: unknownEpisode, phase: 'parked', cursor: 14n, seenThrough: 15n, headThrough: 105n, backlog: 1 });
+    expect(book.floor()).toBe(15n);
+    expect(book.item(sub, 16n, 106n, true)).toBe('count');
+    book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 104n, backlogAfter: 14n });
+    expect(book.get(sub)).toMatchObject({ episodeId: 'pke_2', cursor: 14n, headThrough: 106n, backlog: 2 });
+    expect(book.settle(sub, 'pke_2', 'draining')).toBe(true);
+    expect(book.rereadFrom()).toBe(15n);
+    expect(book.item(sub, 15n, 105n)).toBe('drain');
+    expect(book.item(sub, 16n, 106n)).toBe('drain');
+    book.finished(sub, 16n, 2);
+    expect(book.complete(sub)).toBe(true);
+  });
+
+  it('an entry of unknown episode can be settled or ended by the episode read later', () => {
+    const book = new ParkingBook();
+    book.item(sub, 15n, 105n, true);
+    expect(book.settle(sub, 'pke_7', 'closing')).toBe(true);
+    expect(book.get(sub)).toMatchObject({ episodeId: 'pke_7', phase: 'closing' });
+
+    book.item(other, 30n, 300n, true);
+    expect(book.end(other, 'pke_8', 31n)).toBe(true);
+    expect(book.get(other)).toBeUndefined();
+    expect(book.routeLive(other, 300n)).toBe('skip');
+  });
+
+  it('floor is the lowest cursor + 1 over all parked subscriptions, or null', () => {
+    const book = parkedBook();
+    expect(book.floor()).toBe(11n);
+    book.begin(other, { episodeId: 'pke_9', markerOffset: 3n, headThrough: 40n });
+    expect(book.floor()).toBe(4n);
+    book.appended(other, 4n, 41n, 1);
+    book.settle(other, 'pke_9', 'draining');
+    book.item(other, 4n, 41n);
+    book.finished(other, 4n, 1);
+    expect(book.floor()).toBe(5n);
+    book.end(other, 'pke_9', 12n);
+    expect(book.floor()).toBe(11n);
+    book.settle(sub, 'pke_1', 'draining');
+    book.end(sub, 'pke_1', 13n);
+    expect(book.floor()).toBeNull();
+  });
+});
