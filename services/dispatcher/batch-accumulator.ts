@@ -10,6 +10,10 @@ export interface PendingItem {
   readonly item: DeliveryItem;
   readonly partition: number;
   readonly offset: number;
+  /** The `webhook.deliveries` record value, byte for byte (what parking writes). */
+  readonly value?: Buffer;
+  /** Where a backlog item sits in `webhook.parked` (drain batches only). */
+  readonly parkedOffset?: bigint;
 }
 
 export interface ClosedBatch {

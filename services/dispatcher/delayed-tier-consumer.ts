@@ -57,6 +57,8 @@ export class DelayedTierConsumer {
       partitionAssigners: [...(o.partitionAssigners ?? [CoPartitionedAssigner])],
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.max(500, Math.floor((o.sessionTimeoutMs ?? 30_000) / 10)),
+      // A resumed partition is fetched only after the long poll in flight returns: keep it short so a due head is not held back.
+      maxWaitTimeInMs: 250,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.onJoin());
   }

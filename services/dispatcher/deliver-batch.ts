@@ -15,8 +15,21 @@ import type { SendResult } from './send-webhook.js';
 
 export type BatchResult =
   | { readonly kind: 'delivered'; readonly attempts: number }
+  | { readonly kind: 'failed'; readonly failure: RequestFailure }
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'abandoned' };
+
+/** The request failed every attempt it was allowed (the quick retries, or one tier retry). */
+export interface RequestFailure {
+  readonly error: string;
+  readonly statusCode: number | null;
+  /** The endpoint's Retry-After (clamped), when it sent one. */
+  readonly retryAfterMs?: number | undefined;
+  /** 410 Gone: the endpoint asks to be deactivated at once. */
+  readonly gone: boolean;
+  readonly firstFailureAtMs: number;
+  readonly webhookId: string;
+}
 
 export interface BatchDeliveryDeps {
   readonly agent: Dispatcher;
@@ -38,7 +51,18 @@ export interface BatchSignals {
   readonly kill: AbortSignal;
   /** Items queued for the subscription behind this request. */
   readonly queueDepth: () => number;
+  /** Attempts before giving up with `failed` (default: the first one plus the quick retries). */
+  readonly maxAttempts?: number;
+  /** Attempts already made by earlier owners (the retry count in the body head). */
+  readonly retryCountBase?: number;
+  /** The stable webhook-id, when the request was built before (a parked head). */
+  readonly webhookId?: string;
+  /** When the head first failed (a parked head keeps its first failure). */
+  readonly firstFailureAtMs?: number;
 }
+
+/** A Retry-After longer than this ends the quick retries at once: the head is parked and waits in the tiers. */
+const longestQuickWaitMs = 10_000;
 
 /** Subscriptions that receive requests: deleted, paused and deactivated ones do not. */
 export function deliverable(sub: StoredSubscription | undefined): boolean {
@@ -46,14 +70,17 @@ export function deliverable(sub: StoredSubscription | undefined): boolean {
 }
 
 /**
- * One request of one subscription, attempted until it is delivered (prepare → call →
- * handle, the shape of svix's worker): build and sign the body, POST it, classify the
- * result, record the attempt, then either finish or wait and try the same request again
- * with the same webhook-id. Never throws for an expected outcome.
+ * One request of one subscription (prepare → call → handle, the shape of svix's worker):
+ * build and sign the body, POST it, classify the result, record the attempt, then either
+ * finish or wait and try the same request again with the same webhook-id — up to
+ * `maxAttempts`, then `failed` (the caller parks the subscription). 410 Gone and a long
+ * Retry-After end the quick retries at once. Never throws for an expected outcome.
  */
 export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, signals: BatchSignals): Promise<BatchResult> {
-  const webhookId = webhookIdFor(batch.subscriptionId, batch);
+  const webhookId = signals.webhookId ?? webhookIdFor(batch.subscriptionId, batch);
   const createdAt = new Date();
+  const maxAttempts = signals.maxAttempts ?? deps.quickRetryDelaysMs.length + 1;
+  let firstFailureAtMs = signals.firstFailureAtMs;
   for (let attempt = 0; ; attempt++) {
     if (signals.stop.aborted) return { kind: 'abandoned' };
     const stored = deps.lookup(batch.subscriptionId);
@@ -62,7 +89,7 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     const sub = deps.opened.get(stored);
     if (attempt === 0) deps.recorder.messagesQueued(sub.id, batch.items.length);
     const now = new Date();
-    const request = buildWebhookRequest(sub, batch, { webhookId, createdAt, retryCount: attempt, queueDepth: signals.queueDepth(), now });
+    const request = buildWebhookRequest(sub, batch, { webhookId, createdAt, retryCount: (signals.retryCountBase ?? 0) + attempt, queueDepth: signals.queueDepth(), now });
     deps.metrics.inFlight.inc();
     const sent = await sendWebhook(deps.agent, sub.url, request.headers, request.body, {
       timeoutMs: deps.requestTimeoutMs, maxResponseBytes: deps.maxResponseBytes, signal: signals.kill,
@@ -76,12 +103,16 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
       deps.recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...logged, error: null }, items: batch.items.length, backlogSize: signals.queueDepth() });
       return { kind: 'delivered', attempts: attempt + 1 };
     }
-    // Until parking exists (next issue), 410 is retried like any failure: nothing is dropped.
-    const delayMs = retryDelayMs(attempt, { quickDelaysMs: deps.quickRetryDelaysMs, maxDelayMs: deps.maxRetryDelayMs }, outcome.kind === 'retry' ? outcome.retryAfterMs : undefined);
-    const nextRetryAt = new Date(Date.now() + delayMs).toISOString();
-    deps.recorder.attempt(sub.id, { kind: 'failed', attempt: { ...logged, error: outcome.reason }, nextRetryAt, backlogSize: signals.queueDepth() });
-    const log = attempt < deps.quickRetryDelaysMs.length ? deps.logger.warn : deps.logger.debug;
-    log('delivery attempt failed', { subscriptionId: sub.id, webhookId, attempt, reason: outcome.reason, retryInMs: delayMs, items: batch.items.length });
+    firstFailureAtMs ??= now.getTime();
+    const retryAfterMs = outcome.kind === 'retry' ? outcome.retryAfterMs : undefined;
+    const last = attempt + 1 >= maxAttempts || outcome.kind === 'gone' || (retryAfterMs ?? 0) > longestQuickWaitMs;
+    const delayMs = retryDelayMs(attempt, { quickDelaysMs: deps.quickRetryDelaysMs, maxDelayMs: deps.maxRetryDelayMs }, retryAfterMs);
+    // The next retry time of a request about to be parked is the tier's; the parking step records it.
+    deps.recorder.attempt(sub.id, { kind: 'failed', attempt: { ...logged, error: outcome.reason }, nextRetryAt: last ? null : new Date(Date.now() + delayMs).toISOString(), backlogSize: signals.queueDepth() });
+    deps.logger.warn('delivery attempt failed', { subscriptionId: sub.id, webhookId, attempt, reason: outcome.reason, retryInMs: last ? null : delayMs, items: batch.items.length });
+    if (last) {
+      return { kind: 'failed', failure: { error: outcome.reason, statusCode: statusOf(sent), retryAfterMs, gone: outcome.kind === 'gone', firstFailureAtMs, webhookId } };
+    }
     await sleep(delayMs, signals.stop);
   }
 }

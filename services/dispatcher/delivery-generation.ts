@@ -2,6 +2,8 @@ import { setMaxListeners } from 'node:events';
 import { KeyedSerialQueue } from '../shared/keyed-serial-queue.js';
 import { BatchAccumulator } from './batch-accumulator.js';
 import { OffsetTracker } from './offset-tracker.js';
+import type { ClosedFacts } from './parked-record.js';
+import { ParkingBook } from './parking-book.js';
 
 /**
  * Everything the deliverer holds for one consumer-group generation (one assignment):
@@ -20,6 +22,31 @@ export class DeliveryGeneration {
   readonly depth = new Map<string, number>();
   /** Last delivered offset per batch stream, loaded from the dedupe marks once per generation. */
   readonly delivered = new Map<string, number>();
+  /** Parking state per owned partition, rebuilt from `webhook.parked` (see parking-book.ts). */
+  readonly books = new Map<number, ParkingBook>();
+  /** Partitions whose `webhook.parked` is still being read up to `scanTargets` (their deliveries wait). */
+  readonly scanning = new Set<number>();
+  readonly scanTargets = new Map<number, bigint>();
+  /** Deliveries partitions held back (paused, re-read from `heldBack` offset) until their parked partition is caught up. */
+  readonly heldBack = new Set<number>();
+  /** Next `webhook.parked` offset to read, per partition. */
+  readonly parkedNext = new Map<number, bigint>();
+  readonly parkedCommitted = new Map<number, bigint>();
+  readonly parkedPaused = new Set<number>();
+  /** Backlog items handed to drain or audit requests and not finished, per partition (back-pressure). */
+  readonly drainOpen = new Map<number, number>();
+  /** Drain batches: closed as soon as the read batch ends (maxWaitMs 0). */
+  readonly drainBatches = new BatchAccumulator();
+  /**
+   * Backlog items queued for a drain or audit, per subscription, by parked offset: a
+   * subscription's cursor moves only over items finished without a gap (GPS drains run one
+   * request per vehicle, so a later request may finish before an earlier item of another vehicle).
+   */
+  readonly drainQueued = new Map<string, OffsetTracker>();
+  /** Subscriptions with an end-of-episode check queued. */
+  readonly checks = new Set<string>();
+  /** Closing subscriptions: why, and how many backlog items the audit has written. */
+  readonly closing = new Map<string, { readonly reason: string; readonly facts: ClosedFacts; audited: number }>();
   private readonly stopController = new AbortController();
   private readonly killController = new AbortController();
   private killTimer: NodeJS.Timeout | undefined;
@@ -51,6 +78,28 @@ export class DeliveryGeneration {
     return t;
   }
 
+  book(partition: number): ParkingBook {
+    let b = this.books.get(partition);
+    if (b === undefined) {
+      b = new ParkingBook();
+      this.books.set(partition, b);
+    }
+    return b;
+  }
+
+  drainTracker(subscriptionId: string): OffsetTracker {
+    let t = this.drainQueued.get(subscriptionId);
+    if (t === undefined) {
+      t = new OffsetTracker();
+      this.drainQueued.set(subscriptionId, t);
+    }
+    return t;
+  }
+
+  addDrainOpen(partition: number, items: number): void {
+    this.drainOpen.set(partition, (this.drainOpen.get(partition) ?? 0) + items);
+  }
+
   addDepth(subscriptionId: string, items: number): void {
     const next = (this.depth.get(subscriptionId) ?? 0) + items;
     if (next <= 0) this.depth.delete(subscriptionId);
@@ -63,6 +112,7 @@ export class DeliveryGeneration {
       this.stopController.abort();
       this.queue.close();
       this.batches.clear();
+      this.drainBatches.clear();
       this.killTimer = setTimeout(() => this.killController.abort(), graceMs);
       this.killTimer.unref();
     }

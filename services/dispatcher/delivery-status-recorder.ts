@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger.js';
 
 export type AttemptRecord =
   | { readonly kind: 'delivered'; readonly attempt: LoggedAttempt; readonly items: number; readonly backlogSize: number }
-  | { readonly kind: 'failed'; readonly attempt: LoggedAttempt; readonly nextRetryAt: string; readonly backlogSize: number };
+  | { readonly kind: 'failed'; readonly attempt: LoggedAttempt; readonly nextRetryAt: string | null; readonly backlogSize: number };
 
 /**
  * Writes per-subscription status where the admin API reads it (see
@@ -36,7 +36,23 @@ export class DeliveryStatusRecorder {
         .hset(statusKey, statusFields.lastSuccessAt, record.attempt.at)
         .hdel(statusKey, statusFields.nextRetryAt);
     } else {
-      multi.hset(statusKey, statusFields.lastFailureAt, record.attempt.at, statusFields.lastError, record.attempt.error ?? '', statusFields.nextRetryAt, record.nextRetryAt);
+      multi.hset(statusKey, statusFields.lastFailureAt, record.attempt.at, statusFields.lastError, record.attempt.error ?? '');
+      if (record.nextRetryAt !== null) multi.hset(statusKey, statusFields.nextRetryAt, record.nextRetryAt);
+    }
+    this.run(subscriptionId, multi);
+  }
+
+  /** Parking status of a subscription: null fields are removed (e.g. at recovery), absent ones left as they are. */
+  parking(subscriptionId: string, p: { tier?: string | null; nextRetryAt?: string | null; firstFailureAt?: string | null; lastError?: string; backlogSize?: number | null }): void {
+    const key = deliveryStatusKey(this.prefix, subscriptionId);
+    const multi = this.redis.multi();
+    const fields: [string, string | null | undefined][] = [
+      [statusFields.currentTier, p.tier], [statusFields.nextRetryAt, p.nextRetryAt], [statusFields.firstFailureAt, p.firstFailureAt],
+      [statusFields.backlogSize, p.backlogSize === null || p.backlogSize === undefined ? undefined : String(p.backlogSize)], [statusFields.lastError, p.lastError],
+    ];
+    for (const [field, value] of fields) {
+      if (value === null) multi.hdel(key, field);
+      else if (value !== undefined) multi.hset(key, field, value);
     }
     this.run(subscriptionId, multi);
   }

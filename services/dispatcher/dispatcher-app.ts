@@ -20,6 +20,13 @@ import { createDispatcherMetrics } from './dispatcher-metrics.js';
 import { FanOutConsumer } from './fan-out-consumer.js';
 import { OpenedSubscriptions } from './opened-subscriptions.js';
 import { TelemetryDecoder } from './telemetry-decoder.js';
+import { reliableProducerConfig } from '../shared/kafka-client.js';
+import { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
+import { DelayedTierConsumer } from './delayed-tier-consumer.js';
+import { FailureEventEmitter } from './failure-event-emitter.js';
+import { HeadRetry } from './head-retry.js';
+import { ParkingIo } from './parking-io.js';
+import { retrySchedule } from './retry-policy.js';
 
 export interface DispatcherApp {
   readonly port: number;
@@ -45,24 +52,42 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   // Batches of one endpoint arrive every few seconds; keep sockets across that gap (undici honours a shorter server keep-alive hint).
   const agent = createGuardedAgent(new SsrfGuard(config.allowList), { connectTimeoutMs: Math.min(10_000, config.requestTimeoutMs), keepAliveTimeoutMs: 30_000, connectionsPerOrigin: config.connectionsPerOrigin,
   });
+  const producer = kafka.producer(reliableProducerConfig);
+  const recorder = new DeliveryStatusRecorder(redis, config.redisKeyPrefix, logger);
+  const deps = {
+    agent, lookup: (id: string) => catalogue.get(id), opened: new OpenedSubscriptions(new SecretBox(config.encryptionKeys, config.activeKeyId)),
+    recorder, metrics, logger, requestTimeoutMs: config.requestTimeoutMs, maxResponseBytes: config.maxResponseBytes,
+    quickRetryDelaysMs: config.quickRetryDelaysMs, maxRetryDelayMs: config.maxRetryDelayMs,
+  };
+  const schedule = retrySchedule(config.retryTimeScale);
+  const parking = new ParkingIo({
+    producer, catalogue, recorder, schedule, logger,
+    topics: { parked: topics.get('webhook.parked').name, audit: topics.get('webhook.audit').name, lane: (id) => topics.get(id).name },
+    writer: new SubscriptionWriter(producer, topics.get('webhook.subscriptions').name),
+    events: new FailureEventEmitter(producer, topics.get('webhook.failures').name),
+  });
+  const marks = new DeliveredMarks(redis, config.redisKeyPrefix, logger);
   const deliveries = new DeliveryConsumer({
-    kafka, topic: topics.get('webhook.deliveries').name, groupId: config.groupId, catalogue, logger,
+    kafka, topic: topics.get('webhook.deliveries').name, parkedTopic: topics.get('webhook.parked').name, parking,
+    groupId: config.groupId, catalogue, logger,
     maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition,
     commitIntervalMs: config.commitIntervalMs, flushTickMs: config.flushTickMs, rebalanceGraceMs: config.shutdownGraceMs,
-    marks: new DeliveredMarks(redis, config.redisKeyPrefix, logger), sessionTimeoutMs: config.sessionTimeoutMs,
-    deps: {
-      agent, lookup: (id) => catalogue.get(id), opened: new OpenedSubscriptions(new SecretBox(config.encryptionKeys, config.activeKeyId)),
-      recorder: new DeliveryStatusRecorder(redis, config.redisKeyPrefix, logger), metrics, logger,
-      requestTimeoutMs: config.requestTimeoutMs, maxResponseBytes: config.maxResponseBytes,
-      quickRetryDelaysMs: config.quickRetryDelaysMs, maxRetryDelayMs: config.maxRetryDelayMs,
-    },
+    marks, sessionTimeoutMs: config.sessionTimeoutMs, deps,
+  });
+  const stopRetries = new AbortController();
+  const headRetry = new HeadRetry({ deps, parking, catalogue, marks, logger, stop: stopRetries.signal });
+  const tiers = new DelayedTierConsumer({
+    kafka, groupId: `${config.groupId}-retry`, topics: schedule.lanes.map((l) => topics.get(l.topic).name), logger,
+    handle: (record) => headRetry.handle(record), sessionTimeoutMs: config.sessionTimeoutMs,
   });
   const fanOut = new FanOutConsumer({
     kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder: new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl })), metrics, logger,
     sessionTimeoutMs: config.sessionTimeoutMs,
   });
   await catalogue.start();
+  await producer.connect();
   await deliveries.start();
+  await tiers.start();
   await fanOut.start();
   const ready = (): boolean => catalogue.ready() && deliveries.isJoined && fanOut.isJoined;
   const server = createOpsServer(metrics.registry, ready);
@@ -73,7 +98,10 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     port, deliveries, catalogue,
     close: () => (closing ??= (async () => {
       await fanOut.close();
+      stopRetries.abort();
+      await tiers.close().catch(() => undefined);
       await deliveries.close(config.shutdownGraceMs);
+      await producer.disconnect().catch(() => undefined);
       await new Promise<void>((r) => server.close(() => r()));
       await catalogue.close();
       await agent.close().catch(() => undefined);

@@ -2,20 +2,38 @@
  * Records of `webhook.parked` (key = subscription id), the durable backlog of parked
  * subscriptions (issue 5 §2–3, §6). Besides the items, an episode writes markers so that a
  * new owner rebuilds every subscription's parking state from this topic alone:
- * `begin` (parked: the head's last deliveries offset and the ticket's first due time),
- * `item` (one newer deliveries item, written once, in order), `end` (the drain reached the
- * end of the backlog: nothing more is appended for this episode) and `drained` (every item
- * before `end` was delivered; the episode is over). The record kind is a header so a
+ * `begin` (parked: the head's last deliveries offset, the first failure, and — after a
+ * failure during a drain — the parked offset after which the backlog continues),
+ * `item` (one newer deliveries item, written once, in order), `recovered` (the head was
+ * delivered: drain), `closed` (the policy's limit: audit the backlog, or keep it while
+ * paused) and `drained` (every item of the episode is finished; live delivery resumes). The record kind is a header so a
  * reader can skip items without parsing them. Pure: encode and a total decoder.
  */
 export const parkedKindHeader = 'fleethook-parked-kind';
 export const parkedEpisodeHeader = 'fleethook-episode';
 
 export type ParkedRecord =
-  | { readonly kind: 'begin'; readonly episodeId: string; readonly headThroughOffset: string; readonly firstFailureAtMs: number }
-  | { readonly kind: 'item'; readonly episodeId: string; readonly deliveriesOffset: string; readonly value: string }
-  | { readonly kind: 'end'; readonly episodeId: string }
+  | {
+    readonly kind: 'begin'; readonly episodeId: string; readonly headThroughOffset: string; readonly firstFailureAtMs: number;
+    /** After a failure during a drain: the gap-free cursor, and the parked offsets of the items now in the head (skipped by the next drain). */
+    readonly backlogAfter?: string; readonly headParkedOffsets?: readonly string[];
+  }
+  | { readonly kind: 'item'; readonly episodeId: string; readonly deliveriesOffset: string; readonly value: Buffer }
+  | { readonly kind: 'recovered'; readonly episodeId: string }
+  | { readonly kind: 'closed'; readonly episodeId: string; readonly action: ClosingAction; readonly reason: string; readonly facts: ClosedFacts }
   | { readonly kind: 'drained'; readonly episodeId: string };
+
+/** What the owner's deactivation event needs besides the backlog it audits. */
+export interface ClosedFacts {
+  readonly headItems: number;
+  readonly firstFailureAtMs: number;
+  readonly retryCount: number;
+  readonly lastError: string;
+  readonly lastStatusCode: number | null;
+}
+
+export const closingActions = ['deactivate', 'disable'] as const;
+export type ClosingAction = (typeof closingActions)[number];
 
 export interface EncodedParkedRecord {
   readonly value: Buffer;
@@ -27,10 +45,15 @@ export function encodeParkedRecord(record: ParkedRecord): EncodedParkedRecord {
   switch (record.kind) {
     case 'item':
       // The original deliveries value, untouched: the drain decodes it like a live item.
-      return { value: Buffer.from(record.value, 'utf8'), headers: { ...headers, 'fleethook-deliveries-offset': record.deliveriesOffset } };
-    case 'begin':
-      return { value: Buffer.from(JSON.stringify({ headThroughOffset: record.headThroughOffset, firstFailureAtMs: record.firstFailureAtMs })), headers };
-    case 'end':
+      return { value: record.value, headers: { ...headers, 'fleethook-deliveries-offset': record.deliveriesOffset } };
+    case 'begin': {
+      const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets } = record;
+      const optional = { ...(backlogAfter === undefined ? {} : { backlogAfter }), ...(headParkedOffsets === undefined ? {} : { headParkedOffsets }) };
+      return { value: Buffer.from(JSON.stringify({ headThroughOffset, firstFailureAtMs, ...optional })), headers };
+    }
+    case 'closed':
+      return { value: Buffer.from(JSON.stringify({ action: record.action, reason: record.reason, facts: record.facts })), headers };
+    case 'recovered':
     case 'drained':
       return { value: Buffer.alloc(0), headers };
     default: {
@@ -57,11 +80,13 @@ export function decodeParkedRecord(value: Buffer | null, headers: Readonly<Recor
       const deliveriesOffset = text(headers?.['fleethook-deliveries-offset']);
       if (deliveriesOffset === undefined || !/^\d+$/.test(deliveriesOffset)) return { kind: 'invalid', reason: 'item without a decimal fleethook-deliveries-offset' };
       if (value === null) return { kind: 'invalid', reason: 'item without a value' };
-      return { kind: 'record', record: { kind, episodeId, deliveriesOffset, value: value.toString('utf8') } };
+      return { kind: 'record', record: { kind, episodeId, deliveriesOffset, value } };
     }
     case 'begin':
       return decodeBegin(value, episodeId);
-    case 'end':
+    case 'closed':
+      return decodeClosed(value, episodeId);
+    case 'recovered':
     case 'drained':
       return { kind: 'record', record: { kind, episodeId } };
     default:
@@ -69,17 +94,45 @@ export function decodeParkedRecord(value: Buffer | null, headers: Readonly<Recor
   }
 }
 
-function decodeBegin(value: Buffer | null, episodeId: string): DecodedParked {
-  let raw: unknown;
+function jsonObject(value: Buffer | null): Record<string, unknown> | null {
   try {
-    raw = JSON.parse(value?.toString('utf8') ?? '');
+    const raw: unknown = JSON.parse(value?.toString('utf8') ?? '');
+    return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
   } catch {
-    return { kind: 'invalid', reason: 'begin value is not JSON' };
+    return null;
   }
-  if (typeof raw !== 'object' || raw === null) return { kind: 'invalid', reason: 'begin value is not an object' };
-  const { headThroughOffset, firstFailureAtMs } = raw as Record<string, unknown>;
-  if (typeof headThroughOffset !== 'string' || !/^\d+$/.test(headThroughOffset) || !Number.isInteger(firstFailureAtMs)) {
-    return { kind: 'invalid', reason: 'begin needs a decimal headThroughOffset and an integer firstFailureAtMs' };
+}
+
+const isDecimal = (v: unknown): v is string => typeof v === 'string' && /^\d+$/.test(v);
+
+function decodeBegin(value: Buffer | null, episodeId: string): DecodedParked {
+  const raw = jsonObject(value);
+  if (raw === null) return { kind: 'invalid', reason: 'begin value is not a JSON object' };
+  const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets } = raw;
+  if (!isDecimal(headThroughOffset) || !Number.isInteger(firstFailureAtMs) || (backlogAfter !== undefined && !isDecimal(backlogAfter))) {
+    return { kind: 'invalid', reason: 'begin needs a decimal headThroughOffset, an integer firstFailureAtMs and, if present, a decimal backlogAfter' };
   }
-  return { kind: 'record', record: { kind: 'begin', episodeId, headThroughOffset, firstFailureAtMs: firstFailureAtMs as number } };
+  if (headParkedOffsets !== undefined && !(Array.isArray(headParkedOffsets) && headParkedOffsets.every(isDecimal))) {
+    return { kind: 'invalid', reason: 'begin headParkedOffsets must be a list of decimal offsets' };
+  }
+  const record: ParkedRecord = {
+    kind: 'begin', episodeId, headThroughOffset, firstFailureAtMs: firstFailureAtMs as number,
+    ...(backlogAfter === undefined ? {} : { backlogAfter }), ...(headParkedOffsets === undefined ? {} : { headParkedOffsets: headParkedOffsets as string[] }),
+  };
+  return { kind: 'record', record };
+}
+
+function decodeClosed(value: Buffer | null, episodeId: string): DecodedParked {
+  const raw = jsonObject(value);
+  const action = raw?.action;
+  if (raw === null || !(closingActions as readonly unknown[]).includes(action) || typeof raw.reason !== 'string') {
+    return { kind: 'invalid', reason: `closed needs an action (${closingActions.join(', ')}) and a reason` };
+  }
+  const f = typeof raw.facts === 'object' && raw.facts !== null ? (raw.facts as Record<string, unknown>) : null;
+  const count = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  if (f === null || !count(f.headItems) || !count(f.firstFailureAtMs) || !count(f.retryCount) || typeof f.lastError !== 'string' || (f.lastStatusCode !== null && !Number.isInteger(f.lastStatusCode))) {
+    return { kind: 'invalid', reason: 'closed needs facts: headItems, firstFailureAtMs, retryCount, lastError, lastStatusCode' };
+  }
+  const facts: ClosedFacts = { headItems: f.headItems, firstFailureAtMs: f.firstFailureAtMs, retryCount: f.retryCount, lastError: f.lastError, lastStatusCode: f.lastStatusCode as number | null };
+  return { kind: 'record', record: { kind: 'closed', episodeId, action: action as ClosingAction, reason: raw.reason, facts } };
 }

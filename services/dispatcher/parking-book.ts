@@ -28,10 +28,12 @@ export interface SubscriptionParking {
   readonly headThrough: bigint;
   /** Items seen above the cursor. Exact while this instance wrote them; after a rebuild, what was read back. */
   readonly backlog: number;
+  /** Backlog items that became the head after a failure during a drain: finished, never drained again. */
+  readonly inHead: ReadonlySet<bigint>;
 }
 
 /** What to do with a backlog item read from `webhook.parked`. */
-export type ParkedItemRoute = 'drain' | 'audit' | 'count' | 'skip';
+export type ParkedItemRoute = 'drain' | 'audit' | 'count' | 'skip' | 'finished';
 
 /** What to do with a live `webhook.deliveries` item at read time. */
 export type LiveRoute = 'take' | 'skip';
@@ -70,16 +72,17 @@ export class ParkingBook {
    * failure during a drain, the last item of the failed request (the rest of the old
    * backlog stays in place, before the marker).
    */
-  begin(subscriptionId: string, b: { episodeId: string; markerOffset: bigint; headThrough: bigint; backlogAfter?: bigint }): void {
+  begin(subscriptionId: string, b: { episodeId: string; markerOffset: bigint; headThrough: bigint; backlogAfter?: bigint; inHead?: readonly bigint[] }): void {
     const s = this.subs.get(subscriptionId);
-    if (s?.episodeId === b.episodeId) return;
+    if (s?.episodeId === b.episodeId || this.isPast(subscriptionId, b.markerOffset)) return;
     const cursor = b.backlogAfter ?? b.markerOffset;
     // Items, not markers: after a repark the remaining backlog ends before this marker, and
     // complete() must not wait for an item at the marker's offset that will never come.
     const seenThrough = s === undefined ? cursor : max(s.seenThrough, cursor);
     const headThrough = s === undefined ? b.headThrough : max(s.headThrough, b.headThrough);
     const backlog = s === undefined || b.backlogAfter === undefined ? 0 : s.backlog;
-    this.subs.set(subscriptionId, { episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, headThrough, backlog });
+    const inHead = new Set(b.inHead ?? []);
+    this.subs.set(subscriptionId, { episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, headThrough, backlog: Math.max(0, backlog - inHead.size), inHead });
     this.retired.delete(subscriptionId);
   }
 
@@ -99,9 +102,9 @@ export class ParkingBook {
   item(subscriptionId: string, parkedOffset: bigint, deliveriesOffset: bigint, scanning = false): ParkedItemRoute {
     let s = this.subs.get(subscriptionId);
     if (s === undefined) {
-      if (parkedOffset < (this.endedAt.get(subscriptionId) ?? -1n)) return 'skip';
+      if (this.isPast(subscriptionId, parkedOffset)) return 'skip';
       // Read before its episode's marker (a rebuild that starts inside a backlog whose begin marker follows it).
-      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, headThrough: deliveriesOffset, backlog: 0 };
+      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, headThrough: deliveriesOffset, backlog: 0, inHead: new Set() };
     }
     if (parkedOffset <= s.cursor) return 'skip';
     if (parkedOffset > s.seenThrough) {
@@ -112,6 +115,7 @@ export class ParkingBook {
       return s.phase === 'parked' || scanning ? 'count' : 'skip';
     }
     this.subs.set(subscriptionId, { ...s, queuedThrough: parkedOffset });
+    if (s.inHead.has(parkedOffset)) return 'finished';
     return s.phase === 'draining' ? 'drain' : 'audit';
   }
 
@@ -119,9 +123,9 @@ export class ParkingBook {
    * The head of `episodeId` succeeded (draining) or reached its limit (closing: the backlog
    * goes to the audit topic). False when stale (another episode, or already settled).
    */
-  settle(subscriptionId: string, episodeId: string, phase: 'draining' | 'closing'): boolean {
+  settle(subscriptionId: string, episodeId: string, phase: 'draining' | 'closing', markerOffset: bigint): boolean {
     const s = this.subs.get(subscriptionId);
-    if (s === undefined || s.phase !== 'parked' || (s.episodeId !== episodeId && s.episodeId !== unknownEpisode)) return false;
+    if (s === undefined || this.isPast(subscriptionId, markerOffset) || s.phase !== 'parked' || (s.episodeId !== episodeId && s.episodeId !== unknownEpisode)) return false;
     this.subs.set(subscriptionId, { ...s, episodeId, phase, queuedThrough: s.cursor });
     return true;
   }
@@ -160,6 +164,11 @@ export class ParkingBook {
     this.retired.set(subscriptionId, s.headThrough);
     this.endedAt.set(subscriptionId, markerOffset);
     return true;
+  }
+
+  /** A record of an episode that has ended here (read again after a seek for another subscription's drain). */
+  private isPast(subscriptionId: string, parkedOffset: bigint): boolean {
+    return parkedOffset < (this.endedAt.get(subscriptionId) ?? -1n);
   }
 
   /** Parked offset below which nothing of this partition is needed any more (the commit floor), or null. */

@@ -11,7 +11,7 @@ import type { RetryTicket } from './retry-ticket.js';
  */
 export type HeadFailurePlan =
   | { readonly kind: 'retry'; readonly laneTopic: string; readonly dueAtMs: number; readonly ticket: RetryTicket; readonly event: FailureChange }
-  | { readonly kind: 'limit'; readonly action: LimitAction; readonly event: FailureChange };
+  | { readonly kind: 'limit'; readonly action: LimitAction; readonly event: Extract<FailureChange, { kind: 'paused' | 'deactivated' }> };
 
 export interface HeadFailure {
   readonly ticket: RetryTicket;

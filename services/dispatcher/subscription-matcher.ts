@@ -50,7 +50,8 @@ function indexKey(accountId: string, kind: ItemKind): string {
 }
 
 function compile(sub: StoredSubscription): CompiledSubscription | null {
-  if (sub.state !== 'active' || sub.source.kind === 'scheduled') return null;
+  // A failing (parked) subscription keeps collecting: its data waits in the backlog.
+  if ((sub.state !== 'active' && sub.state !== 'failing') || sub.source.kind === 'scheduled') return null;
   const vehicles = sub.vehicleFilter === null || sub.vehicleFilter.vehicleIds.length === 0 ? null : new Set(sub.vehicleFilter.vehicleIds);
   const events = sub.source.kind === 'event' ? sub.source.eventTypes : [];
   return { id: sub.id, kind: sub.source.kind, vehicles, events };

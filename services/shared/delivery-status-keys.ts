@@ -4,7 +4,8 @@
  * or may be lost (counters are best effort; DESIGN.md §6).
  *
  * - `<prefix>delivery:<subscriptionId>`  hash: totalMessages, totalDelivered (items),
- *   lastSuccessAt, lastFailureAt, lastError, nextRetryAt, backlogSize;
+ *   lastSuccessAt, lastFailureAt, lastError, nextRetryAt, backlogSize, and while parked
+ *   currentTier (lane of the head's ticket, or `paused`) and firstFailureAt;
  * - `<prefix>attempts:<subscriptionId>` list, newest first, capped: one JSON
  *   `{ at, statusCode, latencyMs, error, webhookId }` per attempt.
  */
@@ -19,6 +20,8 @@ export const statusFields = {
   lastError: 'lastError',
   nextRetryAt: 'nextRetryAt',
   backlogSize: 'backlogSize',
+  currentTier: 'currentTier',
+  firstFailureAt: 'firstFailureAt',
 } as const;
 
 export function deliveryStatusKey(prefix: string, subscriptionId: string): string {

@@ -120,7 +120,9 @@ export class DispatcherHarness {
   }
 
   async startInProcess(overrides: Record<string, string> = {}): Promise<DispatcherApp> {
-    const logger = createLogger('dispatcher', { level: 'warn', write: (l) => this.logLines.push(l) });
+    // DEBUG_DISPATCHER_LEVEL=info (or debug) keeps more of the in-process dispatcher's log for a failing test.
+    const level = (process.env.DEBUG_DISPATCHER_LEVEL ?? 'warn') as 'debug' | 'info' | 'warn' | 'error';
+    const logger = createLogger('dispatcher', { level, write: (l) => this.logLines.push(l) });
     const app = await startDispatcherApp({ config: loadConfig({ ...this.env, ...overrides }), kafka: this.kafka, logger });
     this.apps.push(app);
     return app;

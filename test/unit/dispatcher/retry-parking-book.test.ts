@@ -14,7 +14,7 @@ function parkedBook(): ParkingBook {
 describe('parking book: a parked subscription', () => {
   it('begins parked with the cursor on its marker and counts the items read while parked', () => {
     const book = parkedBook();
-    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, headThrough: 100n, backlog: 0 });
+    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, headThrough: 100n, backlog: 0, inHead: new Set() });
     expect(book.item(sub, 11n, 101n)).toBe('count');
     expect(book.item(sub, 12n, 102n)).toBe('count');
     // Read again after a seek: still parked, not counted twice.
@@ -52,12 +52,12 @@ describe('parking book: a parked subscription', () => {
 
   it('settle with another episode, or twice, is stale', () => {
     const book = parkedBook();
-    expect(book.settle(sub, 'pke_0', 'draining')).toBe(false);
-    expect(book.settle(other, 'pke_1', 'draining')).toBe(false);
+    expect(book.settle(sub, 'pke_0', 'draining', 0n)).toBe(false);
+    expect(book.settle(other, 'pke_1', 'draining', 0n)).toBe(false);
     expect(book.get(sub)?.phase).toBe('parked');
-    expect(book.settle(sub, 'pke_1', 'draining')).toBe(true);
-    expect(book.settle(sub, 'pke_1', 'draining')).toBe(false);
-    expect(book.settle(sub, 'pke_1', 'closing')).toBe(false);
+    expect(book.settle(sub, 'pke_1', 'draining', 0n)).toBe(true);
+    expect(book.settle(sub, 'pke_1', 'draining', 0n)).toBe(false);
+    expect(book.settle(sub, 'pke_1', 'closing', 0n)).toBe(false);
   });
 });
 
@@ -69,7 +69,7 @@ describe('parking book: draining a backlog', () => {
     book.item(sub, 13n, 102n);
     expect(book.rereadFrom()).toBeNull();
 
-    expect(book.settle(sub, 'pke_1', 'draining')).toBe(true);
+    expect(book.settle(sub, 'pke_1', 'draining', 0n)).toBe(true);
     expect(book.get(sub)).toMatchObject({ phase: 'draining', queuedThrough: 10n });
     expect(book.complete(sub)).toBe(false);
     expect(book.rereadFrom()).toBe(11n);
@@ -99,7 +99,7 @@ describe('parking book: draining a backlog', () => {
 
   it('with nothing passed over, settle needs no re-read and completes at once', () => {
     const book = parkedBook();
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     expect(book.rereadFrom()).toBeNull();
     expect(book.complete(sub)).toBe(true);
   });
@@ -110,16 +110,16 @@ describe('parking book: draining a backlog', () => {
     book.item(other, 4n, 41n);
     book.item(sub, 11n, 101n);
     expect(book.rereadFrom()).toBeNull();
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     expect(book.rereadFrom()).toBe(11n);
-    book.settle(other, 'pke_9', 'closing');
+    book.settle(other, 'pke_9', 'closing', 0n);
     expect(book.rereadFrom()).toBe(4n);
   });
 
   it('items appended while draining raise seenThrough, so complete waits until they are read back and finished', () => {
     const book = parkedBook();
     book.item(sub, 11n, 101n);
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     expect(book.item(sub, 11n, 101n)).toBe('drain');
     // A live item arrives during the drain: appended behind the backlog, not yet read back.
     expect(book.routeLive(sub, 105n)).toBe('take');
@@ -143,7 +143,7 @@ describe('parking book: draining a backlog', () => {
 
   it('while scanning, items are only counted, even for a draining subscription', () => {
     const book = parkedBook();
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     expect(book.item(sub, 11n, 101n, true)).toBe('count');
     expect(book.item(sub, 12n, 102n, true)).toBe('count');
     expect(book.get(sub)).toMatchObject({ queuedThrough: 10n, seenThrough: 12n, backlog: 2 });
@@ -154,7 +154,7 @@ describe('parking book: draining a backlog', () => {
   it('closing routes the backlog to the audit, once per item, and completes like a drain', () => {
     const book = parkedBook();
     book.item(sub, 11n, 101n);
-    expect(book.settle(sub, 'pke_1', 'closing')).toBe(true);
+    expect(book.settle(sub, 'pke_1', 'closing', 0n)).toBe(true);
     expect(book.get(sub)?.phase).toBe('closing');
     expect(book.rereadFrom()).toBe(11n);
     expect(book.item(sub, 11n, 101n)).toBe('audit');
@@ -169,7 +169,7 @@ describe('parking book: after an episode', () => {
   it('end removes the entry; live items up to the retired headThrough and parked items before the end marker are skipped', () => {
     const book = parkedBook();
     book.item(sub, 11n, 101n);
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     book.item(sub, 11n, 101n);
     book.finished(sub, 11n, 1);
     expect(book.end(sub, 'pke_0', 12n)).toBe(false);
@@ -188,7 +188,7 @@ describe('parking book: after an episode', () => {
 
   it('a new episode replaces the retired headThrough with its own', () => {
     const book = parkedBook();
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     book.end(sub, 'pke_1', 11n);
     book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 110n });
     expect(book.get(sub)).toMatchObject({ episodeId: 'pke_2', phase: 'parked', cursor: 20n, headThrough: 110n, backlog: 0 });
@@ -203,7 +203,7 @@ describe('parking book: a failure during a drain (repark)', () => {
   function reparked(): ParkingBook {
     const book = parkedBook();
     for (let o = 11n; o <= 16n; o++) book.appended(sub, o, o + 90n, 1);
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     for (let o = 11n; o <= 16n; o++) expect(book.item(sub, o, o + 90n)).toBe('drain');
     book.finished(sub, 12n, 2);
     book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 104n, backlogAfter: 14n });
@@ -217,13 +217,13 @@ describe('parking book: a failure during a drain (repark)', () => {
     expect(book.routeLive(sub, 106n)).toBe('skip');
     expect(book.routeLive(sub, 107n)).toBe('take');
     // The old drain's settle is stale now.
-    expect(book.settle(sub, 'pke_1', 'draining')).toBe(false);
+    expect(book.settle(sub, 'pke_1', 'draining', 0n)).toBe(false);
     expect(book.end(sub, 'pke_1', 21n)).toBe(false);
   });
 
   it('when the new head succeeds, the remaining items are re-read and drained, then the episode completes', () => {
     const book = reparked();
-    expect(book.settle(sub, 'pke_2', 'draining')).toBe(true);
+    expect(book.settle(sub, 'pke_2', 'draining', 0n)).toBe(true);
     expect(book.rereadFrom()).toBe(15n);
     expect(book.item(sub, 14n, 104n)).toBe('skip');
     expect(book.item(sub, 15n, 105n)).toBe('drain');
@@ -236,10 +236,10 @@ describe('parking book: a failure during a drain (repark)', () => {
   it('a repark of the last request leaves nothing to drain: complete right after the head succeeds', () => {
     const book = parkedBook();
     book.appended(sub, 11n, 101n, 1);
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     book.item(sub, 11n, 101n);
     book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 101n, backlogAfter: 11n });
-    book.settle(sub, 'pke_2', 'draining');
+    book.settle(sub, 'pke_2', 'draining', 0n);
     expect(book.rereadFrom()).toBeNull();
     expect(book.complete(sub)).toBe(true);
   });
@@ -255,7 +255,7 @@ describe('parking book: rebuilt from webhook.parked', () => {
     expect(book.item(sub, 16n, 106n, true)).toBe('count');
     book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 104n, backlogAfter: 14n });
     expect(book.get(sub)).toMatchObject({ episodeId: 'pke_2', cursor: 14n, headThrough: 106n, backlog: 2 });
-    expect(book.settle(sub, 'pke_2', 'draining')).toBe(true);
+    expect(book.settle(sub, 'pke_2', 'draining', 0n)).toBe(true);
     expect(book.rereadFrom()).toBe(15n);
     expect(book.item(sub, 15n, 105n)).toBe('drain');
     expect(book.item(sub, 16n, 106n)).toBe('drain');
@@ -266,7 +266,7 @@ describe('parking book: rebuilt from webhook.parked', () => {
   it('an entry of unknown episode can be settled or ended by the episode read later', () => {
     const book = new ParkingBook();
     book.item(sub, 15n, 105n, true);
-    expect(book.settle(sub, 'pke_7', 'closing')).toBe(true);
+    expect(book.settle(sub, 'pke_7', 'closing', 0n)).toBe(true);
     expect(book.get(sub)).toMatchObject({ episodeId: 'pke_7', phase: 'closing' });
 
     book.item(other, 30n, 300n, true);
@@ -281,13 +281,13 @@ describe('parking book: rebuilt from webhook.parked', () => {
     book.begin(other, { episodeId: 'pke_9', markerOffset: 3n, headThrough: 40n });
     expect(book.floor()).toBe(4n);
     book.appended(other, 4n, 41n, 1);
-    book.settle(other, 'pke_9', 'draining');
+    book.settle(other, 'pke_9', 'draining', 0n);
     book.item(other, 4n, 41n);
     book.finished(other, 4n, 1);
     expect(book.floor()).toBe(5n);
     book.end(other, 'pke_9', 12n);
     expect(book.floor()).toBe(11n);
-    book.settle(sub, 'pke_1', 'draining');
+    book.settle(sub, 'pke_1', 'draining', 0n);
     book.end(sub, 'pke_1', 13n);
     expect(book.floor()).toBeNull();
   });

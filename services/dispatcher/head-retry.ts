@@ -1,0 +1,108 @@
+import type { Logger } from '../shared/logger.js';
+import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
+import type { ClosedBatch, PendingItem } from './batch-accumulator.js';
+import { deliverBatch } from './deliver-batch.js';
+import type { BatchDeliveryDeps } from './deliver-batch.js';
+import type { DeliveredMarks } from './delivered-marks.js';
+import { streamKeyOf } from './batch-accumulator.js';
+import type { DueRecord } from './delayed-tier-consumer.js';
+import { decodeDeliveryItem } from './delivery-item.js';
+import type { ParkingIo } from './parking-io.js';
+import { decodeRetryTicket } from './retry-ticket.js';
+import type { RetryTicket } from './retry-ticket.js';
+
+export interface HeadRetryOptions {
+  readonly deps: BatchDeliveryDeps;
+  readonly parking: ParkingIo;
+  readonly catalogue: SubscriptionCatalogue;
+  readonly marks: DeliveredMarks;
+  readonly logger: Logger;
+  /** Aborted at shutdown: the attempt in flight ends, the ticket is not committed and is handed over again. */
+  readonly stop: AbortSignal;
+}
+
+/**
+ * One tier retry of a parked subscription's head, when its ticket is due (the delayed
+ * tier consumer calls it; one at a time per tier partition). The head is sent once with
+ * its stable webhook-id: delivered → `recovered` to `webhook.parked` (the owner drains the
+ * backlog) and a recovered event; failed → the next ticket or the policy's limit
+ * (ParkingIo.headFailed). Resolving commits the ticket; throwing leaves it to be handed
+ * over again.
+ */
+export class HeadRetry {
+  constructor(private readonly o: HeadRetryOptions) {}
+
+  async handle(record: DueRecord): Promise<void> {
+    const decoded = decodeRetryTicket(record.value);
+    const partition = record.partition;
+    if (decoded.kind === 'invalid') {
+      // Never dropped silently: the record goes to the audit topic with the reason.
+      const subscriptionId = record.key?.toString('utf8') ?? '';
+      this.o.logger.error('unreadable retry ticket; auditing it', { topic: record.topic, partition, offset: record.offset, reason: decoded.reason });
+      await this.o.parking.audit(partition, subscriptionId, [{ deliveriesOffset: '0', value: record.value?.toString('utf8') ?? '' }], `unreadable retry ticket: ${decoded.reason}`);
+      return;
+    }
+    const ticket = decoded.ticket;
+    const stored = this.o.catalogue.get(ticket.subscriptionId);
+    if (stored === undefined) {
+      this.o.logger.info('retry ticket of a deleted subscription dropped', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId });
+      return;
+    }
+    if (stored.state === 'paused' || stored.state === 'pending_verification') {
+      // Data is kept while the owner has the subscription paused: the head waits on the shortest lane.
+      await this.o.parking.waitOnShortestLane(partition, ticket);
+      return;
+    }
+    if (stored.state === 'deactivated') {
+      const plan = this.o.parking.plan(ticket, { error: 'subscription deactivated while parked', statusCode: null, gone: true }, null);
+      await this.o.parking.headFailed(partition, ticket, plan, null);
+      return;
+    }
+    const batch = this.batchOf(ticket, partition);
+    if (batch === null) {
+      await this.o.parking.audit(partition, ticket.subscriptionId, ticket.items, 'unreadable head items');
+      return;
+    }
+    const result = await deliverBatch(this.o.deps, batch, {
+      stop: this.o.stop, kill: this.o.stop, queueDepth: () => 0, maxAttempts: 1,
+      retryCountBase: ticket.retryCount, webhookId: ticket.webhookId, firstFailureAtMs: ticket.firstFailureAtMs,
+    });
+    switch (result.kind) {
+      case 'delivered': {
+        const last = batch.items[batch.items.length - 1];
+        if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset);
+        await this.o.parking.writeParked(partition, ticket.subscriptionId, [{ kind: 'recovered', episodeId: ticket.episodeId }]);
+        this.o.logger.info('parked head delivered', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId, retryCount: ticket.retryCount });
+        await this.o.parking.emit(ticket.subscriptionId, { kind: 'recovered', retryCount: ticket.retryCount, backlogSize: null });
+        return;
+      }
+      case 'failed': {
+        const plan = this.o.parking.plan(ticket, result.failure, null);
+        await this.o.parking.headFailed(partition, ticket, plan, null);
+        return;
+      }
+      case 'skipped':
+        await this.o.parking.waitOnShortestLane(partition, ticket);
+        return;
+      case 'abandoned':
+        throw new Error('shutting down: the ticket is handed over again');
+      default: {
+        const unreachable: never = result;
+        throw new Error(`unknown result ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private batchOf(ticket: RetryTicket, partition: number): ClosedBatch | null {
+    const items: PendingItem[] = [];
+    for (const t of ticket.items) {
+      const value = Buffer.from(t.value, 'utf8');
+      const d = decodeDeliveryItem(value);
+      if (d.kind === 'invalid') return null;
+      items.push({ item: d.item, partition, offset: Number(t.deliveriesOffset), value });
+    }
+    const first = items[0];
+    if (first === undefined) return null;
+    return { subscriptionId: ticket.subscriptionId, kind: first.item.kind, items, reason: 'time' };
+  }
+}

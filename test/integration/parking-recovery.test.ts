@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFailureEvent } from '../../schemas/failure-event.js';
+import type { FailureEvent } from '../../schemas/failure-event.js';
+import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
+import { readTopic } from '../helpers/topic-reader.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
+import type { RecordedRequest } from '../helpers/webhook-receiver.js';
+
+interface Body { data: { vehicleId: string; seq: number }[] }
+const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** 7 days in about 16 s: the 5-minute tier waits ~8 ms, the 2-day tier ~4.6 s. */
+const timeScale = 16_000 / (7 * 24 * 3_600_000);
+const compressedDayMs = 24 * 3_600_000 * timeScale;
+
+/**
+ * Requests an endpoint accepted (2xx), first copy per webhook-id; asserts every repeat
+ * carries the same items as its first copy.
+ */
+function acceptedInOrder(accepted: readonly RecordedRequest[]): Body['data'] {
+  const first = new Map<string, string>();
+  const items: Body['data'] = [];
+  for (const r of accepted) {
+    const id = r.headers['webhook-id'] as string;
+    const seen = first.get(id);
+    if (seen !== undefined) {
+      expect(JSON.stringify(bodyOf(r).data)).toBe(seen);
+      continue;
+    }
+    first.set(id, JSON.stringify(bodyOf(r).data));
+    items.push(...bodyOf(r).data);
+  }
+  return items;
+}
+
+async function failureEvents(h: DispatcherHarness, subscriptionId: string): Promise<FailureEvent[]> {
+  const records = await readTopic(h.kafka, h.topics.get('webhook.failures').name);
+  return records.filter((r) => r.key === subscriptionId).map((r) => {
+    const d = decodeFailureEvent(r.value);
+    if (d.kind !== 'ok') throw new Error(`bad failure event: ${d.reason}`);
+    return d.event;
+  });
+}
+
+describe('parking, tiered retries, drain and deactivation (real stack, 7 days in ~16 s)', () => {
+  let h: DispatcherHarness;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE: String(timeScale) });
+  });
+  afterAll(async () => {
+    if (process.env.DEBUG_DISPATCHER) console.log(h.logLines.join('\n'));
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  it('parks a failing endpoint for 3 compressed days, then drains every item in order and resumes live delivery; a dead one is deactivated with its backlog audited', async () => {
+    let down = true;
+    const accepted: RecordedRequest[] = [];
+    const flaky = await WebhookReceiver.start(behaviours.custom((req) => {
+      if (down) return { status: 503, body: 'maintenance' };
+      accepted.push(req);
+      return { status: 200 };
+    }));
+    const dead = await WebhookReceiver.start(behaviours.status(500, 'broken'));
+    receivers.push(flaky, dead);
+    const recovering = await h.subscribe({ url: flaky.url, accountId: 'acc_park', batching: { maxItems: 10, maxWaitMs: 200 } });
+    const doomed = await h.subscribe({ url: dead.url, accountId: 'acc_dead', batching: { maxItems: 10, maxWaitMs: 200 } });
+    const app = await h.startInProcess();
+    const vehicles = ['veh_p1', 'veh_p2'];
+    const publish = (seqs: number[]): Promise<void> => h.publish({ gps: seqs.flatMap((s) => vehicles.map((v) => gpsPoint(v, s, 'acc_park'))) });
+
+    // Down: the first request fails its quick retries and parks; everything after goes to the backlog.
+    await h.publish({ gps: range(1, 15).map((s) => gpsPoint('veh_d', s, 'acc_dead')) });
+    await publish(range(1, 20));
+    await waitFor(() => app.deliveries.parkedSubscriptions().get(recovering.id) === 'parked', { timeoutMs: 20_000, what: 'the failing subscription to park' });
+    await sleep(compressedDayMs);
+    await publish(range(21, 40));
+    await sleep(compressedDayMs);
+    await publish(range(41, 50));
+    await sleep(compressedDayMs);
+
+    // Up after 3 compressed days: the head succeeds at its next tier retry, the backlog drains while live data keeps coming.
+    down = false;
+    for (let s = 51; s <= 80; s += 2) {
+      await publish([s, s + 1]);
+      await sleep(100);
+    }
+    const items = await waitFor(() => {
+      const got = acceptedInOrder(accepted);
+      return got.length >= 160 && got;
+    }, { timeoutMs: 40_000, what: '160 items accepted by the recovered endpoint' }).catch((err: unknown) => {
+      const got = acceptedInOrder(accepted);
+      const seqs = vehicles.map((v) => `${v}: ${got.filter((d) => d.vehicleId === v).map((d) => d.seq).join(',')}`);
+      throw new Error(`${String(err)}; accepted ${accepted.length} requests, ${got.length} items: ${seqs.join(' | ')}`);
+    });
+    for (const v of vehicles) expect(items.filter((d) => d.vehicleId === v).map((d) => d.seq)).toEqual(range(1, 80));
+    await waitFor(() => !app.deliveries.parkedSubscriptions().has(recovering.id), { timeoutMs: 20_000, what: 'the episode to end' });
+
+    // Live again: new items go straight out, after everything else.
+    await publish([81]);
+    const live = await waitFor(() => {
+      const got = acceptedInOrder(accepted);
+      return got.length >= 162 && got;
+    }, { timeoutMs: 20_000, what: 'live items after the drain' });
+    for (const v of vehicles) expect(live.filter((d) => d.vehicleId === v).map((d) => d.seq)).toEqual(range(1, 81));
+    expect(app.catalogue.get(recovering.id)?.state).toBe('active');
+
+    const recoveringEvents = await failureEvents(h, recovering.id);
+    const kinds = recoveringEvents.map((e) => e.kind);
+    expect(kinds[0]).toBe('parked');
+    expect(kinds[kinds.length - 1]).toBe('recovered');
+    expect(kinds.slice(1, -1).every((k) => k === 'still_failing')).toBe(true);
+    expect(kinds.length).toBeGreaterThan(3);
+
+    // The dead endpoint: deactivated at the 7-day limit; head and backlog in the audit topic, once each.
+    await waitFor(() => app.catalogue.get(doomed.id)?.state === 'deactivated', { timeoutMs: 40_000, what: 'the dead subscription to be deactivated' });
+    await waitFor(() => !app.deliveries.parkedSubscriptions().has(doomed.id), { timeoutMs: 20_000, what: 'the audit of the backlog' });
+    const audited = (await readTopic(h.kafka, h.topics.get('webhook.audit').name)).filter((r) => r.key === doomed.id);
+    expect(audited.length).toBe(15);
+    expect(new Set(audited.map((r) => r.headers['fleethook-deliveries-offset']?.toString())).size).toBe(15);
+    for (const r of audited) expect(r.headers['fleethook-audit-reason']?.toString()).toMatch(/^deactivated: /);
+    const doomedEvents = await failureEvents(h, doomed.id);
+    const last = doomedEvents[doomedEvents.length - 1];
+    expect(doomedEvents[0]?.kind).toBe('parked');
+    expect(last?.kind).toBe('deactivated');
+    expect(doomedEvents.slice(1, -1).every((e) => e.kind === 'still_failing')).toBe(true);
+    expect(last).toMatchObject({ discarded: { items: 15 } });
+    // Attempts never came before their due time: the first failure to the deactivation spans the whole compressed week.
+    const firstFailure = Date.parse(doomedEvents[0]?.firstFailureAt ?? '');
+    expect(Date.parse(last?.at ?? '') - firstFailure).toBeGreaterThanOrEqual(7 * compressedDayMs - 50);
+  }, 150_000);
+});
