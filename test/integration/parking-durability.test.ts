@@ -1,0 +1,171 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFailureEvent } from '../../schemas/failure-event.js';
+import type { FailureEvent } from '../../schemas/failure-event.js';
+import { repoRoot } from '../../stack/stack-paths.js';
+import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
+import { readTopic } from '../helpers/topic-reader.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
+import type { RecordedRequest } from '../helpers/webhook-receiver.js';
+
+interface Body { data: { vehicleId: string; seq: number }[] }
+const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** 7 days in about 60 s: long enough for an owner to die and another to take over mid-schedule. */
+const timeScale = 60_000 / (7 * 24 * 3_600_000);
+
+/** Items of the requests an endpoint accepted, first copy per webhook-id; a repeat must carry the same items. */
+function acceptedItems(accepted: readonly RecordedRequest[]): Body['data'] {
+  const first = new Map<string, string>();
+  const items: Body['data'] = [];
+  for (const r of accepted) {
+    const id = r.headers['webhook-id'] as string;
+    const data = JSON.stringify(bodyOf(r).data);
+    const seen = first.get(id);
+    if (seen !== undefined) {
+      expect(data).toBe(seen);
+      continue;
+    }
+    first.set(id, data);
+    items.push(...bodyOf(r).data);
+  }
+  return items;
+}
+
+async function failureEvents(h: DispatcherHarness, subscriptionId: string): Promise<FailureEvent[]> {
+  const records = await readTopic(h.kafka, h.topics.get('webhook.failures').name);
+  return records.filter((r) => r.key === subscriptionId).map((r) => {
+    const d = decodeFailureEvent(r.value);
+    if (d.kind !== 'ok') throw new Error(`bad failure event: ${d.reason}`);
+    return d.event;
+  });
+}
+
+/** An endpoint that answers 503 until `up` is set, recording what it accepted. */
+async function flakyEndpoint(): Promise<{ receiver: WebhookReceiver; accepted: RecordedRequest[]; setUp: () => void }> {
+  let up = false;
+  const accepted: RecordedRequest[] = [];
+  const receiver = await WebhookReceiver.start(behaviours.custom((req) => {
+    if (!up) return { status: 503, body: 'down' };
+    accepted.push(req);
+    return { status: 200 };
+  }));
+  return { receiver, accepted, setUp: () => (up = true) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+describe('parking survives the loss of its owner and of Redis (real stack, 7 days in ~60 s)', () => {
+  let h: DispatcherHarness;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE: String(timeScale) });
+  });
+  afterAll(async () => {
+    if (process.env.DEBUG_DISPATCHER) console.log(h.logLines.join('\n'));
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  it('continues the schedule on a new owner after the owner is SIGKILLed mid-parking: nothing lost, order kept', async () => {
+    const endpoint = await flakyEndpoint();
+    receivers.push(endpoint.receiver);
+    const sub = await h.subscribe({ url: endpoint.receiver.url, accountId: 'acc_kill', batching: { maxItems: 10, maxWaitMs: 200 } });
+    const vehicles = ['veh_k1', 'veh_k2'];
+    const publish = (seqs: number[]): Promise<void> => h.publish({ gps: seqs.flatMap((s) => vehicles.map((v) => gpsPoint(v, s, 'acc_kill'))) });
+
+    const first = await h.startProcess();
+    await publish(range(1, 20));
+    await waitFor(async () => (await failureEvents(h, sub.id)).some((e) => e.kind === 'parked'), { timeoutMs: 30_000, intervalMs: 500, what: 'the parked event' });
+    await publish(range(21, 40));
+    await sleep(1_500);
+    await h.kill(first, 'SIGKILL');
+    const beforeKill = await failureEvents(h, sub.id);
+    await publish(range(41, 50));
+
+    const second = await h.startProcess();
+    await publish(range(51, 60));
+    // The new owner keeps retrying the same head on the same schedule before the endpoint comes back.
+    await waitFor(async () => (await failureEvents(h, sub.id)).length >= beforeKill.length + 2, { timeoutMs: 30_000, intervalMs: 500, what: 'retries on the new owner' });
+    endpoint.setUp();
+    for (let s = 61; s <= 70; s++) {
+      await publish([s]);
+      await sleep(150);
+    }
+    const items = await waitFor(() => {
+      const got = acceptedItems(endpoint.accepted);
+      return got.length >= 140 && got;
+    }, { timeoutMs: 60_000, what: '140 items at the recovered endpoint' }).catch((err: unknown) => {
+      const got = acceptedItems(endpoint.accepted);
+      throw new Error(`${String(err)}; got ${vehicles.map((v) => got.filter((d) => d.vehicleId === v).map((d) => d.seq).join(',')).join(' | ')}\n${second.output.join('').slice(-4_000)}`);
+    });
+    for (const v of vehicles) expect(items.filter((d) => d.vehicleId === v).map((d) => d.seq)).toEqual(range(1, 70));
+
+    const events = await failureEvents(h, sub.id);
+    // One episode: parked once, then retries whose count keeps rising across the kill, then recovered.
+    expect(events.filter((e) => e.kind === 'parked')).toHaveLength(1);
+    expect(events[events.length - 1]?.kind).toBe('recovered');
+    const counts = events.filter((e) => e.kind === 'still_failing').map((e) => e.retryCount);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(new Set(counts).size).toBe(counts.length);
+    expect(events.length).toBeGreaterThan(beforeKill.length + 1);
+  }, 180_000);
+
+  it('loses nothing when Redis is wiped mid-parking and the dispatcher restarts with an empty Redis', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'fleethook-redis-wipe-'));
+    const port = await freePort();
+    const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+    const stack = (command: 'up' | 'down'): Promise<string> => new Promise((resolve) => {
+      execFile(tsx, ['stack/cli.ts', command, '--only', 'redis'], {
+        cwd: repoRoot, timeout: 60_000, env: { ...process.env, FLEETHOOK_STACK_HOME: home, FLEETHOOK_STACK_REDIS_PORT: String(port) },
+      }, (err, stdout, stderr) => resolve(err ? `failed: ${stdout}${stderr}` : 'ok'));
+    });
+    expect(await stack('up')).toBe('ok');
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    const redis = new Redis(redisUrl);
+    try {
+      const endpoint = await flakyEndpoint();
+      receivers.push(endpoint.receiver);
+      const sub = await h.subscribe({ url: endpoint.receiver.url, accountId: 'acc_wipe', batching: { maxItems: 10, maxWaitMs: 200 } });
+      const publish = (seqs: number[]): Promise<void> => h.publish({ gps: seqs.map((s) => gpsPoint('veh_w', s, 'acc_wipe')) });
+      const app = await h.startInProcess({ FLEETHOOK_REDIS_URL: redisUrl });
+      await publish(range(1, 30));
+      await waitFor(() => app.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 30_000, what: 'parking' });
+      await publish(range(31, 45));
+      await sleep(1_000);
+      expect((await redis.dbsize())).toBeGreaterThan(0);
+      await redis.flushall();
+      await app.close();
+      await publish(range(46, 55));
+      const again = await h.startInProcess({ FLEETHOOK_REDIS_URL: redisUrl });
+      await waitFor(() => again.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 30_000, what: 'the parking state rebuilt from Kafka' });
+      await publish(range(56, 60));
+      endpoint.setUp();
+      const items = await waitFor(() => {
+        const got = acceptedItems(endpoint.accepted);
+        return got.length >= 60 && got;
+      }, { timeoutMs: 60_000, what: '60 items at the recovered endpoint' });
+      expect(items.map((d) => d.seq)).toEqual(range(1, 60));
+    } finally {
+      redis.disconnect();
+      await stack('down');
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
