@@ -81,6 +81,7 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
     .add('POST', `${sub}/test`, api('empty', async (c) => ok(await d.actions.test(who(c), id(c)))))
     .add('POST', `${sub}/pause`, api('empty', async (c) => ok(d.service.view(await d.service.pause(who(c), id(c))))))
     .add('POST', `${sub}/resume`, api('empty', async (c) => ok(d.service.view(await d.service.resume(who(c), id(c))))))
+    .add('POST', `${sub}/reactivate`, api('empty', async (c) => ok(d.service.view(await d.service.reactivate(who(c), id(c))))))
     .add('POST', `${sub}/rotate-secret`, api('empty', async (c) => ok(await d.service.rotateSecret(who(c), id(c)))))
     .add('GET', `${sub}/status`, api('none', async (c) => {
       const s = await d.service.get(who(c), id(c));

@@ -1,9 +1,14 @@
 /**
  * Delivery counters of a subscription (DESIGN.md §3). The dispatcher keeps them (in
  * Redis); until a source reports a figure it is null — the API never makes numbers up.
+ * While the subscription is parked (§6) `currentTier` names the retry lane its failed
+ * request waits on (e.g. `webhook.retry.35m`, or `paused`) and `firstFailureAt` says
+ * since when it has been failing.
  */
 export interface DeliveryStatus {
   readonly backlogSize: number | null;
+  readonly currentTier: string | null;
+  readonly firstFailureAt: string | null;
   readonly totalMessages: number | null;
   readonly totalDelivered: number | null;
   readonly lastSuccessAt: string | null;
@@ -29,6 +34,8 @@ export interface DeliveryStatusSource {
 
 export const unknownDeliveryStatus: DeliveryStatus = {
   backlogSize: null,
+  currentTier: null,
+  firstFailureAt: null,
   totalMessages: null,
   totalDelivered: null,
   lastSuccessAt: null,

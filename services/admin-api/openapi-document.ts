@@ -76,9 +76,14 @@ export const openApiDocument = {
     '/v1/subscriptions/{id}/test': action('Send one signed test event (mode `test`) now.', json('TestEventResult', 'What the endpoint answered.')),
     '/v1/subscriptions/{id}/pause': action('Pause delivery.', json('Subscription', 'Paused.'), [409]),
     '/v1/subscriptions/{id}/resume': action('Resume (or reactivate a deactivated subscription).', json('Subscription', 'Resumed.')),
+    '/v1/subscriptions/{id}/reactivate': action(
+      'Reactivate a deactivated subscription: active if it is still verified for its current URL, else pending_verification. Delivers new data from then on (what was discarded at deactivation stays in the audit topic). Any other state is a 409.',
+      json('Subscription', 'Reactivated.'),
+      [409],
+    ),
     '/v1/subscriptions/{id}/rotate-secret': action('New signing secret; the previous one keeps signing for the grace period.', json('SubscriptionWithSecret', 'Rotated.')),
     '/v1/subscriptions/{id}/status': {
-      get: { summary: 'State and delivery counters.', security: secured, parameters: [idParam], responses: { '200': json('SubscriptionStatus', 'Status.'), ...errors(401, 404) } },
+      get: { summary: 'State (from the catalogue) and delivery status: counters, backlog size, and while parked the current retry tier, next retry time, first failure time and last error. Unknown figures are null.', security: secured, parameters: [idParam], responses: { '200': json('SubscriptionStatus', 'Status.'), ...errors(401, 404) } },
     },
     '/v1/subscriptions/{id}/attempts': {
       get: {

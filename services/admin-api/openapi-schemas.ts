@@ -118,15 +118,17 @@ export const openApiSchemas = {
     error: { type: ['string', 'null'], description: '`status N`, `timeout`, `connection_refused`, `blocked` or `network_error CODE`.' },
   }),
   DeliveryStatus: closed(
-    ['backlogSize', 'totalMessages', 'totalDelivered', 'lastSuccessAt', 'lastFailureAt', 'lastError', 'nextRetryAt', 'recentAttempts'],
+    ['backlogSize', 'currentTier', 'firstFailureAt', 'totalMessages', 'totalDelivered', 'lastSuccessAt', 'lastFailureAt', 'lastError', 'nextRetryAt', 'recentAttempts'],
     {
-      backlogSize: { type: ['integer', 'null'] },
+      backlogSize: { type: ['integer', 'null'], minimum: 0, description: 'Queue depth: items waiting behind a parked request (0 once drained).' },
+      currentTier: { type: ['string', 'null'], description: 'While parked: the retry lane the failed request waits on (e.g. `webhook.retry.35m`), or `paused` when the policy paused the subscription.' },
+      firstFailureAt: { ...nullable(isoTime), description: 'While parked: when the failing episode began; the retry policy\'s limit counts from here.' },
       totalMessages: { type: ['integer', 'null'] },
       totalDelivered: { type: ['integer', 'null'] },
       lastSuccessAt: nullable(isoTime),
       lastFailureAt: nullable(isoTime),
       lastError: { type: ['string', 'null'] },
-      nextRetryAt: nullable(isoTime),
+      nextRetryAt: { ...nullable(isoTime), description: 'When the parked request is tried next.' },
       recentAttempts: nullable({
         type: 'array',
         items: closed(['at', 'statusCode', 'latencyMs', 'error', 'webhookId'], {

@@ -5,6 +5,7 @@ import { unknownDeliveryStatus } from './delivery-status-source.js';
 import type { DeliveryAttempt, DeliveryStatus, DeliveryStatusSource } from './delivery-status-source.js';
 
 const shownAttempts = 20;
+const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * Reads the counters the dispatcher keeps in Redis (layout: shared/delivery-status-keys.ts).
@@ -53,16 +54,23 @@ export function toStatus(hash: Readonly<Record<string, string>>, log: readonly s
     const v = hash[name];
     return v === undefined || v === '' ? null : v;
   };
+  // The dispatcher writes ISO-8601 UTC times; anything else is not a time we can vouch for.
+  const time = (name: string): string | null => {
+    const v = text(name);
+    return v !== null && isoTime.test(v) && !Number.isNaN(Date.parse(v)) ? v : null;
+  };
   const attempts = log.map(decodeLoggedAttempt).filter((a): a is DeliveryAttempt => a !== null);
   const known = Object.keys(hash).length > 0 || attempts.length > 0;
   return {
     backlogSize: count(statusFields.backlogSize),
+    currentTier: text(statusFields.currentTier),
+    firstFailureAt: time(statusFields.firstFailureAt),
     totalMessages: count(statusFields.totalMessages),
     totalDelivered: count(statusFields.totalDelivered),
-    lastSuccessAt: text(statusFields.lastSuccessAt),
-    lastFailureAt: text(statusFields.lastFailureAt),
+    lastSuccessAt: time(statusFields.lastSuccessAt),
+    lastFailureAt: time(statusFields.lastFailureAt),
     lastError: text(statusFields.lastError),
-    nextRetryAt: text(statusFields.nextRetryAt),
+    nextRetryAt: time(statusFields.nextRetryAt),
     recentAttempts: known ? attempts : null,
   };
 }

@@ -90,7 +90,12 @@ export class SubscriptionService {
   }
 
   async resume(principal: Principal, id: string): Promise<StoredSubscription> {
-    return this.deps.repository.update(principal, checkId(id), (c) => this.withEvent(c, { kind: 'resumed', verified: c.verifiedAt !== null }));
+    return this.deps.repository.update(principal, checkId(id), (c) => this.withEvent(c, { kind: 'resumed', verified: isVerifiedForCurrentUrl(c) }));
+  }
+
+  /** Deactivated → active (or pending_verification if its current URL is not verified); any other state is a 409. */
+  async reactivate(principal: Principal, id: string): Promise<StoredSubscription> {
+    return this.deps.repository.update(principal, checkId(id), (c) => this.withEvent(c, { kind: 'reactivated', verified: isVerifiedForCurrentUrl(c) }));
   }
 
   async rotateSecret(principal: Principal, id: string): Promise<WithSecret> {
@@ -124,7 +129,7 @@ export class SubscriptionService {
     if (auth !== undefined) next = { ...next, auth: mapAuthSecrets(auth, (s, field) => this.deps.box.seal(s, `${current.id}/${field}`)) };
     if (patch.url !== undefined && patch.url !== current.url) next = { ...this.withEvent(next, { kind: 'url_changed' }), verifiedAt: null };
     if (enabled === false) next = this.withEvent(next, { kind: 'paused' });
-    if (enabled === true) next = this.withEvent(next, { kind: 'resumed', verified: next.verifiedAt !== null });
+    if (enabled === true) next = this.withEvent(next, { kind: 'resumed', verified: isVerifiedForCurrentUrl(next) });
     return next;
   }
 
@@ -144,6 +149,11 @@ export class SubscriptionService {
     const issue: FieldIssue | null = await checkUrlHost(this.deps.guard, url);
     if (issue) throw new ValidationError([issue]);
   }
+}
+
+/** `verifiedAt` is cleared whenever the URL changes (applyPatch), so a set value vouches for the current URL. */
+function isVerifiedForCurrentUrl(sub: StoredSubscription): boolean {
+  return sub.verifiedAt !== null;
 }
 
 function checkId(id: string): string {

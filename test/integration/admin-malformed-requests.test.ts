@@ -143,6 +143,9 @@ function patchCases(id: () => string): Case[] {
     p('masked secret', { auth: { type: 'bearer', tokenValue: '********' } }, 'auth.tokenValue'),
     { name: 'verify with a body field', method: 'POST', path: `/v1/subscriptions/${id()}/verify`, body: { challenge: 'mine' }, field: 'challenge' },
     { name: 'pause with a JSON array', method: 'POST', path: `/v1/subscriptions/${id()}/pause`, body: [], field: '(body)' },
+    { name: 'reactivate with a body field', method: 'POST', path: `/v1/subscriptions/${id()}/reactivate`, body: { state: 'active' }, field: 'state' },
+    { name: 'reactivate with a JSON array', method: 'POST', path: `/v1/subscriptions/${id()}/reactivate`, body: [], field: '(body)' },
+    { name: 'reactivate with GET', method: 'GET', path: `/v1/subscriptions/${id()}/reactivate`, field: '' },
   ];
 }
 

@@ -1,16 +1,25 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
+import { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
+import { RedisDeliveryStatusSource } from '../../services/admin-api/redis-delivery-status-source.js';
+import { attemptLogKey, deliveryStatusKey } from '../../services/shared/delivery-status-keys.js';
+import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
+import type { SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';
 import { challengeResponse } from '../../services/shared/webhook-signature.js';
 import { AdminApiHarness, accountKeys, operatorKey } from '../helpers/admin-api-harness.js';
 import type { ApiReply } from '../helpers/admin-api-harness.js';
+import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { behaviours, WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const docId = 'https://fleethook.invalid/openapi.json';
 let h: AdminApiHarness;
 let app: AdminApp;
 let receiver: WebhookReceiver;
+let producer: Producer;
 let doc: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 (formatsPlugin as unknown as { default: (a: Ajv2020) => void }).default(ajv);
@@ -20,6 +29,8 @@ beforeAll(async () => {
   h = await AdminApiHarness.create();
   app = await h.startInstance();
   receiver = await WebhookReceiver.start();
+  producer = h.kafka.producer(reliableProducerConfig);
+  await producer.connect();
   const r = await h.call(app, 'GET', '/v1/openapi.json', { key: null });
   expect(r.status).toBe(200);
   doc = r.json as typeof doc;
@@ -28,8 +39,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await receiver?.close();
+  await producer?.disconnect();
   await h?.close();
 });
+
+/** Writes a state into the catalogue the way the dispatcher does (parking-io.ts `changeState`): a new record, revision + 1. */
+async function putState(id: string, state: SubscriptionState): Promise<void> {
+  const current = app.catalogue.get(id);
+  if (current === undefined) throw new Error(`${id} is not in the catalogue`);
+  const at = await new SubscriptionWriter(producer, h.topic).put({ ...current, state, revision: current.revision + 1, updatedAt: new Date().toISOString() });
+  await app.catalogue.waitForOffset(at.partition, at.offset, 15_000);
+}
 
 /** Validates a real response against the document's schema for that path, method and status. */
 function conforms(template: string, method: string, reply: ApiReply): void {
@@ -95,6 +115,12 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     expect(patched.json).toMatchObject({ state: 'pending_verification', verifiedAt: null, vehicleFilter: null, auth: { type: 'none' }, revision: 6 });
     await call('PATCH', '/v1/subscriptions/{id}', id, { body: { batching: { maxItems: 501, maxWaitMs: 0 } } });
     await call('PATCH', '/v1/subscriptions/{id}', id, { rawBody: '{', headers: { 'content-type': 'application/json' } });
+    // Reactivation applies to deactivated subscriptions only; the dispatcher deactivates (a catalogue record, as parking-io.ts writes it).
+    expect((await call('POST', '/v1/subscriptions/{id}/reactivate', id)).status).toBe(409);
+    await putState(id, 'deactivated');
+    expect((await call('POST', '/v1/subscriptions/{id}/reactivate', id)).json).toMatchObject({ state: 'pending_verification', verifiedAt: null });
+    await call('POST', '/v1/subscriptions/{id}/reactivate', id, { body: { force: true } });
+    await call('POST', '/v1/subscriptions/{id}/reactivate', 'sub_doesnotexist');
     await call('POST', '/v1/subscriptions', '', { rawBody: 'x'.repeat(70_000) });
     await call('POST', '/v1/subscriptions', '', { rawBody: 'a=b', headers: { 'content-type': 'text/plain' } });
     await call('GET', '/v1/subscriptions', '', { key: null });
@@ -107,6 +133,32 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const exercised = new Set([...checked].map((c) => c.split(' ').slice(0, 2).join(' ')));
     expect(documented.filter((op) => !exercised.has(op))).toEqual([]);
+  });
+
+  it('the status of a parked subscription, as the dispatcher records it in Redis, matches the document', async () => {
+    const redis = new Redis(stackEnv.redisUrl);
+    const prefix = `${uniqueName('oa-status')}:`;
+    const withStatus = await h.startInstance({}, new RedisDeliveryStatusSource(redis, prefix, h.logger));
+    try {
+      const created = await h.call(withStatus, 'POST', '/v1/subscriptions', { body: { url: receiver.url, name: 'parked', source: { kind: 'gps' } } });
+      const id = (created.json as { subscription: { id: string } }).subscription.id;
+      const empty = await h.call(withStatus, 'GET', `/v1/subscriptions/${id}/status`);
+      conforms('/v1/subscriptions/{id}/status', 'GET', empty);
+      await putState(id, 'failing');
+      await redis.hset(deliveryStatusKey(prefix, id), {
+        totalMessages: '200', totalDelivered: '40', backlogSize: '160', currentTier: 'webhook.retry.35m', nextRetryAt: '2025-01-01T01:00:00.000Z',
+        firstFailureAt: '2025-01-01T00:00:00.000Z', lastFailureAt: '2025-01-01T00:25:00.000Z', lastError: 'status 503', lastSuccessAt: '2024-12-31T23:59:00.000Z',
+      });
+      await redis.lpush(attemptLogKey(prefix, id), JSON.stringify({ at: '2025-01-01T00:25:00.000Z', statusCode: 503, latencyMs: 8, error: 'status 503', webhookId: 'msg_1' }));
+      const parked = await h.call(withStatus, 'GET', `/v1/subscriptions/${id}/status`);
+      conforms('/v1/subscriptions/{id}/status', 'GET', parked);
+      expect(parked.json).toMatchObject({ state: 'failing', delivery: { backlogSize: 160, currentTier: 'webhook.retry.35m', firstFailureAt: '2025-01-01T00:00:00.000Z' } });
+    } finally {
+      await h.stopInstance(withStatus);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
   });
 
   it('pages by cursor without gaps or repeats, and the operator can page across accounts', async () => {

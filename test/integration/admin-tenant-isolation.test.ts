@@ -25,7 +25,7 @@ const create = async (key: string, name: string): Promise<string> => {
 };
 
 describe('tenant isolation', () => {
-  it('account A can neither list, read, change, verify, test, pause, rotate nor delete B\'s subscriptions', async () => {
+  it('account A can neither list, read, change, verify, test, pause, resume, reactivate, rotate nor delete B\'s subscriptions', async () => {
     const a = await create(accountKeys.acc_alpha, 'alpha hook');
     const b = await create(accountKeys.acc_beta, 'beta hook');
     const asAlpha = { key: accountKeys.acc_alpha };
@@ -41,6 +41,7 @@ describe('tenant isolation', () => {
       ['POST', `/v1/subscriptions/${b}/test`, undefined],
       ['POST', `/v1/subscriptions/${b}/pause`, undefined],
       ['POST', `/v1/subscriptions/${b}/resume`, undefined],
+      ['POST', `/v1/subscriptions/${b}/reactivate`, undefined],
       ['POST', `/v1/subscriptions/${b}/rotate-secret`, undefined],
       ['GET', `/v1/subscriptions/${b}/status`, undefined],
       ['DELETE', `/v1/subscriptions/${b}`, undefined],

@@ -10,6 +10,8 @@ export type SubscriptionEvent =
   | { readonly kind: 'url_changed' }
   | { readonly kind: 'paused' }
   | { readonly kind: 'resumed'; readonly verified: boolean }
+  /** Explicit reactivation (admin API); unlike `resumed` it applies to a deactivated subscription only. */
+  | { readonly kind: 'reactivated'; readonly verified: boolean }
   | { readonly kind: 'parked' }
   | { readonly kind: 'recovered' }
   | { readonly kind: 'policy_exhausted' }
@@ -35,7 +37,10 @@ export function transition(from: SubscriptionState, event: SubscriptionEvent): T
       return moved(from, 'paused');
     case 'resumed':
       if (from !== 'paused' && from !== 'deactivated') return { kind: 'unchanged' };
-      return moved(from, event.verified ? 'active' : 'pending_verification');
+      return moved(from, backToLive(event.verified));
+    case 'reactivated':
+      if (from !== 'deactivated') return rejected(`the subscription is ${from}; only a deactivated subscription can be reactivated`);
+      return moved(from, backToLive(event.verified));
     case 'parked':
       return from === 'active' ? moved(from, 'failing') : { kind: 'unchanged' };
     case 'recovered':
@@ -45,6 +50,11 @@ export function transition(from: SubscriptionState, event: SubscriptionEvent): T
       if (from === 'active' || from === 'failing') return moved(from, 'deactivated');
       return { kind: 'unchanged' };
   }
+}
+
+/** Where resuming or reactivating leads: straight to active only if the current URL is still verified. */
+function backToLive(verified: boolean): SubscriptionState {
+  return verified ? 'active' : 'pending_verification';
 }
 
 function moved(from: SubscriptionState, to: SubscriptionState): Transition {
