@@ -65,7 +65,8 @@ export class HeadRetry {
     }
     const result = await deliverBatch(this.o.deps, batch, {
       stop: this.o.stop, kill: this.o.stop, queueDepth: () => 0, maxAttempts: 1,
-      retryCountBase: ticket.retryCount, webhookId: ticket.webhookId, firstFailureAtMs: ticket.firstFailureAtMs,
+      // The body's retryCount counts every earlier attempt of this request: the first one, the quick retries, the tier retries.
+      retryCountBase: this.o.deps.quickRetryDelaysMs.length + ticket.retryCount, webhookId: ticket.webhookId, firstFailureAtMs: ticket.firstFailureAtMs,
     });
     switch (result.kind) {
       case 'delivered': {

@@ -119,6 +119,12 @@ export class DispatcherHarness {
     return sub;
   }
 
+  /** Writes a whole subscription (e.g. a state change) and waits until every in-process dispatcher applied it. */
+  async put(sub: Subscription): Promise<void> {
+    await new SubscriptionWriter(this.producer, this.topics.get('webhook.subscriptions').name).put(sealSubscription(this.box, sub));
+    await waitFor(() => this.apps.every((a) => a.catalogue.get(sub.id)?.revision === sub.revision), { what: `catalogue to apply ${sub.id}` });
+  }
+
   async startInProcess(overrides: Record<string, string> = {}): Promise<DispatcherApp> {
     // DEBUG_DISPATCHER_LEVEL=info (or debug) keeps more of the in-process dispatcher's log for a failing test.
     const level = (process.env.DEBUG_DISPATCHER_LEVEL ?? 'warn') as 'debug' | 'info' | 'warn' | 'error';
