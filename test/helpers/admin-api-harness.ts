@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { waitFor } from './wait-for.js';
 import { topicCatalogue } from '../../schemas/topics.js';
 import { startAdminApp } from '../../services/admin-api/admin-app.js';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
@@ -60,11 +61,20 @@ export class AdminApiHarness {
     const spec = topicCatalogue({ prefix: h.prefix }).get('webhook.subscriptions');
     const admin = h.kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: h.topic, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })) }],
-    });
-    await admin.disconnect();
+    try {
+      // A fresh topic's leaders can take a moment to reach every broker's metadata (once:
+      // 'This server does not host this topic-partition'); creating again is harmless.
+      await waitFor(async () => {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [{ topic: h.topic, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })) }],
+        });
+        await admin.fetchTopicOffsets(h.topic);
+        return true;
+      }, { timeoutMs: 30_000, intervalMs: 500, what: `topic ${h.topic} with leaders` });
+    } finally {
+      await admin.disconnect();
+    }
     return h;
   }
 
