@@ -132,5 +132,20 @@ describe('parking, tiered retries, drain and deactivation (real stack, 7 days in
     // Attempts never came before their due time: the first failure to the deactivation spans the whole compressed week.
     const firstFailure = Date.parse(doomedEvents[0]?.firstFailureAt ?? '');
     expect(Date.parse(last?.at ?? '') - firstFailure).toBeGreaterThanOrEqual(7 * compressedDayMs - 50);
+
+    // Deactivated, nothing more is sent; reactivated explicitly, new data flows from then on (the audited items stay audited).
+    await h.publish({ gps: range(16, 18).map((s) => gpsPoint('veh_d', s, 'acc_dead')) });
+    await sleep(1_000);
+    const requestsWhileDeactivated = dead.requests.length;
+    dead.behave(behaviours.ok());
+    const deactivated = app.catalogue.get(doomed.id);
+    if (deactivated === undefined) throw new Error('doomed subscription missing');
+    await h.put({ ...doomed, state: 'active', revision: deactivated.revision + 1 });
+    await h.publish({ gps: range(19, 21).map((s) => gpsPoint('veh_d', s, 'acc_dead')) });
+    const after = await waitFor(() => {
+      const got = dead.requests.slice(requestsWhileDeactivated).flatMap((r) => bodyOf(r).data);
+      return got.length >= 3 && got;
+    }, { timeoutMs: 20_000, what: 'new data after the reactivation' });
+    expect(after.map((d) => d.seq)).toEqual([19, 20, 21]);
   }, 150_000);
 });
