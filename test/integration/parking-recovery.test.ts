@@ -129,7 +129,12 @@ describe('parking, tiered retries, drain and deactivation (real stack, 7 days in
     expect(last?.kind).toBe('deactivated');
     expect(doomedEvents.slice(1, -1).every((e) => e.kind === 'still_failing')).toBe(true);
     expect(last).toMatchObject({ discarded: { items: 15 } });
-    // Attempts never came before their due time: the first failure to the deactivation spans the whole compressed week.
+    // Never early: each retry's failure came at or after the due time the previous event announced.
+    for (let i = 1; i < doomedEvents.length; i++) {
+      const due = doomedEvents[i - 1]?.nextRetryAt;
+      if (due !== null && due !== undefined) expect(Date.parse(doomedEvents[i]?.at ?? '')).toBeGreaterThanOrEqual(Date.parse(due));
+    }
+    // And the first failure to the deactivation spans the whole compressed week.
     const firstFailure = Date.parse(doomedEvents[0]?.firstFailureAt ?? '');
     expect(Date.parse(last?.at ?? '') - firstFailure).toBeGreaterThanOrEqual(7 * compressedDayMs - 50);
 

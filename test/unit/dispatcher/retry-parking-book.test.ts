@@ -233,6 +233,20 @@ describe('parking book: a failure during a drain (repark)', () => {
     expect(book.complete(sub)).toBe(true);
   });
 
+  it('items that became the head (GPS: one vehicle) are finished when re-read, never drained again; the others still drain', () => {
+    // Two vehicles interleaved: 11,13,15 (vehicle a) and 12,14,16 (vehicle b). Vehicle b's request 12–14 fails while 11 is not yet delivered.
+    const book = parkedBook();
+    for (let o = 11n; o <= 16n; o++) book.appended(sub, o, o + 90n, 1);
+    book.settle(sub, 'pke_1', 'draining', 0n);
+    book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headThrough: 106n, backlogAfter: 10n, inHead: [12n, 14n] });
+    expect(book.get(sub)).toMatchObject({ cursor: 10n, backlog: 4 });
+    expect(book.settle(sub, 'pke_2', 'draining', 0n)).toBe(true);
+    expect(book.rereadFrom()).toBe(11n);
+    expect([11n, 12n, 13n, 14n, 15n, 16n].map((o) => book.item(sub, o, o + 90n))).toEqual(['drain', 'finished', 'drain', 'finished', 'drain', 'drain']);
+    book.finished(sub, 16n, 4);
+    expect(book.complete(sub)).toBe(true);
+  });
+
   it('a repark of the last request leaves nothing to drain: complete right after the head succeeds', () => {
     const book = parkedBook();
     book.appended(sub, 11n, 101n, 1);
