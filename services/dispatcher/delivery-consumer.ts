@@ -386,6 +386,7 @@ export class DeliveryConsumer {
         if (last === null) return { kind: 'abandoned' };
         const lastItem = batch.items[batch.items.length - 1];
         book.appended(sub, last, BigInt(lastItem?.offset ?? 0), batch.items.length);
+        this.o.deps.metrics.itemsParked.inc(batch.items.length);
         this.o.deps.recorder.parking(sub, { backlogSize: book.get(sub)?.backlog ?? null });
         return { kind: 'handed' };
       }
@@ -446,6 +447,7 @@ export class DeliveryConsumer {
       gen.drainQueued.delete(sub);
       return true;
     };
+    this.o.deps.metrics.parkingEpisodes.inc();
     this.o.logger.warn('parking a subscription', { subscriptionId: sub, episodeId: ticket.episodeId, reason: failure.error, items: batch.items.length, plan: plan.kind });
     if (plan.kind === 'retry') {
       const ok = await this.durably(gen, () => this.o.parking.headFailed(partition, ticket, plan, backlog));
@@ -468,6 +470,7 @@ export class DeliveryConsumer {
       const result = await deliverBatch(this.o.deps, request, { stop: gen.stop, kill: gen.kill, queueDepth: () => book.get(sub)?.backlog ?? 0 });
       if (result.kind === 'delivered') {
         await this.markDelivered(request);
+        this.o.deps.metrics.itemsDrained.inc(items.length);
         this.finishedItems(gen, partition, sub, batch.items.map((p) => p.parkedOffset ?? -1n));
         if (book.complete(sub)) await this.endEpisode(gen, partition, sub);
         return result;
@@ -497,6 +500,7 @@ export class DeliveryConsumer {
       const reason = closing?.reason ?? 'deactivated';
       const done = await this.durably(gen, () => this.o.parking.audit(partition, sub, items, reason));
       if (done === null) return { kind: 'abandoned' };
+      this.o.deps.metrics.itemsAudited.inc(items.length);
       this.finishedItems(gen, partition, sub, items.map((i) => i.parkedOffset));
       if (closing !== undefined) closing.audited += items.length;
       if (gen.book(partition).complete(sub)) await this.endEpisode(gen, partition, sub);
@@ -598,6 +602,9 @@ export class DeliveryConsumer {
     const m = this.o.deps.metrics;
     m.openItems.set(this.openItems);
     m.pausedPartitions.set(gen.paused.size);
+    const phases = { parked: 0, draining: 0, closing: 0 };
+    for (const book of gen.books.values()) for (const [, e] of book.entries()) phases[e.phase]++;
+    for (const [phase, n] of Object.entries(phases)) m.parkedSubscriptions.set({ phase }, n);
   }
 
   private async commit(): Promise<void> {

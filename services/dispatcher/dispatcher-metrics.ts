@@ -32,6 +32,12 @@ export function createDispatcherMetrics(options: { defaultMetrics: boolean }) {
     openItems: new Gauge({ name: `${p}open_items`, help: 'Items read and not yet delivered', registers: [registry] }),
     pausedPartitions: new Gauge({ name: `${p}paused_partitions`, help: 'webhook.deliveries partitions paused for back-pressure', registers: [registry] }),
     inFlight: new Gauge({ name: `${p}requests_in_flight`, help: 'Requests running now', registers: [registry] }),
+    parkedSubscriptions: new Gauge({ name: `${p}parked_subscriptions`, help: 'Subscriptions parked, draining or closing on this instance, by phase', labelNames: ['phase'], registers: [registry] }),
+    parkingEpisodes: new Counter({ name: `${p}parking_episodes_total`, help: 'Subscriptions parked (a head failed its quick retries or failed during a drain)', registers: [registry] }),
+    itemsParked: new Counter({ name: `${p}items_parked_total`, help: 'Live items appended to a parked backlog (webhook.parked), each written once', registers: [registry] }),
+    itemsDrained: new Counter({ name: `${p}items_drained_total`, help: 'Backlog items delivered by a drain', registers: [registry] }),
+    itemsAudited: new Counter({ name: `${p}items_audited_total`, help: 'Backlog items written to webhook.audit at a deactivation (the head items are audited with the closing marker and not counted here)', registers: [registry] }),
+    headRetries: new Counter({ name: `${p}head_retries_total`, help: 'Tier retries of parked heads, by result (delivered, retrying, closed, paused, waiting)', labelNames: ['result'], registers: [registry] }),
   };
 }
 

@@ -68,8 +68,10 @@ export class HeadRetry {
       // The body's retryCount counts every earlier attempt of this request: the first one, the quick retries, the tier retries.
       retryCountBase: this.o.deps.quickRetryDelaysMs.length + ticket.retryCount, webhookId: ticket.webhookId, firstFailureAtMs: ticket.firstFailureAtMs,
     });
+    const m = this.o.deps.metrics;
     switch (result.kind) {
       case 'delivered': {
+        m.headRetries.inc({ result: 'delivered' });
         const last = batch.items[batch.items.length - 1];
         if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset);
         await this.o.parking.writeParked(partition, ticket.subscriptionId, [{ kind: 'recovered', episodeId: ticket.episodeId }]);
@@ -79,10 +81,12 @@ export class HeadRetry {
       }
       case 'failed': {
         const plan = this.o.parking.plan(ticket, result.failure, null);
-        await this.o.parking.headFailed(partition, ticket, plan, null);
+        const outcome = await this.o.parking.headFailed(partition, ticket, plan, null);
+        m.headRetries.inc({ result: outcome === 'unknown subscription' ? 'dropped' : outcome });
         return;
       }
       case 'skipped':
+        m.headRetries.inc({ result: 'waiting' });
         await this.o.parking.waitOnShortestLane(partition, ticket);
         return;
       case 'abandoned':
