@@ -1,8 +1,7 @@
 /**
- * How long to wait before attempt `attempt + 1` of the same request (pure). The first
- * failures get the quick delays (3 quick retries by default); after those, until the
- * parking issue moves failed requests to the retry tiers, the subscription's head is
- * retried with a doubling delay capped at `maxDelayMs` — data is never dropped. A
+ * How long to wait before attempt `attempt + 1` of the same request (pure): the quick
+ * delays (3 quick retries by default; after them the subscription is parked), beyond them a
+ * doubling delay capped at `maxDelayMs` for callers that allow more attempts. A
  * `Retry-After` from the endpoint is honoured when it asks for longer.
  */
 export function retryDelayMs(
