@@ -9,7 +9,20 @@ export type SubscriptionView = SubscriptionRecord<string> & { readonly enabled: 
 export function toSubscriptionView(stored: StoredSubscription, box: SecretBox): SubscriptionView {
   const masked = mapSecrets(stored, (sealed, field) =>
     // Only signing secrets are opened, to show their last characters; the rest are just "set".
-    field.startsWith('signing.') ? maskSecret(field, box.open(sealed, `${stored.id}/${field}`)) : maskSecret(field, ''),
+    field.startsWith('signing.') ? maskSecret(field, openOrEmpty(box, sealed, `${stored.id}/${field}`)) : maskSecret(field, ''),
   );
   return { ...masked, enabled: stored.state !== 'paused' && stored.state !== 'deactivated' };
+}
+
+/**
+ * A secret sealed with a key this instance no longer has (or tampered with) is shown as
+ * merely set: the subscription stays listable, so an operator can see and fix or delete
+ * it. Signing and delivery still refuse it where the plaintext is needed.
+ */
+function openOrEmpty(box: SecretBox, sealed: Parameters<SecretBox['open']>[0], context: string): string {
+  try {
+    return box.open(sealed, context);
+  } catch {
+    return '';
+  }
 }

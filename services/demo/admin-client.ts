@@ -15,7 +15,8 @@ export class AdminClient {
     });
     const text = await res.body.text();
     if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode}: ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
+    // 204 No Content (a delete) has no body.
+    return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   }
 
   /** Polls /readyz until the API has its catalogue loaded. */

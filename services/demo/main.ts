@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolveStackPaths } from '../../stack/stack-paths.js';
 import { errorMessage } from '../shared/errors.js';
 import { AdminClient } from './admin-client.js';
 import { parseDemoArgs } from './demo-args.js';
@@ -23,10 +26,11 @@ async function main(): Promise<void> {
   await runToCompletion('npm', ['run', '-s', 'stack:up']);
   await runToCompletion('npm', ['run', '-s', 'topics']);
 
-  // Ephemeral credentials: a fresh encryption key and account key each run.
+  // A fresh account key each run; the encryption key is kept in the stack's git-ignored
+  // home, so subscriptions an interrupted earlier demo left behind can still be opened and removed.
   const apiKey = randomBytes(24).toString('base64url');
   const common = {
-    FLEETHOOK_SECRET_KEYS: `demo:${randomBytes(32).toString('base64')}`,
+    FLEETHOOK_SECRET_KEYS: `demo:${demoEncryptionKey()}`,
     // The simulator's vehicles belong to acc_0001 when it runs with --accounts 1.
     FLEETHOOK_ADMIN_ACCOUNT_KEYS: `acc_0001:${apiKey}`,
     FLEETHOOK_ADMIN_PORT: String(adminPort),
@@ -99,3 +103,13 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/** The demo's AES key, made once per stack home (`.stack/demo-encryption-key`, mode 0600). */
+function demoEncryptionKey(): string {
+  const file = path.join(resolveStackPaths().home, 'demo-encryption-key');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
