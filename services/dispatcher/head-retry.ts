@@ -74,9 +74,10 @@ export class HeadRetry {
         m.headRetries.inc({ result: 'delivered' });
         const last = batch.items[batch.items.length - 1];
         if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset);
+        // The event first: once `recovered` is written the owner drains, and a failing drain emits the next `parked`.
+        await this.o.parking.emit(ticket.subscriptionId, { kind: 'recovered', retryCount: ticket.retryCount, backlogSize: null });
         await this.o.parking.writeParked(partition, ticket.subscriptionId, [{ kind: 'recovered', episodeId: ticket.episodeId }]);
         this.o.logger.info('parked head delivered', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId, retryCount: ticket.retryCount });
-        await this.o.parking.emit(ticket.subscriptionId, { kind: 'recovered', retryCount: ticket.retryCount, backlogSize: null });
         return;
       }
       case 'failed': {

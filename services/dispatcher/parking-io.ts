@@ -135,20 +135,22 @@ export class ParkingIo {
   async headFailed(partition: number, ticket: RetryTicket, plan: HeadFailurePlan, backlogSize: number | null): Promise<HeadOutcome> {
     const sub = this.o.catalogue.get(ticket.subscriptionId);
     if (sub === undefined) return 'unknown subscription';
+    // Each event is written before the ticket: the next retry, and so the next event, can
+    // only happen once the ticket exists, so one subscription's events stay in order.
     if (plan.kind === 'retry') {
+      if (plan.event.kind === 'parked') await this.changeState(sub.id, { kind: 'parked' });
+      await this.emit(sub.id, plan.event);
       await this.writeTicket(partition, plan.laneTopic, plan.dueAtMs, plan.ticket);
       this.o.recorder.parking(sub.id, {
         tier: plan.laneTopic, nextRetryAt: iso(plan.dueAtMs), firstFailureAt: iso(ticket.firstFailureAtMs), lastError: plan.ticket.lastError, backlogSize,
       });
-      if (plan.event.kind === 'parked') await this.changeState(sub.id, { kind: 'parked' });
-      await this.emit(sub.id, plan.event);
       return 'retrying';
     }
     if (plan.action === 'pause') {
-      await this.waitOnShortestLane(partition, { ...ticket, lastError: plan.event.failure.lastError });
       await this.changeState(sub.id, { kind: 'paused' });
-      this.o.recorder.parking(sub.id, { tier: 'paused', nextRetryAt: null, firstFailureAt: iso(ticket.firstFailureAtMs), lastError: plan.event.failure.lastError, backlogSize });
       await this.emit(sub.id, plan.event);
+      await this.waitOnShortestLane(partition, { ...ticket, lastError: plan.event.failure.lastError });
+      this.o.recorder.parking(sub.id, { tier: 'paused', nextRetryAt: null, firstFailureAt: iso(ticket.firstFailureAtMs), lastError: plan.event.failure.lastError, backlogSize });
       return 'paused';
     }
     const reason = `${plan.action === 'disable' ? 'disabled' : 'deactivated'}: ${plan.event.failure.lastError}`;
