@@ -38,6 +38,9 @@ export interface DeliveryConsumerOptions {
   readonly parking: ParkingIo;
 }
 
+/** The longest a partial drain batch waits for more backlog items (normally it goes when the partition is read to its end). */
+const drainBatchWaitMs = 1_000;
+
 /** Results of a subscription's serial task besides a delivery: handed on durably to the backlog, the tiers or the audit. */
 type TaskResult = BatchResult | { readonly kind: 'handed' };
 
@@ -248,7 +251,10 @@ export class DeliveryConsumer {
       if (scanning && target !== undefined && offset + 1n >= target) this.scanDone(gen, partition);
     }
     if (batch.messages.length === 0) this.scanIfEmpty(gen, batch);
-    for (const closed of gen.drainBatches.drain()) this.enqueueDrain(gen, partition, closed);
+    // Read to the end: partial drain batches go now; otherwise they wait for the next fetch, so requests are not cut at fetch boundaries.
+    if (BigInt(batch.highWatermark) <= (gen.parkedNext.get(partition) ?? 0n)) {
+      for (const closed of gen.drainBatches.drain()) this.enqueueDrain(gen, closed.items[0]?.partition ?? partition, closed);
+    }
     for (const [sub, items] of audits) this.enqueueAudit(gen, partition, sub, items);
     if (!gen.scanning.has(partition)) {
       this.rewind(gen, partition);
@@ -297,7 +303,8 @@ export class DeliveryConsumer {
           const maxItems = stored?.batching.maxItems ?? 500;
           const closed = gen.drainBatches.add(
             { item: decoded.item, partition, offset: Number(record.deliveriesOffset), value: record.value, parkedOffset: offset },
-            { maxItems, maxWaitMs: 60_000 }, Date.now(),
+            // Full batches go at once; partial ones when the partition is read to its end (or after drainBatchWaitMs, e.g. while paused).
+            { maxItems, maxWaitMs: drainBatchWaitMs }, Date.now(),
           );
           if (closed !== null) this.enqueueDrain(gen, partition, closed);
         } else if (route === 'finished') {
@@ -589,6 +596,7 @@ export class DeliveryConsumer {
     const gen = this.gen;
     if (gen === null || gen.ended) return;
     for (const closed of gen.batches.due(Date.now())) this.enqueue(gen, closed);
+    for (const closed of gen.drainBatches.due(Date.now())) this.enqueueDrain(gen, closed.items[0]?.partition ?? 0, closed);
     for (const partition of gen.paused) {
       if (gen.tracker(partition).open > this.o.maxOpenItemsPerPartition / 2) continue;
       gen.paused.delete(partition);
