@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { topicCatalogue } from '../../schemas/topics.js';
 import { reliableProducerConfig } from '../shared/kafka-client.js';
 import type { Logger } from '../shared/logger.js';
+import { FailureEventEmitter } from '../shared/failures/failure-event-emitter.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { createGuardedAgent } from '../shared/ssrf/guarded-agent.js';
 import { SsrfGuard } from '../shared/ssrf/ssrf-guard.js';
@@ -20,6 +21,7 @@ import { EndpointActions } from './endpoint-actions.js';
 import { openApiDocument } from './openapi-document.js';
 import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
+import { VerificationFailureNotifier } from './verification-failure-notifier.js';
 
 export interface AdminApp {
   readonly port: number;
@@ -43,20 +45,29 @@ export async function startAdminApp(options: {
 }): Promise<AdminApp> {
   const { config, kafka, logger } = options;
   const now = options.now ?? (() => new Date());
-  const topic = topicCatalogue({ prefix: config.topicPrefix }).get('webhook.subscriptions').name;
+  const topics = topicCatalogue({ prefix: config.topicPrefix });
+  const topic = topics.get('webhook.subscriptions').name;
+  const failuresTopic = topics.get('webhook.failures').name;
   const catalogue = new SubscriptionCatalogue({ kafka, topic, logger, groupIdPrefix: `fleethook-admin-${hostname()}` });
   const producer: Producer = kafka.producer(reliableProducerConfig);
+  // Its own producer: a failure-event write still retrying after its deadline never queues subscription writes behind it.
+  const failuresProducer: Producer = kafka.producer(reliableProducerConfig);
   const box = new SecretBox(config.encryptionKeys, config.activeKeyId);
   const guard = new SsrfGuard(config.allowList);
   const agent = createGuardedAgent(guard, { connectTimeoutMs: config.endpointTimeoutMs });
   await catalogue.start();
   await producer.connect();
+  await failuresProducer.connect();
   const repository = new SubscriptionRepository(catalogue, new SubscriptionWriter(producer, topic), config.readTimeoutMs);
   const service = new SubscriptionService({
     repository, box, guard, urlPolicy: { allowHttp: config.allowHttp }, secretGraceMs: config.secretGraceMs, now,
   });
-  const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now });
   const metrics = createAdminMetrics(options.metricsRegistry);
+  const failures = new VerificationFailureNotifier({
+    emitter: new FailureEventEmitter(failuresProducer, failuresTopic), topic: failuresTopic,
+    timeoutMs: config.failureEventTimeoutMs, logger, count: (outcome) => metrics.failureEventWrite(outcome),
+  });
+  const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures });
   const routes = adminRoutes({
     service, actions, status: options.statusSource ?? noDeliveryStatus,
     isReady: () => catalogue.ready(),
@@ -67,13 +78,14 @@ export async function startAdminApp(options: {
     routes, authenticator: new ApiKeyAuthenticator(config.accountKeys, config.operatorKey), metrics, logger, bodyLimitBytes: config.bodyLimitBytes,
   });
   const port = await server.listen(config.port, config.host);
-  logger.info('admin API listening', { port, topic });
+  logger.info('admin API listening', { port, topic, failuresTopic });
   let closing: Promise<void> | undefined;
   return {
     port, catalogue, topic,
     close: () => (closing ??= (async () => {
       await server.close();
       await producer.disconnect().catch(() => undefined);
+      await failuresProducer.disconnect().catch(() => undefined);
       await catalogue.close();
       await agent.close();
     })()),

@@ -1,8 +1,11 @@
 import { Counter, Histogram, Registry } from 'prom-client';
+import type { FailureEventWriteOutcome } from './verification-failure-notifier.js';
 
 export interface AdminMetrics {
   readonly registry: Registry;
   observe(route: string, method: string, status: number, seconds: number): void;
+  /** One verification-failure event write to `webhook.failures` and how it ended. */
+  failureEventWrite(outcome: FailureEventWriteOutcome): void;
 }
 
 /** Declared once; labels are bounded (route template, method, status class). */
@@ -20,11 +23,21 @@ export function createAdminMetrics(registry: Registry = new Registry()): AdminMe
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const failureEvents = new Counter({
+    name: 'fleethook_admin_failure_event_writes_total',
+    help: 'verification_failed events written to webhook.failures, by outcome (written, failed, timed_out, dropped).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const outcome of ['written', 'failed', 'timed_out', 'dropped'] as const) failureEvents.inc({ outcome }, 0);
   return {
     registry,
     observe(route, method, status, seconds) {
       requests.inc({ route, method, status_class: `${Math.floor(status / 100)}xx` });
       duration.observe({ route }, seconds);
+    },
+    failureEventWrite(outcome) {
+      failureEvents.inc({ outcome });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { urlWithoutCredentials } from '../shared/failures/url-without-credentials.js';
 import type { EndpointOutcome } from './post-to-endpoint.js';
 
 export type VerificationResult =
@@ -47,7 +48,9 @@ export function classifyVerification(outcome: EndpointOutcome, expectedHex: read
     case 'response': {
       const { status } = outcome;
       if (status >= 300 && status < 400) {
-        return fail('redirect', `the endpoint answered ${status} redirecting to ${outcome.location ?? '(no location)'}; redirects are not followed`, status);
+        // The Location is the endpoint's to choose: shown without credentials, as the message also goes into alert e-mails.
+        const to = outcome.location === null ? '(no location)' : urlWithoutCredentials(outcome.location);
+        return fail('redirect', `the endpoint answered ${status} redirecting to ${to}; redirects are not followed`, status);
       }
       if (status < 200 || status >= 300) return fail('status', `the endpoint answered status ${status}; expected 2xx`, status);
       const answer = extractChallengeAnswer(outcome.body);

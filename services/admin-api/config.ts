@@ -25,6 +25,8 @@ export interface AdminConfig {
   readonly secretGraceMs: number;
   readonly endpointTimeoutMs: number;
   readonly readTimeoutMs: number;
+  /** How long a failed verify waits for its `webhook.failures` event to be acknowledged before answering anyway. */
+  readonly failureEventTimeoutMs: number;
   /** Where the dispatcher keeps delivery counters (read-only here). */
   readonly redisUrl: string;
   readonly redisKeyPrefix: string;
@@ -42,6 +44,7 @@ export const adminDefaults = {
   secretGraceMs: 86_400_000,
   endpointTimeoutMs: 10_000,
   readTimeoutMs: 5_000,
+  failureEventTimeoutMs: 3_000,
   redisUrl: 'redis://127.0.0.1:16379',
   redisKeyPrefix: defaultRedisKeyPrefix,
   logLevel: 'info',
@@ -56,7 +59,7 @@ const minKeyLength = 16;
  * are read by every service that touches subscriptions; admin-only ones start with
  * `FLEETHOOK_ADMIN_`: PORT, HOST, ACCOUNT_KEYS (`acc_a:key,acc_b:key`), OPERATOR_KEY,
  * ALLOW_HTTP, ALLOW_ADDRESSES (CIDRs/hosts), BODY_LIMIT_BYTES, SECRET_GRACE_MS,
- * ENDPOINT_TIMEOUT_MS, READ_TIMEOUT_MS, LOG_LEVEL.
+ * ENDPOINT_TIMEOUT_MS, READ_TIMEOUT_MS, FAILURE_EVENT_TIMEOUT_MS, LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AdminConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
@@ -88,6 +91,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     secretGraceMs: r.int('ADMIN_SECRET_GRACE_MS', d.secretGraceMs, { min: 0, max: 30 * 86_400_000 }),
     endpointTimeoutMs: r.int('ADMIN_ENDPOINT_TIMEOUT_MS', d.endpointTimeoutMs, { min: 100, max: 60_000 }),
     readTimeoutMs: r.int('ADMIN_READ_TIMEOUT_MS', d.readTimeoutMs, { min: 100, max: 60_000 }),
+    failureEventTimeoutMs: r.int('ADMIN_FAILURE_EVENT_TIMEOUT_MS', d.failureEventTimeoutMs, { min: 100, max: 60_000 }),
     redisUrl: r.string('REDIS_URL', d.redisUrl),
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
     logLevel: logLevel as AdminConfig['logLevel'],

@@ -13,6 +13,7 @@ import type { VerificationResult } from './classify-verification.js';
 import { postToEndpoint } from './post-to-endpoint.js';
 import type { SubscriptionService } from './subscription-service.js';
 import { testEventBody } from './test-event-body.js';
+import type { VerificationFailureNotifier } from './verification-failure-notifier.js';
 
 export interface EndpointActionsDeps {
   readonly service: SubscriptionService;
@@ -20,6 +21,8 @@ export interface EndpointActionsDeps {
   readonly agent: Dispatcher;
   readonly timeoutMs: number;
   readonly now: () => Date;
+  /** Writes a `verification_failed` event for the alerter; bounded in time, never throws. */
+  readonly failures: Pick<VerificationFailureNotifier, 'notify'>;
 }
 
 export type TestEventResult = {
@@ -50,8 +53,11 @@ export class EndpointActions {
     const outcome = await this.send(sub, body, 'application/json', now);
     const expected = liveSigningSecrets(sub.signing, now).map((s) => challengeResponse(s, challenge));
     const result = classifyVerification(outcome, expected);
-    const subscription = result.kind === 'verified' ? await this.deps.service.markVerified(principal, id, sub.url) : stored;
-    return { result, subscription };
+    if (result.kind === 'failed') {
+      await this.deps.failures.notify(sub, result);
+      return { result, subscription: stored };
+    }
+    return { result, subscription: await this.deps.service.markVerified(principal, id, sub.url) };
   }
 
   async test(principal: Principal, id: string): Promise<TestEventResult> {

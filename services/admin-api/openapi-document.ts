@@ -72,7 +72,7 @@ export const openApiDocument = {
       },
       delete: { summary: 'Delete (a tombstone on the catalogue topic).', security: secured, parameters: [idParam], responses: { '204': { description: 'Deleted.' }, ...errors(401, 404) } },
     },
-    '/v1/subscriptions/{id}/verify': action('Send the verification challenge now; activates on a correct answer.', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409]),
+    '/v1/subscriptions/{id}/verify': action('Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s alert addresses.', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409]),
     '/v1/subscriptions/{id}/test': action('Send one signed test event (mode `test`) now.', json('TestEventResult', 'What the endpoint answered.')),
     '/v1/subscriptions/{id}/pause': action('Pause delivery.', json('Subscription', 'Paused.'), [409]),
     '/v1/subscriptions/{id}/resume': action('Resume (or reactivate a deactivated subscription).', json('Subscription', 'Resumed.')),

@@ -23,7 +23,7 @@ import { TelemetryDecoder } from './telemetry-decoder.js';
 import { reliableProducerConfig } from '../shared/kafka-client.js';
 import { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
 import { DelayedTierConsumer } from './delayed-tier-consumer.js';
-import { FailureEventEmitter } from './failure-event-emitter.js';
+import { FailureEventEmitter } from '../shared/failures/failure-event-emitter.js';
 import { HeadRetry } from './head-retry.js';
 import { ParkingIo } from './parking-io.js';
 import { retrySchedule } from './retry-policy.js';

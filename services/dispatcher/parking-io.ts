@@ -7,10 +7,10 @@ import { transition } from '../shared/subscriptions/subscription-state-machine.j
 import type { SubscriptionEvent } from '../shared/subscriptions/subscription-state-machine.js';
 import type { StoredSubscription } from '../shared/subscriptions/subscription-types.js';
 import type { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
-import type { FailureChange } from './build-failure-event.js';
+import type { FailureChange } from '../shared/failures/build-failure-event.js';
 import type { RequestFailure } from './deliver-batch.js';
 import type { DeliveryStatusRecorder } from './delivery-status-recorder.js';
-import type { FailureEventEmitter } from './failure-event-emitter.js';
+import type { FailureEventEmitter } from '../shared/failures/failure-event-emitter.js';
 import { encodeParkedRecord } from './parked-record.js';
 import type { ParkedRecord } from './parked-record.js';
 import { planHeadFailure } from './plan-head-failure.js';

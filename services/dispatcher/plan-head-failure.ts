@@ -1,4 +1,4 @@
-import type { FailureChange, FailureFacts } from './build-failure-event.js';
+import type { FailureChange, FailureFacts } from '../shared/failures/build-failure-event.js';
 import { decideRetry } from './retry-policy.js';
 import type { LimitAction, RetryLane, RetryPolicy } from './retry-policy.js';
 import type { RetryTicket } from './retry-ticket.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFailureEvent } from '../../schemas/failure-event.js';
 import type { FailureEvent } from '../../schemas/failure-event.js';
 import { topicCatalogue } from '../../schemas/topics.js';
-import { FailureEventEmitter } from '../../services/dispatcher/failure-event-emitter.js';
+import { FailureEventEmitter } from '../../services/shared/failures/failure-event-emitter.js';
 import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';

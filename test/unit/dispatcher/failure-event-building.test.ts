@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFailureEvent } from '../../../schemas/failure-event.js';
-import { buildFailureEvent, newFailureEventId } from '../../../services/dispatcher/build-failure-event.js';
-import type { FailureChange, FailureEventSubject } from '../../../services/dispatcher/build-failure-event.js';
-import { urlWithoutCredentials } from '../../../services/dispatcher/url-without-credentials.js';
+import { buildFailureEvent, newFailureEventId } from '../../../services/shared/failures/build-failure-event.js';
+import type { FailureChange, FailureEventSubject } from '../../../services/shared/failures/build-failure-event.js';
+import { urlWithoutCredentials } from '../../../services/shared/failures/url-without-credentials.js';
 
 const subject: FailureEventSubject = {
   id: 'sub_000000000aaaaaaaaaaaaaaaa', accountId: 'acc_alpha', name: 'Fleet GPS',

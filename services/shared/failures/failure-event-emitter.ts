@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
-import type { FailureEvent } from '../../schemas/failure-event.js';
-import { acksAll } from '../shared/kafka-client.js';
+import type { FailureEvent } from '../../../schemas/failure-event.js';
+import { acksAll } from '../kafka-client.js';
 import { buildFailureEvent, newFailureEventId } from './build-failure-event.js';
 import type { FailureChange, FailureEventSubject } from './build-failure-event.js';
 

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { FailureEvent, FailureEventKind } from '../../schemas/failure-event.js';
-import type { Subscription } from '../shared/subscriptions/subscription-types.js';
+import type { FailureEvent, FailureEventKind } from '../../../schemas/failure-event.js';
+import type { Subscription } from '../subscriptions/subscription-types.js';
 import { urlWithoutCredentials } from './url-without-credentials.js';
 
-/** What changed, in the dispatcher's terms; one variant per failure-event kind. */
+/**
+ * What changed, in the terms of whoever saw it (the dispatcher for delivery states, the
+ * admin API for `verification_failed`); one variant per failure-event kind.
+ */
 export type FailureChange =
   | { readonly kind: 'parked'; readonly failure: FailureFacts; readonly nextRetryAtMs: number }
   | { readonly kind: 'still_failing'; readonly failure: FailureFacts; readonly nextRetryAtMs: number }
