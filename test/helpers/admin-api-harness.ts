@@ -55,8 +55,8 @@ export class AdminApiHarness {
     this.topic = topicCatalogue({ prefix }).get('webhook.subscriptions').name;
   }
 
-  /** Creates the compacted subscriptions topic (3 partitions) with the catalogue's configs. */
-  static async create(overrides: Record<string, string> = {}): Promise<AdminApiHarness> {
+  /** Creates the compacted subscriptions topic and `webhook.failures` (3 partitions each) with the catalogue's configs. */
+  static async create(overrides: Record<string, string> = {}, options: { failuresTopic?: boolean } = {}): Promise<AdminApiHarness> {
     const h = new AdminApiHarness(`${uniqueName('adm')}.`, overrides);
     const spec = topicCatalogue({ prefix: h.prefix }).get('webhook.subscriptions');
     const admin = h.kafka.admin();
@@ -64,14 +64,17 @@ export class AdminApiHarness {
     try {
       // A fresh topic's leaders can take a moment to reach every broker's metadata (once:
       // 'This server does not host this topic-partition'); creating again is harmless.
+      // webhook.failures too: a failed verification writes an event there.
+      const failures = topicCatalogue({ prefix: h.prefix }).get('webhook.failures');
       await waitFor(async () => {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: [{ topic: h.topic, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })) }],
+          topics: (options.failuresTopic === false ? [spec] : [spec, failures]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
         });
         await admin.fetchTopicOffsets(h.topic);
+        if (options.failuresTopic !== false) await admin.fetchTopicOffsets(failures.name);
         return true;
-      }, { timeoutMs: 30_000, intervalMs: 500, what: `topic ${h.topic} with leaders` });
+      }, { timeoutMs: 30_000, intervalMs: 500, what: `topics ${h.topic} and ${failures.name} with leaders` });
     } finally {
       await admin.disconnect();
     }
@@ -133,7 +136,7 @@ export class AdminApiHarness {
     for (const app of [...this.apps]) await this.stopInstance(app);
     const admin = this.kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [this.topic] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [this.topic, topicCatalogue({ prefix: this.prefix }).get('webhook.failures').name] }).catch(() => undefined);
     await admin.disconnect();
   }
 }

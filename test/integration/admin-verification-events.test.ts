@@ -178,7 +178,7 @@ describe('a failed verification writes one verification_failed event to webhook.
 describe('a failure-event write that cannot complete does not hold up or fail the verify call', () => {
   it('answers the verification result within the write timeout and counts the write as not confirmed', async () => {
     // No webhook.failures topic for this prefix: the producer cannot write (kafkajs gives up after ~6 s).
-    const h = await AdminApiHarness.create({ FLEETHOOK_ADMIN_FAILURE_EVENT_TIMEOUT_MS: '500' });
+    const h = await AdminApiHarness.create({ FLEETHOOK_ADMIN_FAILURE_EVENT_TIMEOUT_MS: '500' }, { failuresTopic: false });
     const receiver = await WebhookReceiver.start(behaviours.status(500));
     try {
       const app = await h.startInstance();
