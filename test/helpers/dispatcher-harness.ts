@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
@@ -30,6 +31,14 @@ export interface DispatcherProcess {
   readonly port: number;
 }
 
+/** Where the harness's topics live; the defaults are the single-broker stack. */
+export interface HarnessKafkaOptions {
+  /** Bootstrap brokers for the harness, its in-process dispatchers and child processes. */
+  readonly brokers?: readonly string[];
+  /** Replication factor of the test topics (min.insync.replicas follows, see plan-topic-changes). */
+  readonly replicationFactor?: number;
+}
+
 /**
  * Everything a dispatcher integration test needs on the real stack: a topic set of its
  * own (unique prefix, few partitions), sealed subscriptions written to the catalogue
@@ -37,22 +46,24 @@ export interface DispatcherProcess {
  * endpoints are allowed explicitly, as an operator would for a local receiver.
  */
 export class DispatcherHarness {
-  readonly kafka = new Kafka({ clientId: 'dispatcher-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });
+  readonly kafka: Kafka;
   readonly topics: TopicCatalogue;
   readonly env: Record<string, string>;
   readonly logLines: string[] = [];
   readonly apps: DispatcherApp[] = [];
   readonly processes: DispatcherProcess[] = [];
   private readonly box: SecretBox;
-  private readonly producer = this.kafka.producer(reliableProducerConfig);
+  private readonly producer: Producer;
   private telemetry: TelemetryProducer | null = null;
 
-  private constructor(readonly prefix: string, overrides: Record<string, string>) {
+  private constructor(readonly prefix: string, overrides: Record<string, string>, brokers: readonly string[]) {
+    this.kafka = new Kafka({ clientId: 'dispatcher-test', brokers: [...brokers], logLevel: logLevel.NOTHING });
+    this.producer = this.kafka.producer(reliableProducerConfig);
     this.topics = topicCatalogue({ prefix, partitions: { telemetry: 3, webhook: 4, deadletter: 1 } });
     const keys = `k1:${randomBytes(32).toString('base64')}`;
     this.box = new SecretBox(parseEncryptionKeys(keys).keys, 'k1');
     this.env = {
-      FLEETHOOK_KAFKA_BROKERS: stackEnv.kafkaBrokers.join(','),
+      FLEETHOOK_KAFKA_BROKERS: brokers.join(','),
       FLEETHOOK_SCHEMA_REGISTRY_URL: stackEnv.registryUrl,
       FLEETHOOK_REDIS_URL: stackEnv.redisUrl,
       FLEETHOOK_REDIS_KEY_PREFIX: `${prefix}fh:`,
@@ -72,13 +83,14 @@ export class DispatcherHarness {
     };
   }
 
-  static async create(overrides: Record<string, string> = {}): Promise<DispatcherHarness> {
-    const h = new DispatcherHarness(`${uniqueName('dsp')}.`, overrides);
+  static async create(overrides: Record<string, string> = {}, kafkaOptions: HarnessKafkaOptions = {}): Promise<DispatcherHarness> {
+    const h = new DispatcherHarness(`${uniqueName('dsp')}.`, overrides, kafkaOptions.brokers ?? stackEnv.kafkaBrokers);
+    const replicationFactor = kafkaOptions.replicationFactor ?? 1;
     const admin = h.kafka.admin();
     await admin.connect();
     try {
       // A fresh topic's leader can take a moment to appear in metadata; applying again is idempotent.
-      await waitFor(() => applyTopicCatalogue(admin, h.topics, 1).then(() => true), { timeoutMs: 30_000, intervalMs: 500, what: 'test topics' });
+      await waitFor(() => applyTopicCatalogue(admin, h.topics, replicationFactor).then(() => true), { timeoutMs: 30_000, intervalMs: 500, what: 'test topics' });
       await waitFor(async () => {
         for (const t of h.topics.topics) await admin.fetchTopicOffsets(t.name);
         return true;
