@@ -30,6 +30,8 @@ export interface SubscriptionParking {
   readonly backlog: number;
   /** Backlog items that became the head after a failure during a drain: finished, never drained again. */
   readonly inHead: ReadonlySet<bigint>;
+  /** Offset of the episode's begin marker, once read or written: kept readable for a rebuild. */
+  readonly beginAt: bigint | null;
 }
 
 /** What to do with a backlog item read from `webhook.parked`. */
@@ -82,7 +84,7 @@ export class ParkingBook {
     const headThrough = s === undefined ? b.headThrough : max(s.headThrough, b.headThrough);
     const backlog = s === undefined || b.backlogAfter === undefined ? 0 : s.backlog;
     const inHead = new Set(b.inHead ?? []);
-    this.subs.set(subscriptionId, { episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, headThrough, backlog: Math.max(0, backlog - inHead.size), inHead });
+    this.subs.set(subscriptionId, { episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, headThrough, backlog: Math.max(0, backlog - inHead.size), inHead, beginAt: b.markerOffset });
     this.retired.delete(subscriptionId);
   }
 
@@ -104,7 +106,7 @@ export class ParkingBook {
     if (s === undefined) {
       if (this.isPast(subscriptionId, parkedOffset)) return 'skip';
       // Read before its episode's marker (a rebuild that starts inside a backlog whose begin marker follows it).
-      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, headThrough: deliveriesOffset, backlog: 0, inHead: new Set() };
+      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, headThrough: deliveriesOffset, backlog: 0, inHead: new Set(), beginAt: null };
     }
     if (parkedOffset <= s.cursor) return 'skip';
     if (parkedOffset > s.seenThrough) {
@@ -171,10 +173,14 @@ export class ParkingBook {
     return parkedOffset < (this.endedAt.get(subscriptionId) ?? -1n);
   }
 
-  /** Parked offset below which nothing of this partition is needed any more (the commit floor), or null. */
+  /** Parked offset below which nothing of this partition is needed any more (the commit floor: every open episode's begin marker and unfinished items), or null. */
   floor(): bigint | null {
     let min: bigint | null = null;
-    for (const s of this.subs.values()) if (min === null || s.cursor + 1n < min) min = s.cursor + 1n;
+    for (const s of this.subs.values()) {
+      // The begin marker too: a rebuild that starts after it would know the items but not the episode.
+      const need = s.beginAt !== null && s.beginAt < s.cursor + 1n ? s.beginAt : s.cursor + 1n;
+      if (min === null || need < min) min = need;
+    }
     return min;
   }
 }

@@ -14,7 +14,7 @@ function parkedBook(): ParkingBook {
 describe('parking book: a parked subscription', () => {
   it('begins parked with the cursor on its marker and counts the items read while parked', () => {
     const book = parkedBook();
-    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, headThrough: 100n, backlog: 0, inHead: new Set() });
+    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, headThrough: 100n, backlog: 0, inHead: new Set(), beginAt: 10n });
     expect(book.item(sub, 11n, 101n)).toBe('count');
     expect(book.item(sub, 12n, 102n)).toBe('count');
     // Read again after a seek: still parked, not counted twice.
@@ -289,20 +289,23 @@ describe('parking book: rebuilt from webhook.parked', () => {
     expect(book.routeLive(other, 300n)).toBe('skip');
   });
 
-  it('floor is the lowest cursor + 1 over all parked subscriptions, or null', () => {
+  it('floor keeps every open episode readable from its begin marker (or its first unfinished item, if lower), or null', () => {
     const book = parkedBook();
-    expect(book.floor()).toBe(11n);
+    expect(book.floor()).toBe(10n);
     book.begin(other, { episodeId: 'pke_9', markerOffset: 3n, headThrough: 40n });
-    expect(book.floor()).toBe(4n);
+    expect(book.floor()).toBe(3n);
     book.appended(other, 4n, 41n, 1);
     book.settle(other, 'pke_9', 'draining', 0n);
     book.item(other, 4n, 41n);
     book.finished(other, 4n, 1);
-    expect(book.floor()).toBe(5n);
+    expect(book.floor()).toBe(3n);
     book.end(other, 'pke_9', 12n);
-    expect(book.floor()).toBe(11n);
+    expect(book.floor()).toBe(10n);
     book.settle(sub, 'pke_1', 'draining', 0n);
     book.end(sub, 'pke_1', 13n);
     expect(book.floor()).toBeNull();
+    // After a failure during a drain the remaining items sit before the new marker: the floor is the first of them.
+    book.begin(other, { episodeId: 'pke_10', markerOffset: 30n, headThrough: 60n, backlogAfter: 7n });
+    expect(book.floor()).toBe(8n);
   });
 });
