@@ -195,7 +195,9 @@ async function produceItems(producer: Producer, topics: TopicCatalogue, subscrip
         vehicleId: vehicleId(v), accountId: 'acc_0001', time, lat: 52.5 + v / 1_000 + seq / 1e6, lon: 13.4 + seq / 1e6, speedKmh: seq % 120,
         headingDeg: (v * 7) % 360, odometerKm: 1_000 + seq / 100, ignition: true, postedSpeedLimitKmh: 50, seq,
       });
-      const head = { subscriptionId, kind: 'gps' as const, vehicleId: vehicleId(v), seq, recordTimeMs: time, origin: { topic: originTopic, partition: v % 6, offset: String(seq) } };
+      // A unique, rising telemetry offset per origin partition, as the match stage writes (the dispatcher skips repeated origins).
+      const origin = { topic: originTopic, partition: v % 6, offset: String(i) };
+      const head = { subscriptionId, kind: 'gps' as const, vehicleId: vehicleId(v), seq, recordTimeMs: time, origin };
       messages.push({ key: subscriptionId, value: encodeDeliveryItem(head, JSON.stringify(data)), timestamp: String(time) });
     }
     const [meta] = await producer.send({ topic, acks: -1, messages });

@@ -211,7 +211,7 @@ export class DeliveryConsumer {
       const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
       const parked = item !== null && book.get(item.subscriptionId) !== undefined;
       const takes = sub !== undefined && (deliverable(sub) || (parked && sub.state === 'paused'));
-      if (item === null || value === null || !takes || book.routeLive(item.subscriptionId, BigInt(offset)) === 'skip' || offset <= (gen.delivered.get(streamKeyOf(item)) ?? -1)) {
+      if (item === null || value === null || !takes || book.routeLive(item.subscriptionId, BigInt(offset)) === 'skip' || offset <= (gen.delivered.get(streamKeyOf(item)) ?? -1) || this.isRepeat(gen, item)) {
         tracker.complete(offset);
         continue;
       }
@@ -355,6 +355,19 @@ export class DeliveryConsumer {
 
   private queueChecks(gen: DeliveryGeneration, partition: number): void {
     for (const [sub, s] of gen.book(partition).entries()) if (s.phase !== 'parked') this.queueCheck(gen, partition, sub);
+  }
+
+  /** A second copy of an item this generation already took (same subscription and telemetry origin). */
+  private isRepeat(gen: DeliveryGeneration, item: DeliveryItem): boolean {
+    const key = `${item.subscriptionId}\u0000${item.origin.topic}\u0000${item.origin.partition}`;
+    const origin = BigInt(item.origin.offset);
+    const seen = gen.originSeen.get(key);
+    if (seen !== undefined && origin <= seen) {
+      this.o.logger.debug('skipping a repeated item (telemetry re-processed)', { subscriptionId: item.subscriptionId, origin: item.origin });
+      return true;
+    }
+    gen.originSeen.set(key, origin);
+    return false;
   }
 
   /** Dedupe marks of streams this generation has not seen yet, in one round trip. */

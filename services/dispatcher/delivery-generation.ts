@@ -20,6 +20,12 @@ export class DeliveryGeneration {
   readonly paused = new Set<number>();
   /** Items read and not finished, per subscription (the queue depth in the body head). */
   readonly depth = new Map<string, number>();
+  /**
+   * Highest origin (telemetry) offset taken per subscription and origin partition: an item
+   * whose origin is not newer is a second copy written by a match-and-re-key stage that
+   * re-processed telemetry after a crash or a lost group membership, and is skipped.
+   */
+  readonly originSeen = new Map<string, bigint>();
   /** Last delivered offset per batch stream, loaded from the dedupe marks once per generation. */
   readonly delivered = new Map<string, number>();
   /** Parking state per owned partition, rebuilt from `webhook.parked` (see parking-book.ts). */

@@ -24,6 +24,7 @@ import { reliableProducerConfig } from '../shared/kafka-client.js';
 import { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
 import { DelayedTierConsumer } from './delayed-tier-consumer.js';
 import { FailureEventEmitter } from '../shared/failures/failure-event-emitter.js';
+import { HandledTickets } from './handled-tickets.js';
 import { HeadRetry } from './head-retry.js';
 import { ParkingIo } from './parking-io.js';
 import { retrySchedule } from './retry-policy.js';
@@ -75,7 +76,8 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     marks, sessionTimeoutMs: config.sessionTimeoutMs, deps,
   });
   const stopRetries = new AbortController();
-  const headRetry = new HeadRetry({ deps, parking, catalogue, marks, logger, stop: stopRetries.signal });
+  const handled = new HandledTickets(redis, config.redisKeyPrefix, logger);
+  const headRetry = new HeadRetry({ deps, parking, catalogue, marks, handled, logger, stop: stopRetries.signal });
   const tiers = new DelayedTierConsumer({
     kafka, groupId: `${config.groupId}-retry`, topics: schedule.lanes.map((l) => topics.get(l.topic).name), logger,
     handle: (record) => headRetry.handle(record), sessionTimeoutMs: config.sessionTimeoutMs,

@@ -6,6 +6,7 @@ import type { BatchDeliveryDeps } from './deliver-batch.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import { streamKeyOf } from './batch-accumulator.js';
 import type { DueRecord } from './delayed-tier-consumer.js';
+import type { HandledTickets } from './handled-tickets.js';
 import { decodeDeliveryItem } from './delivery-item.js';
 import type { ParkingIo } from './parking-io.js';
 import { decodeRetryTicket } from './retry-ticket.js';
@@ -16,6 +17,7 @@ export interface HeadRetryOptions {
   readonly parking: ParkingIo;
   readonly catalogue: SubscriptionCatalogue;
   readonly marks: DeliveredMarks;
+  readonly handled: HandledTickets;
   readonly logger: Logger;
   /** Aborted at shutdown: the attempt in flight ends, the ticket is not committed and is handed over again. */
   readonly stop: AbortSignal;
@@ -43,25 +45,35 @@ export class HeadRetry {
       return;
     }
     const ticket = decoded.ticket;
+    if (await this.o.handled.seen(ticket)) {
+      // Handed over again after its commit failed: its next step is already written.
+      this.o.logger.info('retry ticket already handled', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId, retryCount: ticket.retryCount });
+      return;
+    }
+    // A ticket put back unchanged (the subscription is paused) keeps its identity: only a ticket whose next step is written is remembered.
+    if ((await this.attempt(ticket, partition)) === 'done') await this.o.handled.remember(ticket);
+  }
+
+  private async attempt(ticket: RetryTicket, partition: number): Promise<'done' | 'requeued'> {
     const stored = this.o.catalogue.get(ticket.subscriptionId);
     if (stored === undefined) {
       this.o.logger.info('retry ticket of a deleted subscription dropped', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId });
-      return;
+      return 'done';
     }
     if (stored.state === 'paused' || stored.state === 'pending_verification') {
       // Data is kept while the owner has the subscription paused: the head waits on the shortest lane.
       await this.o.parking.waitOnShortestLane(partition, ticket);
-      return;
+      return 'requeued';
     }
     if (stored.state === 'deactivated') {
       const plan = this.o.parking.plan(ticket, { error: 'subscription deactivated while parked', statusCode: null, gone: true }, null);
       await this.o.parking.headFailed(partition, ticket, plan, null);
-      return;
+      return 'done';
     }
     const batch = this.batchOf(ticket, partition);
     if (batch === null) {
       await this.o.parking.audit(partition, ticket.subscriptionId, ticket.items, 'unreadable head items');
-      return;
+      return 'done';
     }
     const result = await deliverBatch(this.o.deps, batch, {
       stop: this.o.stop, kill: this.o.stop, queueDepth: () => 0, maxAttempts: 1,
@@ -78,18 +90,18 @@ export class HeadRetry {
         await this.o.parking.emit(ticket.subscriptionId, { kind: 'recovered', retryCount: ticket.retryCount, backlogSize: null });
         await this.o.parking.writeParked(partition, ticket.subscriptionId, [{ kind: 'recovered', episodeId: ticket.episodeId }]);
         this.o.logger.info('parked head delivered', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId, retryCount: ticket.retryCount });
-        return;
+        return 'done';
       }
       case 'failed': {
         const plan = this.o.parking.plan(ticket, result.failure, null);
         const outcome = await this.o.parking.headFailed(partition, ticket, plan, null);
         m.headRetries.inc({ result: outcome === 'unknown subscription' ? 'dropped' : outcome });
-        return;
+        return outcome === 'paused' ? 'requeued' : 'done';
       }
       case 'skipped':
         m.headRetries.inc({ result: 'waiting' });
         await this.o.parking.waitOnShortestLane(partition, ticket);
-        return;
+        return 'requeued';
       case 'abandoned':
         throw new Error('shutting down: the ticket is handed over again');
       default: {
