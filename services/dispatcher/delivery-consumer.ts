@@ -42,7 +42,7 @@ export interface DeliveryConsumerOptions {
 const drainBatchWaitMs = 1_000;
 
 /** Results of a subscription's serial task besides a delivery: handed on durably to the backlog, the tiers or the audit. */
-type TaskResult = BatchResult | { readonly kind: 'handed' };
+type TaskResult = BatchResult | { readonly kind: 'handed'; readonly depthDone?: boolean };
 
 /**
  * Batch and deliver: consumes `webhook.deliveries` and `webhook.parked` with the
@@ -210,7 +210,8 @@ export class DeliveryConsumer {
       tracker.register(offset);
       const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
       const parked = item !== null && book.get(item.subscriptionId) !== undefined;
-      const takes = sub !== undefined && (deliverable(sub) || (parked && sub.state === 'paused'));
+      // A parked subscription keeps its items while paused, and while deactivated until its backlog is audited.
+      const takes = sub !== undefined && (deliverable(sub) || (parked && (sub.state === 'paused' || sub.state === 'deactivated')));
       if (item === null || value === null || !takes || book.routeLive(item.subscriptionId, BigInt(offset)) === 'skip' || offset <= (gen.delivered.get(streamKeyOf(item)) ?? -1) || this.isRepeat(gen, item)) {
         tracker.complete(offset);
         continue;
@@ -399,8 +400,8 @@ export class DeliveryConsumer {
       const book = gen.book(partition);
       const parking = book.get(sub);
       if (parking !== undefined) {
-        const stored = this.o.catalogue.get(sub);
-        if (stored === undefined || stored.state === 'deactivated') return { kind: 'skipped', reason: `subscription ${stored?.state ?? 'deleted'}` };
+        // Also when deactivated meanwhile: appended behind the closing marker, the item is audited, not dropped.
+        if (this.o.catalogue.get(sub) === undefined) return { kind: 'skipped', reason: 'subscription deleted' };
         const records: ParkedRecord[] = batch.items.map((p) => ({ kind: 'item', episodeId: parking.episodeId, deliveriesOffset: String(p.offset), value: p.value ?? Buffer.alloc(0) }));
         const last = await this.durably(gen, () => this.o.parking.writeParked(partition, sub, records));
         if (last === null) return { kind: 'abandoned' };
@@ -408,14 +409,20 @@ export class DeliveryConsumer {
         book.appended(sub, last, BigInt(lastItem?.offset ?? 0), batch.items.length);
         this.o.deps.metrics.itemsParked.inc(batch.items.length);
         this.o.deps.recorder.parking(sub, { backlogSize: book.get(sub)?.backlog ?? null });
-        return { kind: 'handed' };
+        // No longer pending here (a closing episode ends only when nothing of the subscription is pending).
+        gen.addDepth(sub, -batch.items.length);
+        if (book.get(sub)?.phase === 'closing') this.queueCheck(gen, partition, sub);
+        return { kind: 'handed', depthDone: true };
       }
       const depth = (): number => Math.max(0, (gen.depth.get(sub) ?? 0) - batch.items.length);
       const result = await deliverBatch(this.o.deps, batch, { stop: gen.stop, kill: gen.kill, queueDepth: depth });
       if (result.kind === 'delivered') await this.markDelivered(batch);
       if (result.kind !== 'failed') return result;
       const parked = await this.park(gen, partition, batch, result.failure, null);
-      return parked ? { kind: 'handed' } : { kind: 'abandoned' };
+      if (!parked) return { kind: 'abandoned' };
+      // The head is in its ticket now: not pending here (see endEpisode).
+      gen.addDepth(sub, -batch.items.length);
+      return { kind: 'handed', depthDone: true };
     };
     this.serial(gen, sub, task).then(
       (result) => this.finish(gen, batch, result),
@@ -565,6 +572,8 @@ export class DeliveryConsumer {
     const book = gen.book(partition);
     const s = book.get(sub);
     if (s === undefined) return;
+    // Items read while the subscription was still failing and not yet appended must reach the audit first (their append queues a new check).
+    if (s.phase === 'closing' && (gen.depth.get(sub) ?? 0) > 0) return;
     const marker = await this.durably(gen, () => this.o.parking.writeParked(partition, sub, [{ kind: 'drained', episodeId: s.episodeId }]));
     if (marker === null) return;
     book.end(sub, s.episodeId, marker);
@@ -601,7 +610,7 @@ export class DeliveryConsumer {
   private finish(gen: DeliveryGeneration, batch: ClosedBatch, result: TaskResult): void {
     if (result.kind === 'abandoned') return;
     if (result.kind === 'skipped') this.o.logger.info('items not delivered', { subscriptionId: batch.subscriptionId, reason: result.reason, items: batch.items.length });
-    gen.addDepth(batch.subscriptionId, -batch.items.length);
+    if (!(result.kind === 'handed' && result.depthDone === true)) gen.addDepth(batch.subscriptionId, -batch.items.length);
     for (const p of batch.items) gen.tracker(p.partition).complete(p.offset);
   }
 

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFailureEvent } from '../../schemas/failure-event.js';
+import type { FailureEvent } from '../../schemas/failure-event.js';
+import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
+import { readTopic } from '../helpers/topic-reader.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
+import type { RecordedRequest } from '../helpers/webhook-receiver.js';
+
+interface Body { retryCount: number; data: { vehicleId: string; seq: number }[] }
+const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** 7 days in about 16 s. */
+const timeScale = 16_000 / (7 * 24 * 3_600_000);
+
+async function failureEvents(h: DispatcherHarness, subscriptionId: string): Promise<FailureEvent[]> {
+  const records = await readTopic(h.kafka, h.topics.get('webhook.failures').name);
+  return records.filter((r) => r.key === subscriptionId).map((r) => {
+    const d = decodeFailureEvent(r.value);
+    if (d.kind !== 'ok') throw new Error(`bad failure event: ${d.reason}`);
+    return d.event;
+  });
+}
+
+/** Items of accepted requests, first copy per webhook-id (a repeat must carry the same items). */
+function acceptedItems(accepted: readonly RecordedRequest[]): Body['data'] {
+  const first = new Map<string, string>();
+  const items: Body['data'] = [];
+  for (const r of accepted) {
+    const id = r.headers['webhook-id'] as string;
+    const data = JSON.stringify(bodyOf(r).data);
+    const seen = first.get(id);
+    if (seen !== undefined) {
+      expect(data).toBe(seen);
+      continue;
+    }
+    first.set(id, data);
+    items.push(...bodyOf(r).data);
+  }
+  return items;
+}
+
+describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
+  let h: DispatcherHarness;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE: String(timeScale) });
+    await h.startInProcess();
+  });
+  afterAll(async () => {
+    if (process.env.DEBUG_DISPATCHER) console.log(h.logLines.join('\n'));
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  it('a request failing during the drain becomes the new head; the rest of the backlog waits behind it and everything arrives in order', async () => {
+    let phase: 'down' | 'draining' | 'down-again' | 'up' = 'down';
+    let acceptedInDrain = 0;
+    const accepted: RecordedRequest[] = [];
+    const endpoint = await WebhookReceiver.start(behaviours.custom((req) => {
+      if (phase === 'down' || phase === 'down-again') return { status: 503 };
+      if (phase === 'draining' && ++acceptedInDrain > 4) {
+        // The head and three backlog requests got through; the endpoint fails again mid-drain for a while.
+        phase = 'down-again';
+        setTimeout(() => (phase = 'up'), 2_500);
+        return { status: 503 };
+      }
+      accepted.push(req);
+      return { status: 200 };
+    }));
+    receivers.push(endpoint);
+    const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_redrain', batching: { maxItems: 5, maxWaitMs: 100 } });
+    const app = h.apps[0];
+    if (app === undefined) throw new Error('no dispatcher');
+    const vehicles = ['veh_r1', 'veh_r2'];
+    await h.publish({ gps: range(1, 30).flatMap((s) => vehicles.map((v) => gpsPoint(v, s, 'acc_redrain'))) });
+    await waitFor(() => app.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 20_000, what: 'parking' });
+    await waitFor(() => app.deliveries.parkedSubscriptions().size > 0 && acceptedInDrain === 0 && endpoint.requests.length >= 6, { timeoutMs: 20_000, what: 'tier retries' });
+    phase = 'draining';
+    const items = await waitFor(() => {
+      const got = acceptedItems(accepted);
+      return got.length >= 60 && got;
+    }, { timeoutMs: 60_000, what: 'all 60 items after the second failure' });
+    for (const v of vehicles) expect(items.filter((d) => d.vehicleId === v).map((d) => d.seq)).toEqual(range(1, 30));
+    await waitFor(() => !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 20_000, what: 'the second episode to end' });
+    const kinds = (await failureEvents(h, sub.id)).map((e) => e.kind);
+    // Two episodes: parked … recovered, parked again (the failed drain request), … recovered.
+    expect(kinds.filter((k) => k === 'parked')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'recovered').length).toBeGreaterThanOrEqual(2);
+    expect(kinds.at(-1)).toBe('recovered');
+  }, 120_000);
+
+  it('410 Gone deactivates at once: no quick or tier retries, head and backlog audited', async () => {
+    const endpoint = await WebhookReceiver.start(behaviours.status(410, 'gone'));
+    receivers.push(endpoint);
+    const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_gone', batching: { maxItems: 5, maxWaitMs: 100 } });
+    const app = h.apps[0];
+    if (app === undefined) throw new Error('no dispatcher');
+    await h.publish({ gps: range(1, 12).map((s) => gpsPoint('veh_g', s, 'acc_gone')) });
+    await waitFor(() => app.catalogue.get(sub.id)?.state === 'deactivated', { timeoutMs: 20_000, what: 'deactivation' });
+    await waitFor(() => !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 20_000, what: 'the audit' });
+    expect(endpoint.requests).toHaveLength(1);
+    const audited = (await readTopic(h.kafka, h.topics.get('webhook.audit').name)).filter((r) => r.key === sub.id);
+    expect(audited).toHaveLength(12);
+    const events = await failureEvents(h, sub.id);
+    expect(events.map((e) => e.kind)).toEqual(['deactivated']);
+    expect(events[0]).toMatchObject({ lastStatusCode: 410, discarded: { items: 12 } });
+  }, 60_000);
+
+  it('Retry-After on 503 is honoured: the quick retries wait at least as long as asked', async () => {
+    const endpoint = await WebhookReceiver.start(behaviours.status(503, 'busy', { 'retry-after': '2' }));
+    receivers.push(endpoint);
+    await h.subscribe({ url: endpoint.url, accountId: 'acc_later', batching: { maxItems: 5, maxWaitMs: 100 } });
+    await h.publish({ gps: range(1, 3).map((s) => gpsPoint('veh_l', s, 'acc_later')) });
+    const requests = await waitFor(() => endpoint.requests.length >= 3 && endpoint.requests, { timeoutMs: 30_000, what: 'three attempts' });
+    for (let i = 1; i < 3; i++) {
+      const gap = (requests[i]?.receivedAt ?? 0) - (requests[i - 1]?.receivedAt ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(1_950);
+    }
+  }, 60_000);
+});
