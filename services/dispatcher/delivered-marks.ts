@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
+import type { ItemOrigin } from './delivery-item.js';
 
 const markTtlSeconds = 9 * 86_400;
 
@@ -18,19 +19,20 @@ export class DeliveredMarks {
     private readonly logger: Logger,
   ) {}
 
-  /** Last delivered offset per stream key (-1 when unknown). */
-  async load(streamKeys: readonly string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  /**
+   * Last delivered offset per stream key (-1 when unknown), with the telemetry origin of
+   * that item when recorded: a second copy of it, re-keyed again by the match stage after a
+   * crash under a new deliveries offset, is then recognised by its origin.
+   */
+  async load(streamKeys: readonly string[]): Promise<Map<string, DeliveredMark>> {
+    const out = new Map<string, DeliveredMark>();
     if (streamKeys.length === 0) return out;
     try {
       const values = await this.redis.mget(...streamKeys.map((k) => this.key(k)));
-      streamKeys.forEach((k, i) => {
-        const v = values[i];
-        out.set(k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : -1);
-      });
+      streamKeys.forEach((k, i) => out.set(k, parseMark(values[i])));
     } catch (err) {
       this.logger.warn('dedupe marks unavailable; repeats are possible', { err });
-      for (const k of streamKeys) out.set(k, -1);
+      for (const k of streamKeys) out.set(k, { offset: -1, origin: null });
     }
     return out;
   }
@@ -40,9 +42,10 @@ export class DeliveredMarks {
    * starts: a mark lost in a crash would let the new owner merge two requests into one
    * with another first item, and so another webhook-id.
    */
-  async mark(streamKey: string, offset: number): Promise<void> {
+  async mark(streamKey: string, offset: number, origin?: ItemOrigin): Promise<void> {
+    const value = origin === undefined ? String(offset) : `${offset}|${origin.partition}|${origin.offset}|${origin.topic}`;
     try {
-      await this.redis.set(this.key(streamKey), String(offset), 'EX', markTtlSeconds);
+      await this.redis.set(this.key(streamKey), value, 'EX', markTtlSeconds);
     } catch (err) {
       this.logger.warn('could not record a dedupe mark', { streamKey, err });
     }
@@ -51,4 +54,17 @@ export class DeliveredMarks {
   private key(streamKey: string): string {
     return `${this.prefix}delivered:${streamKey}`;
   }
+}
+
+export interface DeliveredMark {
+  readonly offset: number;
+  readonly origin: ItemOrigin | null;
+}
+
+/** `<offset>` or `<offset>|<origin partition>|<origin offset>|<origin topic>`; anything else is unknown. */
+export function parseMark(raw: string | null | undefined): DeliveredMark {
+  const m = typeof raw === 'string' ? /^(\d+)(?:\|(\d+)\|(\d+)\|(.+))?$/.exec(raw) : null;
+  if (m === null) return { offset: -1, origin: null };
+  const origin = m[2] !== undefined && m[3] !== undefined && m[4] !== undefined ? { topic: m[4], partition: Number(m[2]), offset: m[3] } : null;
+  return { offset: Number(m[1]), origin };
 }

@@ -358,9 +358,10 @@ export class DeliveryConsumer {
     for (const [sub, s] of gen.book(partition).entries()) if (s.phase !== 'parked') this.queueCheck(gen, partition, sub);
   }
 
-  /** A second copy of an item this generation already took (same subscription and telemetry origin). */
+  /** A second copy of an item this generation already took or the stream's mark says was delivered (same stream and telemetry origin). */
   private isRepeat(gen: DeliveryGeneration, item: DeliveryItem): boolean {
-    const key = `${item.subscriptionId}\u0000${item.origin.topic}\u0000${item.origin.partition}`;
+    // Per batch stream: its items leave in order, so everything of one origin partition up to a delivered item was delivered.
+    const key = `${streamKeyOf(item)}\u0000${item.origin.topic}\u0000${item.origin.partition}`;
     const origin = BigInt(item.origin.offset);
     const seen = gen.originSeen.get(key);
     if (seen !== undefined && origin <= seen) {
@@ -375,7 +376,15 @@ export class DeliveryConsumer {
   private async loadMarks(gen: DeliveryGeneration, items: readonly { item: DeliveryItem | null }[]): Promise<void> {
     const missing = new Set<string>();
     for (const { item } of items) if (item !== null && !gen.delivered.has(streamKeyOf(item))) missing.add(streamKeyOf(item));
-    for (const [k, v] of await this.o.marks.load([...missing])) gen.delivered.set(k, v);
+    for (const [k, v] of await this.o.marks.load([...missing])) {
+      gen.delivered.set(k, v.offset);
+      // The origin of the last delivered item: later copies of it (and of anything before it from that origin) are repeats.
+      if (v.origin !== null) {
+        const key = `${k}\u0000${v.origin.topic}\u0000${v.origin.partition}`;
+        const o = BigInt(v.origin.offset);
+        if ((gen.originSeen.get(key) ?? -1n) < o) gen.originSeen.set(key, o);
+      }
+    }
   }
 
   /** Runs `task` as the subscription's next serial step, after any request an earlier generation still has in flight. */
@@ -435,7 +444,7 @@ export class DeliveryConsumer {
   /** The dedupe mark is written before the stream's next request can start. */
   private async markDelivered(batch: ClosedBatch): Promise<void> {
     const last = batch.items[batch.items.length - 1];
-    if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset);
+    if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset, last.item.origin);
   }
 
   /**

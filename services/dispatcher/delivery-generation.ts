@@ -21,7 +21,7 @@ export class DeliveryGeneration {
   /** Items read and not finished, per subscription (the queue depth in the body head). */
   readonly depth = new Map<string, number>();
   /**
-   * Highest origin (telemetry) offset taken per subscription and origin partition: an item
+   * Highest origin (telemetry) offset taken per batch stream and origin partition: an item
    * whose origin is not newer is a second copy written by a match-and-re-key stage that
    * re-processed telemetry after a crash or a lost group membership, and is skipped.
    */

@@ -85,7 +85,7 @@ export class HeadRetry {
       case 'delivered': {
         m.headRetries.inc({ result: 'delivered' });
         const last = batch.items[batch.items.length - 1];
-        if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset);
+        if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset, last.item.origin);
         // The event first: once `recovered` is written the owner drains, and a failing drain emits the next `parked`.
         await this.o.parking.emit(ticket.subscriptionId, { kind: 'recovered', retryCount: ticket.retryCount, backlogSize: null });
         await this.o.parking.writeParked(partition, ticket.subscriptionId, [{ kind: 'recovered', episodeId: ticket.episodeId }]);
