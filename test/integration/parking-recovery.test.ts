@@ -1,7 +1,10 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryStatusKey } from '../../services/shared/delivery-status-keys.js';
 import { decodeFailureEvent } from '../../schemas/failure-event.js';
 import type { FailureEvent } from '../../schemas/failure-event.js';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
+import { stackEnv } from '../helpers/stack-env.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
@@ -78,6 +81,22 @@ describe('parking, tiered retries, drain and deactivation (real stack, 7 days in
     await h.publish({ gps: range(1, 15).map((s) => gpsPoint('veh_d', s, 'acc_dead')) });
     await publish(range(1, 20));
     await waitFor(() => app.deliveries.parkedSubscriptions().get(recovering.id) === 'parked', { timeoutMs: 20_000, what: 'the failing subscription to park' });
+    // What the admin API's status shows while parked: the dispatcher's parking fields in Redis.
+    const redis = new Redis(stackEnv.redisUrl);
+    const statusKey = deliveryStatusKey(h.env.FLEETHOOK_REDIS_KEY_PREFIX ?? '', recovering.id);
+    try {
+      const status = await waitFor(async () => {
+        const st = await redis.hgetall(statusKey);
+        return st.currentTier !== undefined && st.nextRetryAt !== undefined && st;
+      }, { timeoutMs: 10_000, what: 'parking status in Redis' });
+      expect(status.currentTier).toMatch(/^webhook\.retry\./);
+      expect(Number.isNaN(Date.parse(status.firstFailureAt ?? ''))).toBe(false);
+      expect(Number.isNaN(Date.parse(status.nextRetryAt ?? ''))).toBe(false);
+      expect(status.lastError).toContain('503');
+      expect(app.catalogue.get(recovering.id)?.state).toBe('failing');
+    } finally {
+      redis.disconnect();
+    }
     await sleep(compressedDayMs);
     await publish(range(21, 40));
     await sleep(compressedDayMs);
