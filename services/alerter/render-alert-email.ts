@@ -1,5 +1,6 @@
 import type { FailureEvent } from '../../schemas/failure-event.js';
 import type { AlertKind, PlannedAlert } from './decide-alerts.js';
+import { urlWithoutCredentials } from '../shared/failures/url-without-credentials.js';
 
 export interface AlertEmail {
   readonly subject: string;
@@ -122,23 +123,8 @@ function lastError(e: FailureEvent): string {
   return status === '' || e.lastError.includes(String(e.lastStatusCode)) ? e.lastError : `${e.lastError} (${status})`;
 }
 
-const secretQueryKey = /token|secret|sig|key|pass|auth|code/i;
-
 /** The URL without user info, and with secret-looking query values masked (the contract already strips credentials; this is the last guard). */
-export function safeUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return raw.replace(/\/\/[^/@]*@/, '//');
-  }
-  url.username = '';
-  url.password = '';
-  for (const key of [...url.searchParams.keys()]) {
-    if (secretQueryKey.test(key)) url.searchParams.set(key, '***');
-  }
-  return url.toString();
-}
+export const safeUrl = urlWithoutCredentials;
 
 /** `2026-05-04 10:15 UTC`. */
 export function formatTime(iso: string): string {
