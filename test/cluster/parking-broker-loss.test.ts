@@ -1,51 +1,20 @@
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFailureEvent } from '../../schemas/failure-event.js';
-import type { FailureEvent } from '../../schemas/failure-event.js';
 import { readExistingTopics } from '../../services/topics/apply-topic-catalogue.js';
 import { clusterBrokers, clusterNodes, clusterStatus, startCluster, stopCluster } from '../../stack/cluster.js';
 import { isProcessAlive } from '../../stack/process-control.js';
 import { DispatcherHarness, gpsPoint, partitionOf } from '../helpers/dispatcher-harness.js';
+import { acceptedItems, failureEvents, range, sleep } from '../helpers/parking-checks.js';
+import type { DeliveredBody } from '../helpers/parking-checks.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
 
-interface Body { data: { vehicleId: string; seq: number }[] }
-const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** 7 days in about 60 s: the head's retries keep coming while a broker fails over (~10 s). */
 const timeScale = 60_000 / (7 * 24 * 3_600_000);
 const webhookPartitions = 4;
-
-/** Items of the requests an endpoint accepted, first copy per webhook-id; a repeat must carry the same items. */
-function acceptedItems(accepted: readonly RecordedRequest[]): Body['data'] {
-  const first = new Map<string, string>();
-  const items: Body['data'] = [];
-  for (const r of accepted) {
-    const id = r.headers['webhook-id'] as string;
-    const data = JSON.stringify(bodyOf(r).data);
-    const seen = first.get(id);
-    if (seen !== undefined) {
-      expect(data).toBe(seen);
-      continue;
-    }
-    first.set(id, data);
-    items.push(...bodyOf(r).data);
-  }
-  return items;
-}
-
-async function failureEvents(h: DispatcherHarness, subscriptionId: string): Promise<FailureEvent[]> {
-  const records = await readTopic(h.kafka, h.topics.get('webhook.failures').name);
-  return records.filter((r) => r.key === subscriptionId).map((r) => {
-    const d = decodeFailureEvent(r.value);
-    if (d.kind !== 'ok') throw new Error(`bad failure event: ${d.reason}`);
-    return d.event;
-  });
-}
 
 /** Leader and in-sync replicas of one partition. */
 async function partitionState(admin: Admin, topic: string, partition: number): Promise<{ leader: number; isr: number[] }> {
@@ -105,7 +74,7 @@ describe('parking survives the loss of one broker of three (3-node KRaft cluster
     const publish = (seqs: number[]): Promise<void> => h.publish({ gps: seqs.flatMap((s) => vehicles.map((v) => gpsPoint(v, s, 'acc_bl'))) });
     const app = await h.startInProcess();
     // Every seq up to `last` arrived for each vehicle (repeats are judged by the assertions that follow).
-    const covers = (got: Body['data'], last: number): boolean =>
+    const covers = (got: DeliveredBody['data'], last: number): boolean =>
       vehicles.every((v) => new Set(got.filter((d) => d.vehicleId === v).map((d) => d.seq)).size >= last);
     const failWith = (err: unknown): never => {
       const got = acceptedItems(accepted);

@@ -5,49 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFailureEvent } from '../../schemas/failure-event.js';
-import type { FailureEvent } from '../../schemas/failure-event.js';
 import { repoRoot } from '../../stack/stack-paths.js';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
-import { readTopic } from '../helpers/topic-reader.js';
+import { acceptedItems, failureEvents, range, sleep } from '../helpers/parking-checks.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
 
-interface Body { data: { vehicleId: string; seq: number }[] }
-const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** 7 days in about 60 s: long enough for an owner to die and another to take over mid-schedule. */
 const timeScale = 60_000 / (7 * 24 * 3_600_000);
-
-/** Items of the requests an endpoint accepted, first copy per webhook-id; a repeat must carry the same items. */
-function acceptedItems(accepted: readonly RecordedRequest[]): Body['data'] {
-  const first = new Map<string, string>();
-  const items: Body['data'] = [];
-  for (const r of accepted) {
-    const id = r.headers['webhook-id'] as string;
-    const data = JSON.stringify(bodyOf(r).data);
-    const seen = first.get(id);
-    if (seen !== undefined) {
-      expect(data).toBe(seen);
-      continue;
-    }
-    first.set(id, data);
-    items.push(...bodyOf(r).data);
-  }
-  return items;
-}
-
-async function failureEvents(h: DispatcherHarness, subscriptionId: string): Promise<FailureEvent[]> {
-  const records = await readTopic(h.kafka, h.topics.get('webhook.failures').name);
-  return records.filter((r) => r.key === subscriptionId).map((r) => {
-    const d = decodeFailureEvent(r.value);
-    if (d.kind !== 'ok') throw new Error(`bad failure event: ${d.reason}`);
-    return d.event;
-  });
-}
 
 /** An endpoint that answers 503 until `up` is set, recording what it accepted. */
 async function flakyEndpoint(): Promise<{ receiver: WebhookReceiver; accepted: RecordedRequest[]; setUp: () => void }> {

@@ -1,45 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFailureEvent } from '../../schemas/failure-event.js';
-import type { FailureEvent } from '../../schemas/failure-event.js';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
+import { acceptedItems, failureEvents, range } from '../helpers/parking-checks.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
 
-interface Body { retryCount: number; data: { vehicleId: string; seq: number }[] }
-const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** 7 days in about 16 s. */
 const timeScale = 16_000 / (7 * 24 * 3_600_000);
-
-async function failureEvents(h: DispatcherHarness, subscriptionId: string): Promise<FailureEvent[]> {
-  const records = await readTopic(h.kafka, h.topics.get('webhook.failures').name);
-  return records.filter((r) => r.key === subscriptionId).map((r) => {
-    const d = decodeFailureEvent(r.value);
-    if (d.kind !== 'ok') throw new Error(`bad failure event: ${d.reason}`);
-    return d.event;
-  });
-}
-
-/** Items of accepted requests, first copy per webhook-id (a repeat must carry the same items). */
-function acceptedItems(accepted: readonly RecordedRequest[]): Body['data'] {
-  const first = new Map<string, string>();
-  const items: Body['data'] = [];
-  for (const r of accepted) {
-    const id = r.headers['webhook-id'] as string;
-    const data = JSON.stringify(bodyOf(r).data);
-    const seen = first.get(id);
-    if (seen !== undefined) {
-      expect(data).toBe(seen);
-      continue;
-    }
-    first.set(id, data);
-    items.push(...bodyOf(r).data);
-  }
-  return items;
-}
 
 describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
   let h: DispatcherHarness;

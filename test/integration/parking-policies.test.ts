@@ -1,25 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFailureEvent } from '../../schemas/failure-event.js';
-import type { FailureEvent } from '../../schemas/failure-event.js';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
+import { bodyOf, failureEvents, range, sleep } from '../helpers/parking-checks.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
 
-interface Body { data: { vehicleId: string; seq: number }[] }
-const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function failureEvents(h: DispatcherHarness, subscriptionId: string): Promise<FailureEvent[]> {
-  const records = await readTopic(h.kafka, h.topics.get('webhook.failures').name);
-  return records.filter((r) => r.key === subscriptionId).map((r) => {
-    const d = decodeFailureEvent(r.value);
-    if (d.kind !== 'ok') throw new Error(`bad failure event: ${d.reason}`);
-    return d.event;
-  });
-}
 
 describe('retry policy disable-10m (10 minutes in ~12 s)', () => {
   let h: DispatcherHarness;

@@ -1,52 +1,18 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryStatusKey } from '../../services/shared/delivery-status-keys.js';
-import { decodeFailureEvent } from '../../schemas/failure-event.js';
-import type { FailureEvent } from '../../schemas/failure-event.js';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
+import { acceptedItems, bodyOf, failureEvents, range, sleep } from '../helpers/parking-checks.js';
 import { stackEnv } from '../helpers/stack-env.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
 
-interface Body { data: { vehicleId: string; seq: number }[] }
-const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** 7 days in about 16 s: the 5-minute tier waits ~8 ms, the 2-day tier ~4.6 s. */
 const timeScale = 16_000 / (7 * 24 * 3_600_000);
 const compressedDayMs = 24 * 3_600_000 * timeScale;
-
-/**
- * Requests an endpoint accepted (2xx), first copy per webhook-id; asserts every repeat
- * carries the same items as its first copy.
- */
-function acceptedInOrder(accepted: readonly RecordedRequest[]): Body['data'] {
-  const first = new Map<string, string>();
-  const items: Body['data'] = [];
-  for (const r of accepted) {
-    const id = r.headers['webhook-id'] as string;
-    const seen = first.get(id);
-    if (seen !== undefined) {
-      expect(JSON.stringify(bodyOf(r).data)).toBe(seen);
-      continue;
-    }
-    first.set(id, JSON.stringify(bodyOf(r).data));
-    items.push(...bodyOf(r).data);
-  }
-  return items;
-}
-
-async function failureEvents(h: DispatcherHarness, subscriptionId: string): Promise<FailureEvent[]> {
-  const records = await readTopic(h.kafka, h.topics.get('webhook.failures').name);
-  return records.filter((r) => r.key === subscriptionId).map((r) => {
-    const d = decodeFailureEvent(r.value);
-    if (d.kind !== 'ok') throw new Error(`bad failure event: ${d.reason}`);
-    return d.event;
-  });
-}
 
 describe('parking, tiered retries, drain and deactivation (real stack, 7 days in ~16 s)', () => {
   let h: DispatcherHarness;
@@ -117,10 +83,10 @@ describe('parking, tiered retries, drain and deactivation (real stack, 7 days in
     }
     const lastSeq = next - 1;
     const items = await waitFor(() => {
-      const got = acceptedInOrder(accepted);
+      const got = acceptedItems(accepted);
       return got.length >= 2 * lastSeq && got;
     }, { timeoutMs: 40_000, what: `${2 * lastSeq} items accepted by the recovered endpoint` }).catch((err: unknown) => {
-      const got = acceptedInOrder(accepted);
+      const got = acceptedItems(accepted);
       const seqs = vehicles.map((v) => `${v}: ${got.filter((d) => d.vehicleId === v).map((d) => d.seq).join(',')}`);
       throw new Error(`${String(err)}; accepted ${accepted.length} requests, ${got.length} items: ${seqs.join(' | ')}`);
     });
