@@ -13,7 +13,7 @@ import type { DeliveryItem } from './delivery-item.js';
 import { DeliveryGeneration } from './delivery-generation.js';
 import { decodeParkedRecord } from './parked-record.js';
 import type { ParkedRecord } from './parked-record.js';
-import { newEpisodeId } from './parking-io.js';
+import { episodeIdFor } from './parking-io.js';
 import type { ParkingIo } from './parking-io.js';
 import type { RequestFailure } from './deliver-batch.js';
 import type { RetryTicket } from './retry-ticket.js';
@@ -97,6 +97,22 @@ export class DeliveryConsumer {
     return n;
   }
 
+  /** Items in a parked subscription's backlog, when this instance owns it (null otherwise). */
+  backlogOf(subscriptionId: string): number | null {
+    for (const book of this.gen?.books.values() ?? []) {
+      const s = book.get(subscriptionId);
+      if (s !== undefined) return s.backlog;
+    }
+    return null;
+  }
+
+  /** Whether this instance, whole for that partition, knows the episode is over (a ticket of it is an orphan to drop). */
+  episodeOver(partition: number, subscriptionId: string, episodeId: string): boolean {
+    const gen = this.gen;
+    if (gen === null || !gen.partitions.includes(partition) || gen.scanning.has(partition)) return false;
+    return gen.book(partition).hasEnded(subscriptionId, episodeId);
+  }
+
   /** Subscriptions parked, draining or closing on this instance (for tests and status). */
   parkedSubscriptions(): Map<string, string> {
     const out = new Map<string, string>();
@@ -155,9 +171,12 @@ export class DeliveryConsumer {
       try {
         const [ends, committed] = await Promise.all([
           this.admin.fetchTopicOffsets(this.o.parkedTopic),
-          this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.parkedTopic] }),
+          this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.parkedTopic, this.o.topic] }),
         ]);
-        const committedOf = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+        const committedIn = (topic: string): Map<number, bigint> =>
+          new Map((committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+        const committedOf = committedIn(this.o.parkedTopic);
+        for (const [partition, offset] of committedIn(this.o.topic)) if (offset >= 0n && gen.scanning.has(partition)) gen.book(partition).liveFrom(Number(offset));
         for (const e of ends) {
           if (!gen.scanning.has(e.partition)) continue;
           const end = BigInt(e.high);
@@ -208,11 +227,12 @@ export class DeliveryConsumer {
     for (const { offset, item, value } of items) {
       if (!isRunning() || isStale() || gen !== this.gen) break;
       tracker.register(offset);
+      const inParking = item === null ? true : book.routeLive(item.subscriptionId, offset) === 'skip';
       const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
       const parked = item !== null && book.get(item.subscriptionId) !== undefined;
       // A parked subscription keeps its items while paused, and while deactivated until its backlog is audited.
       const takes = sub !== undefined && (deliverable(sub) || (parked && (sub.state === 'paused' || sub.state === 'deactivated')));
-      if (item === null || value === null || !takes || book.routeLive(item.subscriptionId, BigInt(offset)) === 'skip' || offset <= (gen.delivered.get(streamKeyOf(item)) ?? -1) || this.isRepeat(gen, item)) {
+      if (item === null || value === null || !takes || inParking || offset <= (gen.delivered.get(streamKeyOf(item)) ?? -1) || this.isRepeat(gen, item)) {
         tracker.complete(offset);
         continue;
       }
@@ -283,13 +303,13 @@ export class DeliveryConsumer {
     switch (record.kind) {
       case 'begin':
         book.begin(sub, {
-          episodeId: record.episodeId, markerOffset: offset, headThrough: BigInt(record.headThroughOffset),
+          episodeId: record.episodeId, markerOffset: offset, headOffsets: (record.headDeliveriesOffsets ?? []).map(Number),
           ...(record.backlogAfter === undefined ? {} : { backlogAfter: BigInt(record.backlogAfter) }),
           ...(record.headParkedOffsets === undefined ? {} : { inHead: record.headParkedOffsets.map((o) => BigInt(o)) }),
         });
         return;
       case 'item': {
-        const route = book.item(sub, offset, BigInt(record.deliveriesOffset), scanning);
+        const route = book.item(sub, offset, Number(record.deliveriesOffset), scanning);
         if (route === 'drain') {
           const decoded = decodeDeliveryItem(record.value);
           if (decoded.kind === 'invalid') {
@@ -414,8 +434,7 @@ export class DeliveryConsumer {
         const records: ParkedRecord[] = batch.items.map((p) => ({ kind: 'item', episodeId: parking.episodeId, deliveriesOffset: String(p.offset), value: p.value ?? Buffer.alloc(0) }));
         const last = await this.durably(gen, () => this.o.parking.writeParked(partition, sub, records));
         if (last === null) return { kind: 'abandoned' };
-        const lastItem = batch.items[batch.items.length - 1];
-        book.appended(sub, last, BigInt(lastItem?.offset ?? 0), batch.items.length);
+        book.appended(sub, last, batch.items.length);
         this.o.deps.metrics.itemsParked.inc(batch.items.length);
         this.o.deps.recorder.parking(sub, { backlogSize: book.get(sub)?.backlog ?? null });
         // No longer pending here (a closing episode ends only when nothing of the subscription is pending).
@@ -460,25 +479,23 @@ export class DeliveryConsumer {
     if (stored === undefined) return true;
     const book = gen.book(partition);
     const ticket: RetryTicket = {
-      v: 1, subscriptionId: sub, episodeId: newEpisodeId(), retryCount: 0, firstFailureAtMs: failure.firstFailureAtMs,
+      v: 1, subscriptionId: sub, episodeId: episodeIdFor(sub, failure.webhookId), retryCount: 0, firstFailureAtMs: failure.firstFailureAtMs,
       retryPolicy: stored.retryPolicy, webhookId: failure.webhookId, lastError: failure.error, lastStatusCode: failure.statusCode,
       items: batch.items.map((p) => ({ deliveriesOffset: String(p.offset), value: (p.value ?? Buffer.alloc(0)).toString('utf8') })),
     };
     const backlog = (book.get(sub)?.backlog ?? 0) + Math.max(0, (gen.depth.get(sub) ?? 0) - batch.items.length);
     const plan = this.o.parking.plan(ticket, failure, backlog);
-    // Live items at or below this deliveries offset are in the head or the backlog already.
-    const lastDeliveries = BigInt(batch.items[batch.items.length - 1]?.offset ?? 0);
-    const known = book.get(sub)?.headThrough;
-    const headThrough = known !== undefined && known > lastDeliveries ? known : lastDeliveries;
+    const headOffsets = batch.items.map((p) => p.offset);
+    const headThrough = headOffsets.reduce((a, b) => Math.max(a, b), 0);
     const inHead = backlogAfter === null ? [] : batch.items.flatMap((p) => (p.parkedOffset === undefined ? [] : [p.parkedOffset]));
     const begin: ParkedRecord = {
-      kind: 'begin', episodeId: ticket.episodeId, headThroughOffset: String(headThrough), firstFailureAtMs: ticket.firstFailureAtMs,
+      kind: 'begin', episodeId: ticket.episodeId, headThroughOffset: String(headThrough), headDeliveriesOffsets: headOffsets.map(String), firstFailureAtMs: ticket.firstFailureAtMs,
       ...(backlogAfter === null ? {} : { backlogAfter: String(backlogAfter), headParkedOffsets: inHead.map(String) }),
     };
     const writeBegin = async (): Promise<boolean> => {
       const marker = await this.durably(gen, () => this.o.parking.writeParked(partition, sub, [begin]));
       if (marker === null) return false;
-      book.begin(sub, { episodeId: ticket.episodeId, markerOffset: marker, headThrough, ...(backlogAfter === null ? {} : { backlogAfter, inHead }) });
+      book.begin(sub, { episodeId: ticket.episodeId, markerOffset: marker, headOffsets, ...(backlogAfter === null ? {} : { backlogAfter, inHead }) });
       // The next drain starts afresh from the cursor (this generation's queue of the old drain is void).
       gen.drainQueued.delete(sub);
       return true;

@@ -15,6 +15,8 @@ export const parkedEpisodeHeader = 'fleethook-episode';
 export type ParkedRecord =
   | {
     readonly kind: 'begin'; readonly episodeId: string; readonly headThroughOffset: string; readonly firstFailureAtMs: number;
+    /** The head's `webhook.deliveries` offsets (a new owner skips exactly these when it reads them again; absent in records of older versions). */
+    readonly headDeliveriesOffsets?: readonly string[];
     /** After a failure during a drain: the gap-free cursor, and the parked offsets of the items now in the head (skipped by the next drain). */
     readonly backlogAfter?: string; readonly headParkedOffsets?: readonly string[];
   }
@@ -47,8 +49,11 @@ export function encodeParkedRecord(record: ParkedRecord): EncodedParkedRecord {
       // The original deliveries value, untouched: the drain decodes it like a live item.
       return { value: record.value, headers: { ...headers, 'fleethook-deliveries-offset': record.deliveriesOffset } };
     case 'begin': {
-      const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets } = record;
-      const optional = { ...(backlogAfter === undefined ? {} : { backlogAfter }), ...(headParkedOffsets === undefined ? {} : { headParkedOffsets }) };
+      const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets, headDeliveriesOffsets } = record;
+      const optional = {
+        ...(backlogAfter === undefined ? {} : { backlogAfter }), ...(headParkedOffsets === undefined ? {} : { headParkedOffsets }),
+        ...(headDeliveriesOffsets === undefined ? {} : { headDeliveriesOffsets }),
+      };
       return { value: Buffer.from(JSON.stringify({ headThroughOffset, firstFailureAtMs, ...optional })), headers };
     }
     case 'closed':
@@ -108,16 +113,20 @@ const isDecimal = (v: unknown): v is string => typeof v === 'string' && /^\d+$/.
 function decodeBegin(value: Buffer | null, episodeId: string): DecodedParked {
   const raw = jsonObject(value);
   if (raw === null) return { kind: 'invalid', reason: 'begin value is not a JSON object' };
-  const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets } = raw;
+  const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets, headDeliveriesOffsets } = raw;
   if (!isDecimal(headThroughOffset) || !Number.isInteger(firstFailureAtMs) || (backlogAfter !== undefined && !isDecimal(backlogAfter))) {
     return { kind: 'invalid', reason: 'begin needs a decimal headThroughOffset, an integer firstFailureAtMs and, if present, a decimal backlogAfter' };
   }
   if (headParkedOffsets !== undefined && !(Array.isArray(headParkedOffsets) && headParkedOffsets.every(isDecimal))) {
     return { kind: 'invalid', reason: 'begin headParkedOffsets must be a list of decimal offsets' };
   }
+  if (headDeliveriesOffsets !== undefined && !(Array.isArray(headDeliveriesOffsets) && headDeliveriesOffsets.every(isDecimal))) {
+    return { kind: 'invalid', reason: 'begin headDeliveriesOffsets must be a list of decimal offsets' };
+  }
   const record: ParkedRecord = {
     kind: 'begin', episodeId, headThroughOffset, firstFailureAtMs: firstFailureAtMs as number,
     ...(backlogAfter === undefined ? {} : { backlogAfter }), ...(headParkedOffsets === undefined ? {} : { headParkedOffsets: headParkedOffsets as string[] }),
+    ...(headDeliveriesOffsets === undefined ? {} : { headDeliveriesOffsets: headDeliveriesOffsets as string[] }),
   };
   return { kind: 'record', record };
 }

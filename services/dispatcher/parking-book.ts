@@ -5,8 +5,13 @@
  * (partition N, interleaved with other subscriptions). The book knows, per subscription:
  * the episode, the phase, the *cursor* (parked offset at or below which this
  * subscription's items are finished: delivered, audited, or part of an earlier head), the
- * highest item offset seen (read back or written by this instance), and the
- * `webhook.deliveries` offset up to which live items are already in the head or backlog.
+ * highest item offset seen (read back or written by this instance). Apart from the
+ * entries, the book remembers the exact `webhook.deliveries` offsets that a previous owner
+ * put in a head or backlog and that this owner has not read live yet: when they are read
+ * again from the committed offset they are skipped, everything else is taken. (Not a
+ * high-water mark: a GPS subscription's batches close per vehicle, so what was parked
+ * before a crash is not a prefix of the partition — other vehicles' items below the
+ * highest parked offset may still have been in open batches.)
  *
  * Order is kept by one rule, applied inside the subscription's serial queue: while a
  * subscription has an entry here, its live items are appended to the backlog, never
@@ -24,8 +29,6 @@ export interface SubscriptionParking {
   readonly seenThrough: bigint;
   /** Highest backlog item handed to the drain (or the audit) and not yet finished. */
   readonly queuedThrough: bigint;
-  /** Live items at or below this `webhook.deliveries` offset are already in the head or the backlog. */
-  readonly headThrough: bigint;
   /** Items seen above the cursor. Exact while this instance wrote them; after a rebuild, what was read back. */
   readonly backlog: number;
   /** Backlog items that became the head after a failure during a drain: finished, never drained again. */
@@ -42,12 +45,19 @@ export type LiveRoute = 'take' | 'skip';
 
 export const unknownEpisode = '?';
 
+const endedEpisodesKept = 8;
+
 export class ParkingBook {
   private readonly subs = new Map<string, SubscriptionParking>();
-  /** After an episode: live items at or below this deliveries offset were part of its backlog (re-read after a crash). */
-  private readonly retired = new Map<string, bigint>();
+  /** Deliveries offsets in a head or backlog written before this owner read them live (see the class comment). */
+  private readonly taken = new Map<string, Set<number>>();
+  /** Highest deliveries offset read live by this owner; offsets at or below it were routed here already. */
+  private liveReadThrough = -1;
+  private liveStarted = false;
   /** After an episode: this subscription's parked items below this offset (its end marker) belong to it. */
   private readonly endedAt = new Map<string, bigint>();
+  /** The last episodes that ended here, per subscription (a late ticket of one is an orphan). */
+  private readonly endedEpisodes = new Map<string, string[]>();
 
   get(subscriptionId: string): SubscriptionParking | undefined {
     return this.subs.get(subscriptionId);
@@ -61,56 +71,88 @@ export class ParkingBook {
     return this.subs.entries();
   }
 
-  /** Live items already in a head or backlog (re-read after a crash or rebalance) are skipped. */
-  routeLive(subscriptionId: string, deliveriesOffset: bigint): LiveRoute {
-    const s = this.subs.get(subscriptionId);
-    const through = s?.headThrough ?? this.retired.get(subscriptionId);
-    return through !== undefined && deliveriesOffset <= through ? 'skip' : 'take';
+  /**
+   * A live item read from `webhook.deliveries` (every one, in partition order): skipped when
+   * a previous owner had put it in a head or backlog (read again after a crash or rebalance).
+   */
+  routeLive(subscriptionId: string, deliveriesOffset: number): LiveRoute {
+    if (!this.liveStarted) {
+      this.liveStarted = true;
+      // The partition is read in order from here: anything remembered below it is never read again.
+      this.prune(deliveriesOffset);
+    }
+    if (deliveriesOffset > this.liveReadThrough) this.liveReadThrough = deliveriesOffset;
+    const set = this.taken.get(subscriptionId);
+    if (set === undefined || !set.delete(deliveriesOffset)) return 'take';
+    if (set.size === 0) this.taken.delete(subscriptionId);
+    return 'skip';
+  }
+
+  /** Live reading starts at this committed deliveries offset: items parked below it are never read again, so need not be remembered. */
+  liveFrom(committedOffset: number): void {
+    if (this.liveStarted || committedOffset - 1 <= this.liveReadThrough) return;
+    this.liveReadThrough = committedOffset - 1;
+    this.prune(committedOffset);
+  }
+
+  /** Live items a head or backlog holds (read back from `webhook.parked`); those this owner has not read live yet are remembered. */
+  private remember(subscriptionId: string, deliveriesOffsets: Iterable<number>): void {
+    for (const o of deliveriesOffsets) {
+      if (o <= this.liveReadThrough) continue;
+      let set = this.taken.get(subscriptionId);
+      if (set === undefined) this.taken.set(subscriptionId, (set = new Set()));
+      set.add(o);
+    }
+  }
+
+  private prune(below: number): void {
+    for (const [id, set] of this.taken) {
+      for (const o of set) if (o < below) set.delete(o);
+      if (set.size === 0) this.taken.delete(id);
+    }
   }
 
   /**
    * The head failed and its ticket and begin marker are written (by this instance, or
    * read back). `backlogAfter` is the cursor: by default the marker's own offset; after a
    * failure during a drain, the last item of the failed request (the rest of the old
-   * backlog stays in place, before the marker).
+   * backlog stays in place, before the marker). `headOffsets`: the head's deliveries offsets.
    */
-  begin(subscriptionId: string, b: { episodeId: string; markerOffset: bigint; headThrough: bigint; backlogAfter?: bigint; inHead?: readonly bigint[] }): void {
+  begin(subscriptionId: string, b: { episodeId: string; markerOffset: bigint; headOffsets: readonly number[]; backlogAfter?: bigint; inHead?: readonly bigint[] }): void {
+    this.remember(subscriptionId, b.headOffsets);
     const s = this.subs.get(subscriptionId);
     if (s?.episodeId === b.episodeId || this.isPast(subscriptionId, b.markerOffset)) return;
     const cursor = b.backlogAfter ?? b.markerOffset;
     // Items, not markers: after a repark the remaining backlog ends before this marker, and
     // complete() must not wait for an item at the marker's offset that will never come.
     const seenThrough = s === undefined ? cursor : max(s.seenThrough, cursor);
-    const headThrough = s === undefined ? b.headThrough : max(s.headThrough, b.headThrough);
     const backlog = s === undefined || b.backlogAfter === undefined ? 0 : s.backlog;
     const inHead = new Set(b.inHead ?? []);
-    this.subs.set(subscriptionId, { episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, headThrough, backlog: Math.max(0, backlog - inHead.size), inHead, beginAt: b.markerOffset });
-    this.retired.delete(subscriptionId);
+    this.subs.set(subscriptionId, { episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, backlog: Math.max(0, backlog - inHead.size), inHead, beginAt: b.markerOffset });
   }
 
   /** This instance appended live items to the backlog at these parked offsets (acknowledged). */
-  appended(subscriptionId: string, lastParkedOffset: bigint, lastDeliveriesOffset: bigint, count: number): void {
+  appended(subscriptionId: string, lastParkedOffset: bigint, count: number): void {
     const s = this.subs.get(subscriptionId);
     if (s === undefined) return;
-    this.subs.set(subscriptionId, {
-      ...s, seenThrough: max(s.seenThrough, lastParkedOffset), headThrough: max(s.headThrough, lastDeliveriesOffset), backlog: s.backlog + count,
-    });
+    this.subs.set(subscriptionId, { ...s, seenThrough: max(s.seenThrough, lastParkedOffset), backlog: s.backlog + count });
   }
 
   /**
    * A backlog item read from `webhook.parked`. While `scanning` (catching up after an
    * assignment) items are only counted; `rereadFrom()` then says where the drain starts.
    */
-  item(subscriptionId: string, parkedOffset: bigint, deliveriesOffset: bigint, scanning = false): ParkedItemRoute {
+  item(subscriptionId: string, parkedOffset: bigint, deliveriesOffset: number, scanning = false): ParkedItemRoute {
+    this.remember(subscriptionId, [deliveriesOffset]);
     let s = this.subs.get(subscriptionId);
     if (s === undefined) {
       if (this.isPast(subscriptionId, parkedOffset)) return 'skip';
       // Read before its episode's marker (a rebuild that starts inside a backlog whose begin marker follows it).
-      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, headThrough: deliveriesOffset, backlog: 0, inHead: new Set(), beginAt: null };
+      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, backlog: 0, inHead: new Set(), beginAt: null };
     }
     if (parkedOffset <= s.cursor) return 'skip';
     if (parkedOffset > s.seenThrough) {
-      s = { ...s, seenThrough: parkedOffset, headThrough: max(s.headThrough, deliveriesOffset), backlog: s.backlog + 1 };
+      s = { ...s, seenThrough: parkedOffset, backlog: s.backlog + 1 };
     }
     if (s.phase === 'parked' || scanning || parkedOffset <= s.queuedThrough) {
       this.subs.set(subscriptionId, s);
@@ -163,9 +205,14 @@ export class ParkingBook {
     const s = this.subs.get(subscriptionId);
     if (s === undefined || (s.episodeId !== episodeId && s.episodeId !== unknownEpisode)) return false;
     this.subs.delete(subscriptionId);
-    this.retired.set(subscriptionId, s.headThrough);
     this.endedAt.set(subscriptionId, markerOffset);
+    const ended = [...(this.endedEpisodes.get(subscriptionId) ?? []), episodeId].slice(-endedEpisodesKept);
+    this.endedEpisodes.set(subscriptionId, ended);
     return true;
+  }
+
+  hasEnded(subscriptionId: string, episodeId: string): boolean {
+    return this.endedEpisodes.get(subscriptionId)?.includes(episodeId) === true && this.subs.get(subscriptionId)?.episodeId !== episodeId;
   }
 
   /** A record of an episode that has ended here (read again after a seek for another subscription's drain). */

@@ -11,6 +11,7 @@ const records: ParkedRecord[] = [
   { kind: 'begin', episodeId: 'pke_1', headThroughOffset: '12', firstFailureAtMs: 1_764_000_000_000 },
   { kind: 'begin', episodeId: 'pke_2', headThroughOffset: '40', firstFailureAtMs: 1_764_000_060_000, backlogAfter: '17' },
   { kind: 'begin', episodeId: 'pke_3', headThroughOffset: '44', firstFailureAtMs: 1_764_000_090_000, backlogAfter: '17', headParkedOffsets: ['19', '21'] },
+  { kind: 'begin', episodeId: 'pke_4', headThroughOffset: '52', firstFailureAtMs: 1_764_000_090_000, headDeliveriesOffsets: ['46', '49', '52'] },
   { kind: 'item', episodeId: 'pke_1', deliveriesOffset: '13', value: Buffer.from('{"v":2}\n{"lat":52.5}') },
   { kind: 'item', episodeId: 'pke_1', deliveriesOffset: '14', value: rawBytes },
   { kind: 'item', episodeId: 'pke_1', deliveriesOffset: '15', value: Buffer.alloc(0) },
@@ -22,7 +23,7 @@ const records: ParkedRecord[] = [
 
 const label = (r: ParkedRecord): string => {
   switch (r.kind) {
-    case 'begin': return r.backlogAfter === undefined ? 'begin' : `begin after a drain failure (${r.headParkedOffsets?.length ?? 0} head items)`;
+    case 'begin': return r.backlogAfter === undefined ? `begin (${r.headDeliveriesOffsets?.length ?? 'no'} head offsets)` : `begin after a drain failure (${r.headParkedOffsets?.length ?? 0} head items)`;
     case 'item': return `item of ${r.value.length} bytes`;
     case 'closed': return `closed (${r.action}, status ${String(r.facts.lastStatusCode)})`;
     default: return r.kind;
@@ -92,6 +93,7 @@ describe('webhook.parked records', () => {
     ['a begin with a non-decimal backlogAfter', ...begin('{"headThroughOffset":"12","firstFailureAtMs":1,"backlogAfter":"0x11"}'), /decimal backlogAfter/],
     ['a begin with a null backlogAfter', ...begin('{"headThroughOffset":"12","firstFailureAtMs":1,"backlogAfter":null}'), /decimal backlogAfter/],
     ['a begin with numeric head offsets', ...begin('{"headThroughOffset":"12","firstFailureAtMs":1,"backlogAfter":"3","headParkedOffsets":[4]}'), /headParkedOffsets must be a list of decimal offsets/],
+    ['a begin with numeric head deliveries offsets', ...begin('{"headThroughOffset":"12","firstFailureAtMs":1,"headDeliveriesOffsets":[12]}'), /headDeliveriesOffsets must be a list of decimal offsets/],
     ['a begin with head offsets that are not a list', ...begin('{"headThroughOffset":"12","firstFailureAtMs":1,"backlogAfter":"3","headParkedOffsets":"4"}'), /headParkedOffsets must be a list/],
     ['a closed that is not JSON', ...closed('deactivate'), /closed needs an action \(deactivate, disable\) and a reason/],
     ['a closed with an unknown action', ...closed('{"action":"pause","reason":"limit"}'), /closed needs an action \(deactivate, disable\)/],
