@@ -77,7 +77,9 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   });
   const stopRetries = new AbortController();
   const handled = new HandledTickets(redis, config.redisKeyPrefix, logger);
-  const headRetry = new HeadRetry({ deps, parking, catalogue, marks, handled, logger, stop: stopRetries.signal });
+  const headRetry = new HeadRetry({ deps, parking, catalogue, marks, handled, logger, stop: stopRetries.signal, backlogOf: (id) => deliveries.backlogOf(id),
+    episodeOver: (partition, id, episodeId) => deliveries.episodeOver(partition, id, episodeId),
+  });
   const tiers = new DelayedTierConsumer({
     kafka, groupId: `${config.groupId}-retry`, topics: schedule.lanes.map((l) => topics.get(l.topic).name), logger,
     handle: (record) => headRetry.handle(record), sessionTimeoutMs: config.sessionTimeoutMs,

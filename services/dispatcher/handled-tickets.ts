@@ -4,6 +4,7 @@ import type { RetryTicket } from './retry-ticket.js';
 
 /** A ticket is handled at most once per episode and retry count within the retry window (plus margin). */
 const handledTtlSeconds = 9 * 24 * 3_600;
+const localKept = 50_000;
 
 /**
  * Tickets already handled, in Redis. The tier consumer commits a ticket's offset after
@@ -14,6 +15,9 @@ const handledTtlSeconds = 9 * 24 * 3_600;
  * the worst case is the fork this prevents, never a lost ticket.
  */
 export class HandledTickets {
+  /** The same, in this process: a duplicate ticket is recognised even while Redis is empty or away. */
+  private readonly local = new Set<string>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -21,6 +25,7 @@ export class HandledTickets {
   ) {}
 
   async seen(ticket: RetryTicket): Promise<boolean> {
+    if (this.local.has(this.key(ticket))) return true;
     try {
       return (await this.redis.exists(this.key(ticket))) === 1;
     } catch (err) {
@@ -30,6 +35,9 @@ export class HandledTickets {
   }
 
   async remember(ticket: RetryTicket): Promise<void> {
+    this.local.add(this.key(ticket));
+    // Insertion order: the oldest goes first.
+    if (this.local.size > localKept) for (const k of this.local) { this.local.delete(k); break; }
     try {
       await this.redis.set(this.key(ticket), '1', 'EX', handledTtlSeconds);
     } catch (err) {

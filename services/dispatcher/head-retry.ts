@@ -21,6 +21,10 @@ export interface HeadRetryOptions {
   readonly logger: Logger;
   /** Aborted at shutdown: the attempt in flight ends, the ticket is not committed and is handed over again. */
   readonly stop: AbortSignal;
+  /** Items waiting behind the head (the owner of the co-partitioned deliveries partition knows), or null when unknown. */
+  readonly backlogOf: (subscriptionId: string) => number | null;
+  /** Whether the owner of the partition knows the episode has ended (read from `webhook.parked`). */
+  readonly episodeOver: (partition: number, subscriptionId: string, episodeId: string) => boolean;
 }
 
 /**
@@ -50,6 +54,11 @@ export class HeadRetry {
       this.o.logger.info('retry ticket already handled', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId, retryCount: ticket.retryCount });
       return;
     }
+    if (this.o.episodeOver(partition, ticket.subscriptionId, ticket.episodeId)) {
+      // An orphan: a second chain of an episode whose backlog is drained or audited already.
+      this.o.logger.warn('retry ticket of an ended episode dropped', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId, retryCount: ticket.retryCount });
+      return;
+    }
     // A ticket put back unchanged (the subscription is paused) keeps its identity: only a ticket whose next step is written is remembered.
     if ((await this.attempt(ticket, partition)) === 'done') await this.o.handled.remember(ticket);
   }
@@ -75,8 +84,9 @@ export class HeadRetry {
       await this.o.parking.audit(partition, ticket.subscriptionId, ticket.items, 'unreadable head items');
       return 'done';
     }
+    const backlog = (): number | null => this.o.backlogOf(ticket.subscriptionId);
     const result = await deliverBatch(this.o.deps, batch, {
-      stop: this.o.stop, kill: this.o.stop, queueDepth: () => 0, maxAttempts: 1,
+      stop: this.o.stop, kill: this.o.stop, queueDepth: () => backlog() ?? 0, maxAttempts: 1,
       // The body's retryCount counts every earlier attempt of this request: the first one, the quick retries, the tier retries.
       retryCountBase: this.o.deps.quickRetryDelaysMs.length + ticket.retryCount, webhookId: ticket.webhookId, firstFailureAtMs: ticket.firstFailureAtMs,
     });
@@ -87,14 +97,14 @@ export class HeadRetry {
         const last = batch.items[batch.items.length - 1];
         if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset, last.item.origin);
         // The event first: once `recovered` is written the owner drains, and a failing drain emits the next `parked`.
-        await this.o.parking.emit(ticket.subscriptionId, { kind: 'recovered', retryCount: ticket.retryCount, backlogSize: null });
+        await this.o.parking.emit(ticket.subscriptionId, { kind: 'recovered', retryCount: ticket.retryCount, backlogSize: backlog() });
         await this.o.parking.writeParked(partition, ticket.subscriptionId, [{ kind: 'recovered', episodeId: ticket.episodeId }]);
         this.o.logger.info('parked head delivered', { subscriptionId: ticket.subscriptionId, episodeId: ticket.episodeId, retryCount: ticket.retryCount });
         return 'done';
       }
       case 'failed': {
-        const plan = this.o.parking.plan(ticket, result.failure, null);
-        const outcome = await this.o.parking.headFailed(partition, ticket, plan, null);
+        const plan = this.o.parking.plan(ticket, result.failure, backlog());
+        const outcome = await this.o.parking.headFailed(partition, ticket, plan, backlog());
         m.headRetries.inc({ result: outcome === 'unknown subscription' ? 'dropped' : outcome });
         return outcome === 'paused' ? 'requeued' : 'done';
       }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Message, Producer } from 'kafkajs';
 import { acksAll } from '../shared/kafka-client.js';
 import type { Logger } from '../shared/logger.js';
@@ -41,8 +41,14 @@ export interface ParkingIoOptions {
   readonly now?: () => number;
 }
 
-export function newEpisodeId(): string {
-  return `pke_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+/**
+ * An episode is named after its head request (subscription + stable webhook-id): a head
+ * parked again after a crash between its ticket and its begin marker gets the same
+ * episode, so the orphaned ticket and the new one are one chain, and the second is
+ * recognised as already handled instead of forking the schedule.
+ */
+export function episodeIdFor(subscriptionId: string, webhookId: string): string {
+  return `pke_${createHash('sha256').update(`${subscriptionId}\u0000${webhookId}`).digest('hex').slice(0, 24)}`;
 }
 
 /** What became of a failed head. */
