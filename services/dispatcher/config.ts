@@ -53,7 +53,7 @@ export const dispatcherDefaults = {
   commitIntervalMs: 1_000,
   flushTickMs: 50,
   shutdownGraceMs: 5_000,
-  sessionTimeoutMs: 30_000,
+  sessionTimeoutMs: 8_000,
   logLevel: 'info',
 } as const;
 
