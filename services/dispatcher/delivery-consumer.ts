@@ -3,7 +3,7 @@ import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import { streamKeyOf } from './batch-accumulator.js';
-import type { ClosedBatch } from './batch-accumulator.js';
+import type { ClosedBatch, PendingItem } from './batch-accumulator.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
 import { deliverBatch, deliverable } from './deliver-batch.js';
@@ -350,6 +350,9 @@ export class DeliveryConsumer {
           gen.closing.set(sub, { reason: record.reason, facts: record.facts, audited: 0 });
         }
         return;
+      case 'progress':
+        book.progress(sub, record.episodeId, { cursor: BigInt(record.cursor), finished: record.finished.map((o) => BigInt(o)), backlog: record.backlog });
+        return;
       case 'drained':
         book.end(sub, record.episodeId, offset);
         return;
@@ -526,6 +529,7 @@ export class DeliveryConsumer {
         this.o.deps.metrics.itemsDrained.inc(items.length);
         this.finishedItems(gen, partition, sub, batch.items.map((p) => p.parkedOffset ?? -1n));
         if (book.complete(sub)) await this.endEpisode(gen, partition, sub);
+        else await this.recordProgress(gen, partition, sub, items);
         return result;
       }
       if (result.kind !== 'failed') return result;
@@ -543,6 +547,17 @@ export class DeliveryConsumer {
         if (!gen.ended) this.o.logger.error('drain task failed', { subscriptionId: sub, err: errorMessage(err) });
       },
     );
+  }
+
+  /** The drain's progress goes to `webhook.parked`, so a new owner resumes it there instead of delivering the backlog again. */
+  private async recordProgress(gen: DeliveryGeneration, partition: number, sub: string, delivered: readonly PendingItem[]): Promise<void> {
+    const book = gen.book(partition);
+    const s = book.get(sub);
+    if (s === undefined) return;
+    const finished = [...s.inHead, ...delivered.flatMap((p) => (p.parkedOffset === undefined ? [] : [p.parkedOffset]))].filter((o) => o > s.cursor);
+    book.progress(sub, s.episodeId, { cursor: s.cursor, finished, backlog: s.backlog });
+    const record: ParkedRecord = { kind: 'progress', episodeId: s.episodeId, cursor: String(s.cursor), finished: [...new Set(finished)].map(String), backlog: s.backlog };
+    await this.durably(gen, () => this.o.parking.writeParked(partition, sub, [record]));
   }
 
   /** A closing backlog's items go to the audit topic (the subscription was deactivated). */

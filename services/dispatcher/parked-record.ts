@@ -22,6 +22,8 @@ export type ParkedRecord =
   }
   | { readonly kind: 'item'; readonly episodeId: string; readonly deliveriesOffset: string; readonly value: Buffer }
   | { readonly kind: 'recovered'; readonly episodeId: string }
+  /** Drain progress: items at or below `cursor`, and those listed above it, are delivered; `backlog` items remain. */
+  | { readonly kind: 'progress'; readonly episodeId: string; readonly cursor: string; readonly finished: readonly string[]; readonly backlog: number }
   | { readonly kind: 'closed'; readonly episodeId: string; readonly action: ClosingAction; readonly reason: string; readonly facts: ClosedFacts }
   | { readonly kind: 'drained'; readonly episodeId: string };
 
@@ -58,6 +60,8 @@ export function encodeParkedRecord(record: ParkedRecord): EncodedParkedRecord {
     }
     case 'closed':
       return { value: Buffer.from(JSON.stringify({ action: record.action, reason: record.reason, facts: record.facts })), headers };
+    case 'progress':
+      return { value: Buffer.from(JSON.stringify({ cursor: record.cursor, finished: record.finished, backlog: record.backlog })), headers };
     case 'recovered':
     case 'drained':
       return { value: Buffer.alloc(0), headers };
@@ -91,6 +95,8 @@ export function decodeParkedRecord(value: Buffer | null, headers: Readonly<Recor
       return decodeBegin(value, episodeId);
     case 'closed':
       return decodeClosed(value, episodeId);
+    case 'progress':
+      return decodeProgress(value, episodeId);
     case 'recovered':
     case 'drained':
       return { kind: 'record', record: { kind, episodeId } };
@@ -144,4 +150,13 @@ function decodeClosed(value: Buffer | null, episodeId: string): DecodedParked {
   }
   const facts: ClosedFacts = { headItems: f.headItems, firstFailureAtMs: f.firstFailureAtMs, retryCount: f.retryCount, lastError: f.lastError, lastStatusCode: f.lastStatusCode as number | null };
   return { kind: 'record', record: { kind: 'closed', episodeId, action: action as ClosingAction, reason: raw.reason, facts } };
+}
+
+function decodeProgress(value: Buffer | null, episodeId: string): DecodedParked {
+  const raw = jsonObject(value);
+  const { cursor, finished, backlog } = raw ?? {};
+  if (!isDecimal(cursor) || !(Array.isArray(finished) && finished.every(isDecimal)) || !(Number.isInteger(backlog) && (backlog as number) >= 0)) {
+    return { kind: 'invalid', reason: 'progress needs a decimal cursor, a list of decimal finished offsets and a backlog count' };
+  }
+  return { kind: 'record', record: { kind: 'progress', episodeId, cursor, finished: finished as string[], backlog: backlog as number } };
 }

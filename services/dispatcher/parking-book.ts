@@ -187,6 +187,19 @@ export class ParkingBook {
     return min;
   }
 
+  /**
+   * Drain progress of `episodeId` (written by the owner after each delivered drain request,
+   * or read back after a crash): the cursor, the items finished above it, and the exact
+   * backlog left. A rebuild resumes the drain there instead of from the begin marker.
+   */
+  progress(subscriptionId: string, episodeId: string, p: { cursor: bigint; finished: readonly bigint[]; backlog: number }): void {
+    const s = this.subs.get(subscriptionId);
+    if (s === undefined || (s.episodeId !== episodeId && s.episodeId !== unknownEpisode)) return;
+    const cursor = max(s.cursor, p.cursor);
+    const inHead = new Set([...s.inHead, ...p.finished].filter((o) => o > cursor));
+    this.subs.set(subscriptionId, { ...s, episodeId, cursor, seenThrough: max(s.seenThrough, cursor), queuedThrough: max(s.queuedThrough, cursor), inHead, backlog: p.backlog });
+  }
+
   /** Items up to `parkedOffset` are finished (delivered by the drain, or audited). */
   finished(subscriptionId: string, parkedOffset: bigint, count: number): void {
     const s = this.subs.get(subscriptionId);

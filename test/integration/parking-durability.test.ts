@@ -96,6 +96,47 @@ describe('parking survives the loss of its owner and of Redis (real stack, 7 day
     await h.kill(second, 'SIGTERM');
   }, 180_000);
 
+  it('a new owner resumes a drain where the SIGKILLed owner stopped: what was delivered is not delivered again, beyond the request in flight', async () => {
+    // Slow once up (150 ms a request), so the owner dies in the middle of draining a 400-item backlog.
+    let up = false;
+    const accepted: RecordedRequest[] = [];
+    const receiver = await WebhookReceiver.start(behaviours.custom(async (req) => {
+      if (!up) return { status: 503, body: 'down' };
+      await sleep(150);
+      accepted.push(req);
+      return { status: 200 };
+    }));
+    receivers.push(receiver);
+    const sub = await h.subscribe({ url: receiver.url, accountId: 'acc_drainkill', batching: { maxItems: 10, maxWaitMs: 200 } });
+    const vehicles = ['veh_d1', 'veh_d2'];
+    const publish = (seqs: number[]): Promise<void> => h.publish({ gps: seqs.flatMap((s) => vehicles.map((v) => gpsPoint(v, s, 'acc_drainkill'))) });
+
+    const first = await h.startProcess();
+    await publish(range(1, 10));
+    await waitFor(async () => (await failureEvents(h, sub.id)).some((e) => e.kind === 'parked'), { timeoutMs: 30_000, intervalMs: 500, what: 'the parked event' });
+    await publish(range(11, 200));
+    await sleep(2_000);
+    up = true;
+    await waitFor(() => acceptedItems(accepted).length >= 120, { timeoutMs: 60_000, what: 'the drain under way' });
+    await h.kill(first, 'SIGKILL');
+    const beforeKill = accepted.length;
+
+    const second = await h.startProcess();
+    await publish(range(201, 210));
+    const items = await waitFor(() => {
+      const got = acceptedItems(accepted);
+      return got.length >= 420 && got;
+    }, { timeoutMs: 90_000, what: '420 items at the endpoint' }).catch((err: unknown) => {
+      throw new Error(`${String(err)}; got ${acceptedItems(accepted).length}\n${second.output.join('').slice(-4_000)}`);
+    });
+    for (const v of vehicles) expect(items.filter((d) => d.vehicleId === v).map((d) => d.seq)).toEqual(range(1, 210));
+    // Every request is counted once per webhook-id above; repeats of a webhook-id are the requests in flight at the kill (one per vehicle at most).
+    const ids = accepted.map((r) => r.headers['webhook-id'] as string);
+    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    expect(repeated.length, `requests repeated after the kill (accepted before it: ${beforeKill})`).toBeLessThanOrEqual(vehicles.length);
+    await h.kill(second, 'SIGTERM');
+  }, 240_000);
+
   it('loses nothing when Redis is wiped mid-parking and the dispatcher restarts with an empty Redis', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'fleethook-redis-wipe-'));
     const port = await freePort();

@@ -342,3 +342,28 @@ describe('parking book: rebuilt from webhook.parked', () => {
     expect(book.floor()).toBe(8n);
   });
 });
+
+describe('parking book: drain progress', () => {
+  it('a rebuild resumes the drain at the recorded progress: items at or below the cursor and those listed above it are not drained again', () => {
+    // pke_1: marker 10, items 11..16 (two vehicles interleaved); before the crash 11, 12 and 14 were delivered (13 not yet).
+    const book = parkedBook();
+    for (let o = 11n; o <= 16n; o++) expect(book.item(sub, o, Number(o) + 90, true)).toBe('count');
+    expect(book.settle(sub, 'pke_1', 'draining', 0n)).toBe(true);
+    book.progress(sub, 'pke_1', { cursor: 12n, finished: [14n], backlog: 3 });
+    expect(book.get(sub)).toMatchObject({ cursor: 12n, queuedThrough: 12n, backlog: 3 });
+    expect(book.rereadFrom()).toBe(13n);
+    expect([13n, 14n, 15n, 16n].map((o) => book.item(sub, o, Number(o) + 90))).toEqual(['drain', 'finished', 'drain', 'drain']);
+    book.finished(sub, 16n, 3);
+    expect(book.complete(sub)).toBe(true);
+  });
+
+  it('progress of another episode, of a subscription not parked, or behind the cursor changes nothing', () => {
+    const book = parkedBook();
+    book.progress(sub, 'pke_0', { cursor: 30n, finished: [], backlog: 0 });
+    book.progress(other, 'pke_1', { cursor: 30n, finished: [], backlog: 0 });
+    expect(book.get(sub)).toMatchObject({ cursor: 10n });
+    expect(book.get(other)).toBeUndefined();
+    book.progress(sub, 'pke_1', { cursor: 5n, finished: [4n], backlog: 2 });
+    expect(book.get(sub)).toMatchObject({ cursor: 10n, inHead: new Set() });
+  });
+});
