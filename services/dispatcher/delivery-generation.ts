@@ -1,63 +1,63 @@
 import { setMaxListeners } from 'node:events';
+import { errorMessage } from '../shared/errors.js';
 import { KeyedSerialQueue } from '../shared/keyed-serial-queue.js';
-import { BatchAccumulator } from './batch-accumulator.js';
-import { OffsetTracker } from './offset-tracker.js';
-import type { ClosedFacts } from './parked-record.js';
+import type { Logger } from '../shared/logger.js';
+import type { BatchResult } from './deliver-batch.js';
 import { ParkingBook } from './parking-book.js';
+import { sleep } from './retry-delay.js';
+
+/** What a subscription's serial task ended with besides a delivery: handed on durably to the backlog, the tiers or the audit. */
+export type TaskResult = BatchResult | { readonly kind: 'handed'; readonly depthDone?: boolean };
+
+/** Pausing, resuming and seeking owned partitions: the group consumer's, in our terms. */
+export interface PartitionControl {
+  pause(topic: string, partitions: readonly number[]): void;
+  resume(topic: string, partitions: readonly number[]): void;
+  seek(topic: string, partition: number, offset: string): void;
+}
+
+/** A fetched batch of one partition, as the stages see it. */
+export interface FetchedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly highWatermark: string;
+  readonly messages: readonly FetchedMessage[];
+}
+
+export interface FetchedMessage {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, Buffer | string | readonly (Buffer | string)[] | undefined>>;
+}
+
+/** Whether the batch being handled still belongs to a running, current generation. */
+export type StillCurrent = () => boolean;
 
 /**
- * Everything the deliverer holds for one consumer-group generation (one assignment):
- * open batches, the per-subscription serial queue, per-partition offset trackers and
- * back-pressure state. A rebalance ends the generation: unstarted work is dropped
- * (`close()`), retries stop, and the next generation re-reads from committed offsets.
+ * One consumer-group generation (one assignment) of the deliverer: the partitions it owns,
+ * the per-subscription serial queue every stage's work runs in, the parking books of its
+ * partitions, and how many items each subscription has read and not finished. A rebalance
+ * ends the generation: no new attempts, queued work dropped, requests in flight cut after
+ * the grace; the next generation rebuilds everything from Kafka.
  */
 export class DeliveryGeneration {
-  readonly queue: KeyedSerialQueue<string>;
-  // Up to 20 % early: ~2,000 GPS streams reporting on one tick would close in one instant.
-  readonly batches = new BatchAccumulator({ deadlineSpreadShare: 0.2 });
-  readonly trackers = new Map<number, OffsetTracker>();
-  readonly committed = new Map<number, number>();
-  readonly paused = new Set<number>();
+  private readonly queue: KeyedSerialQueue<string>;
+  private readonly books = new Map<number, ParkingBook>();
   /** Items read and not finished, per subscription (the queue depth in the body head). */
-  readonly depth = new Map<string, number>();
-  /**
-   * Highest origin (telemetry) offset taken per batch stream and origin partition: an item
-   * whose origin is not newer is a second copy written by a match-and-re-key stage that
-   * re-processed telemetry after a crash or a lost group membership, and is skipped.
-   */
-  readonly originSeen = new Map<string, bigint>();
-  /** Last delivered offset per batch stream, loaded from the dedupe marks once per generation. */
-  readonly delivered = new Map<string, number>();
-  /** Parking state per owned partition, rebuilt from `webhook.parked` (see parking-book.ts). */
-  readonly books = new Map<number, ParkingBook>();
-  /** Partitions whose `webhook.parked` is still being read up to `scanTargets` (their deliveries wait). */
-  readonly scanning = new Set<number>();
-  readonly scanTargets = new Map<number, bigint>();
-  /** Deliveries partitions held back (paused, re-read from `heldBack` offset) until their parked partition is caught up. */
-  readonly heldBack = new Set<number>();
-  /** Next `webhook.parked` offset to read, per partition. */
-  readonly parkedNext = new Map<number, bigint>();
-  readonly parkedCommitted = new Map<number, bigint>();
-  readonly parkedPaused = new Set<number>();
-  /** Backlog items handed to drain or audit requests and not finished, per partition (back-pressure). */
-  readonly drainOpen = new Map<number, number>();
-  /** Drain batches: closed as soon as the read batch ends (maxWaitMs 0). */
-  readonly drainBatches = new BatchAccumulator();
-  /**
-   * Backlog items queued for a drain or audit, per subscription, by parked offset: a
-   * subscription's cursor moves only over items finished without a gap (GPS drains run one
-   * request per vehicle, so a later request may finish before an earlier item of another vehicle).
-   */
-  readonly drainQueued = new Map<string, OffsetTracker>();
-  /** Subscriptions with an end-of-episode check queued. */
-  readonly checks = new Set<string>();
-  /** Closing subscriptions: why, and how many backlog items the audit has written. */
-  readonly closing = new Map<string, { readonly reason: string; readonly facts: ClosedFacts; audited: number }>();
+  private readonly depths = new Map<string, number>();
   private readonly stopController = new AbortController();
   private readonly killController = new AbortController();
   private killTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly id: number, readonly partitions: readonly number[], maxInFlight: number) {
+  /** `running`: the request in flight per subscription across generations, so a new owner waits for the old one. */
+  constructor(
+    readonly id: number,
+    readonly partitions: readonly number[],
+    maxInFlight: number,
+    private readonly running: Map<string, Promise<unknown>>,
+    private readonly logger: Logger,
+  ) {
     this.queue = new KeyedSerialQueue<string>(maxInFlight);
     // Every request in flight listens on these; up to maxInFlight listeners is expected.
     setMaxListeners(0, this.stopController.signal, this.killController.signal);
@@ -75,15 +75,6 @@ export class DeliveryGeneration {
     return this.stopController.signal.aborted;
   }
 
-  tracker(partition: number): OffsetTracker {
-    let t = this.trackers.get(partition);
-    if (t === undefined) {
-      t = new OffsetTracker();
-      this.trackers.set(partition, t);
-    }
-    return t;
-  }
-
   book(partition: number): ParkingBook {
     let b = this.books.get(partition);
     if (b === undefined) {
@@ -93,32 +84,59 @@ export class DeliveryGeneration {
     return b;
   }
 
-  drainTracker(subscriptionId: string): OffsetTracker {
-    let t = this.drainQueued.get(subscriptionId);
-    if (t === undefined) {
-      t = new OffsetTracker();
-      this.drainQueued.set(subscriptionId, t);
-    }
-    return t;
+  allBooks(): IterableIterator<ParkingBook> {
+    return this.books.values();
   }
 
-  addDrainOpen(partition: number, items: number): void {
-    this.drainOpen.set(partition, (this.drainOpen.get(partition) ?? 0) + items);
+  depth(subscriptionId: string): number {
+    return this.depths.get(subscriptionId) ?? 0;
   }
 
   addDepth(subscriptionId: string, items: number): void {
-    const next = (this.depth.get(subscriptionId) ?? 0) + items;
-    if (next <= 0) this.depth.delete(subscriptionId);
-    else this.depth.set(subscriptionId, next);
+    const next = this.depth(subscriptionId) + items;
+    if (next <= 0) this.depths.delete(subscriptionId);
+    else this.depths.set(subscriptionId, next);
   }
 
-  /** Ends the generation: no new attempts, unstarted batches dropped, requests in flight cut after `graceMs`. */
+  /** Runs `task` as the subscription's next serial step, after any request an earlier generation still has in flight. */
+  serial(subscriptionId: string, task: () => Promise<TaskResult>): Promise<TaskResult> {
+    return this.queue.run(subscriptionId, async () => {
+      await this.running.get(subscriptionId)?.catch(() => undefined);
+      const p = task();
+      this.running.set(subscriptionId, p);
+      try {
+        return await p;
+      } finally {
+        if (this.running.get(subscriptionId) === p) this.running.delete(subscriptionId);
+      }
+    });
+  }
+
+  /** Runs a subscription's serial task in the background; its failure is logged unless the generation ended. */
+  background(subscriptionId: string, what: string, task: () => Promise<TaskResult>, then: (result: TaskResult) => void = () => undefined): void {
+    this.serial(subscriptionId, task).then(then, (err: unknown) => {
+      if (!this.ended) this.logger.error(`${what} failed`, { subscriptionId, err: errorMessage(err) });
+    });
+  }
+
+  /** Retries a write to Kafka until it succeeds or the generation ends (null). Order depends on it: nothing may pass a failed write. */
+  async durably<T>(write: () => Promise<T>): Promise<T | null> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.ended) return null;
+      try {
+        return await write();
+      } catch (err) {
+        this.logger.warn('a parking write failed; retrying', { err: errorMessage(err), attempt });
+        await sleep(Math.min(5_000, 200 * 2 ** attempt), this.stop);
+      }
+    }
+  }
+
+  /** Ends the generation: no new attempts, queued tasks dropped, requests in flight cut after `graceMs`. */
   end(graceMs: number): Promise<void> {
     if (!this.ended) {
       this.stopController.abort();
       this.queue.close();
-      this.batches.clear();
-      this.drainBatches.clear();
       this.killTimer = setTimeout(() => this.killController.abort(), graceMs);
       this.killTimer.unref();
     }

@@ -1,0 +1,52 @@
+import type { Logger } from '../shared/logger.js';
+import { streamKeyOf } from './batch-accumulator.js';
+import type { DeliveredMarks } from './delivered-marks.js';
+import type { DeliveryItem } from './delivery-item.js';
+
+/**
+ * What one generation knows of items already delivered or taken, per batch stream: the
+ * dedupe mark (last delivered deliveries offset, loaded from Redis once per stream), and
+ * the highest telemetry origin taken per stream and origin partition. An item whose origin
+ * is not newer is a second copy written by a match stage that re-processed telemetry after
+ * a crash or a lost group membership.
+ */
+export class LiveDedupe {
+  private readonly delivered = new Map<string, number>();
+  private readonly originSeen = new Map<string, bigint>();
+
+  constructor(private readonly marks: DeliveredMarks, private readonly logger: Logger) {}
+
+  /** Loads the marks of streams not seen yet, in one round trip. */
+  async load(items: readonly (DeliveryItem | null)[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const item of items) if (item !== null && !this.delivered.has(streamKeyOf(item))) missing.add(streamKeyOf(item));
+    for (const [stream, mark] of await this.marks.load([...missing])) {
+      this.delivered.set(stream, mark.offset);
+      // Later copies of the last delivered item (and of anything before it from that origin) are repeats.
+      if (mark.origin !== null) this.see(`${stream}\u0000${mark.origin.topic}\u0000${mark.origin.partition}`, BigInt(mark.origin.offset));
+    }
+  }
+
+  /** At or below the stream's dedupe mark. */
+  isDelivered(item: DeliveryItem, offset: number): boolean {
+    return offset <= (this.delivered.get(streamKeyOf(item)) ?? -1);
+  }
+
+  /** Per batch stream: its items leave in order, so everything of one origin partition up to a taken item was taken. */
+  isRepeat(item: DeliveryItem): boolean {
+    const seen = this.originSeen.get(originKey(item));
+    const repeat = seen !== undefined && BigInt(item.origin.offset) <= seen;
+    if (repeat) this.logger.debug('skipping a repeated item (telemetry re-processed)', { subscriptionId: item.subscriptionId, origin: item.origin });
+    return repeat;
+  }
+
+  took(item: DeliveryItem): void {
+    this.see(originKey(item), BigInt(item.origin.offset));
+  }
+
+  private see(key: string, origin: bigint): void {
+    if ((this.originSeen.get(key) ?? -1n) < origin) this.originSeen.set(key, origin);
+  }
+}
+
+const originKey = (item: DeliveryItem): string => `${streamKeyOf(item)}\u0000${item.origin.topic}\u0000${item.origin.partition}`;
