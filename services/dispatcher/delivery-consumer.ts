@@ -130,7 +130,7 @@ export class DeliveryConsumer {
     this.timers.push(setInterval(() => this.tick(), this.o.flushTickMs), setInterval(() => void this.commit(), this.o.commitIntervalMs));
   }
 
-  /** Stop fetching → finish or abandon in-flight within the grace → commit → disconnect. Idempotent. */
+  /** Stop fetching → send open batches and finish in-flight work within the grace, abandon the rest → commit → disconnect. Idempotent. */
   close(graceMs: number): Promise<void> {
     this.closing ??= (async () => {
       for (const t of this.timers) clearInterval(t);
@@ -138,7 +138,12 @@ export class DeliveryConsumer {
       if (owned !== null) {
         const partitions = owned.gen.partitions;
         if (partitions.length > 0) for (const topic of [this.o.topic, this.o.parkedTopic]) this.control.pause(topic, partitions);
-        await Promise.race([owned.gen.end(graceMs), new Promise((r) => setTimeout(r, graceMs + 1_000).unref())]);
+        // Open batches go now and get the grace to finish; whatever is left is cut and read again by the next owner.
+        const started = Date.now();
+        owned.live.flushAll();
+        await Promise.race([owned.gen.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+        const left = Math.max(0, graceMs - (Date.now() - started));
+        await Promise.race([owned.gen.end(left), new Promise((r) => setTimeout(r, left + 1_000).unref())]);
         await this.commitOwned(owned);
       }
       await this.consumer.disconnect().catch(() => undefined);

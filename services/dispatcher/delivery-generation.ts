@@ -132,6 +132,11 @@ export class DeliveryGeneration {
     }
   }
 
+  /** Resolves when no task of any subscription is queued or running. */
+  idle(): Promise<void> {
+    return this.queue.onIdle();
+  }
+
   /** Ends the generation: no new attempts, queued tasks dropped, requests in flight cut after `graceMs`. */
   end(graceMs: number): Promise<void> {
     if (!this.ended) {

@@ -118,6 +118,11 @@ export class LiveRouter {
     }
   }
 
+  /** Shutting down: every open batch goes now, so a graceful hand-over does not make its items wait a second batch window at the next owner. */
+  flushAll(): void {
+    for (const closed of this.batches.drain()) this.enqueue(closed);
+  }
+
   /** Offsets to commit: per partition, the first offset whose item is not finished. */
   commitOffsets(): { partition: number; offset: number }[] {
     const out: { partition: number; offset: number }[] = [];
