@@ -161,6 +161,10 @@ export class DeliveryConsumer {
     drain = new BacklogDrain({ catalogue, deps, parking, marks, logger }, gen, heads);
     const reader = new ParkedLogReader({ deliveriesTopic: this.o.topic, parkedTopic: this.o.parkedTopic, maxOpenItemsPerPartition, logger }, gen, this.control, drain);
     const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, maxOpenItemsPerPartition, logger }, gen, this.control, reader, heads, drain);
+    // kafkajs keeps a partition paused across rebalances; the pauses of the old generation (back-pressure, a partition held
+    // back while its parked log was scanned) are not this one's, and nothing of this generation would ever resume them.
+    const touched = [...new Set([...(old?.gen.partitions ?? []), ...gen.partitions])];
+    if (touched.length > 0) for (const topic of [this.o.topic, this.o.parkedTopic]) this.control.resume(topic, touched);
     this.owned = { gen, live, reader, drain };
     this.joined = true;
     logger.info('deliveries assignment', { topic: this.o.topic, generation: gen.id, partitions: gen.partitions });
