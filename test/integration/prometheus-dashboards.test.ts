@@ -247,6 +247,9 @@ describe('Grafana dashboards against a real Prometheus scraping a running pipeli
       [`${harness.prefix}dispatcher`, `${harness.prefix}dispatcher-match`, `${harness.prefix}dispatcher-retry`].sort(),
     );
     expect(await value('count(fleethook_dispatcher_backlog_items)')).toBe(3);
+    // While the flaky endpoint was parked, its backlog and its age showed.
+    expect(await value('max_over_time(sum(fleethook_dispatcher_backlog_items{phase="parked"})[5m:1s])')).toBeGreaterThan(0);
+    expect(await value('max_over_time(max(fleethook_dispatcher_oldest_parked_seconds)[5m:1s])')).toBeGreaterThan(0);
 
     // Every rule of grafana/alerts loaded and evaluated without error against this data.
     const rules = (await (await fetch(new URL('/api/v1/rules', prometheusUrl))).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
