@@ -14,7 +14,7 @@ export interface PrometheusTarget {
   readonly address: string;
 }
 
-/** The services on their default ports (dispatcher, admin API, alerter config.ts defaults), as `npm run demo` runs them. */
+/** The services on their default ports (dispatcher, admin API, alerter config.ts defaults), as `npm run dispatcher|admin|alerter` run them. */
 export const defaultServiceTargets: readonly PrometheusTarget[] = [
   { job: 'fleethook-dispatcher', address: '127.0.0.1:9090' },
   { job: 'fleethook-admin-api', address: '127.0.0.1:8080' },
