@@ -3,6 +3,7 @@ import type { Gauge } from 'prom-client';
 import { deliveryStatusKey, statusFields } from '../shared/delivery-status-keys.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { boundedWait } from '../shared/metrics/consumer-lag-monitor.js';
 import { parkingPhases, summariseBacklogs } from './backlog-depth.js';
 import type { ParkedSubscriptionStatus } from './backlog-depth.js';
 import type { ParkingPhase } from './parking-book.js';
@@ -46,7 +47,7 @@ export class BacklogDepthMonitor {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await boundedWait(this.running, 1_000);
   }
 
   private async read(): Promise<void> {

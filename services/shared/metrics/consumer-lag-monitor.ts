@@ -22,6 +22,15 @@ export interface ConsumerLagMonitorOptions {
 }
 
 export const defaultLagIntervalMs = 10_000;
+const closeWaitMs = 1_000;
+
+/** Waits for `p` (errors ignored), at most `ms`. */
+export async function boundedWait(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (p === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
 
 /**
  * Reads committed offsets (per group) and high watermarks (per topic) through the admin
@@ -51,10 +60,11 @@ export class ConsumerLagMonitor {
     return this.running;
   }
 
+  /** Stops the timer; a read still retrying against an unreachable cluster is not waited for beyond `closeWaitMs`. */
   async close(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await boundedWait(this.running, closeWaitMs);
     if (this.connected) await this.o.admin.disconnect().catch(() => undefined);
     this.connected = false;
   }
@@ -83,7 +93,7 @@ export class ConsumerLagMonitor {
       this.o.gauge.reset();
       for (const r of rows) this.o.gauge.set({ group: r.group, topic: r.topic, partition: String(r.partition) }, r.lag);
     } catch (err) {
-      this.o.logger.warn('consumer lag not read; keeping the last figures', { err: errorMessage(err) });
+      if (!this.stopped) this.o.logger.warn('consumer lag not read; keeping the last figures', { err: errorMessage(err) });
     }
   }
 }
