@@ -1,6 +1,7 @@
 /**
  * `npm run stack:up|stack:down|stack:status [-- --only kafka,redis] [-- --cluster] [-- --json]`
  * `--take-over` (up): stop a fleethook stack from another checkout that holds our ports (CI).
+ * `--with-prometheus` (up, status): also Prometheus on :19090 (FLEETHOOK_STACK_PROMETHEUS_PORT), see stack/prometheus-component.ts.
  * Ports: FLEETHOOK_STACK_<KAFKA|KAFKA_CONTROLLER|REGISTRY|REGISTRY_MANAGEMENT|REDIS|SMTP|SMTP_WEB>_PORT;
  * home: FLEETHOOK_STACK_HOME (default <repo>/.stack).
  */
@@ -11,8 +12,9 @@ import type { ComponentState } from './component-runner.js';
 import { componentNames, isComponentName, type ComponentName } from './main-stack.js';
 import { resolveStackPaths } from './stack-paths.js';
 import { stackDown, stackStatus, stackUp, type UpResult } from './stack-control.js';
+import { prometheusDown, prometheusStatus, prometheusUp } from './optional-prometheus.js';
 
-const usage = 'usage: tsx stack/cli.ts <up|down|status> [--only kafka,registry,redis,smtp] [--cluster] [--json] [--take-over]';
+const usage = 'usage: tsx stack/cli.ts <up|down|status> [--only kafka,registry,redis,smtp] [--cluster] [--json] [--take-over] [--with-prometheus]';
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,6 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
       cluster: { type: 'boolean' },
       json: { type: 'boolean' },
       'take-over': { type: 'boolean' },
+      'with-prometheus': { type: 'boolean' },
     },
   });
   const command = positionals[0];
@@ -30,6 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const paths = resolveStackPaths();
   const json = values.json === true;
   const cluster = values.cluster === true;
+  const withPrometheus = values['with-prometheus'] === true;
   const startedAtMs = Date.now();
 
   switch (command) {
@@ -37,6 +41,7 @@ async function main(argv: readonly string[]): Promise<number> {
       if (!json) process.stdout.write(`fleethook stack: home ${paths.home}\n`);
       const takeOver = values['take-over'] === true;
       const results = cluster ? await startCluster(paths, { takeOver }) : await stackUp({ paths, only, takeOver });
+      if (withPrometheus) results.push(await prometheusUp(paths, { takeOver }));
       if (json) process.stdout.write(JSON.stringify(results) + '\n');
       else printUp(results, Date.now() - startedAtMs);
       return 0;
@@ -44,13 +49,14 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'down': {
       const results = cluster
         ? await stopCluster({ paths })
-        : [...(await stackDown({ paths, only })), ...(only === undefined ? await stopCluster({ paths }) : [])];
+        : [...(await stackDown({ paths, only })), ...(only === undefined ? [...(await stopCluster({ paths })), await prometheusDown(paths)] : [])];
       if (json) process.stdout.write(JSON.stringify(results) + '\n');
       else for (const r of results) process.stdout.write(`  ${r.name.padEnd(15)} ${r.outcome}\n`);
       return 0;
     }
     case 'status': {
       const states = cluster ? await clusterStatus(paths) : await stackStatus({ paths, only });
+      if (withPrometheus) states.push(await prometheusStatus(paths));
       if (json) process.stdout.write(JSON.stringify(states) + '\n');
       else printStatus(states);
       return states.every((s) => s.up) ? 0 : 1;

@@ -14,6 +14,7 @@ import type { AlerterMetrics } from './alerter-metrics.js';
 import type { AlerterConfig } from './config.js';
 import { FailureEventConsumer } from './failure-event-consumer.js';
 import type { Mailer } from './smtp-mailer.js';
+import { ConsumerLagMonitor, defaultLagIntervalMs } from '../shared/metrics/consumer-lag-monitor.js';
 
 export interface AlerterApp {
   readonly port: number;
@@ -38,6 +39,12 @@ export async function startAlerterApp(options: {
     retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs, sessionTimeoutMs: config.sessionTimeoutMs,
   });
   await consumer.start();
+  const failuresTopic = topicCatalogue({ prefix: config.topicPrefix }).get('webhook.failures').name;
+  const lag = new ConsumerLagMonitor({
+    admin: kafka.admin(), gauge: metrics.consumerLag, intervalMs: defaultLagIntervalMs, logger,
+    groups: [{ group: config.groupId, topics: [failuresTopic], startsAt: 'earliest' }],
+  });
+  lag.start();
   const server = createOpsServer(metrics.registry, () => consumer.isJoined && redis.status === 'ready');
   const port = await listen(server, config.port, config.host);
   logger.info('alerter started', { port, group: config.groupId, topicPrefix: config.topicPrefix, smtp: `${config.smtp.host}:${config.smtp.port}`, reminderIntervalMs: config.reminderIntervalMs });
@@ -45,6 +52,7 @@ export async function startAlerterApp(options: {
   return {
     port, metrics,
     close: () => (closing ??= (async () => {
+      await lag.close();
       await consumer.close();
       await new Promise<void>((r) => server.close(() => r()));
       mailer.close();

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { alertKinds } from './decide-alerts.js';
+import type { SmtpFailure } from './classify-smtp-error.js';
 
 export type AlerterMetrics = ReturnType<typeof createAlerterMetrics>;
 
@@ -7,7 +9,7 @@ export function createAlerterMetrics(options: { defaultMetrics: boolean }) {
   const registry = new Registry();
   const p = 'fleethook_alerter_';
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: p });
-  return {
+  const metrics = {
     registry,
     emailsSent: new Counter({ name: `${p}emails_sent_total`, help: 'E-mails accepted by the SMTP server, by alert kind', labelNames: ['kind'], registers: [registry] }),
     emailsFailed: new Counter({
@@ -19,5 +21,17 @@ export function createAlerterMetrics(options: { defaultMetrics: boolean }) {
     invalidEvents: new Counter({ name: `${p}invalid_events_total`, help: 'Records of webhook.failures that could not be decoded (skipped)', registers: [registry] }),
     failingSubscriptions: new Gauge({ name: `${p}failing_subscriptions`, help: 'Failing subscriptions on the partitions this instance owns', registers: [registry] }),
     pausedPartitions: new Gauge({ name: `${p}paused_partitions`, help: 'Partitions paused while sends are retried', registers: [registry] }),
+    consumerLag: new Gauge({
+      name: `${p}consumer_lag`, help: 'Failure events not yet committed by the alerter group (high watermark - committed offset), per group, topic and partition',
+      labelNames: ['group', 'topic', 'partition'], registers: [registry],
+    }),
   };
+  // Every (bounded) label combination starts at 0, so rates and alerts see 0, not "no data".
+  const reasons: readonly SmtpFailure['kind'][] = ['transient', 'rejected'];
+  for (const kind of alertKinds) {
+    metrics.emailsSent.inc({ kind }, 0);
+    metrics.emailsSkipped.inc({ kind }, 0);
+    for (const reason of reasons) metrics.emailsFailed.inc({ kind, reason }, 0);
+  }
+  return metrics;
 }

@@ -28,6 +28,9 @@ import { HandledTickets } from './handled-tickets.js';
 import { HeadRetry } from './head-retry.js';
 import { ParkingIo } from './parking-io.js';
 import { retrySchedule } from './retry-policy.js';
+import { BacklogDepthMonitor } from './backlog-depth-monitor.js';
+import { ConsumerLagMonitor, defaultLagIntervalMs } from '../shared/metrics/consumer-lag-monitor.js';
+import { kindByTopicId } from './telemetry-record.js';
 
 export interface DispatcherApp {
   readonly port: number;
@@ -88,11 +91,25 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder: new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl })), metrics, logger,
     sessionTimeoutMs: config.sessionTimeoutMs,
   });
+  const lag = new ConsumerLagMonitor({
+    admin: kafka.admin(), gauge: metrics.consumerLag, intervalMs: defaultLagIntervalMs, logger,
+    groups: [
+      { group: `${config.groupId}-match`, topics: Object.keys(kindByTopicId).map((id) => topics.get(id).name), startsAt: 'latest' },
+      { group: config.groupId, topics: [topics.get('webhook.deliveries').name, topics.get('webhook.parked').name], startsAt: 'earliest' },
+      { group: `${config.groupId}-retry`, topics: schedule.lanes.map((l) => topics.get(l.topic).name), startsAt: 'earliest' },
+    ],
+  });
+  const backlogs = new BacklogDepthMonitor({
+    parked: () => deliveries.parkedSubscriptions(), redis, redisKeyPrefix: config.redisKeyPrefix, logger,
+    gauges: { items: metrics.backlogItems, oldestParkedSeconds: metrics.oldestParkedSeconds }, intervalMs: backlogIntervalMs,
+  });
   await catalogue.start();
   await producer.connect();
   await deliveries.start();
   await tiers.start();
   await fanOut.start();
+  lag.start();
+  backlogs.start();
   const ready = (): boolean => catalogue.ready() && deliveries.isJoined && fanOut.isJoined;
   const server = createOpsServer(metrics.registry, ready);
   const port = await listen(server, config.port, config.host);
@@ -102,6 +119,8 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     port, deliveries, catalogue,
     close: () => (closing ??= (async () => {
       await fanOut.close();
+      await lag.close();
+      await backlogs.close();
       stopRetries.abort();
       await tiers.close().catch(() => undefined);
       await deliveries.close(config.shutdownGraceMs);
@@ -113,6 +132,9 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     })()),
   };
 }
+
+/** How often the parked backlogs' depth is read (from this instance's books and Redis). */
+const backlogIntervalMs = 5_000;
 
 /** `/metrics`, `/healthz` and `/readyz` (ready = catalogue caught up and both consumers joined). */
 function createOpsServer(registry: Registry, ready: () => boolean): Server {

@@ -37,6 +37,12 @@ export function createDispatcherMetrics(options: { defaultMetrics: boolean }) {
     itemsParked: new Counter({ name: `${p}items_parked_total`, help: 'Live items appended to a parked backlog (webhook.parked), each written once', registers: [registry] }),
     itemsDrained: new Counter({ name: `${p}items_drained_total`, help: 'Backlog items delivered by a drain', registers: [registry] }),
     itemsAudited: new Counter({ name: `${p}items_audited_total`, help: 'Backlog items written to webhook.audit at a deactivation (the head items are audited with the closing marker and not counted here)', registers: [registry] }),
+    consumerLag: new Gauge({
+      name: `${p}consumer_lag`, help: 'Records not yet committed by a dispatcher consumer group (high watermark - committed offset), per group, topic and partition; the whole group, as read by this instance',
+      labelNames: ['group', 'topic', 'partition'], registers: [registry],
+    }),
+    backlogItems: new Gauge({ name: `${p}backlog_items`, help: 'Items waiting in the parked backlogs of this instance\'s subscriptions, by phase (parked, draining, closing)', labelNames: ['phase'], registers: [registry] }),
+    oldestParkedSeconds: new Gauge({ name: `${p}oldest_parked_seconds`, help: 'Age of the oldest parking episode on this instance (since its first failure); 0 when none', registers: [registry] }),
     headRetries: new Counter({ name: `${p}head_retries_total`, help: 'Tier retries of parked heads, by result (delivered, retrying, closed, paused, waiting)', labelNames: ['result'], registers: [registry] }),
   };
 }

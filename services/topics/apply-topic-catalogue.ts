@@ -41,9 +41,10 @@ export async function applyTopicCatalogue(
   admin: Admin,
   catalogue: TopicCatalogue,
   replicationFactor: number,
+  minInsyncReplicas?: number,
 ): Promise<TopicAction[]> {
   const existing = await readExistingTopics(admin, catalogue.topics.map((t) => t.name));
-  const actions = planTopicChanges(catalogue.topics, existing, replicationFactor);
+  const actions = planTopicChanges(catalogue.topics, existing, replicationFactor, minInsyncReplicas);
   const mismatches = describeMismatches(actions);
   if (mismatches.length > 0) {
     throw new FleethookError('TOPIC_PARTITION_MISMATCH', mismatches.join('\n'));

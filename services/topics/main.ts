@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const actions = await applyTopicCatalogue(admin, catalogue, config.replicationFactor);
+    const actions = await applyTopicCatalogue(admin, catalogue, config.replicationFactor, config.minInsyncReplicas);
     for (const line of summarise(actions)) console.log(line);
   } finally {
     await admin.disconnect();

@@ -18,10 +18,14 @@ export type TopicAction =
   | { readonly kind: 'unchanged'; readonly spec: TopicSpec }
   | { readonly kind: 'partition-mismatch'; readonly spec: TopicSpec; readonly actualPartitions: number };
 
-/** The configs a topic should have: the catalogue's plus what the replication factor implies. */
-export function desiredConfigs(spec: TopicSpec, replicationFactor: number): Record<string, string> {
-  // With RF 3, acks=all must survive one broker down: 2 in-sync replicas are enough.
-  return { ...spec.configs, 'min.insync.replicas': String(Math.min(2, replicationFactor)) };
+/** min.insync.replicas when none is configured: with RF 3, acks=all must survive one broker down, so 2. */
+export function defaultMinInsyncReplicas(replicationFactor: number): number {
+  return Math.min(2, replicationFactor);
+}
+
+/** The configs a topic should have: the catalogue's plus the replication settings. */
+export function desiredConfigs(spec: TopicSpec, replicationFactor: number, minInsyncReplicas = defaultMinInsyncReplicas(replicationFactor)): Record<string, string> {
+  return { ...spec.configs, 'min.insync.replicas': String(minInsyncReplicas) };
 }
 
 /**
@@ -34,9 +38,10 @@ export function planTopicChanges(
   topics: readonly TopicSpec[],
   existing: ReadonlyMap<string, ExistingTopic>,
   replicationFactor: number,
+  minInsyncReplicas = defaultMinInsyncReplicas(replicationFactor),
 ): TopicAction[] {
   return topics.map((spec): TopicAction => {
-    const configs = desiredConfigs(spec, replicationFactor);
+    const configs = desiredConfigs(spec, replicationFactor, minInsyncReplicas);
     const current = existing.get(spec.name);
     if (current === undefined) return { kind: 'create', spec, configs };
     if (current.partitions !== spec.partitions) {

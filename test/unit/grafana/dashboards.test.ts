@@ -228,6 +228,30 @@ describe('Grafana dashboards (grafana/dashboards)', () => {
   });
 });
 
+describe('consumer lag and backlog depth on the dashboards', () => {
+  const lagByTopic = /sum by \(group, topic\) \(max by \(group, topic, partition\) \(fleethook_dispatcher_consumer_lag\{/;
+  it.each([
+    ['fleethook-dispatcher.json', lagByTopic],
+    ['fleethook-dispatcher.json', /max by \(group, topic, partition\) \(fleethook_dispatcher_consumer_lag\{/],
+    ['fleethook-dispatcher.json', /sum by \(phase\) \(fleethook_dispatcher_backlog_items\{/],
+    ['fleethook-dispatcher.json', /fleethook_dispatcher_oldest_parked_seconds\{/],
+    ['fleethook-alerter.json', /max by \(group, topic, partition\) \(fleethook_alerter_consumer_lag\{/],
+  ])('%s has a panel for %s', (file, pattern) => {
+    const { dashboard } = dashboards.find((d) => d.file === file)!;
+    expect(panelsQuerying(dashboard, pattern).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('takes the max over instances before summing lag (every instance reports the whole group)', () => {
+    for (const { dashboard } of dashboards) {
+      for (const panel of panelsQuerying(dashboard, /consumer_lag/)) {
+        for (const t of panel.targets ?? []) expect(t.expr, `panel ${panel.id}`).toMatch(/max by \(group, topic, partition\) \(fleethook_\w+_consumer_lag/);
+      }
+    }
+    // And the pattern above does catch a plain sum (which would double-count with two instances).
+    expect('sum by (group, topic) (fleethook_dispatcher_consumer_lag{job=~"$job"})').not.toMatch(lagByTopic);
+  });
+});
+
 describe('Grafana provisioning and the Prometheus config', () => {
   const compose = parse(readFileSync(path.join(root, 'docker-compose.kafka.yml'), 'utf8'), { merge: true }) as {
     services: Record<string, { ports?: string[]; volumes?: string[]; environment?: Record<string, string> }>;
