@@ -4,6 +4,8 @@ import { parseEncryptionKeys } from '../shared/secret-box.js';
 import type { EncryptionKey } from '../shared/secret-box.js';
 import { AddressAllowList } from '../shared/ssrf/address-allow-list.js';
 import { isAccountId } from '../shared/subscriptions/subscription-ids.js';
+import { readTopicWaitSettings } from '../shared/topic-wait/topic-wait-config.js';
+import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
 
 export interface AccountKey {
   readonly accountId: string;
@@ -15,6 +17,8 @@ export interface AdminConfig {
   readonly port: number;
   readonly kafkaBrokers: readonly string[];
   readonly topicPrefix: string;
+  /** FLEETHOOK_TOPIC_WAIT_MS / FLEETHOOK_TOPIC_WAIT_RETRY_MS: the start-up wait for this service's topics. */
+  readonly topicWait: TopicWaitSettings;
   readonly accountKeys: readonly AccountKey[];
   readonly operatorKey: string | null;
   readonly encryptionKeys: readonly EncryptionKey[];
@@ -81,6 +85,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     port: r.int('ADMIN_PORT', d.port, { min: 0, max: 65_535 }),
     kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
     topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
+    topicWait: readTopicWaitSettings(r),
     accountKeys: parseAccountKeys(r, r.list('ADMIN_ACCOUNT_KEYS', [])),
     operatorKey,
     encryptionKeys: keys.keys,

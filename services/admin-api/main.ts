@@ -1,8 +1,10 @@
 import { collectDefaultMetrics, register } from 'prom-client';
 import { Redis } from 'ioredis';
+import { topicCatalogue } from '../../schemas/topics.js';
 import { errorMessage } from '../shared/errors.js';
 import { createKafkaClient } from '../shared/kafka-client.js';
 import { createLogger } from '../shared/logger.js';
+import { waitForTopics } from '../shared/topic-wait/wait-for-topics.js';
 import { startAdminApp } from './admin-app.js';
 import { loadConfig } from './config.js';
 import { RedisDeliveryStatusSource } from './redis-delivery-status-source.js';
@@ -13,6 +15,8 @@ async function main(): Promise<void> {
   const logger = createLogger('admin-api', { level: config.logLevel });
   collectDefaultMetrics();
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', logger });
+  const topics = topicCatalogue({ prefix: config.topicPrefix });
+  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', topics: ['webhook.subscriptions', 'webhook.failures'].map((id) => topics.get(id).name), settings: config.topicWait, logger });
   // Fails fast while Redis is away: status figures are then null, the API keeps working.
   const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', (err: unknown) => logger.warn('redis unavailable', { err }));

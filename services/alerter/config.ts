@@ -1,5 +1,7 @@
 import { EnvReader } from '../shared/env-reader.js';
 import { defaultRedisKeyPrefix } from '../shared/delivery-status-keys.js';
+import { readTopicWaitSettings } from '../shared/topic-wait/topic-wait-config.js';
+import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
 
 export const smtpTlsModes = ['none', 'starttls', 'tls'] as const;
 /** `none`: plain SMTP, never upgraded; `starttls`: STARTTLS required; `tls`: implicit TLS (port 465). */
@@ -22,6 +24,8 @@ export interface AlerterConfig {
   readonly redisUrl: string;
   readonly redisKeyPrefix: string;
   readonly topicPrefix: string;
+  /** FLEETHOOK_TOPIC_WAIT_MS / FLEETHOOK_TOPIC_WAIT_RETRY_MS: the start-up wait for this service's topics. */
+  readonly topicWait: TopicWaitSettings;
   readonly groupId: string;
   readonly host: string;
   readonly port: number;
@@ -93,6 +97,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     redisUrl: r.string('REDIS_URL', d.redisUrl),
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
     topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
+    topicWait: readTopicWaitSettings(r),
     groupId: r.string('ALERTER_GROUP_ID', d.groupId),
     host: r.string('ALERTER_HOST', d.host),
     port: r.int('ALERTER_PORT', d.port, { min: 0, max: 65_535 }),

@@ -1,6 +1,8 @@
+import { topicCatalogue } from '../../schemas/topics.js';
 import { errorMessage } from '../shared/errors.js';
 import { createKafkaClient } from '../shared/kafka-client.js';
 import { createLogger } from '../shared/logger.js';
+import { waitForTopics } from '../shared/topic-wait/wait-for-topics.js';
 import { startAlerterApp } from './alerter-app.js';
 import { loadConfig } from './config.js';
 import { createSmtpMailer } from './smtp-mailer.js';
@@ -10,6 +12,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger('alerter', { level: config.logLevel });
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-alerter', logger });
+  const failures = topicCatalogue({ prefix: config.topicPrefix }).get('webhook.failures').name;
+  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-alerter', topics: [failures], settings: config.topicWait, logger });
   const app = await startAlerterApp({ config, kafka, mailer: createSmtpMailer(config.smtp), logger, defaultMetrics: true });
   // One line tests and scripts can wait for.
   process.stdout.write(`${JSON.stringify({ msg: 'alerter ready', port: app.port })}\n`);

@@ -3,6 +3,8 @@ import { defaultRedisKeyPrefix } from '../shared/delivery-status-keys.js';
 import { parseEncryptionKeys } from '../shared/secret-box.js';
 import type { EncryptionKey } from '../shared/secret-box.js';
 import { AddressAllowList } from '../shared/ssrf/address-allow-list.js';
+import { readTopicWaitSettings } from '../shared/topic-wait/topic-wait-config.js';
+import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
 
 export interface DispatcherConfig {
   readonly kafkaBrokers: readonly string[];
@@ -10,6 +12,8 @@ export interface DispatcherConfig {
   readonly redisUrl: string;
   readonly redisKeyPrefix: string;
   readonly topicPrefix: string;
+  /** FLEETHOOK_TOPIC_WAIT_MS / FLEETHOOK_TOPIC_WAIT_RETRY_MS: the start-up wait for this service's topics. */
+  readonly topicWait: TopicWaitSettings;
   readonly encryptionKeys: readonly EncryptionKey[];
   readonly activeKeyId: string;
   readonly groupId: string;
@@ -90,6 +94,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     redisUrl: r.string('REDIS_URL', d.redisUrl),
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
     topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
+    topicWait: readTopicWaitSettings(r),
     encryptionKeys: keys.keys,
     activeKeyId: r.string('SECRET_ACTIVE_KEY_ID', keys.keys[0]?.keyId ?? ''),
     groupId: r.string('DISPATCHER_GROUP_ID', d.groupId),

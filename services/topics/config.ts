@@ -1,12 +1,16 @@
 import { defaultPartitions, partitionGroups } from '../../schemas/topics.js';
 import type { PartitionGroup } from '../../schemas/topics.js';
 import { EnvReader } from '../shared/env-reader.js';
+import { readTopicWaitSettings, topicWaitDefaults } from '../shared/topic-wait/topic-wait-config.js';
+import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
 import { defaultMinInsyncReplicas } from './plan-topic-changes.js';
 
 export interface TopicsConfig {
   readonly kafkaBrokers: readonly string[];
   readonly schemaRegistryUrl: string;
   readonly topicPrefix: string;
+  /** FLEETHOOK_TOPIC_WAIT_MS / FLEETHOOK_TOPIC_WAIT_RETRY_MS: the start-up wait for this service's topics. */
+  readonly topicWait: TopicWaitSettings;
   readonly replicationFactor: number;
   /** `min.insync.replicas` of every topic; at most the replication factor. */
   readonly minInsyncReplicas: number;
@@ -19,6 +23,7 @@ export const topicsDefaults: TopicsConfig = {
   kafkaBrokers: ['127.0.0.1:19092'],
   schemaRegistryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
   topicPrefix: '',
+  topicWait: topicWaitDefaults,
   replicationFactor: 1,
   minInsyncReplicas: 1,
   partitions: defaultPartitions,
@@ -42,6 +47,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): T
     kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
     schemaRegistryUrl: r.string('SCHEMA_REGISTRY_URL', d.schemaRegistryUrl),
     topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
+    topicWait: readTopicWaitSettings(r),
     replicationFactor,
     minInsyncReplicas: r.int('TOPICS_MIN_INSYNC_REPLICAS', defaultMinInsyncReplicas(replicationFactor), { min: 1, max: 5 }),
     partitions,

@@ -4,6 +4,7 @@ import { errorMessage } from '../shared/errors.js';
 import { createKafkaClient } from '../shared/kafka-client.js';
 import { createLogger } from '../shared/logger.js';
 import { SchemaRegistryClient } from '../shared/schema-registry-client.js';
+import { waitForTopics } from '../shared/topic-wait/wait-for-topics.js';
 import { applyTopicCatalogue } from './apply-topic-catalogue.js';
 import type { TopicAction } from './plan-topic-changes.js';
 import { loadConfig } from './config.js';
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   } finally {
     await admin.disconnect();
   }
+  // Return only once every topic has leaders that answer, so a service started right after finds them usable.
+  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-topics', topics: catalogue.topics.map((t) => t.name), settings: config.topicWait, logger });
   if (!config.registerSchemas) return;
   const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl, clientId: 'fleethook-topics' });
   for (const spec of catalogue.topics) {
