@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveStackPaths } from '../../stack/stack-paths.js';
+import { stackPortsFromEnv } from '../../stack/stack-ports.js';
 import { errorMessage } from '../shared/errors.js';
 import { AdminClient } from './admin-client.js';
 import { parseDemoArgs } from './demo-args.js';
 import { createSubscription, deleteAllSubscriptions, demoSubscriptionSpecs } from './demo-subscriptions.js';
-import { ProcessGroup, runToCompletion } from './process-group.js';
+import { type ChildFailure, ProcessGroup, runToCompletion } from './process-group.js';
 
 /**
  * `npm run demo`: the whole pipeline on the local Docker-free stack — stack up, topics,
@@ -22,14 +23,22 @@ const tsx = 'node_modules/.bin/tsx';
 async function main(): Promise<void> {
   const args = parseDemoArgs(process.argv.slice(2));
   const say = (line: string): void => void process.stdout.write(`[demo]        ${line}\n`);
-  say('starting the local stack (the first run downloads Kafka and the registry from Maven Central)…');
+  // Where the stack this demo starts listens (FLEETHOOK_STACK_*_PORT moves it); explicit client variables win.
+  const ports = stackPortsFromEnv(process.env);
+  const clients = {
+    FLEETHOOK_KAFKA_BROKERS: process.env.FLEETHOOK_KAFKA_BROKERS ?? `127.0.0.1:${ports.kafka}`,
+    FLEETHOOK_SCHEMA_REGISTRY_URL: process.env.FLEETHOOK_SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
+    FLEETHOOK_REDIS_URL: process.env.FLEETHOOK_REDIS_URL ?? `redis://127.0.0.1:${ports.redis}`,
+  };
+  say('starting the local stack (the first run downloads Kafka, the registry and Redis from Maven Central)…');
   await runToCompletion('npm', ['run', '-s', 'stack:up']);
-  await runToCompletion('npm', ['run', '-s', 'topics']);
+  await runToCompletion('npm', ['run', '-s', 'topics'], clients);
 
   // A fresh account key each run; the encryption key is kept in the stack's git-ignored
   // home, so subscriptions an interrupted earlier demo left behind can still be opened and removed.
   const apiKey = randomBytes(24).toString('base64url');
   const common = {
+    ...clients,
     FLEETHOOK_SECRET_KEYS: `demo:${demoEncryptionKey()}`,
     // The simulator's vehicles belong to acc_0001 when it runs with --accounts 1.
     FLEETHOOK_ADMIN_ACCOUNT_KEYS: `acc_0001:${apiKey}`,
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
+      group.markStopping();
       say('stopping…');
       await deleteAllSubscriptions(admin).catch(() => undefined);
       await group.stopAll();
@@ -56,6 +66,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop(130));
   process.once('SIGTERM', () => void stop(143));
+  // A child that dies ends the demo at once with its error, instead of a timeout later.
+  group.onFailure((failure) => {
+    say(`failed: ${describeFailure(failure)}`);
+    void stop(1);
+  });
 
   try {
     group.start('admin', tsx, ['services/admin-api/main.ts'], { ...common, FLEETHOOK_ADMIN_LOG_LEVEL: 'warn' });
@@ -87,7 +102,7 @@ async function main(): Promise<void> {
       '--duration', String(args.durationS),
       '--seed', String(args.seed),
       '--accounts', '1',
-    ]);
+    ], clients, { finishes: true });
     const simulatorCode = await group.exited(simulator);
     say(`simulator finished (code ${simulatorCode}); waiting for the last batches…`);
     await new Promise((r) => setTimeout(r, 8_000));
@@ -103,6 +118,11 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+function describeFailure(failure: ChildFailure): string {
+  const tail = failure.lastLines.length === 0 ? ' (it printed nothing)' : `; its last lines:\n    ${failure.lastLines.join('\n    ')}`;
+  return `${failure.name} exited (${failure.how})${tail}`;
+}
 
 /** The demo's AES key, made once per stack home (`.stack/demo-encryption-key`, mode 0600). */
 function demoEncryptionKey(): string {
