@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { FleethookError } from '../services/shared/errors.js';
+import { errorMessage, FleethookError } from '../services/shared/errors.js';
 import { dependencyGoal, fillAtomically, runMaven } from './maven-fetch.js';
 import { redisBinaryInJar, redisJarPlatforms } from './redis-binary-name.js';
 import { redisServerDir, type StackPaths } from './stack-paths.js';
@@ -76,7 +76,10 @@ export async function ensureRedisServer(
       await redisVersion(target, origin);
     });
   }
-  return { bin, version: await redisVersion(bin, origin), origin };
+  const banner = await redisVersion(bin, origin).catch((err: unknown) => {
+    throw new FleethookError('STACK_REDIS_UNUSABLE', `${errorMessage(err)}\n(delete ${dir} to extract it again)`, { cause: err });
+  });
+  return { bin, version: banner, origin };
 }
 
 /** Runs `<bin> --version`; throws, naming where the binary came from, unless it prints Redis's banner. */
