@@ -43,7 +43,11 @@ export async function waitForTopics(options: WaitForTopicsOptions): Promise<void
       case 'retry':
         // Right after `npm run topics` a look or two is normal; say so only when it lasts.
         if (attempt === 3 || attempt % 10 === 0) {
-          logger.warn('waiting for kafka topics', { notReady: step.waitingFor.map(describeTopicProbe), retryInMs: step.delayMs, maxWaitMs: settings.maxWaitMs });
+          const [first] = step.waitingFor;
+          logger.warn('waiting for kafka topics', {
+            notReady: step.waitingFor.length, first: first === undefined ? null : describeTopicProbe(first),
+            waitedMs: now() - startedAt, maxWaitMs: settings.maxWaitMs,
+          });
         }
         await sleep(step.delayMs);
     }
