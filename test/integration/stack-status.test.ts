@@ -4,9 +4,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../stack/stack-paths.js';
+import { repoRoot, resolveStackPaths } from '../../stack/stack-paths.js';
 
 const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+// The running stack's downloads (Redis's binary among them): a fresh home must not fetch them again.
+const sharedCache = resolveStackPaths().cache;
 
 interface CliResult {
   readonly code: number;
@@ -31,7 +33,7 @@ function cli(...args: string[]): Promise<CliResult> {
     execFile(
       tsx,
       ['stack/cli.ts', ...args],
-      { cwd: repoRoot, timeout: 60_000, env: { ...process.env, FLEETHOOK_STACK_HOME: home, FLEETHOOK_STACK_REDIS_PORT: String(redisPort) } },
+      { cwd: repoRoot, timeout: 60_000, env: { ...process.env, FLEETHOOK_STACK_HOME: home, FLEETHOOK_STACK_REDIS_PORT: String(redisPort), FLEETHOOK_STACK_CACHE: sharedCache } },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
