@@ -135,8 +135,11 @@ describe('services wait for their topics at start-up', () => {
   it('the admin API started before its topics exist waits for them, then becomes ready', async () => {
     const prefix = newPrefix();
     const s = startService('services/admin-api/main.ts', prefix, { ...adminEnv(), FLEETHOOK_TOPIC_WAIT_RETRY_MS: '100' });
-    // Long enough for the service to have looked at least once and found nothing.
-    await new Promise((r) => setTimeout(r, 4_000));
+    // It says so once it has looked a few times and found nothing.
+    const waiting = await waitFor(() => s.lines.find((l) => l.includes('"waiting for kafka topics"')), {
+      timeoutMs: 60_000, intervalMs: 100, what: 'the admin API to report that it waits',
+    });
+    expect(waiting).toContain(`topic ${prefix}webhook.subscriptions does not exist`);
     expect(s.child.exitCode).toBeNull();
     await createAdminTopics(prefix);
     await adminBecomesReady(s);
