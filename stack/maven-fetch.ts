@@ -15,16 +15,16 @@ export function dependencyGoal(goal: string): string {
  * Runs the installed Maven against the stack's own local repository (so a fresh machine
  * fetches exactly what this one did), logging to `<logs>/fetch.log`.
  */
-export function runMaven(paths: StackPaths, args: readonly string[]): Promise<void> {
+export function runMaven(paths: StackPaths, args: readonly string[], cwd?: string): Promise<void> {
   // One Maven at a time: two writing the same local repository can corrupt it.
-  const run = mavenQueue.then(() => runMavenNow(paths, args));
+  const run = mavenQueue.then(() => runMavenNow(paths, args, cwd));
   mavenQueue = run.catch(() => undefined);
   return run;
 }
 
 let mavenQueue: Promise<unknown> = Promise.resolve();
 
-async function runMavenNow(paths: StackPaths, args: readonly string[]): Promise<void> {
+async function runMavenNow(paths: StackPaths, args: readonly string[], cwd: string | undefined): Promise<void> {
   const logFile = path.join(paths.logs, 'fetch.log');
   fs.mkdirSync(paths.logs, { recursive: true });
   fs.mkdirSync(paths.mavenRepo, { recursive: true });
@@ -32,7 +32,7 @@ async function runMavenNow(paths: StackPaths, args: readonly string[]): Promise<
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} mvn ${fullArgs.join(' ')}\n`);
   const exitCode = await new Promise<number>((resolve, reject) => {
-    const child = spawn('mvn', fullArgs, { stdio: ['ignore', out, out] });
+    const child = spawn('mvn', fullArgs, { stdio: ['ignore', out, out], ...(cwd === undefined ? {} : { cwd }) });
     child.once('error', (err) =>
       reject(new FleethookError('STACK_FETCH_FAILED', `cannot run mvn (is Maven installed?): ${err.message}`, { cause: err })),
     );

@@ -56,15 +56,16 @@ export async function ensureRedisServer(
   const origin = `${coordinates} (${inJar})`;
   if (!fs.existsSync(bin)) {
     await fillAtomically(dir, async (tmp) => {
-      const markers = path.join(tmp, '.markers');
-      await runMaven(paths, [
-        dependencyGoal('unpack'),
-        `-Dartifact=${coordinates}`,
-        `-Dmdep.unpack.includes=${inJar}`,
-        `-DmarkersDirectory=${markers}`,
-        `-DoutputDirectory=${tmp}`,
-      ]);
-      fs.rmSync(markers, { recursive: true, force: true });
+      // `unpack` writes marker files under `${project.basedir}/target` (a literal folder name
+      // without a pom), relative to Maven's working directory: run it in a scratch folder.
+      const scratch = path.join(tmp, '.maven');
+      fs.mkdirSync(scratch);
+      await runMaven(
+        paths,
+        [dependencyGoal('unpack'), `-Dartifact=${coordinates}`, `-Dmdep.unpack.includes=${inJar}`, `-DoutputDirectory=${tmp}`],
+        scratch,
+      );
+      fs.rmSync(scratch, { recursive: true, force: true });
       const extracted = path.join(tmp, inJar);
       if (!fs.existsSync(extracted)) {
         throw new FleethookError('STACK_FETCH_FAILED', `${coordinates} has no ${inJar}; see ${path.join(paths.logs, 'fetch.log')}`);

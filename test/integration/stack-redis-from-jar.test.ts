@@ -84,6 +84,8 @@ describe('the stack runs Redis from the embedded-redis jar', () => {
     expect(server.origin).toContain(`com.github.codemonstur:embedded-redis:${stackVersions.embeddedRedis}`);
     // Nothing else is left in the cache folder (no markers, no other platforms' binaries).
     expect(fs.readdirSync(path.dirname(expected))).toEqual(['redis-server']);
+    // Nor in the working directory (Maven's unpack markers once landed in `./${project.basedir}/`).
+    expect(fs.existsSync(path.join(process.cwd(), '${project.basedir}'))).toBe(false);
 
     // A second call uses the cached file as it is.
     const inode = fs.statSync(expected).ino;
