@@ -62,6 +62,7 @@ function hostPorts(service: ComposeService): number[] {
 }
 
 describe('docker-compose.kafka.yml', () => {
+  // Compiling the whole Compose schema takes seconds on a busy 2-core machine.
   it('is valid against the Compose specification schema', () => {
     const require = createRequire(import.meta.url);
     const schema = JSON.parse(
@@ -81,7 +82,7 @@ describe('docker-compose.kafka.yml', () => {
     const valid = validate(raw);
     expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
     expect(valid).toBe(true);
-  });
+  }, 30_000);
 
   it('runs a 3-broker KRaft cluster with one cluster id and consistent quorum voters', () => {
     expect(brokers).toHaveLength(3);
