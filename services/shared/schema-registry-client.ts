@@ -1,6 +1,19 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import type { Type } from 'avsc';
+import { BoundedCache } from './bounded-cache.js';
 import { FleethookError } from './errors.js';
+
+/** A writer schema looked up by id: found (parsed), or not in the registry. */
+export type WriterSchemaLookup = { readonly kind: 'found'; readonly type: Type } | { readonly kind: 'unknown' };
+
+export interface SchemaCacheOptions {
+  /** Writer schemas kept (least recently used evicted); default 1,000. */
+  readonly maxSchemas?: number;
+  /** Ids the registry did not know, remembered (bounded) for this long; default 60 s. */
+  readonly unknownTtlMs?: number;
+  readonly maxUnknown?: number;
+}
 
 /** An encoder bound to one registered schema: Confluent wire format, synchronous. */
 export interface AvroEncoder<T> {
@@ -28,9 +41,70 @@ const wireHeaderBytes = 5;
  */
 export class SchemaRegistryClient {
   readonly registry: SchemaRegistry;
+  private readonly url: string;
+  private readonly schemas: BoundedCache<number, Type>;
+  private readonly unknown: BoundedCache<number, true>;
+  private readonly unknownTtlMs: number;
+  private readonly inFlight = new Map<number, Promise<WriterSchemaLookup>>();
 
-  constructor(options: { url: string; clientId?: string }) {
+  constructor(options: { url: string; clientId?: string; cache?: SchemaCacheOptions }) {
     this.registry = new SchemaRegistry({ host: options.url, clientId: options.clientId ?? 'fleethook' });
+    this.url = options.url.replace(/\/+$/, '');
+    this.schemas = new BoundedCache(options.cache?.maxSchemas ?? 1_000);
+    this.unknown = new BoundedCache(options.cache?.maxUnknown ?? 10_000);
+    this.unknownTtlMs = options.cache?.unknownTtlMs ?? 60_000;
+  }
+
+  /**
+   * The writer schema of `schemaId`, for consumers. Both caches are bounded: ids come from
+   * record bytes, so a stream of corrupt records must not grow memory, and an id the
+   * registry did not know is asked again after `unknownTtlMs` (it may have been registered
+   * since). Concurrent lookups of one id share a request. An unreachable registry (or any
+   * answer but 200/404) throws a retriable `SCHEMA_REGISTRY` error: never "unknown".
+   */
+  async writerSchema(schemaId: number): Promise<WriterSchemaLookup> {
+    const type = this.schemas.get(schemaId);
+    if (type !== undefined) return { kind: 'found', type };
+    if (this.unknown.get(schemaId) === true) return { kind: 'unknown' };
+    let pending = this.inFlight.get(schemaId);
+    if (pending === undefined) {
+      pending = this.fetchWriterSchema(schemaId).finally(() => this.inFlight.delete(schemaId));
+      this.inFlight.set(schemaId, pending);
+    }
+    return pending;
+  }
+
+  private async fetchWriterSchema(schemaId: number): Promise<WriterSchemaLookup> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}/schemas/ids/${schemaId}`, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json' }, signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      throw registryError(`could not fetch schema ${schemaId}`, err);
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      this.unknown.set(schemaId, true, this.unknownTtlMs);
+      return { kind: 'unknown' };
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new FleethookError('SCHEMA_REGISTRY', `could not fetch schema ${schemaId}: HTTP ${res.status}`, { retriable: true });
+    }
+    const body = (await res.json()) as { schema?: unknown; schemaType?: unknown };
+    if (typeof body.schema !== 'string' || (body.schemaType !== undefined && body.schemaType !== 'AVRO')) {
+      // Not an Avro schema: records framed with this id can never decode here.
+      this.unknown.set(schemaId, true, this.unknownTtlMs);
+      return { kind: 'unknown' };
+    }
+    let type: Type;
+    try {
+      type = avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema);
+    } catch {
+      this.unknown.set(schemaId, true, this.unknownTtlMs);
+      return { kind: 'unknown' };
+    }
+    this.schemas.set(schemaId, type);
+    return { kind: 'found', type };
   }
 
   /** Registers (or finds) `schema` under `subject`; the registry enforces compatibility. */
