@@ -33,6 +33,13 @@ export interface DispatcherConfig {
   readonly flushTickMs: number;
   readonly shutdownGraceMs: number;
   readonly sessionTimeoutMs: number;
+  /** The match stage dead-letters records older than this or further ahead of now than `maxRecordAheadMs`. */
+  readonly maxRecordAgeMs: number;
+  readonly maxRecordAheadMs: number;
+  /** Supervision of the consumers: restart backoff after a crash, and when a partition counts as stalled (/readyz). */
+  readonly consumerRestartMinMs: number;
+  readonly consumerRestartMaxMs: number;
+  readonly stallAfterMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -58,6 +65,11 @@ export const dispatcherDefaults = {
   flushTickMs: 50,
   shutdownGraceMs: 5_000,
   sessionTimeoutMs: 8_000,
+  maxRecordAgeMs: 30 * 86_400_000,
+  maxRecordAheadMs: 3_600_000,
+  consumerRestartMinMs: 1_000,
+  consumerRestartMaxMs: 30_000,
+  stallAfterMs: 60_000,
   logLevel: 'info',
 } as const;
 
@@ -71,7 +83,11 @@ export const dispatcherDefaults = {
  * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
  * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, RETRY_TIME_SCALE (a factor in (0, 1] applied to every
  * retry-policy duration, e.g. 0.00002 runs the 7-day schedule in about 12 s), SHUTDOWN_GRACE_MS, SESSION_TIMEOUT_MS (how long a dead
- * instance keeps its partitions), LOG_LEVEL.
+ * instance keeps its partitions), MAX_RECORD_AGE_MS and MAX_RECORD_AHEAD_MS (telemetry times
+ * accepted by the match stage, default 30 days back and 1 hour ahead of now; others are
+ * dead-lettered), CONSUMER_RESTART_MIN_MS / CONSUMER_RESTART_MAX_MS (backoff before a crashed
+ * consumer is restarted), STALL_AFTER_MS (a partition with records to read and no commit for
+ * this long makes /readyz fail), LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
@@ -113,8 +129,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     flushTickMs: r.int('DISPATCHER_FLUSH_TICK_MS', d.flushTickMs, { min: 5, max: 1_000 }),
     shutdownGraceMs: r.int('DISPATCHER_SHUTDOWN_GRACE_MS', d.shutdownGraceMs, { min: 0, max: 60_000 }),
     sessionTimeoutMs: r.int('DISPATCHER_SESSION_TIMEOUT_MS', d.sessionTimeoutMs, { min: 6_000, max: 300_000 }),
+    maxRecordAgeMs: r.int('DISPATCHER_MAX_RECORD_AGE_MS', d.maxRecordAgeMs, { min: 60_000, max: 3_650 * 86_400_000 }),
+    maxRecordAheadMs: r.int('DISPATCHER_MAX_RECORD_AHEAD_MS', d.maxRecordAheadMs, { min: 0, max: 7 * 86_400_000 }),
+    consumerRestartMinMs: r.int('DISPATCHER_CONSUMER_RESTART_MIN_MS', d.consumerRestartMinMs, { min: 10, max: 600_000 }),
+    consumerRestartMaxMs: r.int('DISPATCHER_CONSUMER_RESTART_MAX_MS', d.consumerRestartMaxMs, { min: 10, max: 600_000 }),
+    stallAfterMs: r.int('DISPATCHER_STALL_AFTER_MS', d.stallAfterMs, { min: 1_000, max: 3_600_000 }),
     logLevel: logLevel as DispatcherConfig['logLevel'],
   };
+  if (config.consumerRestartMaxMs < config.consumerRestartMinMs) {
+    r.problem('FLEETHOOK_DISPATCHER_CONSUMER_RESTART_MAX_MS must be at least FLEETHOOK_DISPATCHER_CONSUMER_RESTART_MIN_MS');
+  }
   if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');
   if (keys.keys.length > 0 && !keys.keys.some((k) => k.keyId === config.activeKeyId)) {
     r.problem(`FLEETHOOK_SECRET_ACTIVE_KEY_ID "${config.activeKeyId}" is not one of the keys in FLEETHOOK_SECRET_KEYS`);

@@ -31,6 +31,7 @@ import { retrySchedule } from './retry-policy.js';
 import { BacklogDepthMonitor } from './backlog-depth-monitor.js';
 import { ConsumerLagMonitor, defaultLagIntervalMs } from '../shared/metrics/consumer-lag-monitor.js';
 import { kindByTopicId } from './telemetry-record.js';
+import type { SupervisionPolicy } from '../shared/supervision/consumer-supervisor.js';
 
 export interface DispatcherApp {
   readonly port: number;
@@ -88,8 +89,10 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     handle: (record) => headRetry.handle(record), sessionTimeoutMs: config.sessionTimeoutMs,
   });
   const fanOut = new FanOutConsumer({
-    kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder: new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl })), metrics, logger,
-    sessionTimeoutMs: config.sessionTimeoutMs,
+    kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder: new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl }), topics), metrics, logger,
+    sessionTimeoutMs: config.sessionTimeoutMs, maxRecordAgeMs: config.maxRecordAgeMs, maxRecordAheadMs: config.maxRecordAheadMs,
+    supervision: supervisionPolicy(config),
+    observer: { restarted: (name) => metrics.consumerRestarts.inc({ consumer: name }), stalled: (name, n) => metrics.stalledPartitions.set({ consumer: name }, n) },
   });
   const lag = new ConsumerLagMonitor({
     admin: kafka.admin(), gauge: metrics.consumerLag, intervalMs: defaultLagIntervalMs, logger,
@@ -110,8 +113,12 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   await fanOut.start();
   lag.start();
   backlogs.start();
-  const ready = (): boolean => catalogue.ready() && deliveries.isJoined && fanOut.isJoined;
-  const server = createOpsServer(metrics.registry, ready);
+  const health = (): OpsHealth => ({
+    ready: catalogue.ready() && deliveries.isJoined && fanOut.ready(),
+    healthy: fanOut.healthy(),
+    detail: { catalogueReady: catalogue.ready(), deliveriesJoined: deliveries.isJoined, match: fanOut.status() },
+  });
+  const server = createOpsServer(metrics.registry, health);
   const port = await listen(server, config.port, config.host);
   logger.info('dispatcher started', { port, group: config.groupId, topicPrefix: config.topicPrefix });
   let closing: Promise<void> | undefined;
@@ -136,17 +143,37 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
 /** How often the parked backlogs' depth is read (from this instance's books and Redis). */
 const backlogIntervalMs = 5_000;
 
-/** `/metrics`, `/healthz` and `/readyz` (ready = catalogue caught up and both consumers joined). */
-function createOpsServer(registry: Registry, ready: () => boolean): Server {
+interface OpsHealth {
+  readonly ready: boolean;
+  readonly healthy: boolean;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+function supervisionPolicy(config: DispatcherConfig): SupervisionPolicy {
+  return {
+    restart: { initialMs: config.consumerRestartMinMs, maxMs: config.consumerRestartMaxMs },
+    stallAfterMs: config.stallAfterMs,
+    checkIntervalMs: Math.max(200, Math.min(5_000, Math.floor(config.stallAfterMs / 4))),
+  };
+}
+
+/**
+ * `/metrics`, `/healthz` and `/readyz`. Ready = catalogue caught up, both consumers joined,
+ * the match consumer running and none of its partitions stalled. Healthy (liveness) = no
+ * supervised consumer has been down for longer than the stall bound: restarting the
+ * process is then the remaining remedy. Both answer with the detail as JSON.
+ */
+function createOpsServer(registry: Registry, health: () => OpsHealth): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {
       registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text), () => res.writeHead(500).end());
     } else if (req.method === 'GET' && path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      const h = health();
+      res.writeHead(h.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: h.healthy ? 'ok' : 'unhealthy', ...h.detail }));
     } else if (req.method === 'GET' && path === '/readyz') {
-      const ok = ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'starting' }));
+      const h = health();
+      res.writeHead(h.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: h.ready ? 'ready' : 'not_ready', ...h.detail }));
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"not_found"}');
     }

@@ -10,7 +10,14 @@ export function createDispatcherMetrics(options: { defaultMetrics: boolean }) {
   return {
     registry,
     recordsConsumed: new Counter({ name: `${p}records_consumed_total`, help: 'Telemetry records read, by topic', labelNames: ['topic'], registers: [registry] }),
-    deadLettered: new Counter({ name: `${p}records_dead_lettered_total`, help: 'Undecodable telemetry records sent to the dead-letter topic', labelNames: ['topic'], registers: [registry] }),
+    deadLettered: new Counter({
+      name: `${p}records_dead_lettered_total`, help: 'Telemetry records sent to the dead-letter topic, by origin topic and cause (undecodable, invalid, too_large, refused)',
+      labelNames: ['topic', 'cause'], registers: [registry],
+    }),
+    deadLettersTruncated: new Counter({ name: `${p}dead_letters_truncated_total`, help: 'Dead letters whose value was cut to fit the dead-letter topic', labelNames: ['topic'], registers: [registry] }),
+    recordsSkipped: new Counter({ name: `${p}records_skipped_total`, help: 'Telemetry records neither processed nor dead-lettered (the dead-letter topic refused them)', labelNames: ['topic'], registers: [registry] }),
+    consumerRestarts: new Counter({ name: `${p}consumer_restarts_total`, help: 'Crashed consumers restarted by their supervisor', labelNames: ['consumer'], registers: [registry] }),
+    stalledPartitions: new Gauge({ name: `${p}stalled_partitions`, help: 'Assigned partitions with records to read and no progress for longer than the stall bound', labelNames: ['consumer'], registers: [registry] }),
     itemsMatched: new Counter({ name: `${p}items_matched_total`, help: 'Items re-keyed onto webhook.deliveries, by kind', labelNames: ['kind'], registers: [registry] }),
     deliveries: new Counter({
       name: `${p}deliveries_total`, help: 'Delivery attempts by outcome and HTTP status class',

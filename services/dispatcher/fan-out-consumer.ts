@@ -1,13 +1,22 @@
-import type { Consumer, EachBatchPayload, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
+import type { EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { TopicCatalogue } from '../../schemas/topics.js';
+import { errorMessage } from '../shared/errors.js';
 import { acksAll, reliableProducerConfig } from '../shared/kafka-client.js';
+import { batchOverheadBytes, chunkBySize } from '../shared/kafka-message-size.js';
+import { classifyProduceError } from '../shared/kafka-produce-error.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
-import { encodeDeliveryItem } from './delivery-item.js';
-import type { ItemKind } from './delivery-item.js';
+import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
+import type { SupervisionObserver, SupervisionPolicy, SupervisionStatus } from '../shared/supervision/consumer-supervisor.js';
+import { telemetryValidators, timeWindowAround } from '../shared/telemetry/telemetry-rules.js';
+import { buildDeadLetter } from './dead-letter.js';
+import type { ItemKind, ItemOrigin } from './delivery-item.js';
 import type { DispatcherMetrics } from './dispatcher-metrics.js';
+import { routeRecord } from './route-telemetry.js';
+import type { DeadLetterCause, ItemMessage, Routed } from './route-telemetry.js';
 import { SubscriptionMatcher } from './subscription-matcher.js';
-import { checkTelemetryRecord, endpointData, kindByTopicId } from './telemetry-record.js';
+import { kindByTopicId } from './telemetry-record.js';
 import type { TelemetryDecoder } from './telemetry-decoder.js';
 
 export interface FanOutOptions {
@@ -19,59 +28,119 @@ export interface FanOutOptions {
   readonly metrics: DispatcherMetrics;
   readonly logger: Logger;
   readonly sessionTimeoutMs: number;
+  /** Accepted record times: at most this old and this far ahead of now (see the README). */
+  readonly maxRecordAgeMs: number;
+  readonly maxRecordAheadMs: number;
+  readonly supervision: SupervisionPolicy;
+  readonly observer?: SupervisionObserver;
+}
+
+/** Kafka's default `max.message.bytes`, used when the topic's own setting cannot be read. */
+const kafkaDefaultMaxMessageBytes = 1_048_588;
+
+interface Handled {
+  readonly message: KafkaMessage;
+  readonly origin: ItemOrigin;
+  routed: Routed;
 }
 
 /**
  * Match and re-key: reads `telemetry.*` as one consumer group, decodes each record
- * through the registry, matches it against the in-memory catalogue and writes one item
- * per matching subscription to `webhook.deliveries`, keyed by subscription id. Records
- * that cannot be decoded go to `telemetry.deadletter` with the reason in headers.
+ * through the registry, applies the shared telemetry rules, matches it against the
+ * in-memory catalogue and writes one item per matching subscription to
+ * `webhook.deliveries`, keyed by subscription id (`route-telemetry.ts` decides).
+ * No record can stop a partition: one that cannot be processed — undecodable, invalid,
+ * too large for `webhook.deliveries`, or refused by the broker — goes to
+ * `telemetry.deadletter` with its reason (cut to fit, `dead-letter.ts`); one whose dead
+ * letter is refused too is skipped and counted. Only cluster trouble (and a registry
+ * outage) fails a batch, which is then retried; a crashed consumer is restarted by its
+ * `ConsumerSupervisor`, which also reports stalled partitions.
  * At-least-once: a batch's telemetry offsets are resolved only after every record it
- * produced is acknowledged by all in-sync replicas (idempotent producer), so a crash
- * repeats re-keying rather than losing it. (kafkajs transactions are not used: the
- * stable webhook-id makes a repeated item harmless to the endpoint.)
+ * produced is acknowledged by all in-sync replicas (idempotent producer).
  */
 export class FanOutConsumer {
-  private readonly consumer: Consumer;
+  private readonly supervisor: ConsumerSupervisor;
   private readonly producer: Producer;
   private matcher: SubscriptionMatcher | null = null;
   private readonly kindByTopic = new Map<string, ItemKind>();
   private readonly deliveriesTopic: string;
   private readonly deadLetterTopic: string;
   private unsubscribe: (() => void) | null = null;
-  private joined = false;
+  private itemBudgetBytes = kafkaDefaultMaxMessageBytes - batchOverheadBytes;
+  private deadLetterBudgetBytes = kafkaDefaultMaxMessageBytes - batchOverheadBytes;
 
   constructor(private readonly o: FanOutOptions) {
-    this.consumer = o.kafka.consumer({
-      groupId: o.groupId, allowAutoTopicCreation: false, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10),
-    });
     this.producer = o.kafka.producer(reliableProducerConfig);
     for (const [id, kind] of Object.entries(kindByTopicId)) this.kindByTopic.set(o.topics.get(id).name, kind);
     this.deliveriesTopic = o.topics.get('webhook.deliveries').name;
     this.deadLetterTopic = o.topics.get('telemetry.deadletter').name;
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
+    const topics = [...this.kindByTopic.keys()];
+    this.supervisor = new ConsumerSupervisor({
+      name: 'match', kafka: o.kafka, groupId: o.groupId, topics, logger: o.logger, policy: o.supervision, observer: o.observer,
+      create: () => o.kafka.consumer({
+        groupId: o.groupId, allowAutoTopicCreation: false, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10),
+      }),
+      run: async (consumer) => {
+        await consumer.subscribe({ topics, fromBeginning: false });
+        await consumer.run({
+          autoCommit: true, autoCommitInterval: 1_000, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 6,
+          eachBatch: (p) => this.handleBatch(p),
+        });
+      },
+    });
   }
 
   get isJoined(): boolean {
-    return this.joined;
+    return this.supervisor.status().joined;
+  }
+
+  /** Running, joined, and no assigned partition stalled. */
+  ready(): boolean {
+    return this.supervisor.ready();
+  }
+
+  healthy(): boolean {
+    return this.supervisor.healthy();
+  }
+
+  status(): SupervisionStatus {
+    return this.supervisor.status();
   }
 
   async start(): Promise<void> {
     this.unsubscribe = this.o.catalogue.onChange(() => (this.matcher = null));
     await this.producer.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.kindByTopic.keys()], fromBeginning: false });
-    await this.consumer.run({
-      autoCommit: true, autoCommitInterval: 1_000, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 6,
-      eachBatch: (p) => this.handleBatch(p),
-    });
+    await this.readBudgets();
+    await this.supervisor.start();
   }
 
   /** Stops fetching, waits for the batch in hand (its offsets commit on the way out), disconnects. */
   async close(): Promise<void> {
     this.unsubscribe?.();
-    await this.consumer.disconnect().catch(() => undefined);
+    await this.supervisor.close();
     await this.producer.disconnect().catch(() => undefined);
+  }
+
+  /** The largest record each output topic takes, from the topics' `max.message.bytes`. */
+  private async readBudgets(): Promise<void> {
+    const admin = this.o.kafka.admin();
+    try {
+      await admin.connect();
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [this.deliveriesTopic, this.deadLetterTopic].map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+      });
+      const limit = (name: string): number => {
+        const value = Number(resources.find((r) => r.resourceName === name)?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+        return Number.isSafeInteger(value) && value > batchOverheadBytes ? value : kafkaDefaultMaxMessageBytes;
+      };
+      this.itemBudgetBytes = limit(this.deliveriesTopic) - batchOverheadBytes;
+      this.deadLetterBudgetBytes = limit(this.deadLetterTopic) - batchOverheadBytes;
+    } catch (err) {
+      this.o.logger.warn('cannot read max.message.bytes of the output topics; assuming the Kafka default', { err: errorMessage(err) });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private currentMatcher(): SubscriptionMatcher {
@@ -82,53 +151,99 @@ export class FanOutConsumer {
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const kind = this.kindByTopic.get(batch.topic);
     if (kind === undefined || batch.messages.length === 0) return;
-    const out: Message[] = [];
-    const dead: Message[] = [];
-    let lastHandled: string | null = null;
+    const validators = telemetryValidators(timeWindowAround(Date.now(), this.o.maxRecordAgeMs, this.o.maxRecordAheadMs));
+    const matcher = this.currentMatcher();
+    const handled: Handled[] = [];
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-      const decoded = await this.o.decoder.decode(message.value);
-      const checked = decoded.kind === 'decoded' ? checkTelemetryRecord(kind, decoded.value) : { kind: 'invalid' as const, reason: decoded.reason };
-      if (checked.kind === 'invalid') {
-        this.o.logger.warn('dead-lettering an undecodable telemetry record', { ...origin, reason: checked.reason });
-        dead.push(deadLetter(message, origin, checked.reason));
-        lastHandled = message.offset;
-        continue;
-      }
-      const { record } = checked.value;
-      let dataJson: string | undefined;
-      for (const subscriptionId of this.currentMatcher().match(checked.value)) {
-        dataJson ??= JSON.stringify(endpointData(record));
-        const head = { subscriptionId, kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin };
-        out.push({ key: subscriptionId, value: encodeDeliveryItem(head, dataJson), timestamp: String(record.time) });
-      }
-      lastHandled = message.offset;
+      const decoded = await this.o.decoder.decode(kind, message.value);
+      handled.push({ message, origin, routed: routeRecord({ kind, decoded, origin, matcher, validators, itemBudgetBytes: this.itemBudgetBytes }) });
     }
-    const topicMessages: TopicMessages[] = [];
-    if (out.length > 0) topicMessages.push({ topic: this.deliveriesTopic, messages: out });
-    if (dead.length > 0) topicMessages.push({ topic: this.deadLetterTopic, messages: dead });
-    if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages, acks: acksAll });
+    const last = handled.at(-1);
+    if (last === undefined) return;
+    const items = await this.writeItems(handled);
+    const dead = await this.writeDeadLetters(handled);
     // Resolved only once everything produced for these records is acknowledged.
-    if (lastHandled !== null) resolveOffset(lastHandled);
-    this.o.metrics.recordsConsumed.inc({ topic: stripPrefix(batch.topic, this.o.topics.prefix) }, batch.messages.length);
-    if (dead.length > 0) this.o.metrics.deadLettered.inc({ topic: stripPrefix(batch.topic, this.o.topics.prefix) }, dead.length);
-    if (out.length > 0) this.o.metrics.itemsMatched.inc({ kind }, out.length);
+    resolveOffset(last.origin.offset);
+    const topic = stripPrefix(batch.topic, this.o.topics.prefix);
+    this.o.metrics.recordsConsumed.inc({ topic }, handled.length);
+    if (items > 0) this.o.metrics.itemsMatched.inc({ kind }, items);
+    for (const [cause, n] of dead) this.o.metrics.deadLettered.inc({ topic, cause }, n);
     await heartbeat();
   }
-}
 
-function deadLetter(message: { key: Buffer | null; value: Buffer | null }, origin: { topic: string; partition: number; offset: string }, reason: string): Message {
-  return {
-    key: message.key,
-    value: message.value,
-    headers: {
-      'fleethook-deadletter-reason': reason,
-      'fleethook-origin-topic': origin.topic,
-      'fleethook-origin-partition': String(origin.partition),
-      'fleethook-origin-offset': origin.offset,
-    },
-  };
+  /**
+   * Writes the items, in order, in requests that fit the topic. If the broker refuses a
+   * record (not the cluster: that error is thrown and the batch retried), the records are
+   * written one by one and the refused ones become dead letters. Returns the items written.
+   */
+  private async writeItems(handled: Handled[]): Promise<number> {
+    const items = handled.flatMap((h) => (h.routed.kind === 'items' ? h.routed.messages : []));
+    try {
+      await this.send(this.deliveriesTopic, items, this.itemBudgetBytes);
+      return items.length;
+    } catch (err) {
+      if (classifyProduceError(err).kind === 'cluster') throw err;
+    }
+    let written = 0;
+    for (const h of handled) {
+      if (h.routed.kind !== 'items' || h.routed.messages.length === 0) continue;
+      try {
+        await this.send(this.deliveriesTopic, h.routed.messages, this.itemBudgetBytes);
+        written += h.routed.messages.length;
+      } catch (err) {
+        const failure = classifyProduceError(err);
+        if (failure.kind === 'cluster') throw err;
+        h.routed = { kind: 'dead', cause: 'refused', reason: `webhook.deliveries refused its items (${failure.type}): ${errorMessage(err)}` };
+      }
+    }
+    return written;
+  }
+
+  /** Dead letters of the batch, each cut to fit; returns how many per cause. */
+  private async writeDeadLetters(handled: readonly Handled[]): Promise<Map<DeadLetterCause, number>> {
+    const counts = new Map<DeadLetterCause, number>();
+    const letters: { readonly h: Handled; readonly message: Message }[] = [];
+    for (const h of handled) {
+      if (h.routed.kind !== 'dead') continue;
+      const { message, truncated } = buildDeadLetter(h.message, h.origin, h.routed.reason, this.deadLetterBudgetBytes);
+      this.o.logger.warn('dead-lettering a telemetry record', { ...h.origin, cause: h.routed.cause, reason: h.routed.reason, truncated });
+      if (truncated) this.o.metrics.deadLettersTruncated.inc({ topic: stripPrefix(h.origin.topic, this.o.topics.prefix) });
+      letters.push({ h, message });
+      counts.set(h.routed.cause, (counts.get(h.routed.cause) ?? 0) + 1);
+    }
+    if (letters.length === 0) return counts;
+    try {
+      await this.send(this.deadLetterTopic, letters.map((l) => l.message), this.deadLetterBudgetBytes);
+      return counts;
+    } catch (err) {
+      if (classifyProduceError(err).kind === 'cluster') throw err;
+    }
+    for (const { h, message } of letters) await this.writeOneDeadLetter(h, message);
+    return counts;
+  }
+
+  /** A dead letter the broker refuses is sent without its value; refused again, the record is skipped and counted. */
+  private async writeOneDeadLetter(h: Handled, message: Message): Promise<void> {
+    for (const attempt of [message, { ...message, value: null, headers: { ...message.headers, 'fleethook-deadletter-truncated': 'true' } }]) {
+      try {
+        await this.send(this.deadLetterTopic, [attempt], this.deadLetterBudgetBytes);
+        return;
+      } catch (err) {
+        if (classifyProduceError(err).kind === 'cluster') throw err;
+        this.o.logger.error('telemetry.deadletter refused a dead letter', { ...h.origin, err: errorMessage(err), withValue: attempt.value !== null });
+      }
+    }
+    this.o.metrics.recordsSkipped.inc({ topic: stripPrefix(h.origin.topic, this.o.topics.prefix) });
+    this.o.logger.error('telemetry record skipped: neither processed nor dead-lettered', { ...h.origin, reason: h.routed.kind === 'dead' ? h.routed.reason : '' });
+  }
+
+  private async send(topic: string, messages: readonly (ItemMessage | Message)[], budgetBytes: number): Promise<void> {
+    for (const chunk of chunkBySize(messages, budgetBytes)) {
+      await this.producer.sendBatch({ topicMessages: [{ topic, messages: chunk }], acks: acksAll });
+    }
+  }
 }
 
 function stripPrefix(topic: string, prefix: string): string {

@@ -1,55 +1,74 @@
+import avro from 'avsc';
 import type { Type } from 'avsc';
-import { FleethookError, errorMessage } from '../shared/errors.js';
+import type { TopicCatalogue } from '../../schemas/topics.js';
+import { loadAvroSchema } from '../shared/avro-schema-files.js';
+import { BoundedCache } from '../shared/bounded-cache.js';
+import { errorMessage } from '../shared/errors.js';
 import type { SchemaRegistryClient } from '../shared/schema-registry-client.js';
+import type { ItemKind } from './delivery-item.js';
+import { kindByTopicId } from './telemetry-record.js';
 
 export type DecodeResult = { readonly kind: 'decoded'; readonly value: unknown } | { readonly kind: 'poison'; readonly reason: string };
 
 const wireHeaderBytes = 5;
 
+interface Resolved {
+  readonly reader: Type;
+  readonly resolver: ReturnType<Type['createResolver']> | null;
+  readonly problem: string | null;
+}
+
 /**
- * Decodes Confluent-framed Avro values. The writer schema is fetched from the registry
- * once per schema id and kept; decoding itself is synchronous avsc. A value that can
- * never decode (bad framing, unknown schema id, corrupt body) is `poison`; a registry
- * that cannot be reached throws a retriable error instead, so nothing is dead-lettered
+ * Decodes Confluent-framed Avro values into the dispatcher's own view of each record
+ * (the reader schemas in `schemas/`): the writer schema comes from the registry (bounded
+ * cache, see `SchemaRegistryClient.writerSchema`) and Avro schema resolution maps it onto
+ * the reader, so a field added by a newer producer is not passed on unvalidated and a
+ * writer schema of another record type is refused. A value that can never decode (bad
+ * framing, unknown schema id, unresolvable or corrupt body) is `poison`; a registry that
+ * cannot be reached throws a retriable error instead, so nothing is dead-lettered
  * because of an outage.
  */
 export class TelemetryDecoder {
-  private readonly types = new Map<number, Promise<Type | null>>();
+  private readonly readers = new Map<ItemKind, Type>();
+  /** Per kind and writer schema id; bounded like the registry client's cache. */
+  private readonly resolved = new BoundedCache<string, Resolved>(1_000);
 
-  constructor(private readonly registry: SchemaRegistryClient) {}
+  constructor(private readonly registry: SchemaRegistryClient, topics: TopicCatalogue) {
+    for (const [id, kind] of Object.entries(kindByTopicId)) {
+      const value = topics.get(id).value;
+      if (value.format === 'avro') this.readers.set(kind, avro.Type.forSchema(loadAvroSchema(value.schemaFile) as avro.Schema));
+    }
+  }
 
-  async decode(value: Buffer | null): Promise<DecodeResult> {
+  async decode(kind: ItemKind, value: Buffer | null): Promise<DecodeResult> {
     if (value === null) return { kind: 'poison', reason: 'null value (tombstone) on a telemetry topic' };
     if (value.length < wireHeaderBytes) return { kind: 'poison', reason: `value of ${value.length} bytes is shorter than the Confluent header` };
     if (value.readUInt8(0) !== 0) return { kind: 'poison', reason: `magic byte ${value.readUInt8(0)}, expected 0 (not Confluent wire format)` };
     const schemaId = value.readInt32BE(1);
-    const type = await this.typeFor(schemaId);
-    if (type === null) return { kind: 'poison', reason: `schema id ${schemaId} is not in the registry` };
+    const lookup = await this.registry.writerSchema(schemaId);
+    if (lookup.kind === 'unknown') return { kind: 'poison', reason: `schema id ${schemaId} is not in the registry` };
+    const r = this.resolve(kind, schemaId, lookup.type);
+    if (r.problem !== null || r.resolver === null) return { kind: 'poison', reason: `writer schema ${schemaId} cannot be read as a ${kind} record: ${r.problem ?? 'unresolvable'}` };
     try {
-      return { kind: 'decoded', value: type.fromBuffer(value.subarray(wireHeaderBytes)) };
+      return { kind: 'decoded', value: r.reader.fromBuffer(value.subarray(wireHeaderBytes), r.resolver) };
     } catch (err) {
       return { kind: 'poison', reason: `Avro body does not decode with schema ${schemaId}: ${errorMessage(err)}` };
     }
   }
 
-  private typeFor(schemaId: number): Promise<Type | null> {
-    let entry = this.types.get(schemaId);
-    if (entry === undefined) {
-      entry = this.fetch(schemaId);
-      this.types.set(schemaId, entry);
-      // A failed fetch (outage) must be retried next time, not cached.
-      entry.catch(() => this.types.delete(schemaId));
+  private resolve(kind: ItemKind, schemaId: number, writer: Type): Resolved {
+    const key = `${kind}:${schemaId}`;
+    let r = this.resolved.get(key);
+    if (r === undefined) {
+      const reader = this.readers.get(kind);
+      if (reader === undefined) throw new Error(`no reader schema for ${kind}`);
+      try {
+        r = { reader, resolver: reader.createResolver(writer), problem: null };
+      } catch (err) {
+        r = { reader, resolver: null, problem: errorMessage(err) };
+      }
+      this.resolved.set(key, r);
     }
-    return entry;
-  }
-
-  private async fetch(schemaId: number): Promise<Type | null> {
-    try {
-      return (await this.registry.registry.getSchema(schemaId)) as unknown as Type;
-    } catch (err) {
-      const status = (err as { status?: unknown } | null)?.status;
-      if (status === 404) return null;
-      throw new FleethookError('SCHEMA_REGISTRY', `could not fetch schema ${schemaId}: ${errorMessage(err)}`, { retriable: true, cause: err });
-    }
+    return r;
   }
 }

@@ -1,4 +1,5 @@
 import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
+import type { TelemetryValidators } from '../shared/telemetry/telemetry-rules.js';
 import type { ItemKind } from './delivery-item.js';
 
 /** A decoded telemetry record, tagged with the kind of its topic. */
@@ -16,22 +17,19 @@ export const kindByTopicId: Readonly<Record<string, ItemKind>> = {
 export type CheckedRecord = { readonly kind: 'ok'; readonly value: TelemetryRecord } | { readonly kind: 'invalid'; readonly reason: string };
 
 /**
- * Checks what the registry decoded: Avro already enforces the schema, so this only
- * confirms the fields the dispatcher relies on (a schema mix-up would fail here).
+ * Applies the shared telemetry rules (`shared/telemetry/telemetry-rules.ts`, the producer
+ * library's) to what Avro decoded: Avro guarantees the shape, not the values (NaN, a
+ * latitude of 999, a time outside a JS Date, control characters in an id). The reason
+ * names every bad field and its value.
  */
-export function checkTelemetryRecord(kind: ItemKind, decoded: unknown): CheckedRecord {
-  if (typeof decoded !== 'object' || decoded === null) return { kind: 'invalid', reason: 'decoded value is not a record' };
-  const r = decoded as Record<string, unknown>;
-  if (typeof r.vehicleId !== 'string' || typeof r.accountId !== 'string') return { kind: 'invalid', reason: 'vehicleId/accountId missing' };
-  if (typeof r.time !== 'number' || !Number.isFinite(r.time)) return { kind: 'invalid', reason: 'time missing' };
-  if (kind === 'event' && typeof r.type !== 'string') return { kind: 'invalid', reason: 'event type missing' };
-  if (kind === 'dtc' && typeof r.code !== 'string') return { kind: 'invalid', reason: 'dtc code missing' };
-  if (kind === 'gps' && (typeof r.lat !== 'number' || typeof r.lon !== 'number')) return { kind: 'invalid', reason: 'lat/lon missing' };
-  // The checks above are the fields the types promise beyond what Avro guaranteed.
+export function checkTelemetryRecord(kind: ItemKind, decoded: unknown, validators: TelemetryValidators): CheckedRecord {
+  const issues = validators[kind](decoded, '');
+  if (issues.length > 0) return { kind: 'invalid', reason: `invalid ${kind} record: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}` };
+  // The validator has checked every field the types promise.
   switch (kind) {
-    case 'gps': return { kind: 'ok', value: { kind, record: r as unknown as GpsPoint } };
-    case 'dtc': return { kind: 'ok', value: { kind, record: r as unknown as Dtc } };
-    case 'event': return { kind: 'ok', value: { kind, record: r as unknown as VehicleEvent } };
+    case 'gps': return { kind: 'ok', value: { kind, record: decoded as GpsPoint } };
+    case 'dtc': return { kind: 'ok', value: { kind, record: decoded as Dtc } };
+    case 'event': return { kind: 'ok', value: { kind, record: decoded as VehicleEvent } };
   }
 }
 
