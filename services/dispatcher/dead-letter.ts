@@ -24,7 +24,8 @@ const maxKeyBytes = 1_024;
  * batch overhead): a record that was itself close to the limit would not fit with the
  * headers added, so its value (and an oversized key) is cut, and the headers
  * `fleethook-deadletter-truncated` and `fleethook-original-value-bytes` say so — the
- * original stays readable at its origin for the topic's retention.
+ * original stays readable at its origin for the topic's retention. A budget under ~400
+ * bytes cannot hold the origin headers; the caller's is the topic limit less 512 bytes.
  */
 export function buildDeadLetter(record: { key: Buffer | null; value: Buffer | null }, origin: ItemOrigin, reason: string, budgetBytes: number): DeadLetter {
   const headers: Record<string, string> = {
@@ -35,13 +36,23 @@ export function buildDeadLetter(record: { key: Buffer | null; value: Buffer | nu
   };
   const whole = { key: record.key, value: record.value, headers };
   if (messageBytes(whole) <= budgetBytes) return { message: whole, truncated: false };
-  const key = record.key !== null && record.key.length > maxKeyBytes ? record.key.subarray(0, maxKeyBytes) : record.key;
-  const cutHeaders = {
+  const cutHeaders: Record<string, string> = {
     ...headers,
     'fleethook-deadletter-truncated': 'true',
     'fleethook-original-value-bytes': String(record.value?.length ?? 0),
     'fleethook-original-key-bytes': String(record.key?.length ?? 0),
   };
+  let key = record.key !== null && record.key.length > maxKeyBytes ? record.key.subarray(0, maxKeyBytes) : record.key;
+  // Even the key and headers alone may not fit a small budget: cut the key, then the reason.
+  let over = messageBytes({ key, value: null, headers: cutHeaders }) - budgetBytes;
+  if (over > 0 && key !== null) {
+    key = key.subarray(0, Math.max(0, key.length - over));
+    over = messageBytes({ key, value: null, headers: cutHeaders }) - budgetBytes;
+  }
+  if (over > 0) {
+    const reasonHeader = cutHeaders['fleethook-deadletter-reason'] ?? '';
+    cutHeaders['fleethook-deadletter-reason'] = Buffer.from(reasonHeader, 'utf8').subarray(0, Math.max(0, Buffer.byteLength(reasonHeader) - over)).toString('utf8').replace(/\uFFFD$/, '');
+  }
   const room = Math.max(0, budgetBytes - messageBytes({ key, value: null, headers: cutHeaders }));
   const value = record.value === null ? null : record.value.subarray(0, Math.min(record.value.length, room));
   return { message: { key, value, headers: cutHeaders }, truncated: true };
