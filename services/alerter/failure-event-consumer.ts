@@ -1,6 +1,7 @@
 import type { Admin, Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { decodeFailureEvent } from '../../schemas/failure-event.js';
 import type { Logger } from '../shared/logger.js';
+import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
 import type { AlertSender } from './alert-sender.js';
 import type { AlerterMetrics } from './alerter-metrics.js';
 import { decideAlerts } from './decide-alerts.js';
@@ -33,7 +34,9 @@ export interface FailureEventConsumerOptions {
  *   they do not depend on the retry cadence and move with partition ownership.
  */
 export class FailureEventConsumer {
-  private readonly consumer: Consumer;
+  /** The current incarnation's consumer; the supervisor replaces it after a crash. */
+  private consumer!: Consumer;
+  private readonly supervisor: ConsumerSupervisor;
   private readonly admin: Admin;
   private readonly states = new PartitionAlertStates();
   /** Per owned partition: records below this offset are replayed into state, not acted on. */
@@ -46,25 +49,38 @@ export class FailureEventConsumer {
   private wakeSleepers = new Set<() => void>();
 
   constructor(private readonly o: FailureEventConsumerOptions) {
-    this.consumer = o.kafka.consumer({
-      groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10),
-      // Failure events are few: a short long-poll keeps a resumed partition from waiting out a 5 s fetch.
-      maxWaitTimeInMs: 500,
+    // A crashed consumer is restarted; /readyz fails while a partition with events to read makes no progress.
+    this.supervisor = new ConsumerSupervisor({
+      name: 'failures', kafka: o.kafka, groupId: o.groupId, topics: [o.topic], logger: o.logger,
+      create: () => {
+        const consumer = o.kafka.consumer({
+          groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10),
+          // Failure events are few: a short long-poll keeps a resumed partition from waiting out a 5 s fetch.
+          maxWaitTimeInMs: 500,
+        });
+        // A new incarnation rebuilds its partitions' state from scratch, like a new owner.
+        for (const p of this.owned) this.states.drop(p);
+        this.owned = new Set();
+        consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment[o.topic] ?? []));
+        this.consumer = consumer;
+        return consumer;
+      },
+      // A new group starts at the beginning: an event is never skipped; e-mails already sent are deduped in Redis.
+      run: async (consumer) => {
+        await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
+        await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: (p) => this.onMessage(p) });
+      },
     });
     this.admin = o.kafka.admin();
   }
 
   get isJoined(): boolean {
-    return this.joined && !this.stopping;
+    return this.joined && !this.stopping && this.supervisor.ready();
   }
 
   async start(): Promise<void> {
     await this.admin.connect();
-    await this.consumer.connect();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment[this.o.topic] ?? []));
-    // A new group starts at the beginning: an event is never skipped; e-mails already sent are deduped in Redis.
-    await this.consumer.subscribe({ topics: [this.o.topic], fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: (p) => this.onMessage(p) });
+    await this.supervisor.start();
     this.timer = setInterval(() => void this.tick(), this.o.reminderCheckMs);
   }
 
@@ -74,7 +90,7 @@ export class FailureEventConsumer {
     this.stopping = true;
     clearInterval(this.timer);
     for (const wake of this.wakeSleepers) wake();
-    await this.consumer.disconnect().catch(() => undefined);
+    await this.supervisor.close();
     await this.admin.disconnect().catch(() => undefined);
   }
 
