@@ -1,0 +1,103 @@
+import { Kafka, logLevel } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../services/shared/logger.js';
+import { ConsumerSupervisor } from '../../services/shared/supervision/consumer-supervisor.js';
+import type { SupervisionPolicy } from '../../services/shared/supervision/consumer-supervisor.js';
+import { stackEnv, uniqueName } from '../helpers/stack-env.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const policy: SupervisionPolicy = { restart: { initialMs: 100, maxMs: 400 }, stallAfterMs: 1_500, checkIntervalMs: 250 };
+
+describe('ConsumerSupervisor on the real broker', () => {
+  const kafka = new Kafka({ clientId: 'supervisor-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });
+  const logLines: string[] = [];
+  const logger = createLogger('supervisor-test', { level: 'info', write: (l) => logLines.push(l) });
+  const topics: string[] = [];
+  const supervisors: ConsumerSupervisor[] = [];
+
+  async function topicWith(values: readonly string[]): Promise<string> {
+    const topic = uniqueName('sup');
+    topics.push(topic);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: values.map((value) => ({ key: 'k', value })) });
+    await producer.disconnect();
+    return topic;
+  }
+
+  function supervise(topic: string, handle: (value: string, consumer: Consumer) => Promise<void>): ConsumerSupervisor {
+    const groupId = uniqueName('sup-group');
+    const s = new ConsumerSupervisor({
+      name: 'test', kafka, groupId, topics: [topic], logger, policy,
+      create: () => kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 0 } }),
+      run: async (consumer) => {
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await consumer.run({ eachMessage: async ({ message }) => handle(message.value?.toString() ?? '', consumer) });
+      },
+    });
+    supervisors.push(s);
+    return s;
+  }
+
+  afterAll(async () => {
+    await Promise.all(supervisors.map((s) => s.close()));
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('restarts a consumer that crashed for good (restart: false) and reads on from the committed offset', async () => {
+    const topic = await topicWith(['r1', 'r2', 'r3', 'r4']);
+    const handled: string[] = [];
+    let failures = 0;
+    const s = supervise(topic, async (value) => {
+      // A plain error is not retriable for kafkajs: it crashes the consumer with restart: false, as the poison records did.
+      if (value === 'r3' && failures < 2) {
+        failures += 1;
+        throw new RangeError('Invalid time value');
+      }
+      handled.push(value);
+    });
+    await s.start();
+    await waitFor(() => handled.includes('r4'), { timeoutMs: 45_000, what: 'r4 handled after the restarts' });
+    expect(failures).toBe(2);
+    expect(s.status().restarts).toBe(2);
+    expect(handled.filter((v) => v === 'r3')).toEqual(['r3']);
+    expect(handled[0]).toBe('r1');
+    expect(logLines.filter((l) => l.includes('consumer crashed'))).toHaveLength(2);
+    await waitFor(() => s.ready(), { timeoutMs: 20_000, what: 'ready again' });
+    expect(s.healthy()).toBe(true);
+  }, 90_000);
+
+  it('is not ready while a partition with records to read makes no progress, and ready again once it moves; idle is ready', async () => {
+    const topic = await topicWith(['a1']);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const handled: string[] = [];
+    const s = supervise(topic, async (value) => {
+      if (value === 'b2') await gate;
+      handled.push(value);
+    });
+    await s.start();
+    await waitFor(() => handled.includes('a1') && s.ready(), { timeoutMs: 30_000, what: 'a1 handled and ready' });
+    // Idle (lag 0) for longer than the stall bound: still ready.
+    await new Promise((r) => setTimeout(r, policy.stallAfterMs + 3 * policy.checkIntervalMs));
+    expect(s.ready()).toBe(true);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ value: 'b2' }, { value: 'b3' }] });
+    await producer.disconnect();
+    await waitFor(() => !s.ready(), { timeoutMs: 20_000, what: 'not ready while stuck on b2' });
+    expect(s.status().stalled).toEqual([expect.objectContaining({ topic, partition: 0, lag: 2 })]);
+    expect(s.healthy()).toBe(true); // running, only stuck: not a reason to kill the process
+    release();
+    await waitFor(() => handled.includes('b3') && s.ready(), { timeoutMs: 20_000, what: 'ready once it moved' });
+    expect(s.status().stalled).toEqual([]);
+  }, 90_000);
+});
