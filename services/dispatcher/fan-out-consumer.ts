@@ -201,35 +201,36 @@ export class FanOutConsumer {
     return written;
   }
 
-  /** Dead letters of the batch, each cut to fit; returns how many per cause. */
+  /** Dead letters of the batch, each cut to fit; returns how many were written, per cause. */
   private async writeDeadLetters(handled: readonly Handled[]): Promise<Map<DeadLetterCause, number>> {
     const counts = new Map<DeadLetterCause, number>();
-    const letters: { readonly h: Handled; readonly message: Message }[] = [];
+    const letters: { readonly h: Handled; readonly cause: DeadLetterCause; readonly message: Message }[] = [];
     for (const h of handled) {
       if (h.routed.kind !== 'dead') continue;
       const { message, truncated } = buildDeadLetter(h.message, h.origin, h.routed.reason, this.deadLetterBudgetBytes);
       this.o.logger.warn('dead-lettering a telemetry record', { ...h.origin, cause: h.routed.cause, reason: h.routed.reason, truncated });
       if (truncated) this.o.metrics.deadLettersTruncated.inc({ topic: stripPrefix(h.origin.topic, this.o.topics.prefix) });
-      letters.push({ h, message });
-      counts.set(h.routed.cause, (counts.get(h.routed.cause) ?? 0) + 1);
+      letters.push({ h, cause: h.routed.cause, message });
     }
     if (letters.length === 0) return counts;
+    const count = (cause: DeadLetterCause): void => void counts.set(cause, (counts.get(cause) ?? 0) + 1);
     try {
       await this.send(this.deadLetterTopic, letters.map((l) => l.message), this.deadLetterBudgetBytes);
+      letters.forEach((l) => count(l.cause));
       return counts;
     } catch (err) {
       if (classifyProduceError(err).kind === 'cluster') throw err;
     }
-    for (const { h, message } of letters) await this.writeOneDeadLetter(h, message);
+    for (const l of letters) if (await this.writeOneDeadLetter(l.h, l.message)) count(l.cause);
     return counts;
   }
 
-  /** A dead letter the broker refuses is sent without its value; refused again, the record is skipped and counted. */
-  private async writeOneDeadLetter(h: Handled, message: Message): Promise<void> {
+  /** A dead letter the broker refuses is sent without its value; refused again, the record is skipped and counted (false). */
+  private async writeOneDeadLetter(h: Handled, message: Message): Promise<boolean> {
     for (const attempt of [message, { ...message, value: null, headers: { ...message.headers, 'fleethook-deadletter-truncated': 'true' } }]) {
       try {
         await this.send(this.deadLetterTopic, [attempt], this.deadLetterBudgetBytes);
-        return;
+        return true;
       } catch (err) {
         if (classifyProduceError(err).kind === 'cluster') throw err;
         this.o.logger.error('telemetry.deadletter refused a dead letter', { ...h.origin, err: errorMessage(err), withValue: attempt.value !== null });
@@ -237,6 +238,7 @@ export class FanOutConsumer {
     }
     this.o.metrics.recordsSkipped.inc({ topic: stripPrefix(h.origin.topic, this.o.topics.prefix) });
     this.o.logger.error('telemetry record skipped: neither processed nor dead-lettered', { ...h.origin, reason: h.routed.kind === 'dead' ? h.routed.reason : '' });
+    return false;
   }
 
   private async send(topic: string, messages: readonly (ItemMessage | Message)[], budgetBytes: number): Promise<void> {

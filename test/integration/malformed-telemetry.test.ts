@@ -209,3 +209,50 @@ describe('the item timestamp on webhook.deliveries', () => {
     }
   }, 120_000);
 });
+
+describe('when the broker refuses what fit the limits read at start', () => {
+  it('dead-letters a record whose items are refused, skips and counts one whose dead letter is refused too, and delivers the rest', async () => {
+    const h = await DispatcherHarness.create();
+    const receiver = await WebhookReceiver.start();
+    const admin = h.kafka.admin();
+    await admin.connect();
+    const setLimit = async (topicId: string, bytes: number): Promise<void> => {
+      const name = h.topics.get(topicId).name;
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] }] });
+      await waitFor(async () => {
+        const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] }] });
+        return resources[0]?.configEntries[0]?.configValue === String(bytes);
+      }, { what: `${topicId} max.message.bytes ${bytes}` });
+      await new Promise((r) => setTimeout(r, 1_000)); // the broker applies it asynchronously
+    };
+    try {
+      const app = await h.startInProcess();
+      await h.subscribe({ url: receiver.url, accountId, source: { kind: 'dtc' }, batching: { maxItems: 1, maxWaitMs: 50 } });
+      const dtc = (vehicleId: string, seq: number, description: string | null): Dtc => ({ vehicleId, accountId, time: Date.now(), code: 'P0300', source: 'OBD_II', status: 'active', description, seq });
+      const long = 'misfire '.repeat(500).slice(0, 4_000); // valid (<= 4096 characters), its item is over 4 KB
+      // Phase 1: webhook.deliveries takes at most 3,000 bytes now.
+      await setLimit('webhook.deliveries', 3_000);
+      await h.publish({ dtc: [dtc('veh_r', 1, null), dtc('veh_r', 2, long), dtc('veh_r', 3, null)] });
+      await waitFor(() => deliveredItems(receiver).length >= 2, { timeoutMs: 30_000, what: 'the small records delivered' });
+      const deadTopic = h.topics.get('telemetry.deadletter').name;
+      const [refused] = await waitFor(async () => {
+        const records = await readTopic(h.kafka, deadTopic);
+        return records.length >= 1 ? records : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500, what: 'the refused record dead-lettered' });
+      expect(String(refused?.headers['fleethook-deadletter-reason'])).toMatch(/^webhook.deliveries refused its items \((MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE)\)/);
+      // Phase 2: telemetry.deadletter refuses even a dead letter without its value.
+      await setLimit('telemetry.deadletter', 200);
+      await h.publish({ dtc: [dtc('veh_r', 4, long), dtc('veh_r', 5, null)] });
+      await waitFor(() => deliveredItems(receiver).length >= 3, { timeoutMs: 30_000, what: 'the record behind the skipped one delivered' });
+      expect(deliveredItems(receiver).map((d) => d.seq)).toEqual([1, 3, 5]);
+      const metrics = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+      expect(metrics).toMatch(/fleethook_dispatcher_records_skipped_total\{topic="telemetry.dtc"\} 1\b/);
+      expect(metrics).toMatch(/fleethook_dispatcher_records_dead_lettered_total\{topic="telemetry.dtc",cause="refused"\} 1\b/);
+      expect((await fetch(`http://127.0.0.1:${app.port}/readyz`)).status).toBe(200);
+    } finally {
+      await admin.disconnect();
+      await receiver.close();
+      await h.close();
+    }
+  }, 120_000);
+});
