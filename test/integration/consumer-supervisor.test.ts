@@ -30,12 +30,13 @@ describe('ConsumerSupervisor on the real broker', () => {
     return topic;
   }
 
-  function supervise(topic: string, handle: (value: string, consumer: Consumer) => Promise<void>): ConsumerSupervisor {
+  function supervise(topic: string, handle: (value: string, consumer: Consumer) => Promise<void>, beforeRun: () => void = () => undefined): ConsumerSupervisor {
     const groupId = uniqueName('sup-group');
     const s = new ConsumerSupervisor({
       name: 'test', kafka, groupId, topics: [topic], logger, policy,
       create: () => kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 0 } }),
       run: async (consumer) => {
+        beforeRun();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
         await consumer.run({ eachMessage: async ({ message }) => handle(message.value?.toString() ?? '', consumer) });
       },
@@ -99,5 +100,30 @@ describe('ConsumerSupervisor on the real broker', () => {
     release();
     await waitFor(() => handled.includes('b3') && s.ready(), { timeoutMs: 20_000, what: 'ready once it moved' });
     expect(s.status().stalled).toEqual([]);
+  }, 90_000);
+
+  it('retries a restart whose run() rejects, with backoff, and is unhealthy while down longer than the stall bound', async () => {
+    const topic = await topicWith(['c1', 'c2']);
+    let runs = 0;
+    let refuseRuns = false;
+    const handled: string[] = [];
+    const s = supervise(topic, async (value) => {
+      if (value === 'c2' && handled.length === 1 && runs === 1) {
+        refuseRuns = true;
+        throw new TypeError('crash once');
+      }
+      handled.push(value);
+    }, () => {
+      runs += 1;
+      if (refuseRuns) throw new Error('cannot run now');
+    });
+    await s.start();
+    await waitFor(() => runs >= 4, { timeoutMs: 20_000, what: 'restarts that keep failing' });
+    expect(s.ready()).toBe(false);
+    await waitFor(() => !s.healthy(), { timeoutMs: 20_000, what: 'unhealthy while down' });
+    expect(s.status().state).toBe('restarting');
+    refuseRuns = false;
+    await waitFor(() => handled.includes('c2') && s.ready() && s.healthy(), { timeoutMs: 30_000, what: 'back: c2 handled, ready and healthy' });
+    expect(logLines.some((l) => l.includes('consumer restart failed') && l.includes('cannot run now'))).toBe(true);
   }, 90_000);
 });
