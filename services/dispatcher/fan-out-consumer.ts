@@ -90,10 +90,6 @@ export class FanOutConsumer {
     });
   }
 
-  get isJoined(): boolean {
-    return this.supervisor.status().joined;
-  }
-
   /** Running, joined, and no assigned partition stalled. */
   ready(): boolean {
     return this.supervisor.ready();

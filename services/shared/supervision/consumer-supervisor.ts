@@ -95,11 +95,6 @@ export class ConsumerSupervisor {
     this.progress = new PartitionProgress(this.policy.stallAfterMs);
   }
 
-  /** The consumer of the current incarnation (null while restarting); for pause/resume/seek/commit. */
-  get current(): Consumer | null {
-    return this.state === 'running' ? this.consumer : null;
-  }
-
   async start(): Promise<void> {
     if (this.state !== 'idle') return;
     this.admin = this.o.kafka.admin();
@@ -156,6 +151,8 @@ export class ConsumerSupervisor {
     consumer.on(consumer.events.CRASH, (e) => {
       if (this.consumer !== consumer || this.state === 'closed') return;
       const { error, restart } = e.payload;
+      // Not joined until the group takes it back, whoever restarts it.
+      this.joined = false;
       this.o.logger.error('consumer crashed', { consumer: this.o.name, groupId: this.o.groupId, kafkajsRestarts: restart, err: error });
       if (!restart) this.onCrash(consumer);
     });
