@@ -1,4 +1,4 @@
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import { errorMessage } from '../shared/errors.js';
@@ -18,6 +18,9 @@ import type { DeadLetterCause, ItemMessage, Routed } from './route-telemetry.js'
 import { SubscriptionMatcher } from './subscription-matcher.js';
 import { kindByTopicId } from './telemetry-record.js';
 import type { TelemetryDecoder } from './telemetry-decoder.js';
+
+// kafkajs is CommonJS; Node's named-export detection misses ConfigResourceTypes.
+const { ConfigResourceTypes } = kafkajs;
 
 export interface FanOutOptions {
   readonly kafka: Kafka;

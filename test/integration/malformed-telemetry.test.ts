@@ -1,4 +1,4 @@
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
@@ -14,6 +14,9 @@ import { stackEnv } from '../helpers/stack-env.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+// kafkajs is CommonJS; Node's named-export detection misses ConfigResourceTypes.
+const { ConfigResourceTypes } = kafkajs;
 
 const accountId = 'acc_m';
 const seed = 20_261_201;
