@@ -29,7 +29,16 @@ interface OpenBatch {
   readonly items: PendingItem[];
   readonly maxItems: number;
   readonly deadlineMs: number;
+  bytes: number;
 }
+
+/**
+ * The most item bytes one request carries, whatever `maxItems` says: a failed request
+ * travels whole as one retry ticket (its item values as JSON strings, so up to twice as
+ * long) and its items as one write to `webhook.parked`, and both must stay under the
+ * topics' 1 MiB `max.message.bytes`.
+ */
+export const defaultMaxBatchBytes = 384 * 1024;
 
 export interface AccumulatorOptions {
   /**
@@ -39,6 +48,8 @@ export interface AccumulatorOptions {
    * spreads the requests. The wait bound is kept: a batch never waits longer than `maxWaitMs`.
    */
   readonly deadlineSpreadShare?: number;
+  /** The most item value bytes per batch (default `defaultMaxBatchBytes`); one larger item goes alone. */
+  readonly maxBatchBytes?: number;
 }
 
 /**
@@ -53,9 +64,11 @@ export class BatchAccumulator {
   private readonly open = new Map<string, OpenBatch>();
   private openItemCount = 0;
   private readonly spreadShare: number;
+  private readonly maxBytes: number;
 
   constructor(options: AccumulatorOptions = {}) {
     this.spreadShare = Math.min(1, Math.max(0, options.deadlineSpreadShare ?? 0));
+    this.maxBytes = Math.max(1, options.maxBatchBytes ?? defaultMaxBatchBytes);
   }
 
   get openItems(): number {
@@ -66,23 +79,41 @@ export class BatchAccumulator {
     return this.open.size;
   }
 
+  /** Adds an item; returns the batch that closed because of it: its own when full, or the one it did not fit in by size. */
   add(entry: PendingItem, policy: BatchPolicy, nowMs: number): ClosedBatch | null {
     const { item } = entry;
     const key = streamKeyOf(item);
+    const size = entry.value?.length ?? 0;
     let batch = this.open.get(key);
-    if (batch === undefined) {
-      const waitMs = Math.max(0, policy.maxWaitMs);
-      const earlyMs = this.spreadShare === 0 ? 0 : Math.floor(waitMs * this.spreadShare * unitHash(key));
-      batch = {
-        subscriptionId: item.subscriptionId, kind: item.kind, items: [],
-        maxItems: Math.max(1, policy.maxItems), deadlineMs: nowMs + waitMs - earlyMs,
-      };
-      this.open.set(key, batch);
+    if (batch !== undefined && batch.items.length > 0 && batch.bytes + size > this.maxBytes) {
+      const full = this.close(key, batch, 'full');
+      this.openWith(key, entry, policy, nowMs);
+      return full;
     }
+    batch ??= this.newBatch(key, item, policy, nowMs);
     batch.items.push(entry);
+    batch.bytes += size;
     this.openItemCount++;
     if (batch.items.length >= batch.maxItems || batch.deadlineMs <= nowMs) return this.close(key, batch, 'full');
     return null;
+  }
+
+  /** A new batch with `entry`, left open (a one-item limit or a zero wait closes it at the next add or tick). */
+  private openWith(key: string, entry: PendingItem, policy: BatchPolicy, nowMs: number): void {
+    const batch = this.newBatch(key, entry.item, policy, nowMs);
+    batch.items.push(entry);
+    batch.bytes = entry.value?.length ?? 0;
+    this.openItemCount++;
+  }
+
+  private newBatch(key: string, item: DeliveryItem, policy: BatchPolicy, nowMs: number): OpenBatch {
+    const waitMs = Math.max(0, policy.maxWaitMs);
+    const earlyMs = this.spreadShare === 0 ? 0 : Math.floor(waitMs * this.spreadShare * unitHash(key));
+    const batch: OpenBatch = {
+      subscriptionId: item.subscriptionId, kind: item.kind, items: [], maxItems: Math.max(1, policy.maxItems), deadlineMs: nowMs + waitMs - earlyMs, bytes: 0,
+    };
+    this.open.set(key, batch);
+    return batch;
   }
 
   /** Batches whose wait is over at `nowMs`, oldest deadline first. */

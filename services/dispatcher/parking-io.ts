@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Message, Producer } from 'kafkajs';
 import { acksAll } from '../shared/kafka-client.js';
+import { chunkBySize } from '../shared/kafka-message-size.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import { transition } from '../shared/subscriptions/subscription-state-machine.js';
@@ -51,6 +52,9 @@ export function episodeIdFor(subscriptionId: string, webhookId: string): string 
   return `pke_${createHash('sha256').update(`${subscriptionId}\u0000${webhookId}`).digest('hex').slice(0, 24)}`;
 }
 
+/** One write request stays well under the topics' 1 MiB `max.message.bytes` (record batch framing included). */
+const writeBudgetBytes = 768 * 1024;
+
 /** What became of a failed head. */
 export type HeadOutcome = 'retrying' | 'closed' | 'paused' | 'unknown subscription';
 
@@ -72,12 +76,17 @@ export class ParkingIo {
     return this.o.topics;
   }
 
-  /** Writes markers/items for one subscription in one request; returns the offset of the last one. */
+  /** Writes markers/items for one subscription, in order, in requests that fit the topic; returns the offset of the last one. */
   async writeParked(partition: number, subscriptionId: string, records: readonly ParkedRecord[]): Promise<bigint> {
     const messages: Message[] = records.map((r) => ({ key: subscriptionId, partition, ...encodeParkedRecord(r) }));
-    const [meta] = await this.o.producer.send({ topic: this.o.topics.parked, acks: acksAll, messages });
-    if (meta?.baseOffset === undefined) throw new Error(`no offset returned writing to ${this.o.topics.parked}`);
-    return BigInt(meta.baseOffset) + BigInt(records.length - 1);
+    let last: bigint | undefined;
+    for (const chunk of chunkBySize(messages, writeBudgetBytes)) {
+      const [meta] = await this.o.producer.send({ topic: this.o.topics.parked, acks: acksAll, messages: chunk });
+      if (meta?.baseOffset === undefined) throw new Error(`no offset returned writing to ${this.o.topics.parked}`);
+      last = BigInt(meta.baseOffset) + BigInt(chunk.length - 1);
+    }
+    if (last === undefined) throw new Error('nothing to write');
+    return last;
   }
 
   async writeTicket(partition: number, laneId: string, dueAtMs: number, ticket: RetryTicket): Promise<void> {
@@ -94,7 +103,7 @@ export class ParkingIo {
       key: subscriptionId, partition, value: i.value,
       headers: { 'fleethook-audit-reason': reason, 'fleethook-deliveries-offset': i.deliveriesOffset },
     }));
-    await this.o.producer.send({ topic: this.o.topics.audit, acks: acksAll, messages });
+    for (const chunk of chunkBySize(messages, writeBudgetBytes)) await this.o.producer.send({ topic: this.o.topics.audit, acks: acksAll, messages: chunk });
   }
 
   async emit(subscriptionId: string, change: FailureChange): Promise<void> {

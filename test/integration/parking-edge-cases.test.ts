@@ -89,4 +89,31 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
       expect(gap).toBeGreaterThanOrEqual(1_950);
     }
   }, 60_000);
+  it('parks and drains requests of large items: no request is bigger than a retry ticket or a parked write can carry', async () => {
+    // 500 DTCs of ~4 KB each would make one 2 MB request: over the topics' 1 MiB record limit as a ticket.
+    let up = false;
+    const accepted: RecordedRequest[] = [];
+    const endpoint = await WebhookReceiver.start(behaviours.custom((req) => {
+      if (!up) return { status: 500 };
+      accepted.push(req);
+      return { status: 200 };
+    }));
+    receivers.push(endpoint);
+    const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_large', source: { kind: 'dtc' }, batching: { maxItems: 500, maxWaitMs: 1_000 } });
+    const description = 'x'.repeat(4_000);
+    const dtcs = range(1, 500).map((seq) => ({
+      vehicleId: `veh_l${seq % 5}`, accountId: 'acc_large', time: Date.now(), code: 'P0300', source: 'OBD_II' as const, status: 'active' as const, description, seq,
+    }));
+    await h.publish({ dtc: dtcs });
+    await waitFor(async () => (await failureEvents(h, sub.id)).some((e) => e.kind === 'parked'), { timeoutMs: 30_000, intervalMs: 500, what: 'the parked event' });
+    up = true;
+    const got = await waitFor(() => {
+      const items = acceptedItems(accepted);
+      return items.length >= 500 && items;
+    }, { timeoutMs: 60_000, what: '500 large items' });
+    // DTC items keep the order of their deliveries partition; the five vehicles come from different telemetry partitions.
+    expect(got.map((d) => d.seq).sort((a, b) => a - b)).toEqual(range(1, 500));
+    for (let v = 0; v < 5; v++) expect(got.filter((d) => d.vehicleId === `veh_l${v}`).map((d) => d.seq)).toEqual(range(1, 500).filter((seq) => seq % 5 === v));
+    for (const r of accepted) expect(r.body.length).toBeLessThan(1_000_000);
+  }, 120_000);
 });

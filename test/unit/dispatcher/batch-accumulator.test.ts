@@ -5,6 +5,22 @@ import { pending } from './dispatcher-fixtures.js';
 const policy = { maxItems: 3, maxWaitMs: 1_000 };
 
 describe('BatchAccumulator', () => {
+  it('closes a batch before it would carry more item bytes than the cap; the item that did not fit opens the next one', () => {
+    const acc = new BatchAccumulator({ maxBatchBytes: 1_000 });
+    const sized = (offset: number, bytes: number) => ({ ...pending(offset), value: Buffer.alloc(bytes) });
+    const big = { maxItems: 500, maxWaitMs: 1_000 };
+    expect(acc.add(sized(1, 400), big, 0)).toBeNull();
+    expect(acc.add(sized(2, 400), big, 0)).toBeNull();
+    const closed = acc.add(sized(3, 400), big, 0);
+    expect(closed?.items.map((p) => p.offset)).toEqual([1, 2]);
+    expect(closed?.reason).toBe('full');
+    expect(acc.openItems).toBe(1);
+    // One item over the cap travels alone.
+    expect(acc.add(sized(4, 5_000), big, 0)?.items.map((p) => p.offset)).toEqual([3]);
+    expect(acc.add(sized(5, 10), big, 0)?.items.map((p) => p.offset)).toEqual([4]);
+    expect(acc.drain().map((b) => b.items.map((p) => p.offset))).toEqual([[5]]);
+  });
+
   it('closes a batch when it reaches maxItems', () => {
     const acc = new BatchAccumulator();
     expect(acc.add(pending(1), policy, 0)).toBeNull();
