@@ -92,8 +92,9 @@ export class FieldReader {
     if (value === undefined) return undefined;
     if (typeof value !== 'string') return this.fail(name, 'must be a string');
     const min = rule.min ?? 1;
+    // Lengths count code points (as JSON Schema does); `.length` counts UTF-16 units, so only a long value needs counting.
     if (value.length < min) return this.fail(name, `must have at least ${min} character(s)`);
-    if (value.length > rule.max) return this.fail(name, `must have at most ${rule.max} characters`);
+    if (value.length > rule.max && codePoints(value) > rule.max) return this.fail(name, `must have at most ${rule.max} characters`);
     if (rule.pattern && !rule.pattern.test(value)) return this.fail(name, rule.patternHint ?? `must match ${rule.pattern.source}`);
     return value;
   }
@@ -137,7 +138,7 @@ export class FieldReader {
     if (value.length > rule.maxItems) return this.fail(name, `must have at most ${rule.maxItems} items`);
     const items = rule.items === undefined ? (value as string[]) : this.checkItems(name, value, rule.items);
     if (items === undefined || rule.unique !== true) return items;
-    const repeated = items.findIndex((item, i) => items.indexOf(item) !== i);
+    const repeated = firstRepeat(items);
     return repeated === -1 ? items : this.report(`${name}[${repeated}]`, name, 'repeats an earlier item', items[repeated]);
   }
 
@@ -173,6 +174,21 @@ export class FieldReader {
     this.issues.push({ field: this.fieldPath(at), message: got === null ? message : `${message}, got ${got}` });
     return undefined;
   }
+}
+
+/** Index of the first item equal to an earlier one, or -1 (linear: 10,000 vehicle ids must not cost 10^8 comparisons). */
+function firstRepeat(items: readonly string[]): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as string;
+    if (seen.has(item)) return i;
+    seen.add(item);
+  }
+  return -1;
+}
+
+function codePoints(value: string): number {
+  return value.length - (value.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
 }
 
 function hintText(rule: NumberRule): string {
