@@ -46,6 +46,8 @@ export class AdminServer {
     this.server.requestTimeout = 60_000;
     this.server.maxConnections = deps.maxConnections;
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+    // Without a listener node:http would drop a CONNECT request's socket unanswered.
+    this.server.on('connect', (_req: IncomingMessage, socket: Socket) => socket.end(clientErrorResponse('CONNECT')));
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
