@@ -18,7 +18,7 @@ const pathChars = "A-Za-z0-9._~!$&'()*+,;=:@%/-";
  * document: http(s), a DNS-style host (no IP-v6 literal, no credentials), an optional
  * port, ASCII path and query, no fragment. Anything else must be percent-encoded.
  */
-export const webhookUrlPattern = `^https?://${label}(?:\\.${label})*(?::[0-9]{1,5})?(?:/[${pathChars}]*)?(?:\\?[${pathChars}?]*)?$`;
+export const webhookUrlPattern = `^https?://${label}(?:\\.${label})*(?::[0-9]{1,5})?(?:/[${pathChars}]*)?(?:\\?[?${pathChars}]*)?$`;
 const grammar = new RegExp(webhookUrlPattern, 'u');
 const unsafeCharacters = /[\s\u0000-\u001F\u007F-\u009F]/u;
 
