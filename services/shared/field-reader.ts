@@ -36,6 +36,8 @@ export interface ListRule extends Presence {
 export interface ReaderOptions {
   /** Fields whose content never appears in a message, only its kind: secrets, URLs that may carry credentials. */
   readonly redact?: readonly string[];
+  /** When true, null is refused wherever a value is read (`raw` excepted, whose caller decides); by default null reads as absent. */
+  readonly rejectNull?: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export class FieldReader {
     private readonly path: string,
     private readonly issues: FieldIssue[],
     private readonly redacted: readonly string[],
+    private readonly rejectNull: boolean,
   ) {}
 
   /** Returns null (and records an issue) when `value` is not a plain object. */
@@ -63,7 +66,7 @@ export class FieldReader {
       issues.push({ field: path || '(body)', message: `must be an object, got ${describeValue(value)}` });
       return null;
     }
-    return new FieldReader(value as Record<string, unknown>, path, issues, options.redact ?? []);
+    return new FieldReader(value as Record<string, unknown>, path, issues, options.redact ?? [], options.rejectNull === true);
   }
 
   fieldPath(name: string): string {
@@ -120,6 +123,7 @@ export class FieldReader {
 
   oneOf<T extends string>(name: string, allowed: readonly T[], rule: Presence = {}): T | undefined {
     const value = this.raw(name);
+    if (value === null && this.rejectNull) return this.fail(name, `must not be null (one of ${allowed.join(', ')}, or leave the field out)`);
     if (value === undefined || value === null) {
       return rule.required === false ? undefined : this.fail(name, `is required (one of ${allowed.join(', ')})`);
     }
@@ -162,6 +166,7 @@ export class FieldReader {
   private take(name: string, required: boolean | undefined): unknown {
     const value = this.raw(name);
     if (value !== undefined && value !== null) return value;
+    if (value === null && this.rejectNull) return this.fail(name, 'must not be null (leave the field out instead)');
     return required === false ? undefined : this.fail(name, 'is required');
   }
 

@@ -22,7 +22,7 @@ export const reservedHeaderNames: ReadonlySet<string> = new Set([
 
 /** Decodes `auth`: how fleethook authenticates to the endpoint. Secrets stay plaintext here. */
 export function decodeEndpointAuth(value: unknown, path: string, issues: FieldIssue[]): EndpointAuth<string> | undefined {
-  const r = FieldReader.of(value, path, issues, { redact: secretFields });
+  const r = FieldReader.of(value, path, issues, { redact: secretFields, rejectNull: true });
   if (!r) return undefined;
   const type = r.oneOf('type', ['none', 'basic', 'bearer', 'apikey', 'custom'] as const);
   const secret = (name: string): string | undefined => readSecret(r, name, false);
@@ -58,8 +58,7 @@ export function decodeEndpointAuth(value: unknown, path: string, issues: FieldIs
       break;
   }
   if (type === 'basic' || type === 'bearer') {
-    if (r.has('authorization')) r.fail('authorization', `cannot be combined with ${type} auth, which sets the Authorization header itself`);
-    r.raw('authorization');
+    if (r.raw('authorization') !== undefined) r.fail('authorization', `cannot be combined with ${type} auth, which sets the Authorization header itself`);
   }
   r.rejectUnknown();
   return auth;

@@ -7,6 +7,9 @@ import { contentTypes, defaults, limits, retryPolicyNames } from './subscription
 import { maxEmailLength, textRules } from './text-rules.js';
 import type { Batching, SubscriptionSource, SubscriptionSpec, VehicleFilter } from './subscription-types.js';
 
+/** A subscription field is either left out or has a value: null is refused (vehicleFilter reads it itself). */
+const strict = { rejectNull: true } as const;
+
 /** What a client may send on PATCH: any subset of the spec, plus `enabled`. */
 export type SpecPatch = Partial<SubscriptionSpec<string>> & { readonly enabled?: boolean };
 /** What a client sends on POST: a full spec (defaults filled in), plus `enabled`. */
@@ -57,7 +60,7 @@ export function defaultBatching(source: SubscriptionSource): Batching {
 
 function decodeFields(body: unknown, issues: FieldIssue[], creating: boolean): SpecPatch | undefined {
   // A URL may carry credentials (rejected below) or a token in its query: never echo it.
-  const r = FieldReader.of(body, '', issues, { redact: ['url'] });
+  const r = FieldReader.of(body, '', issues, { redact: ['url'], rejectNull: true });
   if (!r) return undefined;
   const out: Record<string, unknown> = {};
   const rawUrl = r.string('url', { required: creating, max: limits.maxUrlLength });
@@ -90,7 +93,7 @@ function decodeFields(body: unknown, issues: FieldIssue[], creating: boolean): S
 /** `null` means every vehicle of the account. */
 function decodeVehicleFilter(value: unknown, issues: FieldIssue[]): VehicleFilter | null | undefined {
   if (value === null) return null;
-  const r = FieldReader.of(value, 'vehicleFilter', issues);
+  const r = FieldReader.of(value, 'vehicleFilter', issues, strict);
   if (!r) return undefined;
   const vehicleIds = r.stringList('vehicleIds', {
     minItems: 1, maxItems: limits.maxVehicleIds, items: idItem, unique: true,
@@ -100,7 +103,7 @@ function decodeVehicleFilter(value: unknown, issues: FieldIssue[]): VehicleFilte
 }
 
 function decodeBatching(value: unknown, issues: FieldIssue[]): Batching | undefined {
-  const r = FieldReader.of(value, 'batching', issues);
+  const r = FieldReader.of(value, 'batching', issues, strict);
   if (!r) return undefined;
   const maxItems = r.number('maxItems', { integer: true, min: 1, max: limits.maxBatchItems });
   const maxWaitMs = r.number('maxWaitMs', { integer: true, min: 0, max: limits.maxBatchWaitMs });

@@ -5,9 +5,11 @@
  *
  * Control characters (C0, DEL, C1, NUL included) are never accepted in any text field:
  * they end up in headers, e-mails, logs and dashboards. Lone UTF-16 surrogates neither:
- * they cannot be encoded as UTF-8.
+ * they cannot be encoded as UTF-8. They are not Unicode characters at all, so a JSON
+ * Schema pattern does not name them; the decoders add them to the refused range.
  */
-const controls = '\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF';
+const controls = '\\u0000-\\u001F\\u007F-\\u009F';
+const surrogates = '\\uD800-\\uDFFF';
 
 export const textPatterns = {
   /** Any text without control characters (subscription names). */
@@ -27,9 +29,12 @@ export const textPatterns = {
     '(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$',
 } as const;
 
+/** The schema pattern with lone surrogates added to its refused range (only the two patterns that allow non-ASCII). */
+const withoutSurrogates = (pattern: string): RegExp => new RegExp(pattern.replace(controls, controls + surrogates), 'u');
+
 export const textRules = {
-  plainText: new RegExp(textPatterns.plainText, 'u'),
-  userName: new RegExp(textPatterns.userName, 'u'),
+  plainText: withoutSurrogates(textPatterns.plainText),
+  userName: withoutSurrogates(textPatterns.userName),
   headerValue: new RegExp(textPatterns.headerValue, 'u'),
   headerName: new RegExp(textPatterns.headerName, 'u'),
   email: new RegExp(textPatterns.email, 'u'),
