@@ -1,8 +1,8 @@
-import { webhookUrlPattern } from '../shared/subscriptions/check-webhook-url.js';
+import { maskedUrlSecretPattern, webhookUrlPattern } from '../shared/subscriptions/check-webhook-url.js';
 import { reservedHeaderNames } from '../shared/subscriptions/decode-endpoint-auth.js';
 import { accountIdPattern, subscriptionIdPattern } from '../shared/subscriptions/subscription-ids.js';
 import { contentTypes, eventTypes, limits, retryPolicyNames, subscriptionStates } from '../shared/subscriptions/subscription-types.js';
-import { maxEmailLength, textPatterns } from '../shared/subscriptions/text-rules.js';
+import { anyCase, maxEmailLength, textPatterns } from '../shared/subscriptions/text-rules.js';
 import { maxErrorTextLength, maxIssuesShown } from './error-response.js';
 
 /**
@@ -24,8 +24,6 @@ const plainEventTypes = eventTypes.filter((t) => !['speeding', 'posted_speeding'
 /** Each event type at most once (the decoder refuses a second selection of a type, whatever its options). */
 const eachTypeOnce = eventTypes.map((t) => ({ contains: { type: 'object', required: ['type'], properties: { type: { const: t } } }, minContains: 0, maxContains: 1 }));
 
-/** `^(?!…)` is not portable to every regex engine; a case-insensitive name list spelled with character classes is. */
-const anyCase = (name: string): string => [...name].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c)).join('');
 const reservedHeader = `^(?:${[...reservedHeaderNames].map(anyCase).join('|')})$`;
 
 const secretInput = { type: 'string', minLength: 1, maxLength: limits.maxSecretLength, pattern: textPatterns.headerValue, not: { pattern: '^\\*{4}' }, description: 'Printable ASCII. A value starting with `****` (a masked value the API returned) is refused.' };
@@ -47,11 +45,12 @@ const urlDescription = [
   'http(s)://host[:port][/path][?query] in ASCII (percent-encode anything else); a DNS-style host (no IP-v6 literal), no credentials, no fragment (not even an empty `#`).',
   'Refused with 422 url_not_allowed although well formed: plain http unless the operator allows it; a port outside the operator\'s list (default 443, 80, 8443, 8080);',
   'a host that resolves to a private, loopback, link-local, CGNAT or metadata address unless allow-listed, or does not resolve.',
-  'Values of query parameters whose names look secret (token, secret, sig, key, pass, auth, code) are sealed like every secret and shown as `********`.',
+  'Values of query parameters whose names look secret (token, secret, sig, key, pass, auth, code) are sealed like every secret and shown as `********`;',
+  'such a value starting with `****` (a masked value the API returned) is refused.',
 ].join(' ');
 
 const specProperties = {
-  url: { type: 'string', minLength: 1, maxLength: limits.maxUrlLength, pattern: webhookUrlPattern, description: urlDescription, examples: ['https://hooks.example.com/fleet?token=s3cr3t'] },
+  url: { type: 'string', minLength: 1, maxLength: limits.maxUrlLength, pattern: webhookUrlPattern, not: { pattern: maskedUrlSecretPattern }, description: urlDescription, examples: ['https://hooks.example.com/fleet?token=s3cr3t'] },
   name: { type: 'string', minLength: 1, maxLength: limits.maxNameLength, pattern: textPatterns.plainText, description: 'Any text without control characters; length in characters.' },
   source: ref('Source'),
   vehicleFilter: { ...nullable(ref('VehicleFilter')), description: 'null: every vehicle of the account.' },

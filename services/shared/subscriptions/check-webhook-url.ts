@@ -1,4 +1,5 @@
-import { maskedQueryValue, splitUrlSecrets } from './url-query-secrets.js';
+import { anyCase } from './text-rules.js';
+import { maskedQueryValue, secretQueryNames } from './url-query-secrets.js';
 import { limits } from './subscription-types.js';
 import type { AllowedPorts } from './allowed-ports.js';
 
@@ -20,6 +21,9 @@ const pathChars = "A-Za-z0-9._~!$&'()*+,;=:@%/-";
  */
 export const webhookUrlPattern = `^https?://${label}(?:\\.${label})*(?::[0-9]{1,5})?(?:/[${pathChars}]*)?(?:\\?[?${pathChars}]*)?$`;
 const grammar = new RegExp(webhookUrlPattern, 'u');
+/** A secret-looking query parameter whose value starts with `****`: a masked value sent back (shared with the OpenAPI document). */
+export const maskedUrlSecretPattern = `[?&][^=&]*(?:${secretQueryNames.map(anyCase).join('|')})[^=&]*=\\*{4}`;
+const maskedSecret = new RegExp(maskedUrlSecretPattern, 'u');
 const unsafeCharacters = /[\s\u0000-\u001F\u007F-\u009F]/u;
 
 /**
@@ -41,7 +45,7 @@ export function checkWebhookUrl(raw: string): UrlCheck {
   if (parsed !== null && (parsed.username !== '' || parsed.password !== '')) return invalid('must not contain credentials; use auth.type "basic" instead');
   if (raw.includes('#')) return invalid('must not contain a fragment (#…)');
   if (!grammar.test(raw)) return invalid('must have the form https://host[:port][/path][?query] in ASCII (percent-encode anything else)');
-  if (splitUrlSecrets(raw).secrets.some((s) => s.startsWith('****'))) {
+  if (maskedSecret.test(raw)) {
     return invalid(`carries a masked query value (${maskedQueryValue}) returned by the API; send the real value`);
   }
   return { kind: 'ok', url: raw };

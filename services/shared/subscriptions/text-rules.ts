@@ -41,3 +41,8 @@ export const textRules = {
 } as const;
 
 export const maxEmailLength = 254;
+
+/** `name` matched in any letter case, spelled with character classes: `(?i)` is not portable between JavaScript and JSON Schema tools. */
+export function anyCase(name: string): string {
+  return [...name].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c)).join('');
+}

@@ -1,5 +1,6 @@
-/** Query parameter names that look like they carry a secret (`token`, `api_key`, `sig`, `password`…). */
-export const secretQueryKey = /token|secret|sig|key|pass|auth|code/i;
+/** Query parameter names that look like they carry a secret (`token`, `api_key`, `sig`, `password`…): containing one of these. */
+export const secretQueryNames = ['token', 'secret', 'sig', 'key', 'pass', 'auth', 'code'] as const;
+export const secretQueryKey = new RegExp(secretQueryNames.join('|'), 'i');
 /** What a secret query value is replaced with in the stored URL and in API views. */
 export const maskedQueryValue = '********';
 
