@@ -104,12 +104,13 @@ export class AdminServer {
   /** Only reached if sending the reply itself failed: answer 500 if still possible, never let it escape. */
   private lastResort(err: unknown, res: ServerResponse): void {
     this.deps.logger.error('admin request crashed', { err });
-    if (res.headersSent) {
+    try {
+      if (res.headersSent) throw err;
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })
+        .end(JSON.stringify(toErrorResponse(err).body));
+    } catch {
       res.destroy();
-      return;
     }
-    res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })
-      .end(JSON.stringify(toErrorResponse(err).body));
   }
 
   /** node:http could not parse the request: the usual JSON error, then close (the stream cannot be trusted). */
