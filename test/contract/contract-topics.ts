@@ -18,11 +18,21 @@ async function main(): Promise<void> {
       await admin.deleteTopics({ topics: specs.map((s) => s.name) });
       return;
     }
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: specs.map((s) => ({ topic: s.name, numPartitions: 1, replicationFactor: 1, configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })) })),
-    });
-    for (const s of specs) await admin.fetchTopicOffsets(s.name);
+    // A fresh topic's leader can take a moment to reach the metadata ('not the leader'); creating again is harmless.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: specs.map((s) => ({ topic: s.name, numPartitions: 1, replicationFactor: 1, configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })) })),
+        });
+        for (const s of specs) await admin.fetchTopicOffsets(s.name);
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
