@@ -163,7 +163,8 @@ function isVerifiedForCurrentUrl(sub: StoredSubscription): boolean {
 }
 
 function checkId(id: string): string {
-  if (!isSubscriptionId(id)) throw new ApiError('not_found', `subscription ${id} not found`, 'id');
+  // Not a subscription id at all: say so without quoting what was sent.
+  if (!isSubscriptionId(id)) throw new ApiError('not_found', 'no such subscription', 'id');
   return id;
 }
 

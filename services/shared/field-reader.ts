@@ -38,6 +38,8 @@ export interface ReaderOptions {
   readonly redact?: readonly string[];
   /** When true, null is refused wherever a value is read (`raw` excepted, whose caller decides); by default null reads as absent. */
   readonly rejectNull?: boolean;
+  /** When false, no string value is quoted in a message, only numbers, booleans and kinds (an HTTP API that never echoes input). */
+  readonly quoteStrings?: boolean;
 }
 
 /**
@@ -58,6 +60,7 @@ export class FieldReader {
     private readonly issues: FieldIssue[],
     private readonly redacted: readonly string[],
     private readonly rejectNull: boolean,
+    private readonly quoteStrings: boolean,
   ) {}
 
   /** Returns null (and records an issue) when `value` is not a plain object. */
@@ -66,7 +69,7 @@ export class FieldReader {
       issues.push({ field: path || '(body)', message: `must be an object, got ${describeValue(value)}` });
       return null;
     }
-    return new FieldReader(value as Record<string, unknown>, path, issues, options.redact ?? [], options.rejectNull === true);
+    return new FieldReader(value as Record<string, unknown>, path, issues, options.redact ?? [], options.rejectNull === true, options.quoteStrings !== false);
   }
 
   fieldPath(name: string): string {
@@ -175,7 +178,8 @@ export class FieldReader {
   }
 
   private report(at: string, name: string, message: string, value: unknown): undefined {
-    const got = this.redacted.includes(name) ? describeKind(value) : describeValue(value);
+    const hidden = this.redacted.includes(name) || (!this.quoteStrings && typeof value === 'string');
+    const got = hidden ? describeKind(value) : describeValue(value);
     this.issues.push({ field: this.fieldPath(at), message: got === null ? message : `${message}, got ${got}` });
     return undefined;
   }

@@ -123,11 +123,18 @@ describe('error bodies', () => {
     expect(r.text.length).toBeLessThan(2_000);
   });
 
-  it('never echo the body of invalid JSON', async () => {
+  it('never echo the body: invalid JSON, bad text values, a bad id', async () => {
     const r = await h.call(app, 'POST', '/v1/subscriptions', { rawBody: 'url=https://x?token=EchoMarker' });
     expect(r.status).toBe(400);
     expect(error(r)).toEqual({ code: 'invalid_json', message: 'the body is not valid JSON', field: '(body)' });
     expect(r.text).not.toContain('EchoMarker');
+    const fields = await post({ ...base, name: 'EchoMarker\u0000', alertEmails: ['EchoMarker@[127.0.0.1]'], contentType: 'EchoMarker', batching: { maxItems: 'EchoMarker', maxWaitMs: 0 } });
+    expect(fields.status).toBe(400);
+    expect(error(fields).issueCount).toBe(4);
+    expect(fields.text).not.toContain('EchoMarker');
+    const id = await h.call(app, 'GET', '/v1/subscriptions/EchoMarker');
+    expect(id.status).toBe(404);
+    expect(id.text).not.toContain('EchoMarker');
   });
 
   it('refuse duplicate keys at any depth, also when escaped differently, and nesting deeper than 32', async () => {

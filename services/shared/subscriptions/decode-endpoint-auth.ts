@@ -22,7 +22,7 @@ export const reservedHeaderNames: ReadonlySet<string> = new Set([
 
 /** Decodes `auth`: how fleethook authenticates to the endpoint. Secrets stay plaintext here. */
 export function decodeEndpointAuth(value: unknown, path: string, issues: FieldIssue[]): EndpointAuth<string> | undefined {
-  const r = FieldReader.of(value, path, issues, { redact: secretFields, rejectNull: true });
+  const r = FieldReader.of(value, path, issues, { redact: secretFields, rejectNull: true, quoteStrings: false });
   if (!r) return undefined;
   const type = r.oneOf('type', ['none', 'basic', 'bearer', 'apikey', 'custom'] as const);
   const secret = (name: string): string | undefined => readSecret(r, name, false);

@@ -3,8 +3,11 @@ import { FieldReader } from '../field-reader.js';
 import { eventTypes, limits } from './subscription-types.js';
 import type { Cadence, EventSelection, EventType, SubscriptionSource } from './subscription-types.js';
 
-/** A subscription field is either left out or has a value: null is refused (vehicleFilter reads it itself). */
-const strict = { rejectNull: true } as const;
+/**
+ * A subscription field is either left out or has a value: null is refused (vehicleFilter
+ * reads it itself). Messages never quote a sent string: the admin API does not echo input.
+ */
+const strict = { rejectNull: true, quoteStrings: false } as const;
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const idHint = 'must be an id of letters, digits, "_", ".", ":" or "-" (at most 128 characters)';

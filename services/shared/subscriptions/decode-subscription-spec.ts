@@ -7,8 +7,11 @@ import { contentTypes, defaults, limits, retryPolicyNames } from './subscription
 import { maxEmailLength, textRules } from './text-rules.js';
 import type { Batching, SubscriptionSource, SubscriptionSpec, VehicleFilter } from './subscription-types.js';
 
-/** A subscription field is either left out or has a value: null is refused (vehicleFilter reads it itself). */
-const strict = { rejectNull: true } as const;
+/**
+ * A subscription field is either left out or has a value: null is refused (vehicleFilter
+ * reads it itself). Messages never quote a sent string: the admin API does not echo input.
+ */
+const strict = { rejectNull: true, quoteStrings: false } as const;
 
 /** What a client may send on PATCH: any subset of the spec, plus `enabled`. */
 export type SpecPatch = Partial<SubscriptionSpec<string>> & { readonly enabled?: boolean };
@@ -60,7 +63,7 @@ export function defaultBatching(source: SubscriptionSource): Batching {
 
 function decodeFields(body: unknown, issues: FieldIssue[], creating: boolean): SpecPatch | undefined {
   // A URL may carry credentials (rejected below) or a token in its query: never echo it.
-  const r = FieldReader.of(body, '', issues, { redact: ['url'], rejectNull: true });
+  const r = FieldReader.of(body, '', issues, { ...strict, redact: ['url'] });
   if (!r) return undefined;
   const out: Record<string, unknown> = {};
   const rawUrl = r.string('url', { required: creating, max: limits.maxUrlLength });
