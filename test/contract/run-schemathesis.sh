@@ -16,9 +16,9 @@ venv=$(realpath -m "${CONTRACT_VENV:-.stack/cache/venv}")
 max_time=${CONTRACT_MAX_TIME:-100}
 started=$(date +%s)
 
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version"; then
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$schemathesis_version"; then
   echo "=== installing schemathesis $schemathesis_version into $venv"
-  python3 -m venv "$venv"
+  python3 -m venv "$venv" || { echo "python3 -m venv failed (on Debian: apt-get install python3-venv)"; exit 1; }
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 
@@ -28,6 +28,9 @@ port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{
 log=$(mktemp -t admin-contract.XXXXXX.log)
 report=$(mktemp -d -t admin-contract-report.XXXXXX)
 admin_pid=
+
+# Node is here anyway; curl may not be.
+get_ok() { node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"; }
 
 cleanup() {
   local status=$?
@@ -55,11 +58,11 @@ FLEETHOOK_ADMIN_LOG_LEVEL=warn \
 admin_pid=$!
 
 for _ in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
+  if get_ok "http://127.0.0.1:$port/readyz"; then break; fi
   if ! kill -0 "$admin_pid" 2>/dev/null; then echo "admin API exited during startup"; exit 1; fi
   sleep 0.5
 done
-curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
+get_ok "http://127.0.0.1:$port/readyz" || { echo "admin API not ready after 60 s"; exit 1; }
 
 echo "=== schemathesis against http://127.0.0.1:$port (max $max_time s)"
 # Run from the git-ignored cache: schemathesis keeps its crash cache (replayed next time) in ./.schemathesis.
@@ -81,5 +84,5 @@ cd .stack/cache/schemathesis
 cd "$root"
 # The admin API must still be up after everything it was sent.
 kill -0 "$admin_pid"
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
+get_ok "http://127.0.0.1:$port/healthz"
 echo "=== admin API still serving; junit report in $report"
