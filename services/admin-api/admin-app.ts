@@ -60,7 +60,8 @@ export async function startAdminApp(options: {
   await failuresProducer.connect();
   const repository = new SubscriptionRepository(catalogue, new SubscriptionWriter(producer, topic), config.readTimeoutMs);
   const service = new SubscriptionService({
-    repository, box, guard, urlPolicy: { allowHttp: config.allowHttp }, secretGraceMs: config.secretGraceMs, now,
+    repository, box, guard, urlPolicy: { allowHttp: config.allowHttp, allowedPorts: config.allowedPorts },
+    maxSubscriptionsPerAccount: config.maxSubscriptionsPerAccount, secretGraceMs: config.secretGraceMs, now,
   });
   const metrics = createAdminMetrics(options.metricsRegistry);
   const failures = new VerificationFailureNotifier({
@@ -75,7 +76,8 @@ export async function startAdminApp(options: {
     openapi: () => openApiDocument,
   });
   const server = new AdminServer({
-    routes, authenticator: new ApiKeyAuthenticator(config.accountKeys, config.operatorKey), metrics, logger, bodyLimitBytes: config.bodyLimitBytes,
+    routes, authenticator: new ApiKeyAuthenticator(config.accountKeys, config.operatorKey), metrics, logger,
+    bodyLimitBytes: config.bodyLimitBytes, maxConnections: config.maxConnections,
   });
   const port = await server.listen(config.port, config.host);
   logger.info('admin API listening', { port, topic, failuresTopic });

@@ -1,12 +1,16 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { parseRequestTarget } from '../shared/http/request-target.js';
+import { parseStrictJson } from '../shared/http/parse-strict-json.js';
 import { readRequestBody } from '../shared/http/read-request-body.js';
 import type { Logger } from '../shared/logger.js';
 import type { AdminMetrics } from './admin-metrics.js';
 import type { Reply, Route } from './admin-routes.js';
 import { ApiError } from './api-error.js';
 import type { ApiKeyAuthenticator, Principal } from './authenticate.js';
+import { clientErrorResponse } from './client-error-reply.js';
 import { toErrorResponse } from './error-response.js';
 import type { RouteTable } from './route-table.js';
 
@@ -16,7 +20,14 @@ export interface AdminServerDeps {
   readonly metrics: AdminMetrics;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
+  /** Open connections beyond this are refused by the kernel backlog, bounding in-flight work. */
+  readonly maxConnections: number;
 }
+
+/** A request target longer than this is a 414 (node:http refuses a request line over 16 KiB itself). */
+export const maxTargetLength = 8_192;
+/** JSON nested deeper than this is refused; no admin body needs more than a few levels. */
+export const maxJsonDepth = 32;
 
 /**
  * The admin API on plain `node:http`. About fifteen routes need no framework: this keeps
@@ -28,9 +39,15 @@ export class AdminServer {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly deps: AdminServerDeps) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.lastResort(err, res));
+    });
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 60_000;
+    this.server.maxConnections = deps.maxConnections;
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+    // Without a listener node:http would drop a CONNECT request's socket unanswered.
+    this.server.on('connect', (_req: IncomingMessage, socket: Socket) => socket.end(clientErrorResponse('CONNECT')));
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
@@ -52,13 +69,18 @@ export class AdminServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://admin.invalid');
     const method = req.method ?? 'GET';
-    const lookup = this.deps.routes.lookup(method, url.pathname);
-    const template = lookup.kind === 'found' ? lookup.match.template : lookup.kind === 'method_not_allowed' ? lookup.template : 'unmatched';
+    let template = 'unmatched';
     let reply: Reply;
     try {
-      if (lookup.kind === 'not_found') throw new ApiError('not_found', `no route for ${url.pathname}`);
+      const target = parseRequestTarget(req.url, maxTargetLength);
+      if (target.kind === 'invalid') {
+        if (target.reason === 'too_long') throw new ApiError('uri_too_long', `the request target is longer than ${maxTargetLength} characters`);
+        throw new ApiError('invalid_request', 'the request target must be a path (origin form, e.g. /v1/subscriptions)');
+      }
+      const lookup = this.deps.routes.lookup(method, target.path);
+      if (lookup.kind === 'not_found') throw new ApiError('not_found', 'no such route');
+      template = lookup.kind === 'found' ? lookup.match.template : lookup.template;
       if (lookup.kind === 'method_not_allowed') {
         res.setHeader('allow', lookup.allowed.join(', '));
         throw new ApiError('method_not_allowed', `${method} is not allowed here; use ${lookup.allowed.join(', ')}`);
@@ -67,16 +89,38 @@ export class AdminServer {
       const principal = this.deps.authenticator.authenticate(req.headers.authorization);
       if (handler.auth && !principal) throw new ApiError('unauthorized', 'missing or invalid API key (Authorization: Bearer <key>)');
       const body = await this.readBody(req, handler.body);
-      reply = await handler.run({ principal: handler.auth ? (principal as Principal) : null, params, query: url.searchParams, body });
+      reply = await handler.run({ principal: handler.auth ? (principal as Principal) : null, params, query: target.query, body });
     } catch (err) {
       const mapped = toErrorResponse(err);
       if (mapped.logDetail) this.deps.logger.error('admin request failed', { route: template, method, err, cause: (err as Error).cause });
-      if (mapped.status === 413) res.setHeader('connection', 'close');
+      if (mapped.status === 413 || mapped.status === 414) res.setHeader('connection', 'close');
       if (mapped.status === 401) res.setHeader('www-authenticate', 'Bearer');
       reply = { status: mapped.status, json: mapped.body };
     }
     this.send(res, reply);
     this.deps.metrics.observe(template, method, reply.status, (performance.now() - started) / 1000);
+  }
+
+  /** Only reached if sending the reply itself failed: answer 500 if still possible, never let it escape. */
+  private lastResort(err: unknown, res: ServerResponse): void {
+    this.deps.logger.error('admin request crashed', { err });
+    try {
+      if (res.headersSent) throw err;
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })
+        .end(JSON.stringify(toErrorResponse(err).body));
+    } catch {
+      res.destroy();
+    }
+  }
+
+  /** node:http could not parse the request: the usual JSON error, then close (the stream cannot be trusted). */
+  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    this.deps.metrics.observe('unparsed', 'unknown', err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, 0);
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(err.code));
   }
 
   private async readBody(req: IncomingMessage, mode: Route['body']): Promise<unknown> {
@@ -87,12 +131,10 @@ export class AdminServer {
     if (read.bytes.length === 0 && mode === 'empty') return undefined;
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') throw new ApiError('unsupported_media_type', 'send the body as application/json', '(body)');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(read.bytes.toString('utf8'));
-    } catch (err) {
-      throw new ApiError('invalid_json', `body is not valid JSON: ${(err as Error).message}`, '(body)');
-    }
+    // The parser's message quotes the body: never echo it.
+    const json = parseStrictJson(read.bytes.toString('utf8'), maxJsonDepth);
+    if (json.kind === 'invalid') throw new ApiError('invalid_json', jsonProblem[json.reason], '(body)');
+    const parsed = json.value;
     if (mode === 'empty' && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length > 0)) {
       const first = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed)[0] : undefined;
       throw new ApiError('validation_failed', first ? 'unknown field' : 'this action takes no body, or {}', first ?? '(body)');
@@ -111,3 +153,9 @@ export class AdminServer {
     }
   }
 }
+
+const jsonProblem = {
+  syntax: 'the body is not valid JSON',
+  duplicate_key: 'the body names the same key twice in one object',
+  too_deep: `the body nests objects or arrays deeper than ${maxJsonDepth} levels`,
+} as const;

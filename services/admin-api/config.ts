@@ -3,6 +3,7 @@ import { EnvReader } from '../shared/env-reader.js';
 import { parseEncryptionKeys } from '../shared/secret-box.js';
 import type { EncryptionKey } from '../shared/secret-box.js';
 import { AddressAllowList } from '../shared/ssrf/address-allow-list.js';
+import { AllowedPorts } from '../shared/subscriptions/allowed-ports.js';
 import { isAccountId } from '../shared/subscriptions/subscription-ids.js';
 import { readTopicWaitSettings } from '../shared/topic-wait/topic-wait-config.js';
 import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
@@ -25,6 +26,12 @@ export interface AdminConfig {
   readonly activeKeyId: string;
   readonly allowHttp: boolean;
   readonly allowList: AddressAllowList;
+  /** Ports endpoint URLs may name; others are refused with 422 url_not_allowed. */
+  readonly allowedPorts: AllowedPorts;
+  /** Subscriptions one account may hold; one more is refused with 422 subscription_limit_reached. */
+  readonly maxSubscriptionsPerAccount: number;
+  /** Concurrent connections to the admin API; more are refused, which bounds in-flight work and per-request state. */
+  readonly maxConnections: number;
   readonly bodyLimitBytes: number;
   readonly secretGraceMs: number;
   readonly endpointTimeoutMs: number;
@@ -44,6 +51,9 @@ export const adminDefaults = {
   topicPrefix: '',
   allowHttp: false,
   allowAddresses: [] as string[],
+  allowedPorts: ['443', '80', '8443', '8080'],
+  maxSubscriptionsPerAccount: 100,
+  maxConnections: 1_000,
   bodyLimitBytes: 65_536,
   secretGraceMs: 86_400_000,
   endpointTimeoutMs: 10_000,
@@ -62,7 +72,8 @@ const minKeyLength = 16;
  * `FLEETHOOK_REDIS_URL`, `FLEETHOOK_REDIS_KEY_PREFIX`)
  * are read by every service that touches subscriptions; admin-only ones start with
  * `FLEETHOOK_ADMIN_`: PORT, HOST, ACCOUNT_KEYS (`acc_a:key,acc_b:key`), OPERATOR_KEY,
- * ALLOW_HTTP, ALLOW_ADDRESSES (CIDRs/hosts), BODY_LIMIT_BYTES, SECRET_GRACE_MS,
+ * ALLOW_HTTP, ALLOW_ADDRESSES (CIDRs/hosts), ALLOWED_PORTS (`443,80,8000-8999`),
+ * MAX_SUBSCRIPTIONS_PER_ACCOUNT, MAX_CONNECTIONS, BODY_LIMIT_BYTES, SECRET_GRACE_MS,
  * ENDPOINT_TIMEOUT_MS, READ_TIMEOUT_MS, FAILURE_EVENT_TIMEOUT_MS, LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AdminConfig {
@@ -76,6 +87,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
   }
   const allow = AddressAllowList.parse(r.list('ADMIN_ALLOW_ADDRESSES', d.allowAddresses));
   allow.problems.forEach((p) => r.problem(`FLEETHOOK_ADMIN_ALLOW_ADDRESSES: ${p}`));
+  const ports = AllowedPorts.parse(r.list('ADMIN_ALLOWED_PORTS', d.allowedPorts));
+  ports.problems.forEach((p) => r.problem(`FLEETHOOK_ADMIN_ALLOWED_PORTS: ${p}`));
   const operatorKey = r.optionalString('ADMIN_OPERATOR_KEY') ?? null;
   if (operatorKey !== null && operatorKey.length < minKeyLength) r.problem(`FLEETHOOK_ADMIN_OPERATOR_KEY must have at least ${minKeyLength} characters`);
   const logLevel = r.string('ADMIN_LOG_LEVEL', d.logLevel);
@@ -92,6 +105,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     activeKeyId,
     allowHttp: r.bool('ADMIN_ALLOW_HTTP', d.allowHttp),
     allowList: allow.allowList,
+    allowedPorts: ports.ports,
+    maxSubscriptionsPerAccount: r.int('ADMIN_MAX_SUBSCRIPTIONS_PER_ACCOUNT', d.maxSubscriptionsPerAccount, { min: 1, max: 100_000 }),
+    maxConnections: r.int('ADMIN_MAX_CONNECTIONS', d.maxConnections, { min: 1, max: 100_000 }),
     bodyLimitBytes: r.int('ADMIN_BODY_LIMIT_BYTES', d.bodyLimitBytes, { min: 1_024, max: 10_485_760 }),
     secretGraceMs: r.int('ADMIN_SECRET_GRACE_MS', d.secretGraceMs, { min: 0, max: 30 * 86_400_000 }),
     endpointTimeoutMs: r.int('ADMIN_ENDPOINT_TIMEOUT_MS', d.endpointTimeoutMs, { min: 100, max: 60_000 }),

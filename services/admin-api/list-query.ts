@@ -1,4 +1,5 @@
 import { ValidationError } from '../shared/errors.js';
+import { ApiError } from './api-error.js';
 import type { FieldIssue } from '../shared/errors.js';
 import { isAccountId, isSubscriptionId } from '../shared/subscriptions/subscription-ids.js';
 import type { Principal } from './authenticate.js';
@@ -13,10 +14,14 @@ export interface ListQuery {
 export const maxPageSize = 200;
 const defaultPageSize = 50;
 
-/** `?limit=1..200&cursor=sub_…` (and `accountId=acc_…` for operators); anything else is refused. */
+const allowed = ['limit', 'cursor', 'accountId'];
+
+/**
+ * `?limit=1..200&cursor=sub_…&accountId=acc_…`; anything else is refused. An account key
+ * may name only its own account (another is a 403); the operator filters by any.
+ */
 export function decodeListQuery(query: URLSearchParams, principal: Principal): ListQuery {
   const issues: FieldIssue[] = [];
-  const allowed = principal.kind === 'operator' ? ['limit', 'cursor', 'accountId'] : ['limit', 'cursor'];
   for (const key of new Set(query.keys())) {
     if (!allowed.includes(key)) issues.push({ field: `query.${key}`, message: 'unknown query parameter' });
     else if (query.getAll(key).length > 1) issues.push({ field: `query.${key}`, message: 'given more than once' });
@@ -28,8 +33,11 @@ export function decodeListQuery(query: URLSearchParams, principal: Principal): L
   }
   const cursor = query.get('cursor');
   if (cursor !== null && !isSubscriptionId(cursor)) issues.push({ field: 'query.cursor', message: 'must be a subscription id from nextCursor' });
-  const accountId = principal.kind === 'operator' ? query.get('accountId') : null;
+  const accountId = query.get('accountId');
   if (accountId !== null && !isAccountId(accountId)) issues.push({ field: 'query.accountId', message: 'must be an account id (acc_…)' });
   if (issues.length > 0) throw new ValidationError(issues);
+  if (principal.kind === 'account' && accountId !== null && accountId !== principal.accountId) {
+    throw new ApiError('forbidden', 'an account key can only list its own account', 'query.accountId');
+  }
   return { limit, cursor, accountId };
 }

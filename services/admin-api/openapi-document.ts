@@ -1,8 +1,11 @@
-import { openApiSchemas } from './openapi-schemas.js';
+import { maxPageSize } from './list-query.js';
+import { accountIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
 
 /**
  * The admin API's OpenAPI 3.1 document, served at `GET /v1/openapi.json`. A test sends
- * real requests and validates every response against it, so it cannot drift silently.
+ * real requests and validates every response against it, and the contract run
+ * (test/contract/run-schemathesis.sh) generates valid and invalid requests from it and
+ * follows its links, so it cannot drift silently.
  */
 const json = (schema: string, description: string): Record<string, unknown> => ({
   description,
@@ -11,19 +14,36 @@ const json = (schema: string, description: string): Record<string, unknown> => (
 const errors = (...statuses: number[]): Record<string, unknown> =>
   Object.fromEntries(statuses.map((s) => [String(s), json('Error', errorText[s] ?? 'error')]));
 const errorText: Record<number, string> = {
-  400: 'Invalid request: `field` names the first bad field, `issues` lists all.',
+  400: 'Invalid request (validation_failed, invalid_json — also duplicate keys or nesting deeper than 32 —, invalid_request): `field` names the first bad field, `issues` the first ten, `issueCount` how many.',
   401: 'Missing or unknown API key.',
+  403: 'An account key naming another account (`accountId`).',
   404: 'No such subscription for this key (another account\'s subscription is also 404).',
   409: 'Not allowed in the current state.',
   413: 'Body larger than the limit (64 KiB by default).',
   415: 'Body is not application/json.',
+  422: 'Well formed but refused: url_not_allowed (http not allowed, port not in the operator\'s list, host blocked or unresolvable) or subscription_limit_reached (the account holds the most subscriptions allowed, 100 by default).',
   503: 'Catalogue not caught up; retry.',
 };
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^sub_' } };
+/** Every authenticated call: unknown or repeated query parameters are a 400; a lagging catalogue a 503. */
+const always = [400, 401, 503];
+const idParam = { name: 'id', in: 'path', required: true, schema: subscriptionIdSchema };
 const secured = [{ apiKey: [] }];
-const action = (summary: string, ok: Record<string, unknown>, extra: number[] = []): Record<string, unknown> => ({
-  post: { summary, security: secured, parameters: [idParam], responses: { '200': ok, ...errors(400, 401, 404, ...extra) } },
+const noBody = {
+  required: false,
+  description: 'No body, or `{}`.',
+  content: { 'application/json': { schema: { type: 'object', additionalProperties: false, maxProperties: 0 } } },
+};
+const idFrom = (pointer: string): Record<string, unknown> => ({ parameters: { id: `$response.body#${pointer}` } });
+/** Where a subscription's id leads (stateful testing follows these). */
+const linksFrom = (pointer: string): Record<string, unknown> => Object.fromEntries(
+  ['getSubscription', 'patchSubscription', 'deleteSubscription', 'verifySubscription', 'testSubscription', 'pauseSubscription', 'resumeSubscription',
+    'reactivateSubscription', 'rotateSecret', 'getStatus', 'getAttempts'].map((op) => [op, { operationId: op, ...idFrom(pointer) }]),
+);
+const okWithLinks = (schema: string, description: string, pointer: string): Record<string, unknown> => ({ ...json(schema, description), links: linksFrom(pointer) });
+const action = (operationId: string, summary: string, ok: Record<string, unknown>, extra: number[] = []): Record<string, unknown> => ({
+  post: { operationId, summary, security: secured, parameters: [idParam], requestBody: noBody, responses: { '200': ok, ...errors(...always, 404, 413, 415, ...extra) } },
 });
+const openJson = (description: string): Record<string, unknown> => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -32,8 +52,8 @@ export const openApiDocument = {
     version: '1.0.0',
     description: [
       'Manage webhook subscriptions. Authenticate with `Authorization: Bearer <key>`: an account key sees only its account;',
-      'the operator key sees all and names `accountId` when creating. Errors are `{ code, message, field }`.',
-      'Verification: fleethook POSTs `{"eventName":"verify","challenge":"<hex>",…}` (signed like every request) and the endpoint must',
+      'the operator key sees all and names `accountId` when creating. Errors are `{ code, message, field }`; a message never quotes the body.',
+      'Every text field refuses control characters. Verification: fleethook POSTs `{"eventName":"verify","challenge":"<hex>",…}` (signed like every request) and the endpoint must',
       'answer 2xx with the lowercase hex HMAC-SHA256 of the challenge string, keyed with the signing secret\'s key bytes (the base64',
       'part after `whsec_`, decoded) — as the body `{"challengeResponse":"<hex>"}` or as the bare hex string. Redirects are not followed.',
     ].join(' '),
@@ -45,65 +65,64 @@ export const openApiDocument = {
   paths: {
     '/v1/subscriptions': {
       post: {
+        operationId: 'createSubscription',
         summary: 'Create a subscription (state pending_verification, or paused if enabled=false). The signing secret is returned once.',
         security: secured,
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/SubscriptionCreate' } } } },
-        responses: { '201': json('SubscriptionWithSecret', 'Created.'), ...errors(400, 401, 413, 415) },
+        responses: { '201': okWithLinks('SubscriptionWithSecret', 'Created.', '/subscription/id'), ...errors(...always, 403, 413, 415, 422) },
       },
       get: {
+        operationId: 'listSubscriptions',
         summary: 'List subscriptions, oldest first, paged by cursor.',
         security: secured,
         parameters: [
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-          { name: 'cursor', in: 'query', schema: { type: 'string' } },
-          { name: 'accountId', in: 'query', description: 'Operator key only.', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: maxPageSize, default: 50 } },
+          { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page.', schema: subscriptionIdSchema },
+          { name: 'accountId', in: 'query', description: 'Filter by account (operator key); an account key may name only its own account (another is a 403).', schema: accountIdSchema },
         ],
-        responses: { '200': json('SubscriptionPage', 'A page.'), ...errors(400, 401) },
+        responses: { '200': json('SubscriptionPage', 'A page.'), ...errors(...always, 403) },
       },
     },
     '/v1/subscriptions/{id}': {
-      get: { summary: 'Read a subscription (secrets masked).', security: secured, parameters: [idParam], responses: { '200': json('Subscription', 'The subscription.'), ...errors(401, 404) } },
+      get: { operationId: 'getSubscription', summary: 'Read a subscription (secrets masked).', security: secured, parameters: [idParam], responses: { '200': json('Subscription', 'The subscription.'), ...errors(...always, 404) } },
       patch: {
+        operationId: 'patchSubscription',
         summary: 'Change fields; top-level fields are replaced whole. A new URL needs verification again.',
         security: secured,
         parameters: [idParam],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/SubscriptionPatch' } } } },
-        responses: { '200': json('Subscription', 'Updated.'), ...errors(400, 401, 404, 409, 413, 415) },
+        responses: { '200': json('Subscription', 'Updated.'), ...errors(...always, 404, 409, 413, 415, 422) },
       },
-      delete: { summary: 'Delete (a tombstone on the catalogue topic).', security: secured, parameters: [idParam], responses: { '204': { description: 'Deleted.' }, ...errors(401, 404) } },
+      delete: { operationId: 'deleteSubscription', summary: 'Delete (a tombstone on the catalogue topic).', security: secured, parameters: [idParam], responses: { '204': { description: 'Deleted.' }, ...errors(...always, 404) } },
     },
-    '/v1/subscriptions/{id}/verify': action('Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s alert addresses.', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409]),
-    '/v1/subscriptions/{id}/test': action('Send one signed test event (mode `test`) now.', json('TestEventResult', 'What the endpoint answered.')),
-    '/v1/subscriptions/{id}/pause': action('Pause delivery.', json('Subscription', 'Paused.'), [409]),
-    '/v1/subscriptions/{id}/resume': action('Resume (or reactivate a deactivated subscription).', json('Subscription', 'Resumed.')),
+    '/v1/subscriptions/{id}/verify': action('verifySubscription', 'Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s alert addresses.', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409]),
+    '/v1/subscriptions/{id}/test': action('testSubscription', 'Send one signed test event (mode `test`) now.', json('TestEventResult', 'What the endpoint answered.')),
+    '/v1/subscriptions/{id}/pause': action('pauseSubscription', 'Pause delivery.', json('Subscription', 'Paused.'), [409]),
+    '/v1/subscriptions/{id}/resume': action('resumeSubscription', 'Resume (or reactivate a deactivated subscription).', json('Subscription', 'Resumed.'), [409]),
     '/v1/subscriptions/{id}/reactivate': action(
+      'reactivateSubscription',
       'Reactivate a deactivated subscription: active if it is still verified for its current URL, else pending_verification. Delivers new data from then on (what was discarded at deactivation stays in the audit topic). Any other state is a 409.',
       json('Subscription', 'Reactivated.'),
       [409],
     ),
-    '/v1/subscriptions/{id}/rotate-secret': action('New signing secret; the previous one keeps signing for the grace period.', json('SubscriptionWithSecret', 'Rotated.')),
+    '/v1/subscriptions/{id}/rotate-secret': action('rotateSecret', 'New signing secret; the previous one keeps signing for the grace period.', json('SubscriptionWithSecret', 'Rotated.')),
     '/v1/subscriptions/{id}/status': {
-      get: { summary: 'State (from the catalogue) and delivery status: counters, backlog size, and while parked the current retry tier, next retry time, first failure time and last error. Unknown figures are null.', security: secured, parameters: [idParam], responses: { '200': json('SubscriptionStatus', 'Status.'), ...errors(401, 404) } },
+      get: { operationId: 'getStatus', summary: 'State (from the catalogue) and delivery status: counters, backlog size, and while parked the current retry tier, next retry time, first failure time and last error. Unknown figures are null.', security: secured, parameters: [idParam], responses: { '200': json('SubscriptionStatus', 'Status.'), ...errors(...always, 404) } },
     },
     '/v1/subscriptions/{id}/attempts': {
       get: {
+        operationId: 'getAttempts',
         summary: 'The log of recent delivery attempts (newest first, at most 100): time, status code, latency, error, webhook-id.',
         security: secured,
         parameters: [idParam, { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 100 } }],
-        responses: { '200': json('AttemptLog', 'Attempts.'), ...errors(400, 401, 404) },
+        responses: { '200': json('AttemptLog', 'Attempts.'), ...errors(...always, 404) },
       },
     },
-    '/v1/openapi.json': { get: { summary: 'This document.', responses: { '200': { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } } } },
-    '/healthz': { get: { summary: 'Liveness.', responses: { '200': { description: 'Alive.', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+    '/v1/openapi.json': { get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': openJson('OpenAPI 3.1 document.') } } },
+    '/healthz': { get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': openJson('Alive.') } } },
     '/readyz': {
-      get: {
-        summary: 'Ready once the subscription catalogue has caught up.',
-        responses: {
-          '200': { description: 'Ready.', content: { 'application/json': { schema: { type: 'object' } } } },
-          '503': { description: 'Catching up.', content: { 'application/json': { schema: { type: 'object' } } } },
-        },
-      },
+      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue has caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
     },
-    '/metrics': { get: { summary: 'Prometheus metrics.', responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+    '/metrics': { get: { operationId: 'getMetrics', summary: 'Prometheus metrics.', responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
   },
 } as const;

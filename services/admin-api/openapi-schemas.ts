@@ -1,46 +1,92 @@
+import { maskedUrlSecretPattern, webhookUrlPattern } from '../shared/subscriptions/check-webhook-url.js';
+import { reservedHeaderNames } from '../shared/subscriptions/decode-endpoint-auth.js';
+import { accountIdPattern, subscriptionIdPattern } from '../shared/subscriptions/subscription-ids.js';
 import { contentTypes, eventTypes, limits, retryPolicyNames, subscriptionStates } from '../shared/subscriptions/subscription-types.js';
+import { anyCase, maxEmailLength, textPatterns } from '../shared/subscriptions/text-rules.js';
+import { maxErrorTextLength, maxIssuesShown } from './error-response.js';
 
-/** JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the admin API's bodies. */
+/**
+ * JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the admin API's bodies. The request
+ * schemas state exactly what the decoders accept — the same pattern sources, lengths in
+ * characters, uniqueness, no null where a value is expected — so a generated valid body
+ * is accepted (2xx, or 422 for the rules no schema can state: where the host resolves,
+ * the operator's ports and http setting, the per-account limit) and an invalid one is a 400.
+ */
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: Record<string, unknown>): Record<string, unknown> => ({ oneOf: [schema, { type: 'null' }] });
 const isoTime = { type: 'string', format: 'date-time' } as const;
-const id128 = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$', maxLength: 128 } as const;
+const id128 = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$', minLength: 1, maxLength: 128 } as const;
 const closed = (required: string[], properties: Record<string, unknown>): Record<string, unknown> => ({ type: 'object', additionalProperties: false, required, properties });
+export const subscriptionIdSchema = { type: 'string', pattern: subscriptionIdPattern.source } as const;
+export const accountIdSchema = { type: 'string', pattern: accountIdPattern.source } as const;
 
 const plainEventTypes = eventTypes.filter((t) => !['speeding', 'posted_speeding', 'landmark_enter', 'landmark_leave'].includes(t));
+/** Each event type at most once (the decoder refuses a second selection of a type, whatever its options). */
+const eachTypeOnce = eventTypes.map((t) => ({ contains: { type: 'object', required: ['type'], properties: { type: { const: t } } }, minContains: 0, maxContains: 1 }));
 
-const authVariants = (secret: Record<string, unknown>): Record<string, unknown>[] => [
-  closed(['type'], { type: { const: 'none' }, authorization: secret }),
-  closed(['type', 'userName', 'password'], { type: { const: 'basic' }, userName: { type: 'string', maxLength: 256 }, password: secret }),
-  closed(['type', 'tokenValue'], { type: { const: 'bearer' }, tokenValue: secret }),
-  closed(['type', 'tokenValue'], { type: { const: 'apikey' }, tokenValue: secret, authorization: secret }),
-  closed(['type', 'tokenName', 'tokenValue'], { type: { const: 'custom' }, tokenName: { type: 'string', maxLength: 128 }, tokenValue: secret, authorization: secret }),
-];
+const reservedHeader = `^(?:${[...reservedHeaderNames].map(anyCase).join('|')})$`;
+
+const secretInput = { type: 'string', minLength: 1, maxLength: limits.maxSecretLength, pattern: textPatterns.headerValue, not: { pattern: '^\\*{4}' }, description: 'Printable ASCII. A value starting with `****` (a masked value the API returned) is refused.' };
+const authVariants = (secret: Record<string, unknown>, input: boolean): Record<string, unknown>[] => {
+  const userName = input ? { type: 'string', minLength: 1, maxLength: 256, pattern: textPatterns.userName } : { type: 'string' };
+  const tokenName = input
+    ? { type: 'string', minLength: 1, maxLength: 128, pattern: textPatterns.headerName, not: { pattern: reservedHeader }, description: `An HTTP header name other than ${[...reservedHeaderNames].join(', ')}.` }
+    : { type: 'string' };
+  return [
+    closed(['type'], { type: { const: 'none' }, authorization: secret }),
+    closed(['type', 'userName', 'password'], { type: { const: 'basic' }, userName, password: secret }),
+    closed(['type', 'tokenValue'], { type: { const: 'bearer' }, tokenValue: secret }),
+    closed(['type', 'tokenValue'], { type: { const: 'apikey' }, tokenValue: secret, authorization: secret }),
+    closed(['type', 'tokenName', 'tokenValue'], { type: { const: 'custom' }, tokenName, tokenValue: secret, authorization: secret }),
+  ];
+};
+
+const urlDescription = [
+  'http(s)://host[:port][/path][?query] in ASCII (percent-encode anything else); a DNS-style host (no IP-v6 literal), no credentials, no fragment (not even an empty `#`).',
+  'Refused with 422 url_not_allowed although well formed: plain http unless the operator allows it; a port outside the operator\'s list (default 443, 80, 8443, 8080);',
+  'a host that resolves to a private, loopback, link-local, CGNAT or metadata address unless allow-listed, or does not resolve.',
+  'Values of query parameters whose names look secret (token, secret, sig, key, pass, auth, code) are sealed like every secret and shown as `********`;',
+  'such a value starting with `****` (a masked value the API returned) is refused.',
+].join(' ');
 
 const specProperties = {
-  url: { type: 'string', format: 'uri', maxLength: limits.maxUrlLength, description: 'https (http only if the operator allows it); no credentials, no fragment; must not resolve to a private, loopback, link-local, CGNAT or metadata address unless allow-listed.' },
-  name: { type: 'string', minLength: 1, maxLength: limits.maxNameLength },
+  url: { type: 'string', minLength: 1, maxLength: limits.maxUrlLength, pattern: webhookUrlPattern, not: { pattern: maskedUrlSecretPattern }, description: urlDescription, examples: ['https://hooks.example.com/fleet?token=s3cr3t'] },
+  name: { type: 'string', minLength: 1, maxLength: limits.maxNameLength, pattern: textPatterns.plainText, description: 'Any text without control characters; length in characters.' },
   source: ref('Source'),
-  vehicleFilter: nullable(ref('VehicleFilter')),
+  vehicleFilter: { ...nullable(ref('VehicleFilter')), description: 'null: every vehicle of the account.' },
   contentType: { enum: [...contentTypes] },
   batching: ref('Batching'),
-  alertEmails: { type: 'array', maxItems: limits.maxAlertEmails, items: { type: 'string', format: 'email' } },
+  alertEmails: {
+    type: 'array', maxItems: limits.maxAlertEmails, uniqueItems: true,
+    items: { type: 'string', maxLength: maxEmailLength, pattern: textPatterns.email, description: 'user@host.domain: dot-atom local part, DNS domain (IDN in punycode); no IP literal.' },
+  },
   retryPolicy: { enum: [...retryPolicyNames] },
   enabled: { type: 'boolean', description: 'false pauses the subscription; true resumes it.' },
+};
+/** Responses show what was stored; they are not held to the input rules (a record may predate one). */
+const viewProperties = {
+  ...specProperties,
+  url: { type: 'string', description: 'As registered, with secret query values shown as `********`.' },
+  name: { type: 'string' },
+  alertEmails: { type: 'array', items: { type: 'string' } },
 };
 
 export const openApiSchemas = {
   Error: closed(['code', 'message', 'field'], {
-    code: { type: 'string' },
-    message: { type: 'string' },
-    field: { type: ['string', 'null'], description: 'Path of the offending field, e.g. `batching.maxItems` or `source.eventTypes[0].thresholdKph`.' },
-    issues: { type: 'array', items: closed(['field', 'message'], { field: { type: 'string' }, message: { type: 'string' } }) },
+    code: { type: 'string', description: 'Stable; branch on it, not on the message.' },
+    message: { type: 'string', maxLength: 1_300, description: 'For people. Never quotes the request body.' },
+    field: { type: ['string', 'null'], maxLength: maxErrorTextLength, description: 'Path of the offending field, e.g. `batching.maxItems` or `source.eventTypes[0].thresholdKph`.' },
+    issues: {
+      type: 'array', maxItems: maxIssuesShown, description: `Validation failures: the first ${maxIssuesShown} field issues.`,
+      items: closed(['field', 'message'], { field: { type: 'string', maxLength: maxErrorTextLength }, message: { type: 'string', maxLength: maxErrorTextLength } }),
+    },
+    issueCount: { type: 'integer', minimum: 1, description: 'Validation failures: how many issues there were in all.' },
   }),
   EventSelection: {
     oneOf: [
       closed(['type', 'thresholdKph'], { type: { const: 'speeding' }, thresholdKph: { type: 'integer', minimum: 1, maximum: limits.maxSpeedKph } }),
       closed(['type', 'overLimitKph'], { type: { const: 'posted_speeding' }, overLimitKph: { type: 'integer', minimum: 0, maximum: 200 } }),
-      closed(['type', 'landmarkIds'], { type: { enum: ['landmark_enter', 'landmark_leave'] }, landmarkIds: { type: 'array', minItems: 1, maxItems: limits.maxLandmarkIds, items: id128 } }),
+      closed(['type', 'landmarkIds'], { type: { enum: ['landmark_enter', 'landmark_leave'] }, landmarkIds: { type: 'array', minItems: 1, maxItems: limits.maxLandmarkIds, uniqueItems: true, items: id128 } }),
       closed(['type'], { type: { enum: plainEventTypes } }),
     ],
   },
@@ -54,27 +100,35 @@ export const openApiSchemas = {
   Source: {
     oneOf: [
       closed(['kind'], { kind: { enum: ['gps', 'dtc'] } }),
-      closed(['kind', 'eventTypes'], { kind: { const: 'event' }, eventTypes: { type: 'array', minItems: 1, items: ref('EventSelection') } }),
+      closed(['kind', 'eventTypes'], {
+        kind: { const: 'event' },
+        eventTypes: { type: 'array', minItems: 1, maxItems: eventTypes.length, items: ref('EventSelection'), allOf: eachTypeOnce, description: 'Each event type at most once.' },
+      }),
       closed(['kind', 'cadence'], { kind: { const: 'scheduled' }, cadence: ref('Cadence') }),
     ],
   },
-  VehicleFilter: closed(['vehicleIds'], { vehicleIds: { type: 'array', minItems: 1, maxItems: limits.maxVehicleIds, items: id128 } }),
+  VehicleFilter: closed(['vehicleIds'], { vehicleIds: { type: 'array', minItems: 1, maxItems: limits.maxVehicleIds, uniqueItems: true, items: id128 } }),
   Batching: closed(['maxItems', 'maxWaitMs'], {
     maxItems: { type: 'integer', minimum: 1, maximum: limits.maxBatchItems },
     maxWaitMs: { type: 'integer', minimum: 0, maximum: limits.maxBatchWaitMs },
   }),
-  AuthInput: { description: '`authorization` is an optional fixed Authorization header value (not with basic or bearer).', oneOf: authVariants({ type: 'string', maxLength: limits.maxSecretLength }) },
-  AuthMasked: { oneOf: authVariants({ type: 'string', pattern: '^\\*{4}' }) },
+  AuthInput: { description: '`authorization` is an optional fixed Authorization header value (not with basic or bearer).', oneOf: authVariants(secretInput, true) },
+  AuthMasked: { oneOf: authVariants({ type: 'string', pattern: '^\\*{4}' }, false) },
   SubscriptionCreate: {
-    ...closed(['url', 'name', 'source'], { ...specProperties, auth: ref('AuthInput'), accountId: { type: 'string', pattern: '^acc_', description: 'Operator key only: the owning account.' } }),
+    ...closed(['url', 'name', 'source'], {
+      ...specProperties,
+      auth: ref('AuthInput'),
+      accountId: { ...accountIdSchema, description: 'The owning account: required with the operator key; with an account key it may be left out or name that account (another is a 403).' },
+    }),
+    examples: [{ url: 'https://hooks.example.com/fleet', name: 'fleet positions', source: { kind: 'gps' } }],
   },
   SubscriptionPatch: { ...closed([], { ...specProperties, auth: ref('AuthInput') }), minProperties: 1 },
   Subscription: closed(
     ['id', 'accountId', 'url', 'name', 'enabled', 'state', 'source', 'vehicleFilter', 'contentType', 'batching', 'auth', 'alertEmails', 'retryPolicy', 'signing', 'verifiedAt', 'createdAt', 'updatedAt', 'revision'],
     {
-      ...specProperties,
-      id: { type: 'string', pattern: '^sub_' },
-      accountId: { type: 'string', pattern: '^acc_' },
+      ...viewProperties,
+      id: subscriptionIdSchema,
+      accountId: accountIdSchema,
       state: { enum: [...subscriptionStates] },
       auth: ref('AuthMasked'),
       signing: closed(['current', 'previous', 'previousExpiresAt', 'rotatedAt'], {

@@ -35,8 +35,20 @@ export class SubscriptionRepository {
     return this.catalogue.list().filter((s) => accountId === null || s.accountId === accountId);
   }
 
-  async insert(sub: StoredSubscription): Promise<StoredSubscription> {
-    return this.mutex.run(sub.id, async () => this.applied(sub.id, await this.writer.put(sub)));
+  /**
+   * Writes a new subscription unless its account already holds `maxPerAccount`. Creates
+   * for one account are serialised on this instance, so they cannot all see room for one
+   * more; two instances creating for the same account at the same moment may overshoot by one each.
+   */
+  async insert(sub: StoredSubscription, maxPerAccount: number): Promise<StoredSubscription> {
+    return this.mutex.run(`account:${sub.accountId}`, async () => {
+      await this.catalogue.catchUp(this.timeoutMs);
+      const held = this.catalogue.list().filter((s) => s.accountId === sub.accountId).length;
+      if (held >= maxPerAccount) {
+        throw new ApiError('subscription_limit_reached', `the account already has ${held} subscriptions, the most allowed (${maxPerAccount}); delete one first`, 'accountId');
+      }
+      return this.mutex.run(sub.id, async () => this.applied(sub.id, await this.writer.put(sub)));
+    });
   }
 
   /** Applies `change` to the current record; `change` may throw an ApiError to refuse. */

@@ -2,11 +2,12 @@ import { ValidationError } from '../shared/errors.js';
 import type { FieldIssue } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { SsrfGuard } from '../shared/ssrf/ssrf-guard.js';
+import { checkUrlPolicy } from '../shared/subscriptions/check-webhook-url.js';
 import type { UrlPolicy } from '../shared/subscriptions/check-webhook-url.js';
 import { decodeSubscriptionCreate, decodeSubscriptionPatch } from '../shared/subscriptions/decode-subscription-spec.js';
 import type { SpecPatch } from '../shared/subscriptions/decode-subscription-spec.js';
 import { mapAuthSecrets } from '../shared/subscriptions/map-secrets.js';
-import { sealSubscription } from '../shared/subscriptions/seal-subscription.js';
+import { openUrl, sealSubscription, sealUrl } from '../shared/subscriptions/seal-subscription.js';
 import { isAccountId, isSubscriptionId, newSubscriptionId } from '../shared/subscriptions/subscription-ids.js';
 import { transition } from '../shared/subscriptions/subscription-state-machine.js';
 import type { SubscriptionEvent } from '../shared/subscriptions/subscription-state-machine.js';
@@ -25,6 +26,7 @@ export interface SubscriptionServiceDeps {
   readonly box: SecretBox;
   readonly guard: SsrfGuard;
   readonly urlPolicy: UrlPolicy;
+  readonly maxSubscriptionsPerAccount: number;
   readonly secretGraceMs: number;
   readonly now: () => Date;
 }
@@ -45,9 +47,9 @@ export class SubscriptionService {
 
   async create(principal: Principal, body: unknown): Promise<WithSecret> {
     const { accountId, rest } = splitAccount(principal, body);
-    const decoded = decodeSubscriptionCreate(rest, this.deps.urlPolicy);
+    const decoded = decodeSubscriptionCreate(rest);
     if (decoded.kind === 'invalid') throw new ValidationError(decoded.issues);
-    await this.assertHostAllowed(decoded.value.url);
+    await this.assertUrlAllowed(decoded.value.url);
     const { enabled, ...spec } = decoded.value;
     const now = this.deps.now().toISOString();
     const signingSecret = generateSigningSecret();
@@ -62,7 +64,7 @@ export class SubscriptionService {
       updatedAt: now,
       revision: 1,
     };
-    const stored = await this.deps.repository.insert(sealSubscription(this.deps.box, sub));
+    const stored = await this.deps.repository.insert(sealSubscription(this.deps.box, sub), this.deps.maxSubscriptionsPerAccount);
     return { subscription: this.view(stored), signingSecret };
   }
 
@@ -75,9 +77,9 @@ export class SubscriptionService {
   }
 
   async patch(principal: Principal, id: string, body: unknown): Promise<StoredSubscription> {
-    const decoded = decodeSubscriptionPatch(body, this.deps.urlPolicy);
+    const decoded = decodeSubscriptionPatch(body);
     if (decoded.kind === 'invalid') throw new ValidationError(decoded.issues);
-    if (decoded.value.url !== undefined) await this.assertHostAllowed(decoded.value.url);
+    if (decoded.value.url !== undefined) await this.assertUrlAllowed(decoded.value.url);
     return this.deps.repository.update(principal, checkId(id), (current) => this.applyPatch(current, decoded.value));
   }
 
@@ -117,17 +119,18 @@ export class SubscriptionService {
    */
   async markVerified(principal: Principal, id: string, verifiedUrl: string): Promise<StoredSubscription> {
     return this.deps.repository.update(principal, id, (c) => {
-      if (c.url !== verifiedUrl) throw new ApiError('conflict', 'the URL changed during verification; verify again', 'url');
+      if (openUrl(this.deps.box, c) !== verifiedUrl) throw new ApiError('conflict', 'the URL changed during verification; verify again', 'url');
       const next = this.withEvent(c, { kind: 'verified' });
       return { ...next, verifiedAt: this.deps.now().toISOString(), updatedAt: this.deps.now().toISOString() };
     });
   }
 
   private applyPatch(current: StoredSubscription, patch: SpecPatch): StoredSubscription {
-    const { enabled, auth, ...fields } = patch;
+    const { enabled, auth, url, ...fields } = patch;
     let next: StoredSubscription = { ...current, ...fields, updatedAt: this.deps.now().toISOString() };
+    if (url !== undefined) next = { ...next, ...sealUrl(this.deps.box, current.id, url) };
     if (auth !== undefined) next = { ...next, auth: mapAuthSecrets(auth, (s, field) => this.deps.box.seal(s, `${current.id}/${field}`)) };
-    if (patch.url !== undefined && patch.url !== current.url) next = { ...this.withEvent(next, { kind: 'url_changed' }), verifiedAt: null };
+    if (url !== undefined && url !== openUrl(this.deps.box, current)) next = { ...this.withEvent(next, { kind: 'url_changed' }), verifiedAt: null };
     if (enabled === false) next = this.withEvent(next, { kind: 'paused' });
     if (enabled === true) next = this.withEvent(next, { kind: 'resumed', verified: isVerifiedForCurrentUrl(next) });
     return next;
@@ -145,9 +148,12 @@ export class SubscriptionService {
     }
   }
 
-  private async assertHostAllowed(url: string): Promise<void> {
+  /** A well-formed URL the operator's rules or the SSRF guard refuse: 422, as no edit of its syntax would help. */
+  private async assertUrlAllowed(url: string): Promise<void> {
+    const policy = checkUrlPolicy(url, this.deps.urlPolicy);
+    if (policy.kind === 'refused') throw new ApiError('url_not_allowed', policy.message, 'url');
     const issue: FieldIssue | null = await checkUrlHost(this.deps.guard, url);
-    if (issue) throw new ValidationError([issue]);
+    if (issue) throw new ApiError('url_not_allowed', issue.message, 'url');
   }
 }
 
@@ -157,17 +163,23 @@ function isVerifiedForCurrentUrl(sub: StoredSubscription): boolean {
 }
 
 function checkId(id: string): string {
-  if (!isSubscriptionId(id)) throw new ApiError('not_found', `subscription ${id} not found`, 'id');
+  // Not a subscription id at all: say so without quoting what was sent.
+  if (!isSubscriptionId(id)) throw new ApiError('not_found', 'no such subscription', 'id');
   return id;
 }
 
-/** Operators name the account in the body; account keys never do (it is their own). */
+/**
+ * Operators name the account in the body; an account key may name only its own account
+ * (or leave it out): another account is a 403.
+ */
 function splitAccount(principal: Principal, body: unknown): { accountId: string; rest: unknown } {
-  if (principal.kind === 'account') return { accountId: principal.accountId, rest: body };
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { accountId: '', rest: body };
   const { accountId, ...rest } = body as Record<string, unknown>;
+  if (principal.kind === 'account' && accountId === undefined) return { accountId: principal.accountId, rest };
   if (typeof accountId !== 'string' || !isAccountId(accountId)) {
-    throw new ValidationError([{ field: 'accountId', message: 'operators must name the account (acc_…)' }]);
+    const message = principal.kind === 'operator' ? 'operators must name the account (acc_…)' : 'must be an account id (acc_…)';
+    throw new ValidationError([{ field: 'accountId', message }]);
   }
+  if (principal.kind === 'account' && accountId !== principal.accountId) throw new ApiError('forbidden', 'an account key can only create subscriptions of its own account', 'accountId');
   return { accountId, rest };
 }

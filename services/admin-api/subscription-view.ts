@@ -3,15 +3,19 @@ import { mapSecrets } from '../shared/subscriptions/map-secrets.js';
 import { maskSecret } from '../shared/subscriptions/mask-secret.js';
 import type { StoredSubscription, SubscriptionRecord } from '../shared/subscriptions/subscription-types.js';
 
-/** What the API returns for a subscription: every secret masked, `enabled` derived from state. */
-export type SubscriptionView = SubscriptionRecord<string> & { readonly enabled: boolean };
+/**
+ * What the API returns for a subscription: every secret masked (secret query values
+ * show as `********` inside `url`), `enabled` derived from state.
+ */
+export type SubscriptionView = Omit<SubscriptionRecord<string>, 'urlSecrets'> & { readonly enabled: boolean };
 
 export function toSubscriptionView(stored: StoredSubscription, box: SecretBox): SubscriptionView {
   const masked = mapSecrets(stored, (sealed, field) =>
     // Only signing secrets are opened, to show their last characters; the rest are just "set".
     field.startsWith('signing.') ? maskSecret(field, openOrEmpty(box, sealed, `${stored.id}/${field}`)) : maskSecret(field, ''),
   );
-  return { ...masked, enabled: stored.state !== 'paused' && stored.state !== 'deactivated' };
+  const { urlSecrets: _masked, ...view } = masked;
+  return { ...view, enabled: stored.state !== 'paused' && stored.state !== 'deactivated' };
 }
 
 /**

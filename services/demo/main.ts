@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     // The sample receiver runs on this machine, so loopback over http is allowed here only.
     FLEETHOOK_ADMIN_ALLOW_HTTP: 'true',
     FLEETHOOK_ADMIN_ALLOW_ADDRESSES: '127.0.0.1/32',
+    // Endpoint URLs may name only allowed ports (default 443, 80, 8443, 8080): add the receiver's.
+    FLEETHOOK_ADMIN_ALLOWED_PORTS: `443,80,${receiverPort}`,
     FLEETHOOK_DISPATCHER_ALLOW_ADDRESSES: '127.0.0.1/32',
     FLEETHOOK_DISPATCHER_PORT: String(dispatcherPort),
     FLEETHOOK_DISPATCHER_HOST: '127.0.0.1',

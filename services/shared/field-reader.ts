@@ -36,6 +36,10 @@ export interface ListRule extends Presence {
 export interface ReaderOptions {
   /** Fields whose content never appears in a message, only its kind: secrets, URLs that may carry credentials. */
   readonly redact?: readonly string[];
+  /** When true, null is refused wherever a value is read (`raw` excepted, whose caller decides); by default null reads as absent. */
+  readonly rejectNull?: boolean;
+  /** When false, no string value is quoted in a message, only numbers, booleans and kinds (an HTTP API that never echoes input). */
+  readonly quoteStrings?: boolean;
 }
 
 /**
@@ -55,6 +59,8 @@ export class FieldReader {
     private readonly path: string,
     private readonly issues: FieldIssue[],
     private readonly redacted: readonly string[],
+    private readonly rejectNull: boolean,
+    private readonly quoteStrings: boolean,
   ) {}
 
   /** Returns null (and records an issue) when `value` is not a plain object. */
@@ -63,7 +69,7 @@ export class FieldReader {
       issues.push({ field: path || '(body)', message: `must be an object, got ${describeValue(value)}` });
       return null;
     }
-    return new FieldReader(value as Record<string, unknown>, path, issues, options.redact ?? []);
+    return new FieldReader(value as Record<string, unknown>, path, issues, options.redact ?? [], options.rejectNull === true, options.quoteStrings !== false);
   }
 
   fieldPath(name: string): string {
@@ -92,8 +98,9 @@ export class FieldReader {
     if (value === undefined) return undefined;
     if (typeof value !== 'string') return this.fail(name, 'must be a string');
     const min = rule.min ?? 1;
+    // Lengths count code points (as JSON Schema does); `.length` counts UTF-16 units, so only a long value needs counting.
     if (value.length < min) return this.fail(name, `must have at least ${min} character(s)`);
-    if (value.length > rule.max) return this.fail(name, `must have at most ${rule.max} characters`);
+    if (value.length > rule.max && codePoints(value) > rule.max) return this.fail(name, `must have at most ${rule.max} characters`);
     if (rule.pattern && !rule.pattern.test(value)) return this.fail(name, rule.patternHint ?? `must match ${rule.pattern.source}`);
     return value;
   }
@@ -119,6 +126,7 @@ export class FieldReader {
 
   oneOf<T extends string>(name: string, allowed: readonly T[], rule: Presence = {}): T | undefined {
     const value = this.raw(name);
+    if (value === null && this.rejectNull) return this.fail(name, `must not be null (one of ${allowed.join(', ')}, or leave the field out)`);
     if (value === undefined || value === null) {
       return rule.required === false ? undefined : this.fail(name, `is required (one of ${allowed.join(', ')})`);
     }
@@ -137,7 +145,7 @@ export class FieldReader {
     if (value.length > rule.maxItems) return this.fail(name, `must have at most ${rule.maxItems} items`);
     const items = rule.items === undefined ? (value as string[]) : this.checkItems(name, value, rule.items);
     if (items === undefined || rule.unique !== true) return items;
-    const repeated = items.findIndex((item, i) => items.indexOf(item) !== i);
+    const repeated = firstRepeat(items);
     return repeated === -1 ? items : this.report(`${name}[${repeated}]`, name, 'repeats an earlier item', items[repeated]);
   }
 
@@ -161,6 +169,7 @@ export class FieldReader {
   private take(name: string, required: boolean | undefined): unknown {
     const value = this.raw(name);
     if (value !== undefined && value !== null) return value;
+    if (value === null && this.rejectNull) return this.fail(name, 'must not be null (leave the field out instead)');
     return required === false ? undefined : this.fail(name, 'is required');
   }
 
@@ -169,10 +178,26 @@ export class FieldReader {
   }
 
   private report(at: string, name: string, message: string, value: unknown): undefined {
-    const got = this.redacted.includes(name) ? describeKind(value) : describeValue(value);
+    const hidden = this.redacted.includes(name) || (!this.quoteStrings && typeof value === 'string');
+    const got = hidden ? describeKind(value) : describeValue(value);
     this.issues.push({ field: this.fieldPath(at), message: got === null ? message : `${message}, got ${got}` });
     return undefined;
   }
+}
+
+/** Index of the first item equal to an earlier one, or -1 (linear: 10,000 vehicle ids must not cost 10^8 comparisons). */
+function firstRepeat(items: readonly string[]): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as string;
+    if (seen.has(item)) return i;
+    seen.add(item);
+  }
+  return -1;
+}
+
+function codePoints(value: string): number {
+  return value.length - (value.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
 }
 
 function hintText(rule: NumberRule): string {

@@ -47,6 +47,8 @@ export class AdminApiHarness {
       FLEETHOOK_ADMIN_OPERATOR_KEY: operatorKey,
       FLEETHOOK_ADMIN_ALLOW_HTTP: 'true',
       FLEETHOOK_ADMIN_ALLOW_ADDRESSES: '127.0.0.0/8,::1',
+      // Test receivers listen on ephemeral ports (and some tests name the discard port 9).
+      FLEETHOOK_ADMIN_ALLOWED_PORTS: '1-65535',
       // Generous: the CI machine is shared and busy; the timeout tests pay this once each.
       FLEETHOOK_ADMIN_ENDPOINT_TIMEOUT_MS: '4000',
       FLEETHOOK_ADMIN_SECRET_GRACE_MS: '60000',

@@ -72,8 +72,14 @@ describe('tenant isolation', () => {
 
   it('an account key cannot name another account, and unknown or missing keys get 401', async () => {
     const r = await h.call(app, 'POST', '/v1/subscriptions', { body: { accountId: 'acc_beta', url: receiver.url, name: 'x', source: { kind: 'gps' } } });
-    expect(r.status).toBe(400);
-    expect(r.json).toMatchObject({ field: 'accountId' });
+    expect(r.status).toBe(403);
+    expect(r.json).toMatchObject({ code: 'forbidden', field: 'accountId' });
+    const list = await h.call(app, 'GET', '/v1/subscriptions?accountId=acc_beta');
+    expect(list.status).toBe(403);
+    expect(list.json).toMatchObject({ code: 'forbidden', field: 'query.accountId' });
+    const own = await h.call(app, 'POST', '/v1/subscriptions', { body: { accountId: 'acc_alpha', url: receiver.url, name: 'own', source: { kind: 'gps' } } });
+    expect(own.status).toBe(201);
+    expect(own.json).toMatchObject({ subscription: { accountId: 'acc_alpha' } });
     expect((await h.call(app, 'GET', '/v1/subscriptions', { key: null })).status).toBe(401);
     expect((await h.call(app, 'GET', '/v1/subscriptions', { key: 'not-a-real-key-0123456789' })).status).toBe(401);
     expect((await h.call(app, 'GET', '/v1/subscriptions', { key: `${accountKeys.acc_alpha}x` })).status).toBe(401);

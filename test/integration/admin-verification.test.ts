@@ -104,8 +104,8 @@ describe('verification', () => {
     expect(r.json).toMatchObject({ result: { kind: 'failed', reason: 'blocked' } });
     expect(receiver.requests).toHaveLength(0);
     const created = await h.call(strict, 'POST', '/v1/subscriptions', { body: { url: receiver.url, name: 'x', source: { kind: 'gps' } } });
-    expect(created.status).toBe(400);
-    expect(created.json).toMatchObject({ field: 'url', message: expect.stringContaining('loopback') });
+    expect(created.status).toBe(422);
+    expect(created.json).toMatchObject({ code: 'url_not_allowed', field: 'url', message: expect.stringContaining('loopback') });
     await h.stopInstance(strict);
   });
 });

@@ -1,9 +1,10 @@
+import { secretQueryKey } from '../subscriptions/url-query-secrets.js';
+
 /**
  * An endpoint URL safe to show in an alert e-mail or a log (pure): user name and password
  * removed, values of query parameters whose names look secret masked. A URL that does not
  * parse still loses anything between `//` and `@`.
  */
-const secretQueryKey = /token|secret|sig|key|pass|auth|code/i;
 
 export function urlWithoutCredentials(raw: string): string {
   let url: URL;

@@ -1,12 +1,13 @@
 import type { FieldIssue } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
 import { limits } from './subscription-types.js';
+import { textRules } from './text-rules.js';
 import type { EndpointAuth } from './subscription-types.js';
 
-const headerToken = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Header values: visible ASCII and spaces/tabs only — no CR/LF header injection.
-const headerValue = /^[\t\x20-\x7e]+$/;
-const headerValueHint = 'must be printable ASCII without line breaks';
+// Header values: visible ASCII and spaces only — no CR/LF header injection, no control characters.
+const headerToken = textRules.headerName;
+const headerValue = textRules.headerValue;
+const headerValueHint = 'must be printable ASCII without line breaks or control characters';
 /** A masked value as the API returns it (see mask-secret.ts); never a real secret. */
 const maskedLooking = /^\*{4}/;
 
@@ -21,7 +22,7 @@ export const reservedHeaderNames: ReadonlySet<string> = new Set([
 
 /** Decodes `auth`: how fleethook authenticates to the endpoint. Secrets stay plaintext here. */
 export function decodeEndpointAuth(value: unknown, path: string, issues: FieldIssue[]): EndpointAuth<string> | undefined {
-  const r = FieldReader.of(value, path, issues, { redact: secretFields });
+  const r = FieldReader.of(value, path, issues, { redact: secretFields, rejectNull: true, quoteStrings: false });
   if (!r) return undefined;
   const type = r.oneOf('type', ['none', 'basic', 'bearer', 'apikey', 'custom'] as const);
   const secret = (name: string): string | undefined => readSecret(r, name, false);
@@ -33,7 +34,7 @@ export function decodeEndpointAuth(value: unknown, path: string, issues: FieldIs
       break;
     }
     case 'basic': {
-      const userName = r.string('userName', { max: 256, pattern: /^[^:\r\n]+$/, patternHint: 'must not contain ":" or line breaks' });
+      const userName = r.string('userName', { max: 256, pattern: textRules.userName, patternHint: 'must not contain ":" or line breaks or other control characters' });
       const password = readSecret(r, 'password', true);
       auth = userName !== undefined && password !== undefined ? { type, userName, password } : undefined;
       break;
@@ -57,8 +58,7 @@ export function decodeEndpointAuth(value: unknown, path: string, issues: FieldIs
       break;
   }
   if (type === 'basic' || type === 'bearer') {
-    if (r.has('authorization')) r.fail('authorization', `cannot be combined with ${type} auth, which sets the Authorization header itself`);
-    r.raw('authorization');
+    if (r.raw('authorization') !== undefined) r.fail('authorization', `cannot be combined with ${type} auth, which sets the Authorization header itself`);
   }
   r.rejectUnknown();
   return auth;

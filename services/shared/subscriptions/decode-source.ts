@@ -3,6 +3,12 @@ import { FieldReader } from '../field-reader.js';
 import { eventTypes, limits } from './subscription-types.js';
 import type { Cadence, EventSelection, EventType, SubscriptionSource } from './subscription-types.js';
 
+/**
+ * A subscription field is either left out or has a value: null is refused (vehicleFilter
+ * reads it itself). Messages never quote a sent string: the admin API does not echo input.
+ */
+const strict = { rejectNull: true, quoteStrings: false } as const;
+
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const idHint = 'must be an id of letters, digits, "_", ".", ":" or "-" (at most 128 characters)';
 /** The rule for one id in a list (landmark ids, vehicle ids). */
@@ -10,7 +16,7 @@ export const idItem = { maxLength: 128, pattern: idPattern, hint: idHint } as co
 
 /** Decodes `source`: which data a subscription receives. */
 export function decodeSource(value: unknown, path: string, issues: FieldIssue[]): SubscriptionSource | undefined {
-  const r = FieldReader.of(value, path, issues);
+  const r = FieldReader.of(value, path, issues, strict);
   if (!r) return undefined;
   const kind = r.oneOf('kind', ['gps', 'dtc', 'event', 'scheduled'] as const);
   let source: SubscriptionSource | undefined;
@@ -60,7 +66,7 @@ function decodeEventTypes(value: unknown, path: string, issues: FieldIssue[]): E
 }
 
 function decodeEventSelection(value: unknown, path: string, issues: FieldIssue[]): EventSelection | undefined {
-  const r = FieldReader.of(value, path, issues);
+  const r = FieldReader.of(value, path, issues, strict);
   if (!r) return undefined;
   const type: EventType | undefined = r.oneOf('type', eventTypes);
   let selection: EventSelection | undefined;
@@ -93,7 +99,7 @@ function decodeEventSelection(value: unknown, path: string, issues: FieldIssue[]
 }
 
 function decodeCadence(value: unknown, path: string, issues: FieldIssue[]): Cadence | undefined {
-  const r = FieldReader.of(value, path, issues);
+  const r = FieldReader.of(value, path, issues, strict);
   if (!r) return undefined;
   const every = r.oneOf('every', ['minutes', 'hour', 'day', 'month'] as const);
   let cadence: Cadence | undefined;

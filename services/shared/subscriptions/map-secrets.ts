@@ -2,12 +2,18 @@ import type { EndpointAuth, SigningSecrets, SubscriptionRecord } from './subscri
 
 /**
  * Applies `fn` to every secret field of a subscription (auth password/tokens, fixed
- * Authorization value, signing secrets) and nothing else. `field` names the secret's
+ * Authorization value, signing secrets, secret URL query values) and nothing else. `field` names the secret's
  * path, used as the encryption context so ciphertexts cannot be swapped between fields.
  * Sealing, opening and masking are all this one function with a different `fn`.
  */
 export function mapSecrets<A, B>(record: SubscriptionRecord<A>, fn: (secret: A, field: string) => B): SubscriptionRecord<B> {
-  return { ...record, auth: mapAuthSecrets(record.auth, fn), signing: mapSigning(record.signing, fn) };
+  const { urlSecrets, ...rest } = record;
+  return {
+    ...rest,
+    auth: mapAuthSecrets(record.auth, fn),
+    signing: mapSigning(record.signing, fn),
+    ...(urlSecrets === undefined ? {} : { urlSecrets: urlSecrets.map((s, i) => fn(s, `url.secrets[${i}]`)) }),
+  };
 }
 
 export function mapAuthSecrets<A, B>(auth: EndpointAuth<A>, fn: (secret: A, field: string) => B): EndpointAuth<B> {

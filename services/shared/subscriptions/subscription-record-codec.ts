@@ -45,6 +45,7 @@ function envelopeProblem(s: Record<string, unknown>): string | null {
   for (const f of ['password', 'tokenValue', 'authorization'] as const) {
     if (s.auth[f] !== undefined && !isSealedSecret(s.auth[f])) return `auth.${f} is not sealed`;
   }
+  if (s.urlSecrets !== undefined && (!Array.isArray(s.urlSecrets) || !s.urlSecrets.every(isSealedSecret))) return 'urlSecrets are not sealed';
   if (!isObject(s.signing) || !isSealedSecret(s.signing.current)) return 'signing.current is not sealed';
   if (s.signing.previous !== null && !isSealedSecret(s.signing.previous)) return 'signing.previous is not sealed';
   return null;

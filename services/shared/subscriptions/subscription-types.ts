@@ -107,6 +107,12 @@ export interface SigningSecrets<S> {
 }
 
 export interface SubscriptionRecord<S> extends SubscriptionSpec<S> {
+  /**
+   * Values of secret-looking query parameters of `url` (`?token=…`), in order. Set only
+   * in a stored record, whose `url` shows them as `********` (url-query-secrets.ts); a
+   * plaintext `Subscription`'s `url` is the real URL and has none.
+   */
+  readonly urlSecrets?: readonly S[];
   readonly id: string;
   readonly accountId: string;
   readonly state: SubscriptionState;

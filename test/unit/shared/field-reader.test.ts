@@ -69,13 +69,13 @@ describe('subscription decoding never echoes a secret', () => {
     ['a bad fixed Authorization', { type: 'apikey', tokenValue: 'ok', authorization: secret }],
     ['a misspelt secret field', { type: 'bearer', tokenValu: secret }],
   ])('in the issues for %s', (_name, auth) => {
-    const r = decodeSubscriptionCreate({ ...base, auth }, { allowHttp: false });
+    const r = decodeSubscriptionCreate({ ...base, auth });
     expect(r.kind).toBe('invalid');
     expect(JSON.stringify(r)).not.toContain('S3cr3t');
   });
 
   it('nor the credentials of a rejected URL', () => {
-    const r = decodeSubscriptionCreate({ ...base, url: 'https://user:S3cr3t@hooks.example.com/' }, { allowHttp: false });
+    const r = decodeSubscriptionCreate({ ...base, url: 'https://user:S3cr3t@hooks.example.com/' });
     expect(r).toEqual({ kind: 'invalid', issues: [{ field: 'url', message: expect.stringContaining('credentials') }] });
     expect(JSON.stringify(r)).not.toContain('S3cr3t');
   });

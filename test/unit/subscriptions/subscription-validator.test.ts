@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSubscriptionCreate, decodeSubscriptionPatch } from '../../../services/shared/subscriptions/decode-subscription-spec.js';
 
-const policy = { allowHttp: false };
 const base = { url: 'https://hooks.example.com/in', name: 'Fleet GPS', source: { kind: 'gps' } };
 
 function issuesOf(body: unknown): { field: string; message: string }[] {
-  const r = decodeSubscriptionCreate(body, policy);
+  const r = decodeSubscriptionCreate(body);
   return r.kind === 'invalid' ? [...r.issues] : [];
 }
 
 describe('subscription create validation', () => {
   it('fills defaults for a minimal subscription', () => {
-    const r = decodeSubscriptionCreate(base, policy);
+    const r = decodeSubscriptionCreate(base);
     expect(r).toEqual({
       kind: 'ok',
       value: {
@@ -22,7 +21,7 @@ describe('subscription create validation', () => {
   });
 
   it('defaults event subscriptions to one event per request', () => {
-    const r = decodeSubscriptionCreate({ ...base, source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }] } }, policy);
+    const r = decodeSubscriptionCreate({ ...base, source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }] } });
     expect(r.kind === 'ok' && r.value.batching).toEqual({ maxItems: 1, maxWaitMs: 0 });
   });
 
@@ -44,15 +43,15 @@ describe('subscription create validation', () => {
       alertEmails: ['ops@example.com'],
       retryPolicy: 'disable-10m',
     };
-    expect(decodeSubscriptionCreate(full, policy).kind).toBe('ok');
+    expect(decodeSubscriptionCreate(full).kind).toBe('ok');
     for (const cadence of [{ every: 'minutes', minutes: 15 }, { every: 'hour' }, { every: 'day' }, { every: 'month' }]) {
-      expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence } }, policy).kind).toBe('ok');
+      expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence } }).kind).toBe('ok');
     }
     for (const auth of [
       { type: 'none', authorization: 'Fixed abc' }, { type: 'basic', userName: 'u', password: 'p' },
       { type: 'bearer', tokenValue: 't' }, { type: 'apikey', tokenValue: 'k' },
     ]) {
-      expect(decodeSubscriptionCreate({ ...base, auth }, policy).kind).toBe('ok');
+      expect(decodeSubscriptionCreate({ ...base, auth }).kind).toBe('ok');
     }
   });
 
@@ -60,7 +59,6 @@ describe('subscription create validation', () => {
     [{}, 'url', 'is required'],
     [{ ...base, url: 42 }, 'url', 'must be a string, got a number'],
     [{ ...base, url: 'not a url' }, 'url', 'is not a valid absolute URL'],
-    [{ ...base, url: 'http://hooks.example.com/' }, 'url', 'must use https'],
     [{ ...base, url: 'ftp://hooks.example.com/' }, 'url', 'must use https'],
     [{ ...base, url: 'https://u:p@hooks.example.com/' }, 'url', 'must not contain credentials'],
     [{ ...base, url: 'https://hooks.example.com/#x' }, 'url', 'fragment'],
@@ -113,17 +111,17 @@ describe('subscription create validation', () => {
     expect(issuesOf({ url: 1, name: 2, source: { kind: 'x' }, nope: true }).map((i) => i.field).sort()).toEqual(['name', 'nope', 'source.kind', 'url']);
   });
 
-  it('allows plain http only when the operator does', () => {
-    expect(decodeSubscriptionCreate({ ...base, url: 'http://127.0.0.1:8080/' }, { allowHttp: true }).kind).toBe('ok');
+  it('accepts plain http as syntax; whether the operator allows it is checkUrlPolicy\'s (url-policy.test.ts)', () => {
+    expect(decodeSubscriptionCreate({ ...base, url: 'http://127.0.0.1:8080/' }).kind).toBe('ok');
   });
 });
 
 describe('subscription patch validation', () => {
   it('accepts a subset and rejects an empty patch', () => {
-    expect(decodeSubscriptionPatch({ name: 'x' }, policy)).toEqual({ kind: 'ok', value: { name: 'x' } });
-    expect(decodeSubscriptionPatch({ vehicleFilter: null }, policy)).toEqual({ kind: 'ok', value: { vehicleFilter: null } });
-    expect(decodeSubscriptionPatch({}, policy).kind).toBe('invalid');
-    const bad = decodeSubscriptionPatch({ batching: { maxItems: 900, maxWaitMs: 1 }, bogus: 1 }, policy);
+    expect(decodeSubscriptionPatch({ name: 'x' })).toEqual({ kind: 'ok', value: { name: 'x' } });
+    expect(decodeSubscriptionPatch({ vehicleFilter: null })).toEqual({ kind: 'ok', value: { vehicleFilter: null } });
+    expect(decodeSubscriptionPatch({}).kind).toBe('invalid');
+    const bad = decodeSubscriptionPatch({ batching: { maxItems: 900, maxWaitMs: 1 }, bogus: 1 });
     expect(bad.kind === 'invalid' && bad.issues.map((i) => i.field)).toEqual(['batching.maxItems', 'bogus']);
   });
 });
