@@ -8,6 +8,7 @@ export const apiErrorCodes = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   invalid_json: 400,
   invalid_request: 400,
   validation_failed: 400,

@@ -1,6 +1,7 @@
 import { FleethookError, ValidationError } from '../shared/errors.js';
 import type { FieldIssue } from '../shared/errors.js';
 import { ApiError } from './api-error.js';
+import { RateLimitedError } from './rate-limited-error.js';
 
 export interface ErrorBody {
   readonly code: string;
@@ -14,6 +15,8 @@ export interface ErrorResponse {
   readonly body: ErrorBody;
   /** Whether the detail belongs in the log (unexpected failures). */
   readonly logDetail: boolean;
+  /** Response headers the error calls for (`retry-after` on 429). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -28,6 +31,9 @@ export function toErrorResponse(err: unknown): ErrorResponse {
       body: { code: 'validation_failed', message: err.message, field: err.field, issues: err.issues },
       logDetail: false,
     };
+  }
+  if (err instanceof RateLimitedError) {
+    return { status: 429, body: { code: err.apiCode, message: err.message, field: err.field }, logDetail: false, headers: { 'retry-after': String(err.retryAfterSeconds) } };
   }
   if (err instanceof ApiError) {
     return { status: err.status, body: { code: err.apiCode, message: err.message, field: err.field }, logDetail: false };

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   redis.on('error', (err: unknown) => logger.warn('redis unavailable', { err }));
   redis.connect().catch(() => undefined);
   const statusSource = new RedisDeliveryStatusSource(redis, config.redisKeyPrefix, logger);
-  const app = await startAdminApp({ config, kafka, logger, statusSource, metricsRegistry: register });
+  const app = await startAdminApp({ config, kafka, logger, statusSource, metricsRegistry: register, redis });
   const shutdown = (signal: string): void => {
     logger.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 15_000);

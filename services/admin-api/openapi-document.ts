@@ -17,9 +17,11 @@ const errorText: Record<number, string> = {
   409: 'Not allowed in the current state.',
   413: 'Body larger than the limit (64 KiB by default).',
   415: 'Body is not application/json.',
+  429: 'Too many calls of this kind for this subscription in the current window (shared by every instance); the `Retry-After` header says how many seconds to wait.',
   503: 'Catalogue not caught up; retry.',
 };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^sub_' } };
+const tokenParam = { name: 'token', in: 'path', required: true, schema: { type: 'string', maxLength: 200 } };
 const secured = [{ apiKey: [] }];
 const action = (summary: string, ok: Record<string, unknown>, extra: number[] = []): Record<string, unknown> => ({
   post: { summary, security: secured, parameters: [idParam], responses: { '200': ok, ...errors(400, 401, 404, ...extra) } },
@@ -72,8 +74,29 @@ export const openApiDocument = {
       },
       delete: { summary: 'Delete (a tombstone on the catalogue topic).', security: secured, parameters: [idParam], responses: { '204': { description: 'Deleted.' }, ...errors(401, 404) } },
     },
-    '/v1/subscriptions/{id}/verify': action('Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s alert addresses.', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409]),
-    '/v1/subscriptions/{id}/test': action('Send one signed test event (mode `test`) now.', json('TestEventResult', 'What the endpoint answered.')),
+    '/v1/subscriptions/{id}/verify': action('Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s confirmed alert addresses. Limited per subscription per window (5 a minute by default).', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409, 429]),
+    '/v1/subscriptions/{id}/test': action('Send one signed test event (mode `test`) now. Limited per subscription per window (5 a minute by default).', json('TestEventResult', 'What the endpoint answered.'), [429]),
+    '/v1/subscriptions/{id}/alert-emails/confirm': {
+      post: {
+        summary: 'Confirm an alert address with the code its confirmation e-mail carried (the owner pasting it for the holder).',
+        security: secured,
+        parameters: [idParam],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertAddressConfirm' } } } },
+        responses: { '200': json('Subscription', 'Confirmed; the subscription with each address\'s state.'), ...errors(400, 401, 413, 415), '404': json('Error', 'Unknown, expired or used code, or no such subscription for this key (one answer for all).') },
+      },
+    },
+    '/v1/alert-email-confirmations/{token}': {
+      get: {
+        summary: 'The confirmation link of the e-mail: a page with a button that POSTs the token back (opening the link alone confirms nothing). No API key.',
+        parameters: [tokenParam],
+        responses: { '200': { description: 'HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
+      post: {
+        summary: 'Confirm the address the token was sent to. No API key: the unguessable token is the proof. `?format=html` answers with a page (the button uses it).',
+        parameters: [tokenParam, { name: 'format', in: 'query', required: false, schema: { const: 'html' } }],
+        responses: { '200': json('AlertAddressConfirmed', 'Confirmed.'), '404': json('Error', 'Unknown, expired or already used token (one answer for all).') },
+      },
+    },
     '/v1/subscriptions/{id}/pause': action('Pause delivery.', json('Subscription', 'Paused.'), [409]),
     '/v1/subscriptions/{id}/resume': action('Resume (or reactivate a deactivated subscription).', json('Subscription', 'Resumed.')),
     '/v1/subscriptions/{id}/reactivate': action(

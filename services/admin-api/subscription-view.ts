@@ -1,17 +1,25 @@
 import type { SecretBox } from '../shared/secret-box.js';
+import { alertAddressViews } from '../shared/subscriptions/alert-email-confirmations.js';
+import type { AlertAddressView } from '../shared/subscriptions/alert-email-confirmations.js';
 import { mapSecrets } from '../shared/subscriptions/map-secrets.js';
 import { maskSecret } from '../shared/subscriptions/mask-secret.js';
 import type { StoredSubscription, SubscriptionRecord } from '../shared/subscriptions/subscription-types.js';
 
-/** What the API returns for a subscription: every secret masked, `enabled` derived from state. */
-export type SubscriptionView = SubscriptionRecord<string> & { readonly enabled: boolean };
+/**
+ * What the API returns for a subscription: every secret masked, `enabled` derived from state,
+ * and each alert address with its confirmation state (never a token hash).
+ */
+export type SubscriptionView = Omit<SubscriptionRecord<string>, 'alertEmailConfirmations'> & {
+  readonly enabled: boolean;
+  readonly alertEmailConfirmations: readonly AlertAddressView[];
+};
 
-export function toSubscriptionView(stored: StoredSubscription, box: SecretBox): SubscriptionView {
-  const masked = mapSecrets(stored, (sealed, field) =>
+export function toSubscriptionView(stored: StoredSubscription, box: SecretBox, nowMs: number = Date.now()): SubscriptionView {
+  const { alertEmailConfirmations: _hashes, ...masked } = mapSecrets(stored, (sealed, field) =>
     // Only signing secrets are opened, to show their last characters; the rest are just "set".
     field.startsWith('signing.') ? maskSecret(field, openOrEmpty(box, sealed, `${stored.id}/${field}`)) : maskSecret(field, ''),
   );
-  return { ...masked, enabled: stored.state !== 'paused' && stored.state !== 'deactivated' };
+  return { ...masked, enabled: stored.state !== 'paused' && stored.state !== 'deactivated', alertEmailConfirmations: alertAddressViews(stored, nowMs) };
 }
 
 /**
