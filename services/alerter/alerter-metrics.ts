@@ -17,6 +17,15 @@ export function createAlerterMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['kind', 'reason'], registers: [registry],
     }),
     emailsSkipped: new Counter({ name: `${p}emails_duplicate_skipped_total`, help: 'E-mails not sent because they were sent before (another instance, a repeat)', labelNames: ['kind'], registers: [registry] }),
+    emailsSuppressed: new Counter({
+      name: `${p}emails_suppressed_total`, help: 'E-mails not sent on purpose, by kind and reason (unconfirmed = address not confirmed; capped = over the address cap, dropped)',
+      labelNames: ['kind', 'reason'], registers: [registry],
+    }),
+    emailsDeferred: new Counter({ name: `${p}emails_deferred_total`, help: 'Notices held back because the address is over its cap (sent once the window has room)', labelNames: ['kind'], registers: [registry] }),
+    confirmationRequests: new Counter({
+      name: `${p}confirmation_requests_total`, help: 'Alert-address confirmation requests read, by outcome (sent, capped, duplicate, expired, stale, invalid)',
+      labelNames: ['outcome'], registers: [registry],
+    }),
     events: new Counter({ name: `${p}failure_events_total`, help: 'Failure events read, by event kind', labelNames: ['kind'], registers: [registry] }),
     invalidEvents: new Counter({ name: `${p}invalid_events_total`, help: 'Records of webhook.failures that could not be decoded (skipped)', registers: [registry] }),
     failingSubscriptions: new Gauge({ name: `${p}failing_subscriptions`, help: 'Failing subscriptions on the partitions this instance owns', registers: [registry] }),
