@@ -118,7 +118,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     testEventLimit: r.int('ADMIN_TEST_EVENT_LIMIT', d.testEventLimit, { min: 1, max: 10_000 }),
     rateLimitWindowMs: r.int('ADMIN_RATE_LIMIT_WINDOW_MS', d.rateLimitWindowMs, { min: 1_000, max: 86_400_000 }),
     publicUrl: r.string('ADMIN_PUBLIC_URL', d.publicUrl),
-    alertConfirmationTtlMs: r.int('ADMIN_ALERT_CONFIRMATION_TTL_MS', d.alertConfirmationTtlMs, { min: 60_000, max: 30 * 86_400_000 }),
+    alertConfirmationTtlMs: r.int('ADMIN_ALERT_CONFIRMATION_TTL_MS', d.alertConfirmationTtlMs, { min: 1_000, max: 30 * 86_400_000 }),
     logLevel: logLevel as AdminConfig['logLevel'],
   };
   if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(config.publicUrl)) r.problem('FLEETHOOK_ADMIN_PUBLIC_URL must be an http(s) URL without query or fragment');
