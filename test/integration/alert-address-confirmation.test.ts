@@ -106,6 +106,10 @@ describe('alert addresses must be confirmed before they receive alerts', () => {
       s.admin.call(s.app, 'POST', `/v1/subscriptions/${id}/alert-emails/confirm`, { key, body });
     const refused = { code: 'not_found', message: 'unknown, expired or already used confirmation token', field: 'token' };
 
+    // The owner cannot mark an address confirmed by writing the state itself.
+    const selfConfirm = await s.admin.call(s.app, 'PATCH', `/v1/subscriptions/${sub.id}`, { body: { alertEmailConfirmations: { [a]: { state: 'confirmed' } } } });
+    expect(selfConfirm.status).toBe(400);
+    expect((await s.admin.call(s.app, 'POST', '/v1/subscriptions', { body: { url: receiver.url, name: 'x', source: { kind: 'gps' }, alertEmails: [a], alertEmailConfirmations: [{ address: a, state: 'confirmed' }] } })).status).toBe(400);
     // Malformed bodies.
     expect((await confirm(sub.id, {})).status).toBe(400);
     expect((await confirm(sub.id, { token: 42 })).status).toBe(400);

@@ -16,7 +16,7 @@ export interface AlertAddressView {
   readonly state: AlertAddressState;
   /** When the last confirmation e-mail was requested (pending, expired), or when it was confirmed. */
   readonly since: string | null;
-  /** Pending only: when the link stops working. */
+  /** Pending or expired: when the link stops (or stopped) working. */
   readonly expiresAt: string | null;
 }
 
