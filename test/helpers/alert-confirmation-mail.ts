@@ -21,10 +21,16 @@ export async function confirmationMailTo(sink: SmtpSinkClient, address: string, 
   return { mail, link, token };
 }
 
-/** The holder's click: the link's path on the given admin API instance (the test does not know its public URL), then the button (POST). */
-export async function confirmThroughLink(adminPort: number, link: string): Promise<{ page: Response; confirm: Response }> {
-  const path = new URL(link).pathname;
-  const page = await fetch(`http://127.0.0.1:${adminPort}${path}`);
-  const confirm = await fetch(`http://127.0.0.1:${adminPort}${path}`, { method: 'POST' });
-  return { page, confirm };
+/**
+ * The holder's click: the link's path on the given admin API instance (the test does not know
+ * its public URL), then the page's button: a POST to the form's action, resolved like a browser does.
+ */
+export async function confirmThroughLink(adminPort: number, link: string): Promise<{ page: Response; pageHtml: string; confirm: Response }> {
+  const pageUrl = `http://127.0.0.1:${adminPort}${new URL(link).pathname}`;
+  const page = await fetch(pageUrl);
+  const pageHtml = await page.text();
+  const action = /<form method="post" action="([^"]+)"/.exec(pageHtml)?.[1]?.replaceAll('&amp;', '&');
+  if (action === undefined) throw new Error(`no form on the confirmation page: ${pageHtml.slice(0, 300)}`);
+  const confirm = await fetch(new URL(action, pageUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  return { page, pageHtml, confirm };
 }

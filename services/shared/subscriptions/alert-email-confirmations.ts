@@ -73,8 +73,11 @@ export interface ConfirmationPlan {
 export function planConfirmationRequests(current: AlertEmailConfirmations | undefined, alertEmails: readonly string[], nowMs: number): ConfirmationPlan {
   const kept: Record<string, AlertEmailConfirmation> = {};
   const toRequest: string[] = [];
+  const seen = new Set<string>();
   for (const address of alertEmails) {
     const key = normalizeAddress(address);
+    if (seen.has(key)) continue; // the same mailbox spelled twice is asked once
+    seen.add(key);
     const entry = current?.[key];
     const state = addressState(entry, nowMs);
     if (entry !== undefined && (state === 'confirmed' || state === 'pending')) kept[key] = entry;

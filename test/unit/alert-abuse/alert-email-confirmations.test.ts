@@ -41,6 +41,7 @@ describe('alert-address confirmation decisions', () => {
     expect(Object.keys(plan.kept)).toEqual(['ops@example.test', 'new@example.test']);
     expect(planConfirmationRequests(undefined, ['a@example.test'], now).toRequest).toEqual(['a@example.test']);
     expect(planConfirmationRequests(confirmations, [], now)).toEqual({ kept: {}, toRequest: [] });
+    expect(planConfirmationRequests(undefined, ['Twice@example.test', 'twice@example.test'], now).toRequest).toEqual(['Twice@example.test']);
   });
 
   it('a token confirms only its own listed, pending, unexpired address', () => {
