@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { alertKinds } from './decide-alerts.js';
+import { overCapAction } from './over-cap-action.js';
 import type { SmtpFailure } from './classify-smtp-error.js';
 
 export type AlerterMetrics = ReturnType<typeof createAlerterMetrics>;
@@ -37,10 +38,14 @@ export function createAlerterMetrics(options: { defaultMetrics: boolean }) {
   };
   // Every (bounded) label combination starts at 0, so rates and alerts see 0, not "no data".
   const reasons: readonly SmtpFailure['kind'][] = ['transient', 'rejected'];
-  for (const kind of alertKinds) {
+  for (const kind of [...alertKinds, 'confirmation'] as const) {
     metrics.emailsSent.inc({ kind }, 0);
     metrics.emailsSkipped.inc({ kind }, 0);
     for (const reason of reasons) metrics.emailsFailed.inc({ kind, reason }, 0);
+    metrics.emailsSuppressed.inc({ kind, reason: 'capped' }, 0);
+    if (kind !== 'confirmation') metrics.emailsSuppressed.inc({ kind, reason: 'unconfirmed' }, 0);
+    if (overCapAction(kind) === 'defer') metrics.emailsDeferred.inc({ kind }, 0);
   }
+  for (const outcome of ['sent', 'capped', 'duplicate', 'rejected', 'expired', 'stale', 'invalid']) metrics.confirmationRequests.inc({ outcome }, 0);
   return metrics;
 }
