@@ -76,6 +76,7 @@ const definitions: readonly TopicDefinition[] = [
   ),
   webhook('webhook.parked', keep(durableRetentionMs), 'Backlog of a parked subscription, kept in order behind its failed request.'),
   webhook('webhook.failures', keep(durableRetentionMs), 'Failure and recovery events the alerter turns into e-mails.'),
+  webhook('webhook.alert-confirmations', keep(durableRetentionMs), 'Requests (from the admin API) to e-mail a newly added alert address its confirmation link; the alerter sends them.'),
   webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter).'),
 ];
 

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { topicCatalogue } from '../../schemas/topics.js';
@@ -12,12 +13,16 @@ import { SubscriptionCatalogue } from '../shared/subscriptions/subscription-cata
 import { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
 import { createAdminMetrics } from './admin-metrics.js';
 import { adminRoutes } from './admin-routes.js';
+import { AlertConfirmationRequests } from './alert-confirmation-requests.js';
+import { AlertEmailConfirmer } from './alert-email-confirmer.js';
 import { AdminServer } from './admin-server.js';
 import { ApiKeyAuthenticator } from './authenticate.js';
 import type { AdminConfig } from './config.js';
 import { noDeliveryStatus } from './delivery-status-source.js';
 import type { DeliveryStatusSource } from './delivery-status-source.js';
 import { EndpointActions } from './endpoint-actions.js';
+import { EndpointCallLimiter } from './endpoint-call-limiter.js';
+import { RedisFixedWindow } from '../shared/redis-fixed-window.js';
 import { openApiDocument } from './openapi-document.js';
 import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
@@ -41,6 +46,8 @@ export async function startAdminApp(options: {
   statusSource?: DeliveryStatusSource;
   /** main.ts passes prom-client's global registry (with process metrics); tests get their own. */
   metricsRegistry?: Registry;
+  /** Shared counters (rate limits); main.ts passes its client, otherwise the app connects its own to `redisUrl`. */
+  redis?: Redis;
   now?: () => Date;
 }): Promise<AdminApp> {
   const { config, kafka, logger } = options;
@@ -48,6 +55,7 @@ export async function startAdminApp(options: {
   const topics = topicCatalogue({ prefix: config.topicPrefix });
   const topic = topics.get('webhook.subscriptions').name;
   const failuresTopic = topics.get('webhook.failures').name;
+  const confirmationsTopic = topics.get('webhook.alert-confirmations').name;
   const catalogue = new SubscriptionCatalogue({ kafka, topic, logger, groupIdPrefix: `fleethook-admin-${hostname()}` });
   const producer: Producer = kafka.producer(reliableProducerConfig);
   // Its own producer: a failure-event write still retrying after its deadline never queues subscription writes behind it.
@@ -58,19 +66,35 @@ export async function startAdminApp(options: {
   await catalogue.start();
   await producer.connect();
   await failuresProducer.connect();
+  const ownRedis = options.redis === undefined;
+  const redis = options.redis ?? new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  if (ownRedis) {
+    redis.on('error', (err: unknown) => logger.warn('redis unavailable', { err }));
+    await redis.connect().catch(() => undefined);
+  }
   const repository = new SubscriptionRepository(catalogue, new SubscriptionWriter(producer, topic), config.readTimeoutMs);
+  const metrics = createAdminMetrics(options.metricsRegistry);
+  // Confirmation requests share the failure-event producer: both are small, bounded writes for the alerter.
+  const confirmations = new AlertConfirmationRequests({
+    producer: failuresProducer, topic: confirmationsTopic, publicUrl: config.publicUrl, ttlMs: config.alertConfirmationTtlMs,
+    timeoutMs: config.failureEventTimeoutMs, logger, count: (outcome) => metrics.confirmationRequestWrite(outcome),
+  });
   const service = new SubscriptionService({
     repository, box, guard, urlPolicy: { allowHttp: config.allowHttp, allowedPorts: config.allowedPorts },
-    maxSubscriptionsPerAccount: config.maxSubscriptionsPerAccount, secretGraceMs: config.secretGraceMs, now,
+    maxSubscriptionsPerAccount: config.maxSubscriptionsPerAccount, secretGraceMs: config.secretGraceMs, now, confirmations,
   });
-  const metrics = createAdminMetrics(options.metricsRegistry);
+  const limiter = new EndpointCallLimiter({
+    window: new RedisFixedWindow(redis), keyPrefix: config.redisKeyPrefix, logger,
+    limits: { verify: config.verifyLimit, test: config.testEventLimit, windowMs: config.rateLimitWindowMs },
+    count: (call, outcome) => metrics.rateLimitCheck(call, outcome),
+  });
   const failures = new VerificationFailureNotifier({
     emitter: new FailureEventEmitter(failuresProducer, failuresTopic), topic: failuresTopic,
     timeoutMs: config.failureEventTimeoutMs, logger, count: (outcome) => metrics.failureEventWrite(outcome),
   });
-  const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures });
+  const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures, limiter });
   const routes = adminRoutes({
-    service, actions, status: options.statusSource ?? noDeliveryStatus,
+    service, actions, confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus,
     isReady: () => catalogue.ready(),
     metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     openapi: () => openApiDocument,
@@ -90,6 +114,7 @@ export async function startAdminApp(options: {
       await failuresProducer.disconnect().catch(() => undefined);
       await catalogue.close();
       await agent.close();
+      if (ownRedis) redis.disconnect();
     })()),
   };
 }

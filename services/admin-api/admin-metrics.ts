@@ -1,4 +1,6 @@
 import { Counter, Histogram, Registry } from 'prom-client';
+import type { ConfirmationWriteOutcome } from './alert-confirmation-requests.js';
+import type { EndpointCall, LimitOutcome } from './endpoint-call-limiter.js';
 import type { FailureEventWriteOutcome } from './verification-failure-notifier.js';
 
 export interface AdminMetrics {
@@ -6,6 +8,10 @@ export interface AdminMetrics {
   observe(route: string, method: string, status: number, seconds: number): void;
   /** One verification-failure event write to `webhook.failures` and how it ended. */
   failureEventWrite(outcome: FailureEventWriteOutcome): void;
+  /** One verify/test rate-limit check and how it was decided. */
+  rateLimitCheck(call: EndpointCall, outcome: LimitOutcome): void;
+  /** One alert-address confirmation request to `webhook.alert-confirmations` and how it ended. */
+  confirmationRequestWrite(outcome: ConfirmationWriteOutcome): void;
 }
 
 /** Declared once; labels are bounded (route template, method, status class). */
@@ -30,6 +36,18 @@ export function createAdminMetrics(registry: Registry = new Registry()): AdminMe
     registers: [registry],
   });
   for (const outcome of ['written', 'failed', 'timed_out', 'dropped'] as const) failureEvents.inc({ outcome }, 0);
+  const rateLimitChecks = new Counter({
+    name: 'fleethook_admin_rate_limit_checks_total',
+    help: 'Verify/test calls checked against the per-subscription limit, by call and outcome (allowed, limited; _local when Redis was unavailable).',
+    labelNames: ['call', 'outcome'] as const,
+    registers: [registry],
+  });
+  const confirmationRequests = new Counter({
+    name: 'fleethook_admin_alert_confirmation_requests_total',
+    help: 'Alert-address confirmation requests written to webhook.alert-confirmations, by outcome (written, failed, timed_out).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     observe(route, method, status, seconds) {
@@ -38,6 +56,12 @@ export function createAdminMetrics(registry: Registry = new Registry()): AdminMe
     },
     failureEventWrite(outcome) {
       failureEvents.inc({ outcome });
+    },
+    rateLimitCheck(call, outcome) {
+      rateLimitChecks.inc({ call, outcome });
+    },
+    confirmationRequestWrite(outcome) {
+      confirmationRequests.inc({ outcome });
     },
   };
 }

@@ -1,9 +1,11 @@
 import { ValidationError } from '../shared/errors.js';
+import type { AlertEmailConfirmer } from './alert-email-confirmer.js';
 import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
 import type { DeliveryStatusSource } from './delivery-status-source.js';
 import type { EndpointActions } from './endpoint-actions.js';
 import { decodeListQuery } from './list-query.js';
+import { confirmationFormPage, confirmationResultPage } from './confirmation-page.js';
 import { RouteTable } from './route-table.js';
 import type { SubscriptionService } from './subscription-service.js';
 
@@ -30,6 +32,7 @@ export interface Route {
 export interface RouteDeps {
   readonly service: SubscriptionService;
   readonly actions: EndpointActions;
+  readonly confirmer: AlertEmailConfirmer;
   readonly status: DeliveryStatusSource;
   readonly isReady: () => boolean;
   readonly metricsText: () => Promise<{ text: string; contentType: string }>;
@@ -42,6 +45,7 @@ const who = (ctx: RequestContext): Principal => {
 };
 const id = (ctx: RequestContext): string => ctx.params.id ?? '';
 const ok = (json: unknown): Reply => ({ status: 200, json });
+const html = (status: number, text: string): Reply => ({ status, text, contentType: 'text/html; charset=utf-8' });
 export const maxAttemptsShown = 100;
 
 /** `?limit=1..100` on the attempt log (default 100); anything else is refused. */
@@ -90,6 +94,18 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
     .add('GET', `${sub}/attempts`, api('none', async (c) => {
       const s = await d.service.get(who(c), id(c));
       return ok({ id: s.id, attempts: await d.status.attempts(s.id, decodeAttemptLimit(c.query)) });
+    }))
+    .add('POST', `${sub}/alert-emails/confirm`, api('json', async (c) => ok(d.service.view(await d.confirmer.confirmByOwner(who(c), id(c), c.body)))))
+    .add('GET', '/v1/alert-email-confirmations/:token', open(async (c) => html(200, confirmationFormPage(c.params.token ?? ''))))
+    .add('POST', '/v1/alert-email-confirmations/:token', open(async (c) => {
+      const asPage = c.query.get('format') === 'html';
+      try {
+        const done = await d.confirmer.confirmByLink(c.params.token ?? '');
+        return asPage ? html(200, confirmationResultPage({ kind: 'confirmed', ...done })) : ok(done);
+      } catch (err) {
+        if (asPage && err instanceof ApiError && err.apiCode === 'not_found') return html(404, confirmationResultPage({ kind: 'refused' }));
+        throw err;
+      }
     }))
     .add('GET', '/v1/openapi.json', open(async () => ok(d.openapi())))
     .add('GET', '/healthz', open(async () => ok({ status: 'ok' })))

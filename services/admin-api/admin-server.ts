@@ -95,6 +95,7 @@ export class AdminServer {
       if (mapped.logDetail) this.deps.logger.error('admin request failed', { route: template, method, err, cause: (err as Error).cause });
       if (mapped.status === 413 || mapped.status === 414) res.setHeader('connection', 'close');
       if (mapped.status === 401) res.setHeader('www-authenticate', 'Bearer');
+      for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
       reply = { status: mapped.status, json: mapped.body };
     }
     this.send(res, reply);

@@ -14,6 +14,7 @@ export const apiErrorCodes = {
   url_not_allowed: 422,
   subscription_limit_reached: 422,
   header_fields_too_large: 431,
+  rate_limited: 429,
   invalid_json: 400,
   invalid_request: 400,
   validation_failed: 400,

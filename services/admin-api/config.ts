@@ -41,6 +41,15 @@ export interface AdminConfig {
   /** Where the dispatcher keeps delivery counters (read-only here). */
   readonly redisUrl: string;
   readonly redisKeyPrefix: string;
+  /** Verify calls per subscription per rate-limit window, across instances. */
+  readonly verifyLimit: number;
+  /** Test-event calls per subscription per rate-limit window, across instances. */
+  readonly testEventLimit: number;
+  readonly rateLimitWindowMs: number;
+  /** The admin API's address as people reach it; alert-address confirmation links point here. */
+  readonly publicUrl: string;
+  /** How long an alert-address confirmation link works. */
+  readonly alertConfirmationTtlMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -61,6 +70,11 @@ export const adminDefaults = {
   failureEventTimeoutMs: 3_000,
   redisUrl: 'redis://127.0.0.1:16379',
   redisKeyPrefix: defaultRedisKeyPrefix,
+  verifyLimit: 5,
+  testEventLimit: 5,
+  rateLimitWindowMs: 60_000,
+  publicUrl: 'http://127.0.0.1:8080',
+  alertConfirmationTtlMs: 7 * 86_400_000,
   logLevel: 'info',
 } as const;
 
@@ -74,7 +88,8 @@ const minKeyLength = 16;
  * `FLEETHOOK_ADMIN_`: PORT, HOST, ACCOUNT_KEYS (`acc_a:key,acc_b:key`), OPERATOR_KEY,
  * ALLOW_HTTP, ALLOW_ADDRESSES (CIDRs/hosts), ALLOWED_PORTS (`443,80,8000-8999`),
  * MAX_SUBSCRIPTIONS_PER_ACCOUNT, MAX_CONNECTIONS, BODY_LIMIT_BYTES, SECRET_GRACE_MS,
- * ENDPOINT_TIMEOUT_MS, READ_TIMEOUT_MS, FAILURE_EVENT_TIMEOUT_MS, LOG_LEVEL.
+ * ENDPOINT_TIMEOUT_MS, READ_TIMEOUT_MS, FAILURE_EVENT_TIMEOUT_MS, VERIFY_LIMIT, TEST_EVENT_LIMIT,
+ * RATE_LIMIT_WINDOW_MS, PUBLIC_URL, ALERT_CONFIRMATION_TTL_MS, LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AdminConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
@@ -115,8 +130,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     failureEventTimeoutMs: r.int('ADMIN_FAILURE_EVENT_TIMEOUT_MS', d.failureEventTimeoutMs, { min: 100, max: 60_000 }),
     redisUrl: r.string('REDIS_URL', d.redisUrl),
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
+    verifyLimit: r.int('ADMIN_VERIFY_LIMIT', d.verifyLimit, { min: 1, max: 10_000 }),
+    testEventLimit: r.int('ADMIN_TEST_EVENT_LIMIT', d.testEventLimit, { min: 1, max: 10_000 }),
+    rateLimitWindowMs: r.int('ADMIN_RATE_LIMIT_WINDOW_MS', d.rateLimitWindowMs, { min: 1_000, max: 86_400_000 }),
+    publicUrl: r.string('ADMIN_PUBLIC_URL', d.publicUrl),
+    alertConfirmationTtlMs: r.int('ADMIN_ALERT_CONFIRMATION_TTL_MS', d.alertConfirmationTtlMs, { min: 1_000, max: 30 * 86_400_000 }),
     logLevel: logLevel as AdminConfig['logLevel'],
   };
+  if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(config.publicUrl)) r.problem('FLEETHOOK_ADMIN_PUBLIC_URL must be an http(s) URL without query or fragment');
   if (config.accountKeys.length === 0 && config.operatorKey === null) {
     r.problem('set FLEETHOOK_ADMIN_ACCOUNT_KEYS and/or FLEETHOOK_ADMIN_OPERATOR_KEY, or nobody can call the API');
   }

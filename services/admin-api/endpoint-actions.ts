@@ -8,6 +8,8 @@ import type { StoredSubscription, Subscription } from '../shared/subscriptions/s
 import { challengeResponse } from '../shared/webhook-signature.js';
 import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
+import type { EndpointCall, EndpointCallLimiter } from './endpoint-call-limiter.js';
+import { RateLimitedError } from './rate-limited-error.js';
 import { classifyVerification } from './classify-verification.js';
 import type { VerificationResult } from './classify-verification.js';
 import { postToEndpoint } from './post-to-endpoint.js';
@@ -23,6 +25,8 @@ export interface EndpointActionsDeps {
   readonly now: () => Date;
   /** Writes a `verification_failed` event for the alerter; bounded in time, never throws. */
   readonly failures: Pick<VerificationFailureNotifier, 'notify'>;
+  /** Verify and test calls per subscription per window, across instances. */
+  readonly limiter: Pick<EndpointCallLimiter, 'take'>;
 }
 
 export type TestEventResult = {
@@ -46,6 +50,7 @@ export class EndpointActions {
     if (stored.state === 'paused' || stored.state === 'deactivated') {
       throw new ApiError('conflict', `cannot verify a ${stored.state} subscription; resume it first`, 'state');
     }
+    await this.limit('verify', stored.id);
     const sub = openSubscription(this.deps.box, stored);
     const now = this.deps.now();
     const challenge = randomBytes(32).toString('hex');
@@ -61,7 +66,9 @@ export class EndpointActions {
   }
 
   async test(principal: Principal, id: string): Promise<TestEventResult> {
-    const sub = openSubscription(this.deps.box, await this.deps.service.get(principal, id));
+    const stored = await this.deps.service.get(principal, id);
+    await this.limit('test', stored.id);
+    const sub = openSubscription(this.deps.box, stored);
     const now = this.deps.now();
     const webhookId = newMessageId();
     const body = testEventBody(sub, webhookId, now);
@@ -72,6 +79,15 @@ export class EndpointActions {
     }
     const error = outcome.kind === 'network_error' ? `network_error ${outcome.code}` : outcome.kind;
     return { webhookId, delivered: false, statusCode: null, latencyMs: outcome.latencyMs, error };
+  }
+
+  /** Counted after the ownership and state checks, before anything is sent: a refused call costs the endpoint nothing. */
+  private async limit(call: EndpointCall, subscriptionId: string): Promise<void> {
+    const decision = await this.deps.limiter.take(call, subscriptionId);
+    if (decision.kind === 'limited') {
+      const what = call === 'verify' ? 'verification' : 'test-event';
+      throw new RateLimitedError(`too many ${what} calls for this subscription (${decision.count} in the current window); retry after the Retry-After delay`, decision.retryAfterMs);
+    }
   }
 
   private send(sub: Subscription, body: string, contentType: string, now: Date, webhookId = newMessageId()): ReturnType<typeof postToEndpoint> {

@@ -1,6 +1,7 @@
 import { FleethookError, ValidationError } from '../shared/errors.js';
 import type { FieldIssue } from '../shared/errors.js';
 import { ApiError } from './api-error.js';
+import { RateLimitedError } from './rate-limited-error.js';
 
 export interface ErrorBody {
   readonly code: string;
@@ -17,6 +18,8 @@ export interface ErrorResponse {
   readonly body: ErrorBody;
   /** Whether the detail belongs in the log (unexpected failures). */
   readonly logDetail: boolean;
+  /** Response headers the error calls for (`retry-after` on 429). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** An error body stays small whatever was sent: 5,000 unknown fields give ten issues and a count. */
@@ -32,6 +35,9 @@ export const maxErrorTextLength = 200;
  */
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof ValidationError) return { status: 400, body: validationBody(err.issues), logDetail: false };
+  if (err instanceof RateLimitedError) {
+    return { status: 429, body: { code: err.apiCode, message: cut(err.message), field: err.field }, logDetail: false, headers: { 'retry-after': String(err.retryAfterSeconds) } };
+  }
   if (err instanceof ApiError) {
     return { status: err.status, body: { code: err.apiCode, message: cut(err.message), field: err.field === null ? null : cut(err.field) }, logDetail: false };
   }

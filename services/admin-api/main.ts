@@ -16,13 +16,13 @@ async function main(): Promise<void> {
   collectDefaultMetrics();
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', logger });
   const topics = topicCatalogue({ prefix: config.topicPrefix });
-  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', topics: ['webhook.subscriptions', 'webhook.failures'].map((id) => topics.get(id).name), settings: config.topicWait, logger });
+  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', topics: ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations'].map((id) => topics.get(id).name), settings: config.topicWait, logger });
   // Fails fast while Redis is away: status figures are then null, the API keeps working.
   const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', (err: unknown) => logger.warn('redis unavailable', { err }));
   redis.connect().catch(() => undefined);
   const statusSource = new RedisDeliveryStatusSource(redis, config.redisKeyPrefix, logger);
-  const app = await startAdminApp({ config, kafka, logger, statusSource, metricsRegistry: register });
+  const app = await startAdminApp({ config, kafka, logger, statusSource, metricsRegistry: register, redis });
   const shutdown = (signal: string): void => {
     logger.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 15_000);

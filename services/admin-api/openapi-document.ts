@@ -22,11 +22,13 @@ const errorText: Record<number, string> = {
   413: 'Body larger than the limit (64 KiB by default).',
   415: 'Body is not application/json.',
   422: 'Well formed but refused: url_not_allowed (http not allowed, port not in the operator\'s list, host blocked or unresolvable) or subscription_limit_reached (the account holds the most subscriptions allowed, 100 by default).',
+  429: 'Too many calls of this kind for this subscription in the current window (shared by every instance); the `Retry-After` header says how many seconds to wait.',
   503: 'Catalogue not caught up; retry.',
 };
 /** Every authenticated call: unknown or repeated query parameters are a 400; a lagging catalogue a 503. */
 const always = [400, 401, 503];
 const idParam = { name: 'id', in: 'path', required: true, schema: subscriptionIdSchema };
+const tokenParam = { name: 'token', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$' } };
 const secured = [{ apiKey: [] }];
 const noBody = {
   required: false,
@@ -95,8 +97,32 @@ export const openApiDocument = {
       },
       delete: { operationId: 'deleteSubscription', summary: 'Delete (a tombstone on the catalogue topic).', security: secured, parameters: [idParam], responses: { '204': { description: 'Deleted.' }, ...errors(...always, 404) } },
     },
-    '/v1/subscriptions/{id}/verify': action('verifySubscription', 'Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s alert addresses.', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409]),
-    '/v1/subscriptions/{id}/test': action('testSubscription', 'Send one signed test event (mode `test`) now.', json('TestEventResult', 'What the endpoint answered.')),
+    '/v1/subscriptions/{id}/verify': action('verifySubscription', 'Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s confirmed alert addresses. Limited per subscription per window (5 a minute by default).', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409, 429]),
+    '/v1/subscriptions/{id}/test': action('testSubscription', 'Send one signed test event (mode `test`) now. Limited per subscription per window (5 a minute by default).', json('TestEventResult', 'What the endpoint answered.'), [429]),
+    '/v1/subscriptions/{id}/alert-emails/confirm': {
+      post: {
+        operationId: 'confirmAlertEmail',
+        summary: 'Confirm an alert address with the code its confirmation e-mail carried (the owner pasting it for the holder).',
+        security: secured,
+        parameters: [idParam],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertAddressConfirm' } } } },
+        responses: { '200': json('Subscription', 'Confirmed; the subscription with each address\'s state.'), ...errors(...always, 413, 415), '404': json('Error', 'Unknown, expired or used code, or no such subscription for this key (one answer for all).') },
+      },
+    },
+    '/v1/alert-email-confirmations/{token}': {
+      get: {
+        operationId: 'showAlertEmailConfirmation',
+        summary: 'The confirmation link of the e-mail: a page with a button that POSTs the token back (opening the link alone confirms nothing). No API key.',
+        parameters: [tokenParam],
+        responses: { '200': { description: 'HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
+      post: {
+        operationId: 'confirmAlertEmailByToken',
+        summary: 'Confirm the address the token was sent to. No API key: the unguessable token is the proof. `?format=html` answers with a page (the button uses it).',
+        parameters: [tokenParam, { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['html'] } }],
+        responses: { '200': json('AlertAddressConfirmed', 'Confirmed.'), '404': json('Error', 'Unknown, expired or already used token (one answer for all).') },
+      },
+    },
     '/v1/subscriptions/{id}/pause': action('pauseSubscription', 'Pause delivery.', json('Subscription', 'Paused.'), [409]),
     '/v1/subscriptions/{id}/resume': action('resumeSubscription', 'Resume (or reactivate a deactivated subscription).', json('Subscription', 'Resumed.'), [409]),
     '/v1/subscriptions/{id}/reactivate': action(

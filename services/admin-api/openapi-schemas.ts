@@ -124,7 +124,7 @@ export const openApiSchemas = {
   },
   SubscriptionPatch: { ...closed([], { ...specProperties, auth: ref('AuthInput') }), minProperties: 1 },
   Subscription: closed(
-    ['id', 'accountId', 'url', 'name', 'enabled', 'state', 'source', 'vehicleFilter', 'contentType', 'batching', 'auth', 'alertEmails', 'retryPolicy', 'signing', 'verifiedAt', 'createdAt', 'updatedAt', 'revision'],
+    ['id', 'accountId', 'url', 'name', 'enabled', 'state', 'source', 'vehicleFilter', 'contentType', 'batching', 'auth', 'alertEmails', 'retryPolicy', 'signing', 'verifiedAt', 'createdAt', 'updatedAt', 'revision', 'alertEmailConfirmations'],
     {
       ...viewProperties,
       id: subscriptionIdSchema,
@@ -141,8 +141,19 @@ export const openApiSchemas = {
       createdAt: isoTime,
       updatedAt: isoTime,
       revision: { type: 'integer', minimum: 1 },
+      alertEmailConfirmations: { type: 'array', items: ref('AlertAddress'), description: 'Each alert address with its confirmation state; only confirmed addresses receive alerts.' },
     },
   ),
+  AlertAddress: closed(['address', 'state', 'since', 'expiresAt'], {
+    address: { type: 'string' },
+    state: { enum: ['confirmed', 'pending', 'expired', 'unconfirmed'], description: '`pending`: the confirmation e-mail was requested and its link works until `expiresAt`; `expired`: ask again by writing `alertEmails` (PATCH); `unconfirmed`: never asked (written before confirmations existed) — PATCH `alertEmails` to ask.' },
+    since: { ...nullable(isoTime), description: 'When it was confirmed, or when the confirmation e-mail was requested.' },
+    expiresAt: nullable(isoTime),
+  }),
+  AlertAddressConfirm: closed(['token'], { token: { type: 'string', maxLength: 200, description: 'The code from the confirmation e-mail.' } }),
+  AlertAddressConfirmed: closed(['subscriptionId', 'subscriptionName', 'address', 'state'], {
+    subscriptionId: { type: 'string', pattern: '^sub_' }, subscriptionName: { type: 'string' }, address: { type: 'string' }, state: { const: 'confirmed' },
+  }),
   SubscriptionWithSecret: closed(['subscription', 'signingSecret'], {
     subscription: ref('Subscription'),
     signingSecret: { type: 'string', pattern: '^whsec_', description: 'Shown in full only here (create and rotate-secret responses).' },

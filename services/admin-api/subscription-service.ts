@@ -14,6 +14,7 @@ import type { SubscriptionEvent } from '../shared/subscriptions/subscription-sta
 import { initialSigningSecrets, rotateSigningSecrets } from '../shared/subscriptions/signing-secrets.js';
 import type { StoredSubscription, Subscription } from '../shared/subscriptions/subscription-types.js';
 import { generateSigningSecret } from '../shared/webhook-signature.js';
+import type { AlertConfirmationRequests, PendingConfirmation } from './alert-confirmation-requests.js';
 import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
 import { checkUrlHost } from './check-url-host.js';
@@ -29,6 +30,8 @@ export interface SubscriptionServiceDeps {
   readonly maxSubscriptionsPerAccount: number;
   readonly secretGraceMs: number;
   readonly now: () => Date;
+  /** Newly added alert addresses get a confirmation e-mail (through the alerter). */
+  readonly confirmations: Pick<AlertConfirmationRequests, 'prepare' | 'send'>;
 }
 
 /** A response that carries a signing secret in full: only on create and on rotation. */
@@ -53,9 +56,11 @@ export class SubscriptionService {
     const { enabled, ...spec } = decoded.value;
     const now = this.deps.now().toISOString();
     const signingSecret = generateSigningSecret();
+    const id = newSubscriptionId(this.deps.now());
+    const { confirmations, pending } = this.deps.confirmations.prepare(id, undefined, spec.alertEmails, this.deps.now());
     const sub: Subscription = {
       ...spec,
-      id: newSubscriptionId(this.deps.now()),
+      id,
       accountId,
       state: enabled ? 'pending_verification' : 'paused',
       signing: initialSigningSecrets(signingSecret),
@@ -63,8 +68,10 @@ export class SubscriptionService {
       createdAt: now,
       updatedAt: now,
       revision: 1,
+      alertEmailConfirmations: confirmations,
     };
     const stored = await this.deps.repository.insert(sealSubscription(this.deps.box, sub), this.deps.maxSubscriptionsPerAccount);
+    await this.deps.confirmations.send(stored, pending, this.deps.now());
     return { subscription: this.view(stored), signingSecret };
   }
 
@@ -80,7 +87,16 @@ export class SubscriptionService {
     const decoded = decodeSubscriptionPatch(body);
     if (decoded.kind === 'invalid') throw new ValidationError(decoded.issues);
     if (decoded.value.url !== undefined) await this.assertUrlAllowed(decoded.value.url);
-    return this.deps.repository.update(principal, checkId(id), (current) => this.applyPatch(current, decoded.value));
+    let pending: PendingConfirmation[] = [];
+    const stored = await this.deps.repository.update(principal, checkId(id), (current) => {
+      const next = this.applyPatch(current, decoded.value);
+      if (decoded.value.alertEmails === undefined) return next;
+      const plan = this.deps.confirmations.prepare(current.id, current.alertEmailConfirmations, next.alertEmails, this.deps.now());
+      pending = plan.pending;
+      return { ...next, alertEmailConfirmations: plan.confirmations };
+    });
+    await this.deps.confirmations.send(stored, pending, this.deps.now());
+    return stored;
   }
 
   async remove(principal: Principal, id: string): Promise<void> {

@@ -1,21 +1,27 @@
 import type { SecretBox } from '../shared/secret-box.js';
+import { alertAddressViews } from '../shared/subscriptions/alert-email-confirmations.js';
+import type { AlertAddressView } from '../shared/subscriptions/alert-email-confirmations.js';
 import { mapSecrets } from '../shared/subscriptions/map-secrets.js';
 import { maskSecret } from '../shared/subscriptions/mask-secret.js';
 import type { StoredSubscription, SubscriptionRecord } from '../shared/subscriptions/subscription-types.js';
 
 /**
  * What the API returns for a subscription: every secret masked (secret query values
- * show as `********` inside `url`), `enabled` derived from state.
+ * show as `********` inside `url`), `enabled` derived from state, and each alert address
+ * with its confirmation state (never a token hash).
  */
-export type SubscriptionView = Omit<SubscriptionRecord<string>, 'urlSecrets'> & { readonly enabled: boolean };
+export type SubscriptionView = Omit<SubscriptionRecord<string>, 'urlSecrets' | 'alertEmailConfirmations'> & {
+  readonly enabled: boolean;
+  readonly alertEmailConfirmations: readonly AlertAddressView[];
+};
 
-export function toSubscriptionView(stored: StoredSubscription, box: SecretBox): SubscriptionView {
-  const masked = mapSecrets(stored, (sealed, field) =>
+export function toSubscriptionView(stored: StoredSubscription, box: SecretBox, nowMs: number = Date.now()): SubscriptionView {
+  const { alertEmailConfirmations: _hashes, ...masked } = mapSecrets(stored, (sealed, field) =>
     // Only signing secrets are opened, to show their last characters; the rest are just "set".
     field.startsWith('signing.') ? maskSecret(field, openOrEmpty(box, sealed, `${stored.id}/${field}`)) : maskSecret(field, ''),
   );
   const { urlSecrets: _masked, ...view } = masked;
-  return { ...view, enabled: stored.state !== 'paused' && stored.state !== 'deactivated' };
+  return { ...view, enabled: stored.state !== 'paused' && stored.state !== 'deactivated', alertEmailConfirmations: alertAddressViews(stored, nowMs) };
 }
 
 /**

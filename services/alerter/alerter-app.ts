@@ -7,11 +7,16 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { Logger } from '../shared/logger.js';
+import { RedisFixedWindow } from '../shared/redis-fixed-window.js';
+import { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
+import { AddressCap } from './address-cap.js';
 import { AlertDedupe } from './alert-dedupe.js';
 import { AlertSender } from './alert-sender.js';
 import { createAlerterMetrics } from './alerter-metrics.js';
 import type { AlerterMetrics } from './alerter-metrics.js';
 import type { AlerterConfig } from './config.js';
+import { ConfirmationRequestConsumer } from './confirmation-request-consumer.js';
+import { ConfirmedAddresses } from './confirmed-addresses.js';
 import { FailureEventConsumer } from './failure-event-consumer.js';
 import type { Mailer } from './smtp-mailer.js';
 import { ConsumerLagMonitor, defaultLagIntervalMs } from '../shared/metrics/consumer-lag-monitor.js';
@@ -32,28 +37,45 @@ export async function startAlerterApp(options: {
   redis.on('error', (err: unknown) => logger.warn('redis error', { err }));
   const instanceId = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const dedupe = new AlertDedupe(redis, config.redisKeyPrefix, instanceId, { claimTtlMs: config.claimTtlMs, sentMarkTtlMs: config.sentMarkTtlMs });
-  const sender = new AlertSender({ mailer, dedupe, metrics, logger, render: { consoleUrl: config.consoleUrl } });
+  const topics = topicCatalogue({ prefix: config.topicPrefix });
+  // Confirmation state is read from the subscriptions topic; without the requirement the catalogue is not needed.
+  const catalogue = config.requireConfirmation
+    ? new SubscriptionCatalogue({ kafka, topic: topics.get('webhook.subscriptions').name, logger, groupIdPrefix: `fleethook-alerter-${hostname()}` })
+    : null;
+  await catalogue?.start();
+  const confirmed = new ConfirmedAddresses(catalogue, config.catalogueCatchUpMs);
+  const cap = new AddressCap(new RedisFixedWindow(redis), config.redisKeyPrefix, { alert: config.addressCap, confirmation: config.confirmationCap, windowMs: config.addressCapWindowMs });
+  const sender = new AlertSender({ mailer, dedupe, cap, confirmed, metrics, logger, render: { consoleUrl: config.consoleUrl } });
   const consumer = new FailureEventConsumer({
-    kafka, topic: topicCatalogue({ prefix: config.topicPrefix }).get('webhook.failures').name, groupId: config.groupId,
+    kafka, topic: topics.get('webhook.failures').name, groupId: config.groupId,
     sender, metrics, logger, reminderIntervalMs: config.reminderIntervalMs, reminderCheckMs: config.reminderCheckMs,
     retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs, sessionTimeoutMs: config.sessionTimeoutMs,
   });
+  const confirmations = new ConfirmationRequestConsumer({
+    kafka, topic: topics.get('webhook.alert-confirmations').name, groupId: config.confirmationsGroupId, sender, confirmed, metrics, logger,
+    retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs, sessionTimeoutMs: config.sessionTimeoutMs,
+  });
   await consumer.start();
-  const failuresTopic = topicCatalogue({ prefix: config.topicPrefix }).get('webhook.failures').name;
+  await confirmations.start();
   const lag = new ConsumerLagMonitor({
     admin: kafka.admin(), gauge: metrics.consumerLag, intervalMs: defaultLagIntervalMs, logger,
-    groups: [{ group: config.groupId, topics: [failuresTopic], startsAt: 'earliest' }],
+    groups: [
+      { group: config.groupId, topics: [topics.get('webhook.failures').name], startsAt: 'earliest' },
+      { group: config.confirmationsGroupId, topics: [topics.get('webhook.alert-confirmations').name], startsAt: 'earliest' },
+    ],
   });
   lag.start();
-  const server = createOpsServer(metrics.registry, () => consumer.isJoined && redis.status === 'ready');
+  const server = createOpsServer(metrics.registry, () => consumer.isJoined && confirmations.isJoined && redis.status === 'ready' && (catalogue?.ready() ?? true));
   const port = await listen(server, config.port, config.host);
-  logger.info('alerter started', { port, group: config.groupId, topicPrefix: config.topicPrefix, smtp: `${config.smtp.host}:${config.smtp.port}`, reminderIntervalMs: config.reminderIntervalMs });
+  logger.info('alerter started', { port, group: config.groupId, topicPrefix: config.topicPrefix, smtp: `${config.smtp.host}:${config.smtp.port}`, reminderIntervalMs: config.reminderIntervalMs, requireConfirmation: config.requireConfirmation, addressCap: config.addressCap, addressCapWindowMs: config.addressCapWindowMs });
   let closing: Promise<void> | undefined;
   return {
     port, metrics,
     close: () => (closing ??= (async () => {
       await lag.close();
       await consumer.close();
+      await confirmations.close();
+      await catalogue?.close();
       await new Promise<void>((r) => server.close(() => r()));
       mailer.close();
       redis.disconnect();

@@ -45,6 +45,17 @@ export interface AlerterConfig {
   readonly shutdownGraceMs: number;
   /** Links in e-mails to the operator's admin console or docs, optional. */
   readonly consoleUrl: string | undefined;
+  /** Alerts go only to addresses their holders confirmed (read from the subscriptions topic); off = every listed address. */
+  readonly requireConfirmation: boolean;
+  /** Alert e-mails per recipient address per cap window, across instances. */
+  readonly addressCap: number;
+  /** Confirmation e-mails per recipient address per cap window (counted apart from alerts). */
+  readonly confirmationCap: number;
+  readonly addressCapWindowMs: number;
+  /** The group reading `webhook.alert-confirmations`. */
+  readonly confirmationsGroupId: string;
+  /** How long a confirmation check may wait for the subscription catalogue to catch up. */
+  readonly catalogueCatchUpMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -70,6 +81,11 @@ export const alerterDefaults = {
   sentMarkTtlMs: 8 * 86_400_000,
   sessionTimeoutMs: 30_000,
   shutdownGraceMs: 5_000,
+  requireConfirmation: true,
+  addressCap: 20,
+  confirmationCap: 3,
+  addressCapWindowMs: 3_600_000,
+  catalogueCatchUpMs: 5_000,
   logLevel: 'info',
 } as const;
 
@@ -79,7 +95,9 @@ export const alerterDefaults = {
  * PORT, SMTP_HOST, SMTP_PORT, SMTP_TLS (none | starttls | tls), SMTP_USER, SMTP_PASSWORD,
  * FROM, SMTP_CONNECTION_TIMEOUT_MS, SMTP_SOCKET_TIMEOUT_MS, REMINDER_INTERVAL_MS,
  * REMINDER_CHECK_MS, RETRY_MIN_MS, RETRY_MAX_MS, CLAIM_TTL_MS, SENT_MARK_TTL_MS,
- * SESSION_TIMEOUT_MS, SHUTDOWN_GRACE_MS, CONSOLE_URL, LOG_LEVEL.
+ * SESSION_TIMEOUT_MS, SHUTDOWN_GRACE_MS, CONSOLE_URL, REQUIRE_CONFIRMATION, ADDRESS_CAP,
+ * CONFIRMATION_CAP, ADDRESS_CAP_WINDOW_MS, CONFIRMATIONS_GROUP_ID (default `<GROUP_ID>-confirmations`),
+ * CATALOGUE_CATCH_UP_MS, LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AlerterConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
@@ -91,6 +109,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
   const user = r.optionalString('ALERTER_SMTP_USER');
   const password = r.optionalString('ALERTER_SMTP_PASSWORD');
   if ((user === undefined) !== (password === undefined)) r.problem('FLEETHOOK_ALERTER_SMTP_USER and FLEETHOOK_ALERTER_SMTP_PASSWORD go together');
+  const groupId = r.string('ALERTER_GROUP_ID', d.groupId);
   const reminderIntervalMs = r.int('ALERTER_REMINDER_INTERVAL_MS', d.reminderIntervalMs, { min: 100, max: 7 * 86_400_000 });
   const config: AlerterConfig = {
     kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
@@ -98,7 +117,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
     topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
     topicWait: readTopicWaitSettings(r),
-    groupId: r.string('ALERTER_GROUP_ID', d.groupId),
+    groupId,
     host: r.string('ALERTER_HOST', d.host),
     port: r.int('ALERTER_PORT', d.port, { min: 0, max: 65_535 }),
     smtp: {
@@ -120,6 +139,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     sessionTimeoutMs: r.int('ALERTER_SESSION_TIMEOUT_MS', d.sessionTimeoutMs, { min: 6_000, max: 300_000 }),
     shutdownGraceMs: r.int('ALERTER_SHUTDOWN_GRACE_MS', d.shutdownGraceMs, { min: 0, max: 60_000 }),
     consoleUrl: r.optionalString('ALERTER_CONSOLE_URL'),
+    requireConfirmation: r.bool('ALERTER_REQUIRE_CONFIRMATION', d.requireConfirmation),
+    addressCap: r.int('ALERTER_ADDRESS_CAP', d.addressCap, { min: 1, max: 100_000 }),
+    confirmationCap: r.int('ALERTER_CONFIRMATION_CAP', d.confirmationCap, { min: 1, max: 1_000 }),
+    addressCapWindowMs: r.int('ALERTER_ADDRESS_CAP_WINDOW_MS', d.addressCapWindowMs, { min: 1_000, max: 86_400_000 }),
+    confirmationsGroupId: r.string('ALERTER_CONFIRMATIONS_GROUP_ID', `${groupId}-confirmations`),
+    catalogueCatchUpMs: r.int('ALERTER_CATALOGUE_CATCH_UP_MS', d.catalogueCatchUpMs, { min: 100, max: 60_000 }),
     logLevel: logLevel as AlerterConfig['logLevel'],
   };
   if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');

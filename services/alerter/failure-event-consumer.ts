@@ -176,10 +176,11 @@ export class FailureEventConsumer {
           this.o.metrics.pausedPartitions.inc();
           paused = true;
         }
-        this.o.logger.warn('alert delayed; partition paused, retrying', { ...fields, alert: alert.kind, reason: outcome.reason, retryInMs: delayMs });
-        await this.sleep(delayMs);
-        await heartbeat(); // throws on a rebalance: the record stays uncommitted and its new owner sends it
-        delayMs = Math.min(delayMs * 2, this.o.retryMaxMs);
+        // A notice deferred by an address cap waits for the window; anything else backs off.
+        const waitMs = outcome.retryAfterMs ?? delayMs;
+        this.o.logger.warn('alert delayed; partition paused, retrying', { ...fields, alert: alert.kind, reason: outcome.reason, retryInMs: waitMs });
+        await this.waitHeartbeating(waitMs, heartbeat); // heartbeat throws on a rebalance: the record stays uncommitted and its new owner sends it
+        if (outcome.retryAfterMs === undefined) delayMs = Math.min(delayMs * 2, this.o.retryMaxMs);
       }
     } finally {
       if (paused) {
@@ -217,6 +218,19 @@ export class FailureEventConsumer {
 
   private clock(nowMs: number): { nowMs: number; reminderIntervalMs: number } {
     return { nowMs, reminderIntervalMs: this.o.reminderIntervalMs };
+  }
+
+  /** Sleeps `ms` in steps of a third of the session timeout, heartbeating after each, so a long wait keeps the partition. */
+  private async waitHeartbeating(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const step = Math.max(100, Math.floor(this.o.sessionTimeoutMs / 3));
+    let left = ms;
+    do {
+      const now = Math.min(left, step);
+      await this.sleep(now);
+      left -= now;
+      if (this.stopping) return;
+      await heartbeat();
+    } while (left > 0);
   }
 
   private sleep(ms: number): Promise<void> {

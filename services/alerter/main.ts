@@ -12,8 +12,10 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger('alerter', { level: config.logLevel });
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-alerter', logger });
-  const failures = topicCatalogue({ prefix: config.topicPrefix }).get('webhook.failures').name;
-  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-alerter', topics: [failures], settings: config.topicWait, logger });
+  const topics = topicCatalogue({ prefix: config.topicPrefix });
+  // The subscriptions topic only when alerts need confirmed addresses (the alerter then reads it).
+  const needed = ['webhook.failures', 'webhook.alert-confirmations', ...(config.requireConfirmation ? ['webhook.subscriptions'] : [])];
+  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-alerter', topics: needed.map((id) => topics.get(id).name), settings: config.topicWait, logger });
   const app = await startAlerterApp({ config, kafka, mailer: createSmtpMailer(config.smtp), logger, defaultMetrics: true });
   // One line tests and scripts can wait for.
   process.stdout.write(`${JSON.stringify({ msg: 'alerter ready', port: app.port })}\n`);

@@ -52,6 +52,8 @@ export class AdminApiHarness {
       // Generous: the CI machine is shared and busy; the timeout tests pay this once each.
       FLEETHOOK_ADMIN_ENDPOINT_TIMEOUT_MS: '4000',
       FLEETHOOK_ADMIN_SECRET_GRACE_MS: '60000',
+      // Rate-limit counters of this test only.
+      FLEETHOOK_REDIS_KEY_PREFIX: `${prefix}fh:`,
       ...overrides,
     };
     this.topic = topicCatalogue({ prefix }).get('webhook.subscriptions').name;
@@ -68,10 +70,12 @@ export class AdminApiHarness {
       // 'This server does not host this topic-partition'); creating again is harmless.
       // webhook.failures too: a failed verification writes an event there.
       const failures = topicCatalogue({ prefix: h.prefix }).get('webhook.failures');
+      // webhook.alert-confirmations: adding alert addresses writes confirmation requests there.
+      const confirmations = topicCatalogue({ prefix: h.prefix }).get('webhook.alert-confirmations');
       await waitFor(async () => {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: (options.failuresTopic === false ? [spec] : [spec, failures]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
+          topics: (options.failuresTopic === false ? [spec, confirmations] : [spec, failures, confirmations]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
         });
         await admin.fetchTopicOffsets(h.topic);
         if (options.failuresTopic !== false) await admin.fetchTopicOffsets(failures.name);
@@ -138,7 +142,8 @@ export class AdminApiHarness {
     for (const app of [...this.apps]) await this.stopInstance(app);
     const admin = this.kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [this.topic, topicCatalogue({ prefix: this.prefix }).get('webhook.failures').name] }).catch(() => undefined);
+    const catalogue = topicCatalogue({ prefix: this.prefix });
+    await admin.deleteTopics({ topics: [this.topic, catalogue.get('webhook.failures').name, catalogue.get('webhook.alert-confirmations').name] }).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -19,6 +19,7 @@ import { waitFor } from './wait-for.js';
 export class SmtpAlerterHarness {
   readonly kafka = new Kafka({ clientId: 'alerter-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });
   readonly topic: string;
+  readonly confirmationsTopic: string;
   readonly env: Record<string, string>;
   readonly apps: AlerterApp[] = [];
   readonly logLines: string[] = [];
@@ -27,6 +28,7 @@ export class SmtpAlerterHarness {
 
   private constructor(readonly prefix: string, overrides: Record<string, string>) {
     this.topic = topicCatalogue({ prefix }).get('webhook.failures').name;
+    this.confirmationsTopic = topicCatalogue({ prefix }).get('webhook.alert-confirmations').name;
     this.env = {
       FLEETHOOK_KAFKA_BROKERS: stackEnv.kafkaBrokers.join(','),
       FLEETHOOK_REDIS_URL: stackEnv.redisUrl,
@@ -44,6 +46,9 @@ export class SmtpAlerterHarness {
       FLEETHOOK_ALERTER_SESSION_TIMEOUT_MS: '8000',
       FLEETHOOK_ALERTER_SHUTDOWN_GRACE_MS: '1000',
       FLEETHOOK_ALERTER_LOG_LEVEL: 'warn',
+      // These tests produce failure events for subscriptions that exist only in the events, so
+      // they run with the documented operator setting that sends to every listed address.
+      FLEETHOOK_ALERTER_REQUIRE_CONFIRMATION: 'false',
       ...overrides,
     };
   }
@@ -54,8 +59,10 @@ export class SmtpAlerterHarness {
     const admin = h.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: h.topic, numPartitions: partitions, replicationFactor: 1 }] });
-      await waitFor(() => admin.fetchTopicOffsets(h.topic).then((o) => o.length === partitions), { timeoutMs: 30_000, what: 'test topic leaders' });
+      await admin.createTopics({ waitForLeaders: true, topics: [h.topic, h.confirmationsTopic].map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+      for (const topic of [h.topic, h.confirmationsTopic]) {
+        await waitFor(() => admin.fetchTopicOffsets(topic).then((o) => o.length === partitions), { timeoutMs: 30_000, what: 'test topic leaders' });
+      }
     } finally {
       await admin.disconnect();
     }
@@ -111,8 +118,8 @@ export class SmtpAlerterHarness {
     await this.producer.disconnect();
     const admin = this.kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [this.topic] }).catch(() => undefined);
-    await admin.deleteGroups([this.env.FLEETHOOK_ALERTER_GROUP_ID ?? '']).catch(() => undefined);
+    await admin.deleteTopics({ topics: [this.topic, this.confirmationsTopic] }).catch(() => undefined);
+    await admin.deleteGroups([this.env.FLEETHOOK_ALERTER_GROUP_ID ?? '', `${this.env.FLEETHOOK_ALERTER_GROUP_ID ?? ''}-confirmations`]).catch(() => undefined);
     await admin.disconnect();
     const redis = new Redis(stackEnv.redisUrl);
     const keys = await redis.keys(`${this.env.FLEETHOOK_REDIS_KEY_PREFIX ?? '-'}*`);

@@ -130,6 +130,15 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     await call('GET', '/readyz', '', { key: null });
     await call('GET', '/v1/openapi.json', '', { key: null });
     await call('GET', '/metrics', '', { key: null });
+    // Alert-address confirmation: bad codes and tokens are refused with the documented shapes (the good path: alert-address-confirmation.test.ts).
+    const other = (await h.call(app, 'POST', '/v1/subscriptions', { body: { url: receiver.url, name: 'alerts', source: { kind: 'gps' }, alertEmails: ['ops@example.com'] } })).json as { subscription: { id: string } };
+    const forged = `${other.subscription.id}.${'A'.repeat(43)}`;
+    expect((await call('POST', '/v1/subscriptions/{id}/alert-emails/confirm', other.subscription.id, { body: { token: forged } })).status).toBe(404);
+    expect((await call('POST', '/v1/subscriptions/{id}/alert-emails/confirm', other.subscription.id, { body: { code: forged } })).status).toBe(400);
+    conforms('/v1/alert-email-confirmations/{token}', 'GET', await h.call(app, 'GET', `/v1/alert-email-confirmations/${forged}`, { key: null }));
+    const refused = await h.call(app, 'POST', `/v1/alert-email-confirmations/${forged}`, { key: null });
+    expect(refused.status).toBe(404);
+    conforms('/v1/alert-email-confirmations/{token}', 'POST', refused);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const exercised = new Set([...checked].map((c) => c.split(' ').slice(0, 2).join(' ')));
     expect(documented.filter((op) => !exercised.has(op))).toEqual([]);

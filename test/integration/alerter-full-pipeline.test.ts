@@ -90,6 +90,9 @@ describe('alerter e-mails owners from the real pipeline: dispatcher → webhook.
       FLEETHOOK_ALERTER_REMINDER_INTERVAL_MS: String(reminderIntervalMs),
       FLEETHOOK_ALERTER_REMINDER_CHECK_MS: '100',
       FLEETHOOK_ALERTER_LOG_LEVEL: 'warn',
+      // The harness writes subscriptions straight to the catalogue topic, not through the admin
+      // API, so no address was ever asked: the documented operator setting sends to all of them.
+      FLEETHOOK_ALERTER_REQUIRE_CONFIRMATION: 'false',
     });
     const logger = createLogger('alerter', { level: config.logLevel, write: (l) => alerterLog.push(l) });
     alerter = await startAlerterApp({ config, kafka: h.kafka, mailer: createSmtpMailer(config.smtp), logger });
@@ -105,7 +108,7 @@ describe('alerter e-mails owners from the real pipeline: dispatcher → webhook.
     if (h === undefined) return;
     const admin = h.kafka.admin();
     await admin.connect();
-    await admin.deleteGroups([`${h.prefix}alerter`, `${h.prefix}dispatcher`]).catch(() => undefined);
+    await admin.deleteGroups([`${h.prefix}alerter`, `${h.prefix}alerter-confirmations`, `${h.prefix}dispatcher`]).catch(() => undefined);
     await admin.disconnect();
     const redis = new Redis(stackEnv.redisUrl);
     const keys = await redis.keys(`${h.env.FLEETHOOK_REDIS_KEY_PREFIX ?? '-'}*`);

@@ -9,6 +9,7 @@ import { loadConfig } from '../../services/alerter/config.js';
 import { createSmtpMailer } from '../../services/alerter/smtp-mailer.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { AdminApiHarness } from '../helpers/admin-api-harness.js';
+import { confirmThroughLink, confirmationMailTo, isConfirmationMail } from '../helpers/alert-confirmation-mail.js';
 import { SmtpSinkClient } from '../helpers/smtp-sink-client.js';
 import { stackEnv } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -81,7 +82,7 @@ describe('a failed verification reaches the subscription\'s alert addresses as a
     const admin = h.kafka.admin();
     await admin.connect();
     await admin.deleteTopics({ topics: [failuresTopic] }).catch(() => undefined);
-    await admin.deleteGroups([`${h.prefix}alerter`]).catch(() => undefined);
+    await admin.deleteGroups([`${h.prefix}alerter`, `${h.prefix}alerter-confirmations`]).catch(() => undefined);
     await admin.disconnect();
     const redis = new Redis(stackEnv.redisUrl);
     const keys = await redis.keys(`${h.prefix}fh:*`);
@@ -99,12 +100,19 @@ describe('a failed verification reaches the subscription\'s alert addresses as a
     });
     expect(created.status).toBe(201);
     const { subscription, signingSecret } = created.json as { subscription: { id: string }; signingSecret: string };
+    // Unconfirmed addresses get nothing but their confirmation e-mail: one holder clicks the link, the owner pastes the other's code.
+    const [first, second] = await Promise.all(owners.map((o) => confirmationMailTo(sink, o)));
+    expect((await confirmThroughLink(app.port, first?.link ?? '')).confirm.status).toBe(200);
+    const byOwner = await h.call(app, 'POST', `/v1/subscriptions/${subscription.id}/alert-emails/confirm`, { body: { token: second?.token } });
+    expect(byOwner.status).toBe(200);
+    expect((byOwner.json as { alertEmailConfirmations: { state: string }[] }).alertEmailConfirmations.map((c) => c.state)).toEqual(['confirmed', 'confirmed']);
 
     const verify = await h.call(app, 'POST', `/v1/subscriptions/${subscription.id}/verify`);
     expect(verify.json).toMatchObject({ result: { kind: 'failed', reason: 'status', statusCode: 500 } });
 
+    const notices = (ms: Awaited<ReturnType<typeof sink.messages>>): typeof ms => ms.filter((m) => !isConfirmationMail(m));
     for (const owner of owners) {
-      const [mail] = await sink.waitFor(owner, (ms) => ms.length >= 1, `the verification-failure e-mail to ${owner}`, 30_000);
+      const [mail] = notices(await sink.waitFor(owner, (ms) => notices(ms).length >= 1, `the verification-failure e-mail to ${owner}`, 30_000));
       expect(mail?.envelopeTo).toContain(owner);
       expect(mail?.subject).toBe('[fleethook] Webhook "Fleet verify" failed verification — not delivering yet');
       expect(mail?.text).toContain(subscription.id);
@@ -119,6 +127,7 @@ describe('a failed verification reaches the subscription\'s alert addresses as a
     }
     // Exactly once: nothing else turns up for either owner a moment later.
     await sleep(2_000);
-    for (const owner of owners) expect((await sink.messages(owner)).map((m) => m.subject)).toHaveLength(1);
+    for (const owner of owners) expect(notices(await sink.messages(owner)).map((m) => m.subject)).toHaveLength(1);
+    for (const owner of owners) expect((await sink.messages(owner)).filter(isConfirmationMail)).toHaveLength(1);
   });
 });

@@ -149,6 +149,8 @@ describe('Grafana dashboards against a real Prometheus scraping a running pipeli
       FLEETHOOK_TOPIC_PREFIX: harness.prefix, FLEETHOOK_ALERTER_GROUP_ID: `${harness.prefix}alerter`, FLEETHOOK_ALERTER_HOST: '127.0.0.1', FLEETHOOK_ALERTER_PORT: '0',
       FLEETHOOK_ALERTER_SMTP_PORT: '11025', FLEETHOOK_ALERTER_RETRY_MIN_MS: '200', FLEETHOOK_ALERTER_RETRY_MAX_MS: '1000', FLEETHOOK_ALERTER_SESSION_TIMEOUT_MS: '8000',
       FLEETHOOK_ALERTER_SHUTDOWN_GRACE_MS: '1000', FLEETHOOK_ALERTER_LOG_LEVEL: 'error',
+      // The harness writes subscriptions straight to the catalogue topic (no address was ever asked to confirm).
+      FLEETHOOK_ALERTER_REQUIRE_CONFIRMATION: 'false',
     });
     alerter = await startAlerterApp({
       config: alerterConfig, kafka: harness.kafka, mailer: createSmtpMailer(alerterConfig.smtp), defaultMetrics: true,
@@ -184,7 +186,7 @@ describe('Grafana dashboards against a real Prometheus scraping a running pipeli
     if (harness !== undefined) {
       const kafkaAdmin = harness.kafka.admin();
       await kafkaAdmin.connect();
-      await kafkaAdmin.deleteGroups(['', '-match', '-retry'].map((s) => `${harness.prefix}dispatcher${s}`).concat(`${harness.prefix}alerter`)).catch(() => undefined);
+      await kafkaAdmin.deleteGroups(['', '-match', '-retry'].map((s) => `${harness.prefix}dispatcher${s}`).concat(`${harness.prefix}alerter`, `${harness.prefix}alerter-confirmations`)).catch(() => undefined);
       await kafkaAdmin.disconnect();
       const keys = await adminRedis.keys(`${harness.env.FLEETHOOK_REDIS_KEY_PREFIX}*`);
       if (keys.length > 0) await adminRedis.del(...keys);

@@ -41,6 +41,7 @@ function envelopeProblem(s: Record<string, unknown>): string | null {
   if (typeof s.revision !== 'number') return 'revision must be a number';
   if (!isObject(s.source) || typeof s.source.kind !== 'string') return 'source.kind missing';
   if (!isObject(s.batching) || !Array.isArray(s.alertEmails)) return 'batching or alertEmails missing';
+  if (s.alertEmailConfirmations !== undefined && !isObject(s.alertEmailConfirmations)) return 'alertEmailConfirmations must be an object';
   if (!isObject(s.auth) || typeof s.auth.type !== 'string') return 'auth.type missing';
   for (const f of ['password', 'tokenValue', 'authorization'] as const) {
     if (s.auth[f] !== undefined && !isSealedSecret(s.auth[f])) return `auth.${f} is not sealed`;

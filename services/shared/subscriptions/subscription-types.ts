@@ -106,6 +106,13 @@ export interface SigningSecrets<S> {
   readonly rotatedAt: string | null;
 }
 
+/** One alert address's confirmation (see alert-email-confirmations.ts); a pending one keeps only its token's SHA-256. */
+export type AlertEmailConfirmation =
+  | { readonly state: 'pending'; readonly tokenHash: string; readonly requestedAt: string; readonly expiresAt: string }
+  | { readonly state: 'confirmed'; readonly confirmedAt: string; readonly via: 'link' | 'owner' };
+/** Keyed by the lower-cased address. */
+export type AlertEmailConfirmations = Readonly<Record<string, AlertEmailConfirmation>>;
+
 export interface SubscriptionRecord<S> extends SubscriptionSpec<S> {
   /**
    * Values of secret-looking query parameters of `url` (`?token=…`), in order. Set only
@@ -122,6 +129,8 @@ export interface SubscriptionRecord<S> extends SubscriptionSpec<S> {
   readonly updatedAt: string;
   /** Incremented on every write; lets readers tell newer from older. */
   readonly revision: number;
+  /** Which alert addresses their holders confirmed; absent in records written before confirmations existed (none confirmed). */
+  readonly alertEmailConfirmations?: AlertEmailConfirmations;
 }
 
 /** A sealed secret: `fhenc.v1.<keyId>.<iv>.<ciphertext>.<tag>` (see secret-box.ts). */
