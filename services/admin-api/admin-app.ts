@@ -28,6 +28,9 @@ import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
 import { VerificationFailureNotifier } from './verification-failure-notifier.js';
 
+
+/** The topics an admin API instance reads or writes (it waits for them at start-up). */
+export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations'] as const;
 export interface AdminApp {
   readonly port: number;
   readonly catalogue: SubscriptionCatalogue;

@@ -1,4 +1,5 @@
 import { ValidationError } from '../shared/errors.js';
+import { checkTokenSyntax } from './alert-email-confirmer.js';
 import type { AlertEmailConfirmer } from './alert-email-confirmer.js';
 import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
@@ -96,7 +97,10 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
       return ok({ id: s.id, attempts: await d.status.attempts(s.id, decodeAttemptLimit(c.query)) });
     }))
     .add('POST', `${sub}/alert-emails/confirm`, api('json', async (c) => ok(d.service.view(await d.confirmer.confirmByOwner(who(c), id(c), c.body)))))
-    .add('GET', '/v1/alert-email-confirmations/:token', open(async (c) => html(200, confirmationFormPage(c.params.token ?? ''))))
+    .add('GET', '/v1/alert-email-confirmations/:token', open(async (c) => {
+      checkTokenSyntax(c.params.token ?? '');
+      return html(200, confirmationFormPage(c.params.token ?? ''));
+    }))
     .add('POST', '/v1/alert-email-confirmations/:token', open(async (c) => {
       const asPage = c.query.get('format') === 'html';
       try {

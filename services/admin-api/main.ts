@@ -5,7 +5,7 @@ import { errorMessage } from '../shared/errors.js';
 import { createKafkaClient } from '../shared/kafka-client.js';
 import { createLogger } from '../shared/logger.js';
 import { waitForTopics } from '../shared/topic-wait/wait-for-topics.js';
-import { startAdminApp } from './admin-app.js';
+import { adminTopicIds, startAdminApp } from './admin-app.js';
 import { loadConfig } from './config.js';
 import { RedisDeliveryStatusSource } from './redis-delivery-status-source.js';
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   collectDefaultMetrics();
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', logger });
   const topics = topicCatalogue({ prefix: config.topicPrefix });
-  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', topics: ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations'].map((id) => topics.get(id).name), settings: config.topicWait, logger });
+  await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-admin-api', topics: adminTopicIds.map((id) => topics.get(id).name), settings: config.topicWait, logger });
   // Fails fast while Redis is away: status figures are then null, the API keeps working.
   const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', (err: unknown) => logger.warn('redis unavailable', { err }));

@@ -45,6 +45,9 @@ const okWithLinks = (schema: string, description: string, pointer: string): Reco
 const action = (operationId: string, summary: string, ok: Record<string, unknown>, extra: number[] = []): Record<string, unknown> => ({
   post: { operationId, summary, security: secured, parameters: [idParam], requestBody: noBody, responses: { '200': ok, ...errors(...always, 404, 413, 415, ...extra) } },
 });
+const jsonOrPage = (schema: string, description: string): Record<string, unknown> => ({
+  description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } }, 'text/html': { schema: { type: 'string' } } },
+});
 const openJson = (description: string): Record<string, unknown> => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 
 export const openApiDocument = {
@@ -106,7 +109,10 @@ export const openApiDocument = {
         security: secured,
         parameters: [idParam],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertAddressConfirm' } } } },
-        responses: { '200': json('Subscription', 'Confirmed; the subscription with each address\'s state.'), ...errors(...always, 413, 415), '404': json('Error', 'Unknown, expired or used code, or no such subscription for this key (one answer for all).') },
+        responses: {
+          '200': json('Subscription', 'Confirmed; the subscription with each address\'s state.'), ...errors(...always, 404, 413, 415),
+          '422': json('Error', 'invalid_confirmation_code: not a pending code of this subscription (unknown, expired or already used).'),
+        },
       },
     },
     '/v1/alert-email-confirmations/{token}': {
@@ -114,13 +120,17 @@ export const openApiDocument = {
         operationId: 'showAlertEmailConfirmation',
         summary: 'The confirmation link of the e-mail: a page with a button that POSTs the token back (opening the link alone confirms nothing). No API key.',
         parameters: [tokenParam],
-        responses: { '200': { description: 'HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+        responses: { '200': { description: 'HTML page.', content: { 'text/html': { schema: { type: 'string' } } } }, '400': json('Error', 'Not a confirmation token.') },
       },
       post: {
         operationId: 'confirmAlertEmailByToken',
         summary: 'Confirm the address the token was sent to. No API key: the unguessable token is the proof. `?format=html` answers with a page (the button uses it).',
         parameters: [tokenParam, { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['html'] } }],
-        responses: { '200': json('AlertAddressConfirmed', 'Confirmed.'), '404': json('Error', 'Unknown, expired or already used token (one answer for all).') },
+        responses: {
+          '200': jsonOrPage('AlertAddressConfirmed', 'Confirmed (a page with `?format=html`).'),
+          '400': json('Error', 'Not a confirmation token.'),
+          '404': jsonOrPage('Error', 'Unknown, expired or already used token, one answer for all (a page with `?format=html`).'),
+        },
       },
     },
     '/v1/subscriptions/{id}/pause': action('pauseSubscription', 'Pause delivery.', json('Subscription', 'Paused.'), [409]),

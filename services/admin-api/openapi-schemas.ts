@@ -150,7 +150,7 @@ export const openApiSchemas = {
     since: { ...nullable(isoTime), description: 'When it was confirmed, or when the confirmation e-mail was requested.' },
     expiresAt: nullable(isoTime),
   }),
-  AlertAddressConfirm: closed(['token'], { token: { type: 'string', maxLength: 200, description: 'The code from the confirmation e-mail.' } }),
+  AlertAddressConfirm: closed(['token'], { token: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$', description: 'The code from the confirmation e-mail.' } }),
   AlertAddressConfirmed: closed(['subscriptionId', 'subscriptionName', 'address', 'state'], {
     subscriptionId: { type: 'string', pattern: '^sub_' }, subscriptionName: { type: 'string' }, address: { type: 'string' }, state: { const: 'confirmed' },
   }),
