@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { clusterBrokers, startCluster } from '../../stack/cluster.js';
+import { clusterBrokers, clusterStatus, startCluster, stopCluster } from '../../stack/cluster.js';
 import { decodeDeliveryItem } from '../../services/dispatcher/delivery-item.js';
 import type { Subscription } from '../../services/shared/subscriptions/subscription-types.js';
 import { checkSubscription, itemKey, verdictClean } from '../helpers/delivery-invariants.js';
@@ -38,11 +38,15 @@ const log = (text: string): void => void process.stdout.write(`[chaos ${new Date
 
 interface Endpointed { plan: ChaosSubscriptionPlan; endpoint: FaultEndpoint; sub: Subscription }
 
+/** Parsed once per request: the drain loop re-checks every second. */
+const parseCache = new WeakMap<FaultEndpoint['received'][number], ReturnType<typeof parseDelivery>>();
+
 function parsedAll(e: Endpointed, requests: FaultEndpoint['received']): { ok: ParsedDelivery[]; unreadable: number } {
   const ok: ParsedDelivery[] = [];
   let unreadable = 0;
   for (const r of requests) {
-    const p = parseDelivery(r, e.sub.signing.current);
+    let p = parseCache.get(r);
+    if (p === undefined) parseCache.set(r, (p = parseDelivery(r, e.sub.signing.current)));
     if (p.kind === 'ok') ok.push(p.delivery);
     else unreadable++;
   }
@@ -87,6 +91,8 @@ async function run(args: ChaosArgs): Promise<number> {
   for (const f of timeline) log(`  planned +${(f.atMs / 1000).toFixed(1)} s ${describeFault(f)}`);
 
   ensureStack();
+  // A cluster this run started is stopped (and its data removed) at the end, as the cluster tests do.
+  const clusterWasUp = args.cluster && (await clusterStatus()).every((c) => c.up);
   if (args.cluster) await startCluster();
   const redis = await startPrivateRedis();
   const h = await DispatcherHarness.create({
@@ -175,9 +181,13 @@ async function run(args: ChaosArgs): Promise<number> {
     for (const { slot, proc } of injector.processes) fs.writeFileSync(path.join(runDir, `dispatcher-${slot}-pid${String(proc.child.pid)}.log`), proc.output.join(''));
     fs.writeFileSync(path.join(runDir, 'timeline.json'), JSON.stringify({ seed: args.seed, timeline, events: injector.events }, null, 2));
 
+    // Where a lost item got to: matched (on webhook.deliveries) or not even that.
     const publishedText = (subscriptionId: string, items: readonly ExpectedItem[]): string => {
       const times = items.map((i) => i.publishedAtMs - phaseStart).sort((a, b) => a - b);
-      return `published between +${((times[0] ?? 0) / 1000).toFixed(1)} s and +${((times[times.length - 1] ?? 0) / 1000).toFixed(1)} s of the fault phase (${subscriptionId})`;
+      const matched = new Set(deliveries.get(subscriptionId) ?? []);
+      const onDeliveries = items.filter((i) => matched.has(itemKey(i.vehicleId, i.seq))).length;
+      return `published between +${((times[0] ?? 0) / 1000).toFixed(1)} s and +${((times[times.length - 1] ?? 0) / 1000).toFixed(1)} s of the fault phase; `
+        + `${onDeliveries} of these ${items.length} are on webhook.deliveries (matched, then lost downstream)`;
     };
     const details = violationDetails(args.seed, rows, publishedText);
     const unreadable = endpoints.map((e) => ({ e, n: parsedAll(e, e.endpoint.received).unreadable })).filter((x) => x.n > 0)
@@ -192,6 +202,7 @@ async function run(args: ChaosArgs): Promise<number> {
       ...injector.errors.map((err) => `  injector error: ${err}`),
       ...(fleet.publishErrors.length > 0 ? [`  ${fleet.publishErrors.length} publishes failed (items uncertain): ${fleet.publishErrors.slice(0, 3).join(' | ')}`] : []),
       '', subscriptionTable(rows), '', latencyTable(figures), '',
+      `load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min) on ${os.cpus().length} cores; heartbeats miss under heavy load`,
       `published ${fleet.published.length} records (${fleet.uncertain.length} uncertain); quiescent ${(quiescentAfterMs / 1000).toFixed(1)} s after healing; run took ${((Date.now() - runStartedAt) / 1000).toFixed(0)} s; logs ${runDir}`,
     ];
     if (violations > 0) out.push('', `VIOLATIONS (${violations}):`, ...details, ...unreadable, ...latencyViolations.map((f) => `seed ${args.seed}, ${f.label}: judged ${f.judgedMs} ms over ${f.limit}`));
@@ -202,6 +213,7 @@ async function run(args: ChaosArgs): Promise<number> {
     await h.close().catch(() => undefined);
     await Promise.all(endpoints.map((e) => e.endpoint.close()));
     await redis.stop();
+    if (args.cluster && !clusterWasUp) await stopCluster({ removeData: true });
   }
 }
 
