@@ -22,16 +22,16 @@ const ms = (n: number): string => (Number.isFinite(n) ? `${(n / 1000).toFixed(2)
 
 export function subscriptionTable(rows: readonly SubscriptionRow[]): string {
   return table(
-    ['subscription', 'role', 'content', 'expected', 'delivered', 'audited', 'repeats', 'lost', 'order', 'id-chg', 'bad-sig', 'unexp', 'verdict'],
+    ['subscription', 'role', 'content', 'expected', 'delivered', 'audited', 'unmatched*', 'repeats', 'lost', 'order', 'id-chg', 'bad-sig', 'unexp', 'verdict'],
     rows.map((r) => {
       const v = r.verdict;
       return [
-        `${r.name} ${v.subscriptionId}`, r.role, r.contentType === 'application/json' ? 'json' : 'form', String(v.expected), String(v.delivered), String(v.audited), String(v.repeats),
+        `${r.name} ${v.subscriptionId}`, r.role, r.contentType === 'application/json' ? 'json' : 'form', String(v.expected), String(v.delivered), String(v.audited), String(v.unmatchedBeforeDeactivation), String(v.repeats),
         String(v.missing.length), String(v.orderBreaks.length), String(v.idChanges.length), String(v.badSignatures), String(v.unexpected.length),
         verdictClean(v) ? 'ok' : 'VIOLATION',
       ];
     }),
-  );
+  ) + '\n* unmatched: items of a deactivated subscription published before its first 410 but matched after the deactivation applied (not required)';
 }
 
 export function latencyTable(figures: readonly LatencyFigure[]): string {

@@ -66,7 +66,7 @@ async function itemsOnTopic(h: DispatcherHarness, topicId: string): Promise<Map<
   return out;
 }
 
-function evidenceFor(e: Endpointed, fleet: ChaosFleet, audited: ReadonlySet<string>, referenceOrder?: readonly string[]): SubscriptionVerdict {
+function evidenceFor(e: Endpointed, fleet: ChaosFleet, audited: ReadonlySet<string>, matched: readonly string[] | undefined, referenceOrder?: readonly string[]): SubscriptionVerdict {
   const expected: ExpectedItem[] = fleet.published.filter(e.plan.matches).map((r) => ({ vehicleId: r.vehicleId, seq: r.seq, publishedAtMs: r.publishedAtMs }));
   const uncertain = new Set(fleet.uncertain.filter(e.plan.matches).map((r) => itemKey(r.vehicleId, r.seq)));
   const gone = e.endpoint.replies.find((r) => r.status === 410);
@@ -74,6 +74,7 @@ function evidenceFor(e: Endpointed, fleet: ChaosFleet, audited: ReadonlySet<stri
   return checkSubscription({
     subscriptionId: e.sub.id, orderScope: e.plan.orderScope, expected, uncertain, audited,
     accepted: parsedAll(e, e.endpoint.accepted).ok, received: received.ok, referenceOrder, deactivatedAtMs: gone?.at ?? null,
+    matched: gone === undefined || matched === undefined ? undefined : new Set(matched),
   });
 }
 
@@ -86,8 +87,9 @@ async function run(args: ChaosArgs): Promise<number> {
   const timeline = planTimeline({
     seed: args.seed, faultPhaseMs, dispatcherSlots, cluster: args.cluster,
     endpoints: plans.flatMap((p, index) => (p.role === 'faultable' ? [{ index, kind: p.kind }] : [])),
-  });
-  log(`seed ${args.seed}: ${timeline.length} faults over ${args.minutes} min${args.cluster ? ' on the 3-broker cluster' : ''}; logs in ${runDir}`);
+  }).filter((f) => args.faults === null || args.faults.includes(f.kind));
+  const only = args.faults === null ? '' : ` (only ${args.faults.join(', ')})`;
+  log(`seed ${args.seed}: ${timeline.length} faults${only} over ${args.minutes} min${args.cluster ? ' on the 3-broker cluster' : ''}; logs in ${runDir}`);
   for (const f of timeline) log(`  planned +${(f.atMs / 1000).toFixed(1)} s ${describeFault(f)}`);
 
   ensureStack();
@@ -135,6 +137,7 @@ async function run(args: ChaosArgs): Promise<number> {
 
     const anyGone = (): boolean => endpoints.some((e) => e.endpoint.replies.some((r) => r.status === 410));
     let audits = new Map<string, string[]>();
+    let matchedSoFar = new Map<string, string[]>();
     let lastAuditRead = 0;
     const drainDeadline = Date.now() + args.drainSeconds * 1_000;
     let verdicts: SubscriptionVerdict[] = [];
@@ -142,9 +145,10 @@ async function run(args: ChaosArgs): Promise<number> {
     for (;;) {
       if (anyGone() && Date.now() - lastAuditRead > 5_000) {
         audits = await itemsOnTopic(h, 'webhook.audit');
+        matchedSoFar = await itemsOnTopic(h, 'webhook.deliveries');
         lastAuditRead = Date.now();
       }
-      verdicts = endpoints.map((e) => evidenceFor(e, fleet, new Set(audits.get(e.sub.id) ?? [])));
+      verdicts = endpoints.map((e) => evidenceFor(e, fleet, new Set(audits.get(e.sub.id) ?? []), matchedSoFar.get(e.sub.id) ?? []));
       if (verdicts.every((v) => v.missing.length === 0) || Date.now() > drainDeadline) break;
       if (++polls % 15 === 0) log(`still missing: ${verdicts.filter((v) => v.missing.length > 0).map((v) => `${v.subscriptionId} ${v.missing.length}`).join(', ')}`);
       await sleep(1_000);
@@ -156,7 +160,8 @@ async function run(args: ChaosArgs): Promise<number> {
     const deliveries = await itemsOnTopic(h, 'webhook.deliveries');
 
     const rows: SubscriptionRow[] = endpoints.map((e) => {
-      const verdict = evidenceFor(e, fleet, new Set(audits.get(e.sub.id) ?? []), e.plan.orderScope === 'subscription' ? deliveries.get(e.sub.id) ?? [] : undefined);
+      const onDeliveries = deliveries.get(e.sub.id) ?? [];
+      const verdict = evidenceFor(e, fleet, new Set(audits.get(e.sub.id) ?? []), onDeliveries, e.plan.orderScope === 'subscription' ? onDeliveries : undefined);
       const logLines = verdictClean(verdict) ? [] : (injector?.processes ?? []).flatMap(({ slot, proc }) => proc.output.join('').split('\n')
         .filter((l) => l.includes(e.sub.id)).map((l) => `[dispatcher ${slot} pid ${String(proc.child.pid)}] ${l}`));
       return { name: e.plan.name, role: e.plan.role, kind: e.plan.kind, contentType: e.plan.contentType, verdict, logLines };
@@ -196,7 +201,7 @@ async function run(args: ChaosArgs): Promise<number> {
     const violations = details.length + unreadable.length + latencyViolations.length;
 
     const out: string[] = [
-      '', `== chaos seed ${args.seed} (${args.minutes} min fault phase, ${vehicles.length} vehicles, ${args.cluster ? '3-broker cluster' : 'single broker'}, topic prefix ${h.prefix}) ==`,
+      '', `== chaos seed ${args.seed}${only} (${args.minutes} min fault phase, ${vehicles.length} vehicles, ${args.cluster ? '3-broker cluster' : 'single broker'}, topic prefix ${h.prefix}) ==`,
       'faults as executed (+s from the start of the fault phase):',
       ...injector.events.map((ev) => `  +${(ev.atMs / 1000).toFixed(1).padStart(5)} ${ev.text}`),
       ...injector.errors.map((err) => `  injector error: ${err}`),

@@ -25,6 +25,12 @@ export interface SubscriptionEvidence {
   readonly referenceOrder?: readonly string[];
   /** When the subscription was deactivated: items published later need not arrive anywhere. */
   readonly deactivatedAtMs?: number | null;
+  /**
+   * Keys the match stage sent to the subscription (on `webhook.deliveries`). With a
+   * deactivation, an item published before it but matched after it (the match stage was
+   * behind, e.g. during a failover) is rightly not matched: it is counted, not required.
+   */
+  readonly matched?: ReadonlySet<string>;
 }
 
 export interface SubscriptionVerdict {
@@ -41,6 +47,8 @@ export interface SubscriptionVerdict {
   readonly badSignatures: number;
   /** Delivered items nobody published for this subscription. */
   readonly unexpected: readonly string[];
+  /** Items of a deactivated subscription published before its deactivation and never matched (not a violation). */
+  readonly unmatchedBeforeDeactivation: number;
 }
 
 export const itemKey = (vehicleId: string, seq: number): string => `${vehicleId}#${seq}`;
@@ -100,10 +108,17 @@ export function checkSubscription(e: SubscriptionEvidence): SubscriptionVerdict 
   const delivered = new Set(first.map((f) => f.key));
   const expectedKeys = new Set(e.expected.map((x) => itemKey(x.vehicleId, x.seq)));
   const deactivatedAt = e.deactivatedAtMs ?? null;
+  let unmatchedBeforeDeactivation = 0;
   const missing = e.expected.filter((x) => {
     const key = itemKey(x.vehicleId, x.seq);
     if (delivered.has(key) || e.audited.has(key)) return false;
-    return deactivatedAt === null || x.publishedAtMs < deactivatedAt;
+    if (deactivatedAt === null) return true;
+    if (x.publishedAtMs >= deactivatedAt) return false;
+    if (e.matched !== undefined && !e.matched.has(key)) {
+      unmatchedBeforeDeactivation++;
+      return false;
+    }
+    return true;
   });
   return {
     subscriptionId: e.subscriptionId,
@@ -116,6 +131,7 @@ export function checkSubscription(e: SubscriptionEvidence): SubscriptionVerdict 
     orderBreaks: orderBreaks(e, first),
     badSignatures: e.received.filter((d) => !d.signatureValid).length,
     unexpected: [...delivered].filter((k) => !expectedKeys.has(k) && !e.uncertain.has(k)),
+    unmatchedBeforeDeactivation,
   };
 }
 

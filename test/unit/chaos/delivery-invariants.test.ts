@@ -32,6 +32,15 @@ describe('checkSubscription', () => {
     expect(verdictClean(v)).toBe(false);
   });
 
+  it('does not require an item of a deactivated subscription that the match stage never sent to it, but counts it', () => {
+    const base = { expected: expected([['v1', 1], ['v1', 2]], 100), accepted: [], audited: new Set(['v1#1']), deactivatedAtMs: 500 };
+    const v = checkSubscription(evidence({ ...base, matched: new Set(['v1#1']) }));
+    expect(v.missing).toEqual([]);
+    expect(v.unmatchedBeforeDeactivation).toBe(1);
+    // Matched but neither delivered nor audited: lost.
+    expect(checkSubscription(evidence({ ...base, matched: new Set(['v1#1', 'v1#2']) })).missing.map((m) => m.seq)).toEqual([2]);
+  });
+
   it('allows repeats with the same webhook-id and flags repeats under a new one', () => {
     const same = checkSubscription(evidence({ expected: expected([['v1', 1]]), accepted: [delivery('msg_a', [['v1', 1]]), delivery('msg_a', [['v1', 1]])] }));
     expect(same).toMatchObject({ repeats: 1, idChanges: [] });

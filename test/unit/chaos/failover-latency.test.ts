@@ -32,7 +32,7 @@ describe('failoverFigures', () => {
 
 describe('parseChaosArgs', () => {
   it('needs a seed and defaults the rest', () => {
-    expect(parseChaosArgs(['--seed', '7'])).toEqual({ kind: 'ok', args: { seed: 7, minutes: 1, cluster: false, vehicles: 30, drainSeconds: 90 } });
+    expect(parseChaosArgs(['--seed', '7'])).toEqual({ kind: 'ok', args: { seed: 7, minutes: 1, cluster: false, vehicles: 30, drainSeconds: 90, faults: null } });
     expect(parseChaosArgs(['--seed', '7', '--minutes', '0.5', '--cluster'])).toMatchObject({ kind: 'ok', args: { minutes: 0.5, cluster: true } });
   });
 
@@ -46,5 +46,8 @@ describe('parseChaosArgs', () => {
     expect(parseChaosArgs(['--seed', '-1']).kind).toBe('invalid');
     expect(parseChaosArgs(['--seed', '1.5']).kind).toBe('invalid');
     expect(parseChaosArgs(['--seed', '1', '--bogus'])).toMatchObject({ kind: 'invalid' });
+    expect(parseChaosArgs(['--seed', '1', '--faults', 'endpoint,dispatcher-term'])).toMatchObject({ kind: 'ok', args: { faults: ['endpoint', 'dispatcher-term'] } });
+    expect(parseChaosArgs(['--seed', '1', '--faults', 'endpoint,meteor'])).toMatchObject({ kind: 'invalid', problems: [expect.stringContaining('--faults must list')] });
+    expect(parseChaosArgs(['--seed', '1', '--faults', ','])).toMatchObject({ kind: 'invalid' });
   });
 });
