@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../stack/stack-paths.js';
+import { repoRoot, resolveStackPaths } from '../../stack/stack-paths.js';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -27,9 +27,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'fleethook-chaos-redis-'));
   const port = await freePort();
   const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+  const cache = resolveStackPaths().cache;
   const stack = (command: 'up' | 'down'): Promise<void> => new Promise((resolve, reject) => {
     execFile(tsx, ['stack/cli.ts', command, '--only', 'redis'], {
-      cwd: repoRoot, timeout: 60_000, env: { ...process.env, FLEETHOOK_STACK_HOME: home, FLEETHOOK_STACK_REDIS_PORT: String(port) },
+      // The shared stack's downloads (the Redis server) are reused, not fetched again for the temporary home.
+      cwd: repoRoot, timeout: 120_000, env: { ...process.env, FLEETHOOK_STACK_HOME: home, FLEETHOOK_STACK_CACHE: cache, FLEETHOOK_STACK_REDIS_PORT: String(port) },
     }, (err, stdout, stderr) => (err ? reject(new Error(`stack ${command} --only redis failed: ${stdout}${stderr}`)) : resolve()));
   });
   await stack('up');
