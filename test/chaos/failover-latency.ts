@@ -1,0 +1,66 @@
+/** A first copy at a healthy (never faulted) endpoint: record time → receipt. */
+export interface LatencySample {
+  readonly recordTimeMs: number;
+  readonly receivedAt: number;
+  /** The subscription's batch window: a graceful handover may add nothing beyond it + 2 s. */
+  readonly maxWaitMs: number;
+}
+
+export interface DispatcherFaultWindow {
+  readonly kind: 'kill' | 'term';
+  readonly atMs: number;
+  readonly label: string;
+}
+
+export interface LatencyFigure {
+  readonly label: string;
+  readonly samples: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** What is judged: p99 of the latency (SIGKILL) or of the latency beyond the batch window (SIGTERM). */
+  readonly judgedMs: number;
+  readonly limitMs: number;
+  readonly limit: string;
+  readonly violation: boolean;
+}
+
+export const killP99LimitMs = 10_000;
+export const gracefulExcessLimitMs = 2_000;
+/** Items recorded from just before a fault until it should have been absorbed. */
+const killWindowMs = { before: 1_000, after: 12_000 };
+const termWindowMs = { before: 1_000, after: 6_000 };
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function figure(label: string, latencies: number[], judged: number[], limitMs: number, limit: string): LatencyFigure {
+  latencies.sort((a, b) => a - b);
+  judged.sort((a, b) => a - b);
+  const judgedMs = percentile(judged, 99);
+  return {
+    label, samples: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] ?? Number.NaN,
+    judgedMs, limitMs, limit, violation: latencies.length > 0 && judgedMs > limitMs,
+  };
+}
+
+/**
+ * Failover latency (pure): for each SIGKILL, p99 of record → receipt over the items
+ * recorded around it must stay ≤ 10 s; for each SIGTERM, p99 of the latency beyond the
+ * subscription's batch window must stay ≤ 2 s. The first row is the whole run, unjudged.
+ */
+export function failoverFigures(samples: readonly LatencySample[], windows: readonly DispatcherFaultWindow[]): LatencyFigure[] {
+  const all = samples.map((s) => s.receivedAt - s.recordTimeMs);
+  const rows: LatencyFigure[] = [{ ...figure('whole run (healthy endpoints)', all, [...all], Number.POSITIVE_INFINITY, '-'), violation: false }];
+  for (const w of windows) {
+    const span = w.kind === 'kill' ? killWindowMs : termWindowMs;
+    const inWindow = samples.filter((s) => s.recordTimeMs >= w.atMs - span.before && s.recordTimeMs <= w.atMs + span.after);
+    const latencies = inWindow.map((s) => s.receivedAt - s.recordTimeMs);
+    rows.push(w.kind === 'kill'
+      ? figure(w.label, latencies, [...latencies], killP99LimitMs, 'p99 <= 10 s')
+      : figure(w.label, latencies, inWindow.map((s) => s.receivedAt - s.recordTimeMs - s.maxWaitMs), gracefulExcessLimitMs, 'p99 <= window + 2 s'));
+  }
+  return rows;
+}
