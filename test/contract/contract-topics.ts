@@ -1,9 +1,10 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { topicCatalogue } from '../../schemas/topics.js';
+import { adminTopicIds } from '../../services/admin-api/admin-app.js';
 
 /**
- * `tsx test/contract/contract-topics.ts create|delete <prefix>`: the two topics an admin
- * API instance needs (subscriptions, failures) under a prefix of the contract run's own,
+ * `tsx test/contract/contract-topics.ts create|delete <prefix>`: the topics an admin
+ * API instance needs under a prefix of the contract run's own,
  * with the catalogue's configs; `delete` removes them afterwards.
  */
 async function main(): Promise<void> {
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
   if ((command !== 'create' && command !== 'delete') || !prefix) throw new Error('usage: contract-topics.ts create|delete <prefix>');
   const brokers = (process.env.FLEETHOOK_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
   const admin = new Kafka({ clientId: 'contract-topics', brokers, logLevel: logLevel.NOTHING }).admin();
-  const specs = ['webhook.subscriptions', 'webhook.failures'].map((name) => topicCatalogue({ prefix }).get(name));
+  const specs = adminTopicIds.map((name) => topicCatalogue({ prefix }).get(name));
   await admin.connect();
   try {
     if (command === 'delete') {
