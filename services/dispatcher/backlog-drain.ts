@@ -1,11 +1,12 @@
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
-import { BatchAccumulator, streamKeyOf } from './batch-accumulator.js';
+import { BatchAccumulator } from './batch-accumulator.js';
 import type { ClosedBatch, PendingItem } from './batch-accumulator.js';
 import { deliverBatch } from './deliver-batch.js';
 import type { BatchDeliveryDeps } from './deliver-batch.js';
 import type { DeliveryGeneration, TaskResult } from './delivery-generation.js';
 import type { DeliveryItem } from './delivery-item.js';
+import { markDelivered } from './delivered-marks.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import type { HeadParking } from './head-parking.js';
 import { OffsetTracker } from './offset-tracker.js';
@@ -214,10 +215,4 @@ export class BacklogDrain {
   private addOpen(partition: number, items: number): void {
     this.open.set(partition, this.openOf(partition) + items);
   }
-}
-
-/** The dedupe mark is written before the stream's next request can start. */
-export async function markDelivered(marks: DeliveredMarks, batch: ClosedBatch): Promise<void> {
-  const last = batch.items[batch.items.length - 1];
-  if (last !== undefined) await marks.mark(streamKeyOf(last.item), last.offset, last.item.origin);
 }

@@ -1,8 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
+import { streamKeyOf } from './batch-accumulator.js';
+import type { ClosedBatch } from './batch-accumulator.js';
 import type { ItemOrigin } from './delivery-item.js';
 
 const markTtlSeconds = 9 * 86_400;
+/** Streams whose origins this process keeps to merge into their next mark (a reload from Redis refills it). */
+const knownStreamsKept = 100_000;
 
 /**
  * The dispatcher's dedupe keys: per batch stream (a subscription, or a subscription and
@@ -13,6 +17,8 @@ const markTtlSeconds = 9 * 86_400;
  * effort: if Redis was wiped, delivery is still at-least-once, just with more repeats.
  */
 export class DeliveredMarks {
+  private readonly known = new Map<string, readonly ItemOrigin[]>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -29,10 +35,14 @@ export class DeliveredMarks {
     if (streamKeys.length === 0) return out;
     try {
       const values = await this.redis.mget(...streamKeys.map((k) => this.key(k)));
-      streamKeys.forEach((k, i) => out.set(k, parseMark(values[i])));
+      streamKeys.forEach((k, i) => {
+        const mark = parseMark(values[i]);
+        out.set(k, mark);
+        if (mark.origins.length > 0) this.remember(k, mergeOrigins(this.known.get(k) ?? [], mark.origins));
+      });
     } catch (err) {
       this.logger.warn('dedupe marks unavailable; repeats are possible', { err });
-      for (const k of streamKeys) out.set(k, { offset: -1, origin: null });
+      for (const k of streamKeys) out.set(k, { offset: -1, origins: [] });
     }
     return out;
   }
@@ -40,15 +50,28 @@ export class DeliveredMarks {
   /**
    * Records a delivery; never rejects. Callers await it before the stream's next request
    * starts: a mark lost in a crash would let the new owner merge two requests into one
-   * with another first item, and so another webhook-id.
+   * with another first item, and so another webhook-id. `origins`: the highest telemetry
+   * origin per origin partition among the request's items; they are merged with what this
+   * process knows of the stream, so a stream that mixes telemetry partitions (DTC and event
+   * subscriptions) keeps one per partition and a re-processed copy from any of them is
+   * recognised.
    */
-  async mark(streamKey: string, offset: number, origin?: ItemOrigin): Promise<void> {
-    const value = origin === undefined ? String(offset) : `${offset}|${origin.partition}|${origin.offset}|${origin.topic}`;
+  async mark(streamKey: string, offset: number, origins: readonly ItemOrigin[] = []): Promise<void> {
+    const merged = mergeOrigins(this.known.get(streamKey) ?? [], origins);
+    this.remember(streamKey, merged);
+    const value = [String(offset), ...merged.map((o) => `${o.partition}|${o.offset}|${o.topic}`)].join('|');
     try {
       await this.redis.set(this.key(streamKey), value, 'EX', markTtlSeconds);
     } catch (err) {
       this.logger.warn('could not record a dedupe mark', { streamKey, err });
     }
+  }
+
+  private remember(streamKey: string, origins: readonly ItemOrigin[]): void {
+    this.known.delete(streamKey);
+    this.known.set(streamKey, origins);
+    // Insertion order: the stream written longest ago goes first.
+    if (this.known.size > knownStreamsKept) for (const k of this.known.keys()) { this.known.delete(k); break; }
   }
 
   private key(streamKey: string): string {
@@ -58,13 +81,33 @@ export class DeliveredMarks {
 
 export interface DeliveredMark {
   readonly offset: number;
-  readonly origin: ItemOrigin | null;
+  /** The highest telemetry origin delivered per origin topic and partition. */
+  readonly origins: readonly ItemOrigin[];
 }
 
-/** `<offset>` or `<offset>|<origin partition>|<origin offset>|<origin topic>`; anything else is unknown. */
+/** `<offset>` then zero or more `|<origin partition>|<origin offset>|<origin topic>` (topic names hold no `|`); anything else is unknown. */
 export function parseMark(raw: string | null | undefined): DeliveredMark {
-  const m = typeof raw === 'string' ? /^(\d+)(?:\|(\d+)\|(\d+)\|(.+))?$/.exec(raw) : null;
-  if (m === null) return { offset: -1, origin: null };
-  const origin = m[2] !== undefined && m[3] !== undefined && m[4] !== undefined ? { topic: m[4], partition: Number(m[2]), offset: m[3] } : null;
-  return { offset: Number(m[1]), origin };
+  const unknown = { offset: -1, origins: [] };
+  if (typeof raw !== 'string' || !/^\d+(\|\d+\|\d+\|[^|]+)*$/.test(raw)) return unknown;
+  const [offset, ...rest] = raw.split('|');
+  const origins: ItemOrigin[] = [];
+  for (let i = 0; i + 2 < rest.length; i += 3) origins.push({ partition: Number(rest[i]), offset: rest[i + 1] as string, topic: rest[i + 2] as string });
+  return { offset: Number(offset), origins };
+}
+
+/** The highest origin per topic and partition of both lists. */
+export function mergeOrigins(a: readonly ItemOrigin[], b: readonly ItemOrigin[]): ItemOrigin[] {
+  const best = new Map<string, ItemOrigin>();
+  for (const o of [...a, ...b]) {
+    const k = `${o.topic}\u0000${o.partition}`;
+    const seen = best.get(k);
+    if (seen === undefined || BigInt(o.offset) > BigInt(seen.offset)) best.set(k, o);
+  }
+  return [...best.values()];
+}
+
+/** The dedupe mark is written before the stream's next request can start. */
+export async function markDelivered(marks: DeliveredMarks, batch: ClosedBatch): Promise<void> {
+  const last = batch.items[batch.items.length - 1];
+  if (last !== undefined) await marks.mark(streamKeyOf(last.item), last.offset, mergeOrigins([], batch.items.map((p) => p.item.origin)));
 }

@@ -3,6 +3,7 @@ import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription
 import type { ClosedBatch, PendingItem } from './batch-accumulator.js';
 import { deliverBatch } from './deliver-batch.js';
 import type { BatchDeliveryDeps } from './deliver-batch.js';
+import { markDelivered } from './delivered-marks.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import { streamKeyOf } from './batch-accumulator.js';
 import type { DueRecord } from './delayed-tier-consumer.js';
@@ -95,7 +96,7 @@ export class HeadRetry {
       case 'delivered': {
         m.headRetries.inc({ result: 'delivered' });
         const last = batch.items[batch.items.length - 1];
-        if (last !== undefined) await this.o.marks.mark(streamKeyOf(last.item), last.offset, last.item.origin);
+        if (last !== undefined) await markDelivered(this.o.marks, batch);
         // The event first: once `recovered` is written the owner drains, and a failing drain emits the next `parked`.
         await this.o.parking.emit(ticket.subscriptionId, { kind: 'recovered', retryCount: ticket.retryCount, backlogSize: backlog() });
         await this.o.parking.writeParked(partition, ticket.subscriptionId, [{ kind: 'recovered', episodeId: ticket.episodeId }]);

@@ -23,7 +23,7 @@ export class LiveDedupe {
     for (const [stream, mark] of await this.marks.load([...missing])) {
       this.delivered.set(stream, mark.offset);
       // Later copies of the last delivered item (and of anything before it from that origin) are repeats.
-      if (mark.origin !== null) this.see(`${stream}\u0000${mark.origin.topic}\u0000${mark.origin.partition}`, BigInt(mark.origin.offset));
+      for (const o of mark.origins) this.see(`${stream}\u0000${o.topic}\u0000${o.partition}`, BigInt(o.offset));
     }
   }
 

@@ -3,10 +3,10 @@ import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription
 import type { StoredSubscription } from '../shared/subscriptions/subscription-types.js';
 import { BatchAccumulator } from './batch-accumulator.js';
 import type { ClosedBatch } from './batch-accumulator.js';
-import { markDelivered } from './backlog-drain.js';
 import type { BacklogDrain } from './backlog-drain.js';
 import { deliverBatch, deliverable } from './deliver-batch.js';
 import type { BatchDeliveryDeps } from './deliver-batch.js';
+import { markDelivered } from './delivered-marks.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import type { DeliveryGeneration, FetchedBatch, PartitionControl, StillCurrent, TaskResult } from './delivery-generation.js';
 import { decodeDeliveryItem } from './delivery-item.js';
