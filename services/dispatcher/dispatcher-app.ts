@@ -125,12 +125,11 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   return {
     port, deliveries, catalogue,
     close: () => (closing ??= (async () => {
-      await fanOut.close();
-      await lag.close();
-      await backlogs.close();
+      // The three groups hand over at once, so the rebalances overlap: a match stage that left
+      // first would send fresh items to deliveries partitions that still wait for their owner.
+      // Nothing is lost either way — each stage commits only what it finished.
       stopRetries.abort();
-      await tiers.close().catch(() => undefined);
-      await deliveries.close(config.shutdownGraceMs);
+      await Promise.all([fanOut.close(), tiers.close().catch(() => undefined), deliveries.close(config.shutdownGraceMs), lag.close(), backlogs.close()]);
       await producer.disconnect().catch(() => undefined);
       await new Promise<void>((r) => server.close(() => r()));
       await catalogue.close();
