@@ -1,7 +1,9 @@
 import type { Logger } from '../shared/logger.js';
-import type { AuditItem, BacklogDrain } from './backlog-drain.js';
+import type { AuditItem } from './backlog-drain.js';
 import type { DeliveryGeneration, FetchedBatch, PartitionControl, StillCurrent } from './delivery-generation.js';
 import { decodeDeliveryItem } from './delivery-item.js';
+import type { DeliveryItem } from './delivery-item.js';
+import type { ClosedFacts } from './parked-record.js';
 import { decodeParkedRecord } from './parked-record.js';
 import type { ParkedRecord } from './parked-record.js';
 
@@ -19,6 +21,19 @@ export interface ParkedLogReaderOptions {
 }
 
 type Audits = Map<string, AuditItem[]>;
+
+/** What the reader hands backlog items and episode checks to (the generation's BacklogDrain). */
+export interface DrainSink {
+  openOf(partition: number): number;
+  register(subscriptionId: string, parkedOffset: bigint): void;
+  add(partition: number, subscriptionId: string, parkedOffset: bigint, deliveriesOffset: string, item: DeliveryItem, value: Buffer): void;
+  flush(): void;
+  audit(partition: number, subscriptionId: string, items: readonly AuditItem[]): void;
+  finished(partition: number, subscriptionId: string, parkedOffsets: readonly bigint[]): void;
+  check(partition: number, subscriptionId: string): void;
+  checkAll(partition: number): void;
+  startClosing(subscriptionId: string, reason: string, facts: ClosedFacts): void;
+}
 
 /**
  * Reads `webhook.parked` for the owned partitions of one generation. After an assignment
@@ -43,7 +58,7 @@ export class ParkedLogReader {
     private readonly o: ParkedLogReaderOptions,
     private readonly gen: DeliveryGeneration,
     private readonly control: PartitionControl,
-    private readonly drain: BacklogDrain,
+    private readonly drain: DrainSink,
   ) {
     for (const p of gen.partitions) this.scanning.add(p);
   }
@@ -97,6 +112,10 @@ export class ParkedLogReader {
     const partition = batch.partition;
     const audits: Audits = new Map();
     const settled = new Set<string>();
+    // Once a backlog must be read again from its cursor (a head recovered or closed, or the
+    // scan ended), the rest of this batch is only counted: routing a later item to the drain
+    // now would queue it ahead of the earlier ones the re-read brings, and skip those.
+    let rereading = this.scanning.has(partition);
     for (const message of batch.messages) {
       if (!current()) return;
       const offset = BigInt(message.offset);
@@ -105,7 +124,8 @@ export class ParkedLogReader {
       if (decoded.kind === 'invalid' || subscriptionId === '') {
         this.o.logger.error('skipping a malformed parked record', { topic: batch.topic, partition, offset: message.offset, reason: decoded.kind === 'invalid' ? decoded.reason : 'no key' });
       } else {
-        this.apply(partition, subscriptionId, offset, decoded.record, audits, settled);
+        this.apply(partition, subscriptionId, offset, decoded.record, audits, settled, rereading);
+        if (settled.size > 0) rereading = true;
       }
       this.next.set(partition, offset + 1n);
       const target = this.scanTargets.get(partition);
@@ -173,7 +193,7 @@ export class ParkedLogReader {
     this.control.seek(this.o.parkedTopic, partition, String(from));
   }
 
-  private apply(partition: number, sub: string, offset: bigint, record: ParkedRecord, audits: Audits, settled: Set<string>): void {
+  private apply(partition: number, sub: string, offset: bigint, record: ParkedRecord, audits: Audits, settled: Set<string>, countOnly: boolean): void {
     const book = this.gen.book(partition);
     switch (record.kind) {
       case 'begin':
@@ -184,7 +204,7 @@ export class ParkedLogReader {
         });
         return;
       case 'item':
-        this.applyItem(partition, sub, offset, record, audits, settled);
+        this.applyItem(partition, sub, offset, record, audits, settled, countOnly);
         return;
       case 'recovered':
         if (book.settle(sub, record.episodeId, 'draining', offset)) {
@@ -211,8 +231,8 @@ export class ParkedLogReader {
     }
   }
 
-  private applyItem(partition: number, sub: string, offset: bigint, record: Extract<ParkedRecord, { kind: 'item' }>, audits: Audits, settled: Set<string>): void {
-    const route = this.gen.book(partition).item(sub, offset, Number(record.deliveriesOffset), this.scanning.has(partition));
+  private applyItem(partition: number, sub: string, offset: bigint, record: Extract<ParkedRecord, { kind: 'item' }>, audits: Audits, settled: Set<string>, countOnly: boolean): void {
+    const route = this.gen.book(partition).item(sub, offset, Number(record.deliveriesOffset), countOnly || this.scanning.has(partition));
     const audit = (): void => {
       this.drain.register(sub, offset);
       let list = audits.get(sub);
