@@ -45,7 +45,7 @@ export class SeededRandom {
 
   pick<T>(items: readonly T[]): T {
     const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
+    if (item === undefined) throw new RangeError('pick from an empty list');
     return item;
   }
 
