@@ -1,3 +1,5 @@
+import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
+import type { SupervisionObserver, SupervisionPolicy } from '../shared/supervision/consumer-supervisor.js';
 import type { Consumer, EachMessagePayload, IHeaders, Kafka, PartitionAssigner } from 'kafkajs';
 import type { Logger } from '../shared/logger.js';
 import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
@@ -27,6 +29,9 @@ export interface DelayedTierConsumerOptions {
   readonly sessionTimeoutMs?: number;
   readonly partitionAssigners?: readonly PartitionAssigner[];
   readonly partitionsConsumedConcurrently?: number;
+  /** Restart with backoff after a crash (no stall watch: a lane's commit rests on a head that is not due yet, by design). */
+  readonly supervision?: SupervisionPolicy;
+  readonly observer?: SupervisionObserver;
 }
 
 interface Waiting {
@@ -46,21 +51,42 @@ const tpKey = (topic: string, partition: number): string => `${topic}\u0000${par
  * committed after the handler resolves: at-least-once, never early.
  */
 export class DelayedTierConsumer {
-  private readonly consumer: Consumer;
+  private readonly supervisor: ConsumerSupervisor;
+  /** The current incarnation's consumer (a crash makes a new one). */
+  private consumer: Consumer | null = null;
   private readonly waiting = new Map<string, Waiting>();
   private generation = 0;
   private closed: Promise<void> | null = null;
 
   constructor(private readonly o: DelayedTierConsumerOptions) {
-    this.consumer = o.kafka.consumer({
-      groupId: o.groupId,
-      partitionAssigners: [...(o.partitionAssigners ?? [CoPartitionedAssigner])],
-      sessionTimeout: o.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.max(500, Math.floor((o.sessionTimeoutMs ?? 30_000) / 10)),
+    this.supervisor = new ConsumerSupervisor({
+      name: 'retry', kafka: o.kafka, groupId: o.groupId, topics: [], logger: o.logger,
+      ...(o.supervision === undefined ? {} : { policy: o.supervision }), ...(o.observer === undefined ? {} : { observer: o.observer }),
+      create: () => this.incarnation(),
+      run: async (consumer) => {
+        for (const topic of o.topics) await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4, eachMessage: (p) => this.onMessage(p) });
+      },
+    });
+  }
+
+  private incarnation(): Consumer {
+    const consumer = this.o.kafka.consumer({
+      groupId: this.o.groupId,
+      partitionAssigners: [...(this.o.partitionAssigners ?? [CoPartitionedAssigner])],
+      sessionTimeout: this.o.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.max(500, Math.floor((this.o.sessionTimeoutMs ?? 30_000) / 10)),
       // A resumed partition is fetched only after the long poll in flight returns: keep it short so a due head is not held back.
       maxWaitTimeInMs: 250,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.onJoin());
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (this.consumer === consumer) this.onJoin();
+    });
+    // A crashed incarnation's timers would resume and seek partitions of a consumer that is gone.
+    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    this.waiting.clear();
+    this.consumer = consumer;
+    return consumer;
   }
 
   /** How many times this consumer has joined its group (1 after start, +1 per rebalance). */
@@ -74,20 +100,18 @@ export class DelayedTierConsumer {
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    for (const topic of this.o.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently ?? 4,
-      eachMessage: (p) => this.onMessage(p),
-    });
+    await this.supervisor.start();
+  }
+
+  healthy(): boolean {
+    return this.supervisor.healthy();
   }
 
   /** Idempotent: stops timers, then leaves the group. Handled records are already committed. */
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.dropWaiting();
-      await this.consumer.disconnect();
+      await this.supervisor.close();
     })();
     return this.closed;
   }
@@ -106,7 +130,7 @@ export class DelayedTierConsumer {
       paused.push({ topic, partitions: [Number(partition)] });
     }
     this.waiting.clear();
-    if (paused.length > 0 && this.closed === null) this.consumer.resume(paused);
+    if (paused.length > 0 && this.closed === null) this.consumer?.resume(paused);
   }
 
   private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
@@ -132,20 +156,20 @@ export class DelayedTierConsumer {
   private waitFor(topic: string, partition: number, offset: string, waitMs: number): void {
     const key = tpKey(topic, partition);
     const generation = this.generation;
-    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.consumer?.pause([{ topic, partitions: [partition] }]);
     const timer = setTimeout(() => {
       if (generation !== this.generation || this.closed !== null || this.waiting.get(key)?.timer !== timer) return;
       this.waiting.delete(key);
       // kafkajs marked the head consumed when the handler returned; read it again.
-      this.consumer.seek({ topic, partition, offset });
-      this.consumer.resume([{ topic, partitions: [partition] }]);
+      this.consumer?.seek({ topic, partition, offset });
+      this.consumer?.resume([{ topic, partitions: [partition] }]);
     }, waitMs);
     this.waiting.set(key, { offset, timer });
   }
 
   private async commit(topic: string, partition: number, offset: string, generation: number): Promise<void> {
     try {
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+      await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
     } catch (err) {
       // Lost the partition meanwhile: its next owner hands the record over again (at-least-once).
       this.o.logger.warn('retry-tier commit failed', { topic, partition, offset, stale: generation !== this.generation, error: String(err) });

@@ -1,5 +1,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { errorMessage } from '../shared/errors.js';
+import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
+import type { SupervisionObserver, SupervisionPolicy, SupervisionStatus } from '../shared/supervision/consumer-supervisor.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import { BacklogDrain } from './backlog-drain.js';
@@ -32,6 +34,9 @@ export interface DeliveryConsumerOptions {
   /** `webhook.parked` (co-partitioned with `topic`) and the writes of parking. */
   readonly parkedTopic: string;
   readonly parking: ParkingIo;
+  /** Restart with backoff after a crash; stall detection watches `webhook.deliveries` only (the parked log's commit rests at the oldest open episode by design). */
+  readonly supervision?: SupervisionPolicy;
+  readonly observer?: SupervisionObserver;
 }
 
 /** The stages of one generation; all of them are dropped with it. */
@@ -53,7 +58,9 @@ interface Owned {
  * order. Why nothing is lost: ARCHITECTURE.md.
  */
 export class DeliveryConsumer {
-  private readonly consumer: Consumer;
+  private readonly supervisor: ConsumerSupervisor;
+  /** The current incarnation's consumer (a crash makes a new one). */
+  private consumer: Consumer | null = null;
   private readonly admin: Admin;
   private owned: Owned | null = null;
   private generations = 0;
@@ -66,17 +73,20 @@ export class DeliveryConsumer {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: DeliveryConsumerOptions) {
-    this.consumer = o.kafka.consumer({
-      groupId: o.groupId, partitionAssigners: [CoPartitionedAssigner], allowAutoTopicCreation: false,
-      sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10), maxWaitTimeInMs: 100,
-    });
     this.admin = o.kafka.admin();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment[o.topic] ?? []));
-    this.consumer.on(this.consumer.events.REBALANCING, () => void this.commit());
+    this.supervisor = new ConsumerSupervisor({
+      name: 'deliveries', kafka: o.kafka, groupId: o.groupId, topics: [o.topic], logger: o.logger,
+      ...(o.supervision === undefined ? {} : { policy: o.supervision }), ...(o.observer === undefined ? {} : { observer: o.observer }),
+      create: () => this.incarnation(),
+      run: async (consumer) => {
+        await consumer.subscribe({ topics: [o.topic, o.parkedTopic], fromBeginning: true });
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.handle(p) });
+      },
+    });
     this.control = {
-      pause: (topic, partitions) => this.consumer.pause([{ topic, partitions: [...partitions] }]),
-      resume: (topic, partitions) => this.consumer.resume([{ topic, partitions: [...partitions] }]),
-      seek: (topic, partition, offset) => this.consumer.seek({ topic, partition, offset }),
+      pause: (topic, partitions) => this.consumer?.pause([{ topic, partitions: [...partitions] }]),
+      resume: (topic, partitions) => this.consumer?.resume([{ topic, partitions: [...partitions] }]),
+      seek: (topic, partition, offset) => this.consumer?.seek({ topic, partition, offset }),
     };
     this.offsets = {
       ends: (topic) => this.admin.fetchTopicOffsets(topic),
@@ -89,6 +99,19 @@ export class DeliveryConsumer {
 
   get isJoined(): boolean {
     return this.joined;
+  }
+
+  /** Joined, running, and no deliveries partition with records to read has stood still past the stall bound. */
+  ready(): boolean {
+    return this.joined && this.supervisor.ready();
+  }
+
+  healthy(): boolean {
+    return this.supervisor.healthy();
+  }
+
+  status(): SupervisionStatus {
+    return this.supervisor.status();
   }
 
   /** Partitions owned now (for tests and status). */
@@ -124,9 +147,7 @@ export class DeliveryConsumer {
 
   async start(): Promise<void> {
     await this.admin.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.o.topic, this.o.parkedTopic], fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.handle(p) });
+    await this.supervisor.start();
     this.timers.push(setInterval(() => this.tick(), this.o.flushTickMs), setInterval(() => void this.commit(), this.o.commitIntervalMs));
   }
 
@@ -146,10 +167,35 @@ export class DeliveryConsumer {
         await Promise.race([owned.gen.end(left), new Promise((r) => setTimeout(r, left + 1_000).unref())]);
         await this.commitOwned(owned);
       }
-      await this.consumer.disconnect().catch(() => undefined);
+      await this.supervisor.close();
       await this.admin.disconnect().catch(() => undefined);
     })();
     return this.closing;
+  }
+
+  /**
+   * A new consumer (the first, or after a crash). The generation of a crashed one ends as on
+   * a revocation: its buffers are dropped and the new incarnation reads from committed offsets.
+   */
+  private incarnation(): Consumer {
+    const consumer = this.o.kafka.consumer({
+      groupId: this.o.groupId, partitionAssigners: [CoPartitionedAssigner], allowAutoTopicCreation: false,
+      sessionTimeout: this.o.sessionTimeoutMs, heartbeatInterval: Math.floor(this.o.sessionTimeoutMs / 10), maxWaitTimeInMs: 100,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      if (this.consumer === consumer) this.onJoin(e.payload.memberAssignment[this.o.topic] ?? []);
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (this.consumer === consumer) void this.commit();
+    });
+    const old = this.owned;
+    if (old !== null) {
+      this.owned = null;
+      this.joined = false;
+      void old.gen.end(this.o.rebalanceGraceMs);
+    }
+    this.consumer = consumer;
+    return consumer;
   }
 
   private onJoin(partitions: readonly number[]): void {
@@ -206,8 +252,10 @@ export class DeliveryConsumer {
     const live = owned.live.commitOffsets();
     const parked = owned.reader.commitOffsets();
     if (live.length === 0 && parked.length === 0) return;
+    const consumer = this.consumer;
+    if (consumer === null) return;
     try {
-      await this.consumer.commitOffsets([
+      await consumer.commitOffsets([
         ...live.map((p) => ({ topic: this.o.topic, partition: p.partition, offset: String(p.offset) })),
         ...parked.map((p) => ({ topic: this.o.parkedTopic, partition: p.partition, offset: String(p.offset) })),
       ]);

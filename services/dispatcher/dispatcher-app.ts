@@ -72,12 +72,15 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     events: new FailureEventEmitter(producer, topics.get('webhook.failures').name),
   });
   const marks = new DeliveredMarks(redis, config.redisKeyPrefix, logger);
+  const observer = { restarted: (name: string) => metrics.consumerRestarts.inc({ consumer: name }), stalled: (name: string, n: number) => metrics.stalledPartitions.set({ consumer: name }, n) };
   const deliveries = new DeliveryConsumer({
     kafka, topic: topics.get('webhook.deliveries').name, parkedTopic: topics.get('webhook.parked').name, parking,
     groupId: config.groupId, catalogue, logger,
     maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition,
     commitIntervalMs: config.commitIntervalMs, flushTickMs: config.flushTickMs, rebalanceGraceMs: config.shutdownGraceMs,
     marks, sessionTimeoutMs: config.sessionTimeoutMs, deps,
+    // A hanging endpoint holds its partition's commit for a minute and more before the subscription parks.
+    supervision: { ...supervisionPolicy(config), stallAfterMs: Math.max(config.stallAfterMs, deliveriesStallFloorMs) }, observer,
   });
   const stopRetries = new AbortController();
   const handled = new HandledTickets(redis, config.redisKeyPrefix, logger);
@@ -86,13 +89,12 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   });
   const tiers = new DelayedTierConsumer({
     kafka, groupId: `${config.groupId}-retry`, topics: schedule.lanes.map((l) => topics.get(l.topic).name), logger,
-    handle: (record) => headRetry.handle(record), sessionTimeoutMs: config.sessionTimeoutMs,
+    handle: (record) => headRetry.handle(record), sessionTimeoutMs: config.sessionTimeoutMs, supervision: supervisionPolicy(config), observer,
   });
   const fanOut = new FanOutConsumer({
     kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder: new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl }), topics), metrics, logger,
     sessionTimeoutMs: config.sessionTimeoutMs, maxRecordAgeMs: config.maxRecordAgeMs, maxRecordAheadMs: config.maxRecordAheadMs,
-    supervision: supervisionPolicy(config),
-    observer: { restarted: (name) => metrics.consumerRestarts.inc({ consumer: name }), stalled: (name, n) => metrics.stalledPartitions.set({ consumer: name }, n) },
+    supervision: supervisionPolicy(config), observer,
   });
   const lag = new ConsumerLagMonitor({
     admin: kafka.admin(), gauge: metrics.consumerLag, intervalMs: defaultLagIntervalMs, logger,
@@ -114,9 +116,9 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   lag.start();
   backlogs.start();
   const health = (): OpsHealth => ({
-    ready: catalogue.ready() && deliveries.isJoined && fanOut.ready(),
-    healthy: fanOut.healthy(),
-    detail: { catalogueReady: catalogue.ready(), deliveriesJoined: deliveries.isJoined, match: fanOut.status() },
+    ready: catalogue.ready() && deliveries.ready() && fanOut.ready(),
+    healthy: fanOut.healthy() && deliveries.healthy() && tiers.healthy(),
+    detail: { catalogueReady: catalogue.ready(), deliveriesJoined: deliveries.isJoined, match: fanOut.status(), deliveries: deliveries.status() },
   });
   const server = createOpsServer(metrics.registry, health);
   const port = await listen(server, config.port, config.host);
@@ -138,6 +140,9 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     })()),
   };
 }
+
+/** The least stall bound of the deliveries consumer: a hanging endpoint holds its partition's commit through its quick retries (4 × the 15 s timeout and the waits) before it parks. */
+const deliveriesStallFloorMs = 180_000;
 
 /** How often the parked backlogs' depth is read (from this instance's books and Redis). */
 const backlogIntervalMs = 5_000;
