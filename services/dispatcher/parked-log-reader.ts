@@ -26,6 +26,8 @@ type Audits = Map<string, AuditItem[]>;
 export interface DrainSink {
   openOf(partition: number): number;
   register(subscriptionId: string, parkedOffset: bigint): void;
+  /** A new episode began: what the old one had queued for its drain is void. */
+  resetQueued(subscriptionId: string): void;
   add(partition: number, subscriptionId: string, parkedOffset: bigint, deliveriesOffset: string, item: DeliveryItem, value: Buffer): void;
   flush(): void;
   audit(partition: number, subscriptionId: string, items: readonly AuditItem[]): void;
@@ -124,8 +126,7 @@ export class ParkedLogReader {
       if (decoded.kind === 'invalid' || subscriptionId === '') {
         this.o.logger.error('skipping a malformed parked record', { topic: batch.topic, partition, offset: message.offset, reason: decoded.kind === 'invalid' ? decoded.reason : 'no key' });
       } else {
-        this.apply(partition, subscriptionId, offset, decoded.record, audits, settled, rereading);
-        if (settled.size > 0) rereading = true;
+        if (this.apply(partition, subscriptionId, offset, decoded.record, audits, settled, rereading)) rereading = true;
       }
       this.next.set(partition, offset + 1n);
       const target = this.scanTargets.get(partition);
@@ -193,37 +194,39 @@ export class ParkedLogReader {
     this.control.seek(this.o.parkedTopic, partition, String(from));
   }
 
-  private apply(partition: number, sub: string, offset: bigint, record: ParkedRecord, audits: Audits, settled: Set<string>, countOnly: boolean): void {
+  /** Applies one record; true when a backlog now has to be read again from its cursor (a head recovered or closed). */
+  private apply(partition: number, sub: string, offset: bigint, record: ParkedRecord, audits: Audits, settled: Set<string>, countOnly: boolean): boolean {
     const book = this.gen.book(partition);
     switch (record.kind) {
-      case 'begin':
-        book.begin(sub, {
+      case 'begin': {
+        const began = book.begin(sub, {
           episodeId: record.episodeId, markerOffset: offset, headOffsets: (record.headDeliveriesOffsets ?? []).map(Number),
           ...(record.backlogAfter === undefined ? {} : { backlogAfter: BigInt(record.backlogAfter) }),
           ...(record.headParkedOffsets === undefined ? {} : { inHead: record.headParkedOffsets.map((o) => BigInt(o)) }),
         });
-        return;
+        // A repark read back (an earlier owner's, or a re-read): the old drain's queue is void, as when this instance parks.
+        if (began) this.drain.resetQueued(sub);
+        return false;
+      }
       case 'item':
         this.applyItem(partition, sub, offset, record, audits, settled, countOnly);
-        return;
+        return false;
       case 'recovered':
-        if (book.settle(sub, record.episodeId, 'draining', offset)) {
-          settled.add(sub);
-          this.o.logger.info('head recovered: draining the backlog', { subscriptionId: sub, partition, episodeId: record.episodeId, backlog: book.get(sub)?.backlog });
-        }
-        return;
+        if (!book.settle(sub, record.episodeId, 'draining', offset)) return false;
+        settled.add(sub);
+        this.o.logger.info('head recovered: draining the backlog', { subscriptionId: sub, partition, episodeId: record.episodeId, backlog: book.get(sub)?.backlog });
+        return true;
       case 'closed':
-        if (book.settle(sub, record.episodeId, 'closing', offset)) {
-          settled.add(sub);
-          this.drain.startClosing(sub, record.reason, record.facts);
-        }
-        return;
+        if (!book.settle(sub, record.episodeId, 'closing', offset)) return false;
+        settled.add(sub);
+        this.drain.startClosing(sub, record.reason, record.facts);
+        return true;
       case 'progress':
         book.progress(sub, record.episodeId, { cursor: BigInt(record.cursor), finished: record.finished.map((o) => BigInt(o)), backlog: record.backlog });
-        return;
+        return false;
       case 'drained':
         book.end(sub, record.episodeId, offset);
-        return;
+        return false;
       default: {
         const unreachable: never = record;
         throw new Error(`unknown parked record ${JSON.stringify(unreachable)}`);

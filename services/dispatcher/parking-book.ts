@@ -117,11 +117,12 @@ export class ParkingBook {
    * read back). `backlogAfter` is the cursor: by default the marker's own offset; after a
    * failure during a drain, the last item of the failed request (the rest of the old
    * backlog stays in place, before the marker). `headOffsets`: the head's deliveries offsets.
+   * True when a new episode began (its drain starts afresh from the cursor).
    */
-  begin(subscriptionId: string, b: { episodeId: string; markerOffset: bigint; headOffsets: readonly number[]; backlogAfter?: bigint; inHead?: readonly bigint[] }): void {
+  begin(subscriptionId: string, b: { episodeId: string; markerOffset: bigint; headOffsets: readonly number[]; backlogAfter?: bigint; inHead?: readonly bigint[] }): boolean {
     this.remember(subscriptionId, b.headOffsets);
     const s = this.subs.get(subscriptionId);
-    if (s?.episodeId === b.episodeId || this.isPast(subscriptionId, b.markerOffset)) return;
+    if (s?.episodeId === b.episodeId || this.isPast(subscriptionId, b.markerOffset)) return false;
     const cursor = b.backlogAfter ?? b.markerOffset;
     // Items, not markers: after a repark the remaining backlog ends before this marker, and
     // complete() must not wait for an item at the marker's offset that will never come.
@@ -129,6 +130,7 @@ export class ParkingBook {
     const backlog = s === undefined || b.backlogAfter === undefined ? 0 : s.backlog;
     const inHead = new Set(b.inHead ?? []);
     this.subs.set(subscriptionId, { episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, backlog: Math.max(0, backlog - inHead.size), inHead, beginAt: b.markerOffset });
+    return true;
   }
 
   /** This instance appended live items to the backlog at these parked offsets (acknowledged). */

@@ -3,6 +3,7 @@ import type { AuditItem } from '../../../services/dispatcher/backlog-drain.js';
 import { DeliveryGeneration } from '../../../services/dispatcher/delivery-generation.js';
 import type { FetchedMessage, PartitionControl } from '../../../services/dispatcher/delivery-generation.js';
 import { encodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
+import { OffsetTracker } from '../../../services/dispatcher/offset-tracker.js';
 import { ParkedLogReader } from '../../../services/dispatcher/parked-log-reader.js';
 import type { DrainSink } from '../../../services/dispatcher/parked-log-reader.js';
 import { encodeParkedRecord } from '../../../services/dispatcher/parked-record.js';
@@ -27,10 +28,19 @@ function item(offset: number, deliveriesOffset: number): FetchedMessage {
 function recorder(): { sink: DrainSink; drained: number[]; seeks: string[]; control: PartitionControl } {
   const drained: number[] = [];
   const seeks: string[] = [];
+  // Registration as the real drain does it: one tracker per subscription, reset when a new episode begins (a second registration throws).
+  const queued = new Map<string, OffsetTracker>();
+  const register = (id: string, o: bigint): void => {
+    if (!queued.has(id)) queued.set(id, new OffsetTracker());
+    queued.get(id)?.register(Number(o));
+  };
   const sink: DrainSink = {
-    openOf: () => 0, register: () => undefined, flush: () => undefined, finished: () => undefined, check: () => undefined, checkAll: () => undefined,
+    openOf: () => 0, register, resetQueued: (id) => queued.delete(id), flush: () => undefined, finished: () => undefined, check: () => undefined, checkAll: () => undefined,
     startClosing: () => undefined, audit: (_p: number, _s: string, items: readonly AuditItem[]) => drained.push(...items.map((i) => Number(i.parkedOffset))),
-    add: (_p, _s, parkedOffset) => drained.push(Number(parkedOffset)),
+    add: (_p, id, parkedOffset) => {
+      register(id, parkedOffset);
+      drained.push(Number(parkedOffset));
+    },
   };
   const control: PartitionControl = { pause: () => undefined, resume: () => undefined, seek: (topic, partition, offset) => seeks.push(`${topic}/${partition}@${offset}`) };
   return { sink, drained, seeks, control };
@@ -71,5 +81,20 @@ describe('ParkedLogReader', () => {
     expect(r.seeks.at(-1)).toBe('p/0@1');
     await reader.handleBatch(batch([item(1, 11), item(2, 12), item(3, 13), item(5, 15)]), () => true);
     expect(r.drained).toEqual([1, 2, 3, 5]);
+  });
+
+  it('a repark read back after part of the backlog was queued starts the drain afresh: the re-read items are queued once more, not refused', async () => {
+    const r = recorder();
+    const reader = await wholeReader(r);
+    await reader.handleBatch(batch([message(0, { kind: 'begin', episodeId: 'pke_1', headThroughOffset: '10', firstFailureAtMs: 1 }), item(1, 11), item(2, 12), item(3, 13), item(4, 14), message(5, { kind: 'recovered', episodeId: 'pke_1' })]), () => true);
+    await reader.handleBatch(batch([item(1, 11), item(2, 12), item(3, 13), item(4, 14), message(5, { kind: 'recovered', episodeId: 'pke_1' })]), () => true);
+    expect(r.drained).toEqual([1, 2, 3, 4]);
+    // The request of items 3 and 4 failed: a new episode with them as its head, the cursor at 2; then a live item and the new head's recovery.
+    const repark: ParkedRecord = { kind: 'begin', episodeId: 'pke_2', headThroughOffset: '14', firstFailureAtMs: 2, backlogAfter: '2', headParkedOffsets: ['3', '4'] };
+    await reader.handleBatch(batch([message(6, repark), item(7, 17), message(8, { kind: 'recovered', episodeId: 'pke_2' })]), () => true);
+    expect(r.seeks.at(-1)).toBe('p/0@3');
+    await reader.handleBatch(batch([item(3, 13), item(4, 14), message(5, { kind: 'recovered', episodeId: 'pke_1' }), message(6, repark), item(7, 17), message(8, { kind: 'recovered', episodeId: 'pke_2' })]), () => true);
+    // 3 and 4 are the new head's (finished), 7 is drained.
+    expect(r.drained).toEqual([1, 2, 3, 4, 7]);
   });
 });
