@@ -133,7 +133,7 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     // Alert-address confirmation: bad codes and tokens are refused with the documented shapes (the good path: alert-address-confirmation.test.ts).
     const other = (await h.call(app, 'POST', '/v1/subscriptions', { body: { url: receiver.url, name: 'alerts', source: { kind: 'gps' }, alertEmails: ['ops@example.com'] } })).json as { subscription: { id: string } };
     const forged = `${other.subscription.id}.${'A'.repeat(43)}`;
-    expect((await call('POST', '/v1/subscriptions/{id}/alert-emails/confirm', other.subscription.id, { body: { token: forged } })).status).toBe(404);
+    expect((await call('POST', '/v1/subscriptions/{id}/alert-emails/confirm', other.subscription.id, { body: { token: forged } })).status).toBe(422);
     expect((await call('POST', '/v1/subscriptions/{id}/alert-emails/confirm', other.subscription.id, { body: { code: forged } })).status).toBe(400);
     conforms('/v1/alert-email-confirmations/{token}', 'GET', await h.call(app, 'GET', `/v1/alert-email-confirmations/${forged}`, { key: null }));
     const refused = await h.call(app, 'POST', `/v1/alert-email-confirmations/${forged}`, { key: null });

@@ -100,7 +100,7 @@ describe('alert addresses must be confirmed before they receive alerts', () => {
     expect((await sink.messages(yes)).filter(isConfirmationMail)).toHaveLength(1);
   });
 
-  it('the owner confirms with the code from the e-mail; bad, forged, foreign, used, removed and expired tokens are refused alike', async () => {
+  it('the owner confirms with the code from the e-mail; bad, forged, foreign, used, removed and expired tokens are refused alike (422 to the owner, 404 through the link)', async () => {
     const a = s.address('owner-code');
     const sub = await create('Fleet code', [a]);
     const other = await create('Fleet other', [s.address('other-code')]);
@@ -109,6 +109,8 @@ describe('alert addresses must be confirmed before they receive alerts', () => {
     const confirm = (id: string, body: unknown, key: string = accountKeys.acc_alpha): ReturnType<typeof s.admin.call> =>
       s.admin.call(s.app, 'POST', `/v1/subscriptions/${id}/alert-emails/confirm`, { key, body });
     const refused = { code: 'not_found', message: 'unknown, expired or already used confirmation token', field: 'token' };
+    // To the owner, whose subscription exists, a code that is not a pending one is a 422, one answer for all.
+    const ownerRefused = { code: 'invalid_confirmation_code', message: 'unknown, expired or already used confirmation code', field: 'token' };
 
     // The owner cannot mark an address confirmed by writing the state itself.
     const selfConfirm = await s.admin.call(s.app, 'PATCH', `/v1/subscriptions/${sub.id}`, { body: { alertEmailConfirmations: { [a]: { state: 'confirmed' } } } });
@@ -118,12 +120,14 @@ describe('alert addresses must be confirmed before they receive alerts', () => {
     expect((await confirm(sub.id, {})).status).toBe(400);
     expect((await confirm(sub.id, { token: 42 })).status).toBe(400);
     expect((await confirm(sub.id, { token, extra: 1 })).status).toBe(400);
-    // Tokens that are not this address's live token: all the same 404.
+    expect((await confirm(sub.id, { token: '' })).status).toBe(400);
+    expect((await confirm(sub.id, { token: 'not a code!' })).status).toBe(400);
+    // Tokens that are not this address's live token: all the same answer.
     const forged = `${sub.id}.${'x'.repeat(43)}`;
     for (const bad of ['nope', forged, `${token}x`, token.toUpperCase(), otherMail.token, `sub_000000000aaaaaaaaaaaaaaaa.${'y'.repeat(43)}`]) {
       const r = await confirm(sub.id, { token: bad });
-      expect(r.status, bad).toBe(404);
-      expect(r.json).toEqual(refused);
+      expect(r.status, bad).toBe(422);
+      expect(r.json).toEqual(ownerRefused);
       const byLink = await s.admin.call(s.app, 'POST', `/v1/alert-email-confirmations/${encodeURIComponent(bad)}`, { key: null });
       if (bad === otherMail.token) expect(byLink.json).toEqual({ subscriptionId: other.id, subscriptionName: 'Fleet other', address: s.address('other-code'), state: 'confirmed' });
       else expect(byLink.json, bad).toEqual(refused);
@@ -136,7 +140,7 @@ describe('alert addresses must be confirmed before they receive alerts', () => {
     const ok = await confirm(sub.id, { token });
     expect(ok.status).toBe(200);
     expect(states(ok.json as View)).toEqual(['confirmed']);
-    expect((await confirm(sub.id, { token })).status).toBe(404); // used
+    expect((await confirm(sub.id, { token })).status).toBe(422); // used
     expect((await confirmThroughLink(s.app.port, link)).confirm.status).toBe(404);
 
     // A removed address's link is dead; re-adding it asks again (a second, new link).
@@ -144,7 +148,7 @@ describe('alert addresses must be confirmed before they receive alerts', () => {
     await s.admin.call(s.app, 'PATCH', `/v1/subscriptions/${sub.id}`, { body: { alertEmails: [a, b] } });
     const first = await confirmationMailTo(sink, b);
     await s.admin.call(s.app, 'PATCH', `/v1/subscriptions/${sub.id}`, { body: { alertEmails: [a] } });
-    expect((await confirm(sub.id, { token: first.token })).status).toBe(404);
+    expect((await confirm(sub.id, { token: first.token })).status).toBe(422);
     await s.admin.call(s.app, 'PATCH', `/v1/subscriptions/${sub.id}`, { body: { alertEmails: [a, b] } });
     const again = await sink.waitFor(b, (ms) => ms.filter(isConfirmationMail).length === 2, 'a second confirmation after re-adding');
     expect(again.filter(isConfirmationMail).map((m) => /this code: (\S+)/.exec(m.text)?.[1])).not.toContain(undefined);
