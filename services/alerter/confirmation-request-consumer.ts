@@ -1,6 +1,7 @@
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { decodeConfirmationRequest } from '../../schemas/alert-confirmation-request.js';
 import type { Logger } from '../shared/logger.js';
+import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
 import type { AlertSender } from './alert-sender.js';
 import type { AlerterMetrics } from './alerter-metrics.js';
 import type { ConfirmedAddresses } from './confirmed-addresses.js';
@@ -27,33 +28,40 @@ export interface ConfirmationRequestConsumerOptions {
  * same record with backoff, heartbeating, as the failure-event consumer does.
  */
 export class ConfirmationRequestConsumer {
-  private readonly consumer: Consumer;
+  /** Restarts a crashed consumer with backoff; /readyz fails while a partition with requests makes no progress. */
+  private readonly supervisor: ConsumerSupervisor;
+  /** The current incarnation's consumer. */
+  private consumer: Consumer | null = null;
   private stopping = false;
-  private joined = false;
   private readonly wakeSleepers = new Set<() => void>();
 
   constructor(private readonly o: ConfirmationRequestConsumerOptions) {
-    this.consumer = o.kafka.consumer({ groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10), maxWaitTimeInMs: 500 });
+    this.supervisor = new ConsumerSupervisor({
+      name: 'confirmations', kafka: o.kafka, groupId: o.groupId, topics: [o.topic], logger: o.logger,
+      create: () => {
+        this.consumer = o.kafka.consumer({ groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10), maxWaitTimeInMs: 500 });
+        return this.consumer;
+      },
+      run: async (consumer) => {
+        await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
+        await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: (p) => this.handle(p) });
+      },
+    });
   }
 
   get isJoined(): boolean {
-    return this.joined && !this.stopping;
+    return this.supervisor.ready() && !this.stopping;
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-      this.joined = true;
-    });
-    await this.consumer.subscribe({ topics: [this.o.topic], fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: (p) => this.handle(p) });
+    await this.supervisor.start();
   }
 
   async close(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     for (const wake of this.wakeSleepers) wake();
-    await this.consumer.disconnect().catch(() => undefined);
+    await this.supervisor.close();
   }
 
   private async handle({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
@@ -103,7 +111,7 @@ export class ConfirmationRequestConsumer {
   }
 
   private async commit(partition: number, offset: number): Promise<void> {
-    await this.consumer.commitOffsets([{ topic: this.o.topic, partition, offset: String(offset + 1) }]);
+    await this.consumer?.commitOffsets([{ topic: this.o.topic, partition, offset: String(offset + 1) }]);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { FleethookError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { ConsumerSupervisor } from '../supervision/consumer-supervisor.js';
 import { decodeSubscriptionRecord } from './subscription-record-codec.js';
 import type { StoredSubscription } from './subscription-types.js';
 
@@ -38,18 +39,23 @@ export class SubscriptionCatalogue {
   private readonly listeners = new Set<CatalogueListener>();
   private waiters: Waiter[] = [];
   private readonly admin: Admin;
-  private readonly consumer: Consumer;
+  /** Restarts a crashed reader (each incarnation in a group of its own; what was applied is skipped when read again). */
+  private readonly supervisor: ConsumerSupervisor;
   private readyPromise: Promise<void> | undefined;
   private isReady = false;
   private closed = false;
 
   constructor(private readonly options: SubscriptionCatalogueOptions) {
     this.admin = options.kafka.admin();
-    this.consumer = options.kafka.consumer({
-      groupId: `${options.groupIdPrefix}-${randomUUID()}`,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      allowAutoTopicCreation: false,
+    this.supervisor = new ConsumerSupervisor({
+      name: 'catalogue', kafka: options.kafka, groupId: options.groupIdPrefix, topics: [], logger: options.logger,
+      create: (): Consumer => options.kafka.consumer({
+        groupId: `${options.groupIdPrefix}-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false,
+      }),
+      run: async (consumer) => {
+        await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (p) => this.applyBatch(p) });
+      },
     });
   }
 
@@ -59,22 +65,17 @@ export class SubscriptionCatalogue {
     const startTargets = await this.latestOffsets().catch((cause: unknown) => {
       throw new FleethookError('CATALOGUE_TOPIC_UNAVAILABLE', `cannot read topic ${this.options.topic} (does it exist? \`npm run topics\` creates it)`, { cause, retriable: true });
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      this.options.logger.error('catalogue consumer crashed', { topic: this.options.topic, err: e.payload.error, restart: e.payload.restart });
-      if (!e.payload.restart) this.isReady = false;
-    });
     this.readyPromise = this.waitFor(startTargets, timeoutMs).then(() => {
       this.isReady = true;
       this.options.logger.info('subscription catalogue ready', { topic: this.options.topic, subscriptions: this.subscriptions.size });
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (p) => this.applyBatch(p) });
+    await this.supervisor.start();
     await this.readyPromise;
   }
 
+  /** Caught up once, and its reader is running (not waiting to be restarted after a crash). */
   ready(): boolean {
-    return this.isReady && !this.closed;
+    return this.isReady && !this.closed && this.supervisor.status().state === 'running';
   }
 
   get(id: string): StoredSubscription | undefined {
@@ -112,7 +113,7 @@ export class SubscriptionCatalogue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.consumer.disconnect().catch(() => undefined);
+    await this.supervisor.close();
     await this.admin.disconnect().catch(() => undefined);
   }
 
@@ -140,6 +141,8 @@ export class SubscriptionCatalogue {
 
   private async applyBatch({ batch }: EachBatchPayload): Promise<void> {
     for (const message of batch.messages) {
+      // A restarted reader reads the topic again from the beginning: what was applied is not applied twice.
+      if (Number(message.offset) < (this.positions.get(batch.partition) ?? 0)) continue;
       const key = message.key?.toString('utf8') ?? '';
       this.apply(key, message.value, batch.partition, message.offset);
       this.positions.set(batch.partition, Number(message.offset) + 1);
