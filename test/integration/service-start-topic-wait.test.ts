@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { topicCatalogue } from '../../schemas/topics.js';
+import { adminTopicIds } from '../../services/admin-api/admin-app.js';
 import { errorMessage } from '../../services/shared/errors.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { SubscriptionCatalogue } from '../../services/shared/subscriptions/subscription-catalogue.js';
@@ -29,7 +30,7 @@ function newPrefix(): string {
 /** Creates the admin API's two topics as `npm run topics` does, without its wait: the race the services must survive. */
 async function createAdminTopics(prefix: string, partitions = 12): Promise<string[]> {
   const catalogue = topicCatalogue({ prefix });
-  const specs = ['webhook.subscriptions', 'webhook.failures'].map((id) => catalogue.get(id));
+  const specs = adminTopicIds.map((id) => catalogue.get(id));
   await admin.createTopics({
     waitForLeaders: true,
     topics: specs.map((s) => ({
