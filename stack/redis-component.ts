@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { stackVersions } from './stack-versions.js';
 import { FleethookError } from '../services/shared/errors.js';
 import { redisAnswers } from './readiness-probes.js';
 import { ensureRedisServer, type RedisServerBinary } from './redis-fetch.js';
@@ -18,7 +19,8 @@ export interface RedisComponentOptions {
  */
 export function redisComponent(opts: RedisComponentOptions): StackComponent {
   const { paths, host, port } = opts;
-  const dataDir = path.join(paths.data, 'redis');
+  // Per server version: a dump written by another Redis (an older stack ran Debian's Redis 7) is one this 6.2 cannot load.
+  const dataDir = path.join(paths.data, `redis-${stackVersions.embeddedRedis}`);
   const confFile = path.join(paths.conf, 'redis.conf');
   const logFile = path.join(paths.logs, 'redis.log');
   let server: RedisServerBinary | undefined;
