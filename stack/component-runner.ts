@@ -3,7 +3,7 @@ import { readLogTail } from './log-tail.js';
 import { readPidRecord, removePidRecord, writePidRecord } from './pid-record.js';
 import { findPortOwner, type PortOwner } from './port-owner.js';
 import { isPortOpen } from './port-probe.js';
-import { isProcessAlive, spawnDetached, stopProcess, type StopOutcome } from './process-control.js';
+import { describeExit, isProcessAlive, spawnDetached, stopProcess, type SpawnedProcess, type StopOutcome } from './process-control.js';
 import type { StackComponent } from './stack-component.js';
 import { withStartLock } from './start-lock.js';
 import { waitUntil } from './wait-until.js';
@@ -70,20 +70,34 @@ async function ensureRunningLocked(runDir: string, c: StackComponent, options: E
   if (record !== undefined) removePidRecord(runDir, c.name);
   const replaced = await freePort(runDir, c, options.takeOver === true);
   await c.prepare();
-  const pid = await spawnDetached(c.command());
-  writePidRecord(runDir, {
-    component: c.name,
-    pid,
-    host: c.host,
-    port: c.port,
-    marker: c.marker,
-    logFile: c.logFile,
-    startedAt: new Date().toISOString(),
-  });
-  await waitReady(c, pid);
-  await c.afterReady?.();
-  return { kind: 'started', pid, ms: Date.now() - startedAtMs, ...(replaced ? { replaced } : {}) };
+  // A component that dies while starting is started once more: on a loaded CI machine the
+  // registry's JVM was once seen to exit at start-up without a word, and started fine again.
+  for (let attempt = 1; ; attempt += 1) {
+    const child = await spawnDetached(c.command());
+    writePidRecord(runDir, {
+      component: c.name,
+      pid: child.pid,
+      host: c.host,
+      port: c.port,
+      marker: c.marker,
+      logFile: c.logFile,
+      startedAt: new Date().toISOString(),
+    });
+    try {
+      await waitReady(c, child.pid, child);
+    } catch (err) {
+      const exit = child.exitInfo();
+      if (exit === undefined || attempt >= START_ATTEMPTS) throw err;
+      removePidRecord(runDir, c.name);
+      console.error(`stack: ${c.name} exited while starting (${describeExit(exit)}); starting it again`);
+      continue;
+    }
+    await c.afterReady?.();
+    return { kind: 'started', pid: child.pid, ms: Date.now() - startedAtMs, ...(replaced ? { replaced } : {}) };
+  }
 }
+
+const START_ATTEMPTS = 2;
 
 async function freePort(runDir: string, c: StackComponent, takeOver: boolean): Promise<PortOwner | undefined> {
   if (!(await isPortOpen(c.host, c.port))) return undefined;
@@ -101,16 +115,20 @@ async function freePort(runDir: string, c: StackComponent, takeOver: boolean): P
   );
 }
 
-async function waitReady(c: StackComponent, pid: number): Promise<void> {
+async function waitReady(c: StackComponent, pid: number, child?: SpawnedProcess): Promise<void> {
+  // The process we spawned reports its own exit; a pid file's process is checked by its marker.
+  const alive = (): boolean => (child !== undefined ? child.exitInfo() === undefined : isProcessAlive(pid, c.marker));
   const outcome = await waitUntil(
     async () => {
-      if (!isProcessAlive(pid, c.marker)) return 'exited' as const;
+      if (!alive()) return 'exited' as const;
       return (await c.probe()) ? ('ready' as const) : undefined;
     },
     { timeoutMs: c.readyTimeoutMs, intervalMs: 300 },
   );
   if (outcome === 'ready') return;
-  const why = outcome === 'exited' ? `exited (pid ${pid})` : `did not answer within ${c.readyTimeoutMs} ms (pid ${pid})`;
+  const exit = child?.exitInfo();
+  const how = exit === undefined ? '' : `, ${describeExit(exit)}`;
+  const why = outcome === 'exited' ? `exited (pid ${pid}${how})` : `did not answer within ${c.readyTimeoutMs} ms (pid ${pid})`;
   throw new FleethookError(
     'STACK_START_FAILED',
     `${c.name} ${why}; log ${c.logFile}, last lines:\n${readLogTail(c.logFile, 30)}`,

@@ -15,7 +15,18 @@ export interface DetachedCommand {
  * Starts a process in its own session with stdout and stderr appended to `logFile`, so it
  * outlives the CLI that started it. Resolves with its pid once it has been spawned.
  */
-export function spawnDetached(cmd: DetachedCommand): Promise<number> {
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface SpawnedProcess {
+  readonly pid: number;
+  /** How it ended, once it has; undefined while it runs. Known only to the process that spawned it. */
+  exitInfo(): ExitInfo | undefined;
+}
+
+export function spawnDetached(cmd: DetachedCommand): Promise<SpawnedProcess> {
   fs.mkdirSync(path.dirname(cmd.logFile), { recursive: true });
   const out = fs.openSync(cmd.logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} starting: ${cmd.command} ${cmd.args.join(' ')}\n`);
@@ -26,17 +37,26 @@ export function spawnDetached(cmd: DetachedCommand): Promise<number> {
       detached: true,
       stdio: ['ignore', out, out],
     });
+    let exit: ExitInfo | undefined;
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+    });
     return new Promise((resolve, reject) => {
       child.once('error', (err) => reject(new Error(`cannot start ${cmd.command}: ${err.message}`, { cause: err })));
       child.once('spawn', () => {
         child.unref();
-        if (child.pid === undefined) reject(new Error(`cannot start ${cmd.command}: no pid`));
-        else resolve(child.pid);
+        const pid = child.pid;
+        if (pid === undefined) reject(new Error(`cannot start ${cmd.command}: no pid`));
+        else resolve({ pid, exitInfo: () => exit });
       });
     });
   } finally {
     fs.closeSync(out);
   }
+}
+
+export function describeExit(exit: ExitInfo): string {
+  return exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
 }
 
 /**
