@@ -47,7 +47,7 @@ function flakyComponent(port: number, failures: number): StackComponent {
     family: [marker],
     readyTimeoutMs: 10_000,
     prepare: async () => {},
-    command: () => ({ command: process.execPath, args: ['-e', script, marker], logFile: path.join(home, 'logs', 'flaky.log') }),
+    command: () => ({ command: process.execPath, args: ['-e', script, marker], logFile: path.join(home, 'logs', 'flaky.log'), cwd: home }),
     probe: () => isPortOpen('127.0.0.1', port),
   };
 }
