@@ -1,29 +1,20 @@
-import { defaultRedisKeyPrefix } from '../shared/delivery-status-keys.js';
 import { EnvReader } from '../shared/env-reader.js';
-import { parseEncryptionKeys } from '../shared/secret-box.js';
-import type { EncryptionKey } from '../shared/secret-box.js';
+import type { LogLevel } from '../shared/logger.js';
+import { readListenConfig, readLogLevel, readRedisConfig, readSecretKeys, readServiceKafkaConfig } from '../shared/runtime/common-config.js';
+import type { ListenConfig, RedisConfig, SecretKeysConfig, ServiceKafkaConfig } from '../shared/runtime/common-config.js';
 import { AddressAllowList } from '../shared/ssrf/address-allow-list.js';
 import { AllowedPorts } from '../shared/subscriptions/allowed-ports.js';
 import { isAccountId } from '../shared/subscriptions/subscription-ids.js';
-import { readTopicWaitSettings } from '../shared/topic-wait/topic-wait-config.js';
-import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
 
 export interface AccountKey {
   readonly accountId: string;
   readonly key: string;
 }
 
-export interface AdminConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly kafkaBrokers: readonly string[];
-  readonly topicPrefix: string;
-  /** FLEETHOOK_TOPIC_WAIT_MS / FLEETHOOK_TOPIC_WAIT_RETRY_MS: the start-up wait for this service's topics. */
-  readonly topicWait: TopicWaitSettings;
+/** The shared blocks (Kafka, Redis — where the dispatcher keeps delivery counters, read-only here —, secret keys, the listener) and the admin API's own settings. */
+export interface AdminConfig extends ServiceKafkaConfig, RedisConfig, SecretKeysConfig, ListenConfig {
   readonly accountKeys: readonly AccountKey[];
   readonly operatorKey: string | null;
-  readonly encryptionKeys: readonly EncryptionKey[];
-  readonly activeKeyId: string;
   readonly allowHttp: boolean;
   readonly allowList: AddressAllowList;
   /** Ports endpoint URLs may name; others are refused with 422 url_not_allowed. */
@@ -38,9 +29,6 @@ export interface AdminConfig {
   readonly readTimeoutMs: number;
   /** How long a failed verify waits for its `webhook.failures` event to be acknowledged before answering anyway. */
   readonly failureEventTimeoutMs: number;
-  /** Where the dispatcher keeps delivery counters (read-only here). */
-  readonly redisUrl: string;
-  readonly redisKeyPrefix: string;
   /** Verify calls per subscription per rate-limit window, across instances. */
   readonly verifyLimit: number;
   /** Test-event calls per subscription per rate-limit window, across instances. */
@@ -50,14 +38,12 @@ export interface AdminConfig {
   readonly publicUrl: string;
   /** How long an alert-address confirmation link works. */
   readonly alertConfirmationTtlMs: number;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logLevel: LogLevel;
 }
 
 export const adminDefaults = {
   host: '0.0.0.0',
   port: 8080,
-  kafkaBrokers: ['127.0.0.1:19092'],
-  topicPrefix: '',
   allowHttp: false,
   allowAddresses: [] as string[],
   allowedPorts: ['443', '80', '8443', '8080'],
@@ -68,14 +54,11 @@ export const adminDefaults = {
   endpointTimeoutMs: 10_000,
   readTimeoutMs: 5_000,
   failureEventTimeoutMs: 3_000,
-  redisUrl: 'redis://127.0.0.1:16379',
-  redisKeyPrefix: defaultRedisKeyPrefix,
   verifyLimit: 5,
   testEventLimit: 5,
   rateLimitWindowMs: 60_000,
   publicUrl: 'http://127.0.0.1:8080',
   alertConfirmationTtlMs: 7 * 86_400_000,
-  logLevel: 'info',
 } as const;
 
 const minKeyLength = 16;
@@ -94,30 +77,18 @@ const minKeyLength = 16;
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AdminConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
   const d = adminDefaults;
-  const keys = parseEncryptionKeys(r.requiredString('SECRET_KEYS'));
-  keys.problems.forEach((p) => r.problem(`FLEETHOOK_SECRET_KEYS: ${p}`));
-  const activeKeyId = r.string('SECRET_ACTIVE_KEY_ID', keys.keys[0]?.keyId ?? '');
-  if (keys.keys.length > 0 && !keys.keys.some((k) => k.keyId === activeKeyId)) {
-    r.problem(`FLEETHOOK_SECRET_ACTIVE_KEY_ID "${activeKeyId}" is not one of the keys in FLEETHOOK_SECRET_KEYS`);
-  }
   const allow = AddressAllowList.parse(r.list('ADMIN_ALLOW_ADDRESSES', d.allowAddresses));
   allow.problems.forEach((p) => r.problem(`FLEETHOOK_ADMIN_ALLOW_ADDRESSES: ${p}`));
   const ports = AllowedPorts.parse(r.list('ADMIN_ALLOWED_PORTS', d.allowedPorts));
   ports.problems.forEach((p) => r.problem(`FLEETHOOK_ADMIN_ALLOWED_PORTS: ${p}`));
   const operatorKey = r.optionalString('ADMIN_OPERATOR_KEY') ?? null;
   if (operatorKey !== null && operatorKey.length < minKeyLength) r.problem(`FLEETHOOK_ADMIN_OPERATOR_KEY must have at least ${minKeyLength} characters`);
-  const logLevel = r.string('ADMIN_LOG_LEVEL', d.logLevel);
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) r.problem('FLEETHOOK_ADMIN_LOG_LEVEL must be debug, info, warn or error');
   const config: AdminConfig = {
-    host: r.string('ADMIN_HOST', d.host),
-    port: r.int('ADMIN_PORT', d.port, { min: 0, max: 65_535 }),
-    kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
-    topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
-    topicWait: readTopicWaitSettings(r),
+    ...readListenConfig(r, 'ADMIN', d),
+    ...readServiceKafkaConfig(r),
     accountKeys: parseAccountKeys(r, r.list('ADMIN_ACCOUNT_KEYS', [])),
     operatorKey,
-    encryptionKeys: keys.keys,
-    activeKeyId,
+    ...readSecretKeys(r),
     allowHttp: r.bool('ADMIN_ALLOW_HTTP', d.allowHttp),
     allowList: allow.allowList,
     allowedPorts: ports.ports,
@@ -128,14 +99,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     endpointTimeoutMs: r.int('ADMIN_ENDPOINT_TIMEOUT_MS', d.endpointTimeoutMs, { min: 100, max: 60_000 }),
     readTimeoutMs: r.int('ADMIN_READ_TIMEOUT_MS', d.readTimeoutMs, { min: 100, max: 60_000 }),
     failureEventTimeoutMs: r.int('ADMIN_FAILURE_EVENT_TIMEOUT_MS', d.failureEventTimeoutMs, { min: 100, max: 60_000 }),
-    redisUrl: r.string('REDIS_URL', d.redisUrl),
-    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
+    ...readRedisConfig(r),
     verifyLimit: r.int('ADMIN_VERIFY_LIMIT', d.verifyLimit, { min: 1, max: 10_000 }),
     testEventLimit: r.int('ADMIN_TEST_EVENT_LIMIT', d.testEventLimit, { min: 1, max: 10_000 }),
     rateLimitWindowMs: r.int('ADMIN_RATE_LIMIT_WINDOW_MS', d.rateLimitWindowMs, { min: 1_000, max: 86_400_000 }),
     publicUrl: r.string('ADMIN_PUBLIC_URL', d.publicUrl),
     alertConfirmationTtlMs: r.int('ADMIN_ALERT_CONFIRMATION_TTL_MS', d.alertConfirmationTtlMs, { min: 1_000, max: 30 * 86_400_000 }),
-    logLevel: logLevel as AdminConfig['logLevel'],
+    logLevel: readLogLevel(r, 'ADMIN'),
   };
   if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(config.publicUrl)) r.problem('FLEETHOOK_ADMIN_PUBLIC_URL must be an http(s) URL without query or fragment');
   if (config.accountKeys.length === 0 && config.operatorKey === null) {

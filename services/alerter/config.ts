@@ -1,7 +1,7 @@
 import { EnvReader } from '../shared/env-reader.js';
-import { defaultRedisKeyPrefix } from '../shared/delivery-status-keys.js';
-import { readTopicWaitSettings } from '../shared/topic-wait/topic-wait-config.js';
-import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
+import type { LogLevel } from '../shared/logger.js';
+import { readListenConfig, readLogLevel, readRedisConfig, readServiceKafkaConfig } from '../shared/runtime/common-config.js';
+import type { ListenConfig, RedisConfig, ServiceKafkaConfig } from '../shared/runtime/common-config.js';
 
 export const smtpTlsModes = ['none', 'starttls', 'tls'] as const;
 /** `none`: plain SMTP, never upgraded; `starttls`: STARTTLS required; `tls`: implicit TLS (port 465). */
@@ -19,16 +19,9 @@ export interface SmtpConfig {
   readonly socketTimeoutMs: number;
 }
 
-export interface AlerterConfig {
-  readonly kafkaBrokers: readonly string[];
-  readonly redisUrl: string;
-  readonly redisKeyPrefix: string;
-  readonly topicPrefix: string;
-  /** FLEETHOOK_TOPIC_WAIT_MS / FLEETHOOK_TOPIC_WAIT_RETRY_MS: the start-up wait for this service's topics. */
-  readonly topicWait: TopicWaitSettings;
+/** The shared blocks (Kafka, Redis, the ops listener) and the alerter's own settings. */
+export interface AlerterConfig extends ServiceKafkaConfig, RedisConfig, ListenConfig {
   readonly groupId: string;
-  readonly host: string;
-  readonly port: number;
   readonly smtp: SmtpConfig;
   /** A reminder this long after the failures began, and every this long after (wall clock). */
   readonly reminderIntervalMs: number;
@@ -56,14 +49,10 @@ export interface AlerterConfig {
   readonly confirmationsGroupId: string;
   /** How long a confirmation check may wait for the subscription catalogue to catch up. */
   readonly catalogueCatchUpMs: number;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logLevel: LogLevel;
 }
 
 export const alerterDefaults = {
-  kafkaBrokers: ['127.0.0.1:19092'],
-  redisUrl: 'redis://127.0.0.1:16379',
-  redisKeyPrefix: defaultRedisKeyPrefix,
-  topicPrefix: '',
   groupId: 'fleethook-alerter',
   host: '0.0.0.0',
   port: 9091,
@@ -86,7 +75,6 @@ export const alerterDefaults = {
   confirmationCap: 3,
   addressCapWindowMs: 3_600_000,
   catalogueCatchUpMs: 5_000,
-  logLevel: 'info',
 } as const;
 
 /**
@@ -102,28 +90,20 @@ export const alerterDefaults = {
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AlerterConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
   const d = alerterDefaults;
-  const tls = r.string('ALERTER_SMTP_TLS', d.smtpTls);
-  if (!(smtpTlsModes as readonly string[]).includes(tls)) r.problem('FLEETHOOK_ALERTER_SMTP_TLS must be none, starttls or tls');
-  const logLevel = r.string('ALERTER_LOG_LEVEL', d.logLevel);
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) r.problem('FLEETHOOK_ALERTER_LOG_LEVEL must be debug, info, warn or error');
   const user = r.optionalString('ALERTER_SMTP_USER');
   const password = r.optionalString('ALERTER_SMTP_PASSWORD');
   if ((user === undefined) !== (password === undefined)) r.problem('FLEETHOOK_ALERTER_SMTP_USER and FLEETHOOK_ALERTER_SMTP_PASSWORD go together');
   const groupId = r.string('ALERTER_GROUP_ID', d.groupId);
   const reminderIntervalMs = r.int('ALERTER_REMINDER_INTERVAL_MS', d.reminderIntervalMs, { min: 100, max: 7 * 86_400_000 });
   const config: AlerterConfig = {
-    kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
-    redisUrl: r.string('REDIS_URL', d.redisUrl),
-    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
-    topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
-    topicWait: readTopicWaitSettings(r),
+    ...readServiceKafkaConfig(r),
+    ...readRedisConfig(r),
     groupId,
-    host: r.string('ALERTER_HOST', d.host),
-    port: r.int('ALERTER_PORT', d.port, { min: 0, max: 65_535 }),
+    ...readListenConfig(r, 'ALERTER', d),
     smtp: {
       host: r.string('ALERTER_SMTP_HOST', d.smtpHost),
       port: r.int('ALERTER_SMTP_PORT', d.smtpPort, { min: 1, max: 65_535 }),
-      tls: tls as SmtpTlsMode,
+      tls: r.oneOf('ALERTER_SMTP_TLS', smtpTlsModes, d.smtpTls),
       user,
       password,
       from: r.string('ALERTER_FROM', d.from),
@@ -145,9 +125,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     addressCapWindowMs: r.int('ALERTER_ADDRESS_CAP_WINDOW_MS', d.addressCapWindowMs, { min: 1_000, max: 86_400_000 }),
     confirmationsGroupId: r.string('ALERTER_CONFIRMATIONS_GROUP_ID', `${groupId}-confirmations`),
     catalogueCatchUpMs: r.int('ALERTER_CATALOGUE_CATCH_UP_MS', d.catalogueCatchUpMs, { min: 100, max: 60_000 }),
-    logLevel: logLevel as AlerterConfig['logLevel'],
+    logLevel: readLogLevel(r, 'ALERTER'),
   };
-  if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');
   if (config.retryMaxMs < config.retryMinMs) r.problem('FLEETHOOK_ALERTER_RETRY_MAX_MS must be >= FLEETHOOK_ALERTER_RETRY_MIN_MS');
   if (config.claimTtlMs <= config.smtp.connectionTimeoutMs + config.smtp.socketTimeoutMs) {
     r.problem('FLEETHOOK_ALERTER_CLAIM_TTL_MS must exceed the SMTP connection + socket timeouts (a claim must outlive one send)');

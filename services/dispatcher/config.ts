@@ -1,24 +1,15 @@
 import { EnvReader } from '../shared/env-reader.js';
-import { defaultRedisKeyPrefix } from '../shared/delivery-status-keys.js';
-import { parseEncryptionKeys } from '../shared/secret-box.js';
-import type { EncryptionKey } from '../shared/secret-box.js';
+import type { LogLevel } from '../shared/logger.js';
+import {
+  readListenConfig, readLogLevel, readRedisConfig, readSchemaRegistryUrl, readSecretKeys, readServiceKafkaConfig,
+} from '../shared/runtime/common-config.js';
+import type { ListenConfig, RedisConfig, SecretKeysConfig, ServiceKafkaConfig } from '../shared/runtime/common-config.js';
 import { AddressAllowList } from '../shared/ssrf/address-allow-list.js';
-import { readTopicWaitSettings } from '../shared/topic-wait/topic-wait-config.js';
-import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
 
-export interface DispatcherConfig {
-  readonly kafkaBrokers: readonly string[];
+/** The shared blocks (Kafka, registry, Redis, secret keys, the ops listener) and the dispatcher's own settings. */
+export interface DispatcherConfig extends ServiceKafkaConfig, RedisConfig, SecretKeysConfig, ListenConfig {
   readonly schemaRegistryUrl: string;
-  readonly redisUrl: string;
-  readonly redisKeyPrefix: string;
-  readonly topicPrefix: string;
-  /** FLEETHOOK_TOPIC_WAIT_MS / FLEETHOOK_TOPIC_WAIT_RETRY_MS: the start-up wait for this service's topics. */
-  readonly topicWait: TopicWaitSettings;
-  readonly encryptionKeys: readonly EncryptionKey[];
-  readonly activeKeyId: string;
   readonly groupId: string;
-  readonly host: string;
-  readonly port: number;
   readonly allowList: AddressAllowList;
   readonly maxInFlight: number;
   readonly connectionsPerOrigin: number;
@@ -40,15 +31,10 @@ export interface DispatcherConfig {
   readonly consumerRestartMinMs: number;
   readonly consumerRestartMaxMs: number;
   readonly stallAfterMs: number;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logLevel: LogLevel;
 }
 
 export const dispatcherDefaults = {
-  kafkaBrokers: ['127.0.0.1:19092'],
-  schemaRegistryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
-  redisUrl: 'redis://127.0.0.1:16379',
-  redisKeyPrefix: defaultRedisKeyPrefix,
-  topicPrefix: '',
   groupId: 'fleethook-dispatcher',
   host: '0.0.0.0',
   port: 9090,
@@ -70,7 +56,6 @@ export const dispatcherDefaults = {
   consumerRestartMinMs: 1_000,
   consumerRestartMaxMs: 30_000,
   stallAfterMs: 60_000,
-  logLevel: 'info',
 } as const;
 
 /**
@@ -92,8 +77,6 @@ export const dispatcherDefaults = {
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
   const d = dispatcherDefaults;
-  const keys = parseEncryptionKeys(r.requiredString('SECRET_KEYS'));
-  keys.problems.forEach((p) => r.problem(`FLEETHOOK_SECRET_KEYS: ${p}`));
   const allow = AddressAllowList.parse(r.list('DISPATCHER_ALLOW_ADDRESSES', d.allowAddresses));
   allow.problems.forEach((p) => r.problem(`FLEETHOOK_DISPATCHER_ALLOW_ADDRESSES: ${p}`));
   const quick = r.list('DISPATCHER_QUICK_RETRY_DELAYS_MS', d.quickRetryDelaysMs.map(String)).map(Number);
@@ -102,20 +85,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
   if (!Number.isFinite(retryTimeScale) || retryTimeScale <= 0 || retryTimeScale > 1) {
     r.problem('FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE must be a number greater than 0 and at most 1');
   }
-  const logLevel = r.string('DISPATCHER_LOG_LEVEL', d.logLevel);
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) r.problem('FLEETHOOK_DISPATCHER_LOG_LEVEL must be debug, info, warn or error');
   const config: DispatcherConfig = {
-    kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
-    schemaRegistryUrl: r.string('SCHEMA_REGISTRY_URL', d.schemaRegistryUrl),
-    redisUrl: r.string('REDIS_URL', d.redisUrl),
-    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', d.redisKeyPrefix),
-    topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
-    topicWait: readTopicWaitSettings(r),
-    encryptionKeys: keys.keys,
-    activeKeyId: r.string('SECRET_ACTIVE_KEY_ID', keys.keys[0]?.keyId ?? ''),
+    ...readServiceKafkaConfig(r),
+    schemaRegistryUrl: readSchemaRegistryUrl(r),
+    ...readRedisConfig(r),
+    ...readSecretKeys(r),
     groupId: r.string('DISPATCHER_GROUP_ID', d.groupId),
-    host: r.string('DISPATCHER_HOST', d.host),
-    port: r.int('DISPATCHER_PORT', d.port, { min: 0, max: 65_535 }),
+    ...readListenConfig(r, 'DISPATCHER', d),
     allowList: allow.allowList,
     maxInFlight: r.int('DISPATCHER_MAX_IN_FLIGHT', d.maxInFlight, { min: 1, max: 100_000 }),
     connectionsPerOrigin: r.int('DISPATCHER_CONNECTIONS_PER_ORIGIN', d.connectionsPerOrigin, { min: 1, max: 10_000 }),
@@ -134,14 +110,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     consumerRestartMinMs: r.int('DISPATCHER_CONSUMER_RESTART_MIN_MS', d.consumerRestartMinMs, { min: 10, max: 600_000 }),
     consumerRestartMaxMs: r.int('DISPATCHER_CONSUMER_RESTART_MAX_MS', d.consumerRestartMaxMs, { min: 10, max: 600_000 }),
     stallAfterMs: r.int('DISPATCHER_STALL_AFTER_MS', d.stallAfterMs, { min: 1_000, max: 3_600_000 }),
-    logLevel: logLevel as DispatcherConfig['logLevel'],
+    logLevel: readLogLevel(r, 'DISPATCHER'),
   };
   if (config.consumerRestartMaxMs < config.consumerRestartMinMs) {
     r.problem('FLEETHOOK_DISPATCHER_CONSUMER_RESTART_MAX_MS must be at least FLEETHOOK_DISPATCHER_CONSUMER_RESTART_MIN_MS');
-  }
-  if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');
-  if (keys.keys.length > 0 && !keys.keys.some((k) => k.keyId === config.activeKeyId)) {
-    r.problem(`FLEETHOOK_SECRET_ACTIVE_KEY_ID "${config.activeKeyId}" is not one of the keys in FLEETHOOK_SECRET_KEYS`);
   }
   r.finish();
   return config;

@@ -60,6 +60,15 @@ export class EnvReader {
     return fallback;
   }
 
+  /** One of `allowed` (an `as const` list); anything else is a problem naming the variable and the choices. */
+  oneOf<const T extends string>(name: string, allowed: readonly T[], fallback: NoInfer<T>): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (isOneOf(allowed, value)) return value;
+    this.problems.push(`${this.prefix}${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+    return fallback;
+  }
+
   list(name: string, fallback: readonly string[]): string[] {
     const value = this.raw(name);
     if (value === undefined) return [...fallback];
@@ -75,4 +84,8 @@ export class EnvReader {
   finish(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
   }
+}
+
+function isOneOf<T extends string>(allowed: readonly T[], value: string): value is T {
+  return (allowed as readonly string[]).includes(value);
 }

@@ -1,16 +1,13 @@
 import { defaultPartitions, partitionGroups } from '../../schemas/topics.js';
 import type { PartitionGroup } from '../../schemas/topics.js';
 import { EnvReader } from '../shared/env-reader.js';
-import { readTopicWaitSettings, topicWaitDefaults } from '../shared/topic-wait/topic-wait-config.js';
-import type { TopicWaitSettings } from '../shared/topic-wait/decide-topic-wait.js';
+import { readSchemaRegistryUrl, readServiceKafkaConfig, sharedDefaults } from '../shared/runtime/common-config.js';
+import type { ServiceKafkaConfig } from '../shared/runtime/common-config.js';
+import { topicWaitDefaults } from '../shared/topic-wait/topic-wait-config.js';
 import { defaultMinInsyncReplicas } from './plan-topic-changes.js';
 
-export interface TopicsConfig {
-  readonly kafkaBrokers: readonly string[];
+export interface TopicsConfig extends ServiceKafkaConfig {
   readonly schemaRegistryUrl: string;
-  readonly topicPrefix: string;
-  /** FLEETHOOK_TOPIC_WAIT_MS / FLEETHOOK_TOPIC_WAIT_RETRY_MS: the start-up wait for this service's topics. */
-  readonly topicWait: TopicWaitSettings;
   readonly replicationFactor: number;
   /** `min.insync.replicas` of every topic; at most the replication factor. */
   readonly minInsyncReplicas: number;
@@ -20,9 +17,9 @@ export interface TopicsConfig {
 }
 
 export const topicsDefaults: TopicsConfig = {
-  kafkaBrokers: ['127.0.0.1:19092'],
-  schemaRegistryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
-  topicPrefix: '',
+  kafkaBrokers: sharedDefaults.kafkaBrokers,
+  schemaRegistryUrl: sharedDefaults.schemaRegistryUrl,
+  topicPrefix: sharedDefaults.topicPrefix,
   topicWait: topicWaitDefaults,
   replicationFactor: 1,
   minInsyncReplicas: 1,
@@ -44,10 +41,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): T
   ) as Record<PartitionGroup, number>;
   const replicationFactor = r.int('TOPICS_REPLICATION_FACTOR', d.replicationFactor, { min: 1, max: 5 });
   const config: TopicsConfig = {
-    kafkaBrokers: r.list('KAFKA_BROKERS', d.kafkaBrokers),
-    schemaRegistryUrl: r.string('SCHEMA_REGISTRY_URL', d.schemaRegistryUrl),
-    topicPrefix: r.string('TOPIC_PREFIX', d.topicPrefix),
-    topicWait: readTopicWaitSettings(r),
+    ...readServiceKafkaConfig(r),
+    schemaRegistryUrl: readSchemaRegistryUrl(r),
     replicationFactor,
     minInsyncReplicas: r.int('TOPICS_MIN_INSYNC_REPLICAS', defaultMinInsyncReplicas(replicationFactor), { min: 1, max: 5 }),
     partitions,
@@ -56,7 +51,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): T
   if (config.minInsyncReplicas > config.replicationFactor) {
     r.problem(`FLEETHOOK_TOPICS_MIN_INSYNC_REPLICAS (${config.minInsyncReplicas}) must not exceed FLEETHOOK_TOPICS_REPLICATION_FACTOR (${config.replicationFactor}): no write with acks=all could succeed`);
   }
-  if (config.kafkaBrokers.length === 0) r.problem('FLEETHOOK_KAFKA_BROKERS must list at least one host:port');
   r.finish();
   return config;
 }
