@@ -1,10 +1,6 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import type { Registry } from 'prom-client';
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { Logger } from '../shared/logger.js';
 import { RedisFixedWindow } from '../shared/redis-fixed-window.js';
@@ -20,6 +16,7 @@ import { ConfirmedAddresses } from './confirmed-addresses.js';
 import { FailureEventConsumer } from './failure-event-consumer.js';
 import type { Mailer } from './smtp-mailer.js';
 import { ConsumerLagMonitor, defaultLagIntervalMs } from '../shared/metrics/consumer-lag-monitor.js';
+import { OpsServer } from '../shared/runtime/ops-server.js';
 
 export interface AlerterApp {
   readonly port: number;
@@ -65,8 +62,12 @@ export async function startAlerterApp(options: {
     ],
   });
   lag.start();
-  const server = createOpsServer(metrics.registry, () => consumer.isJoined && confirmations.isJoined && redis.status === 'ready' && (catalogue?.ready() ?? true));
-  const port = await listen(server, config.port, config.host);
+  // Ready = both groups joined, Redis connected and (when confirmation is required) the catalogue caught up.
+  const ops = await OpsServer.start({
+    registry: metrics.registry, host: config.host, port: config.port,
+    health: () => ({ healthy: true, ready: consumer.isJoined && confirmations.isJoined && redis.status === 'ready' && (catalogue?.ready() ?? true) }),
+  });
+  const port = ops.port;
   logger.info('alerter started', { port, group: config.groupId, topicPrefix: config.topicPrefix, smtp: `${config.smtp.host}:${config.smtp.port}`, reminderIntervalMs: config.reminderIntervalMs, requireConfirmation: config.requireConfirmation, addressCap: config.addressCap, addressCapWindowMs: config.addressCapWindowMs });
   let closing: Promise<void> | undefined;
   return {
@@ -76,33 +77,9 @@ export async function startAlerterApp(options: {
       await consumer.close();
       await confirmations.close();
       await catalogue?.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await ops.close();
       mailer.close();
       redis.disconnect();
     })()),
   };
-}
-
-/** `/metrics`, `/healthz` and `/readyz` (ready = joined the group and Redis connected). */
-function createOpsServer(registry: Registry, ready: () => boolean): Server {
-  return createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics') {
-      registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text), () => res.writeHead(500).end());
-    } else if (req.method === 'GET' && path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    } else if (req.method === 'GET' && path === '/readyz') {
-      const ok = ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'starting' }));
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"not_found"}');
-    }
-  });
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
 }

@@ -1,10 +1,6 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import type { Registry } from 'prom-client';
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { Logger } from '../shared/logger.js';
 import { SchemaRegistryClient } from '../shared/schema-registry-client.js';
@@ -32,6 +28,8 @@ import { BacklogDepthMonitor } from './backlog-depth-monitor.js';
 import { ConsumerLagMonitor, defaultLagIntervalMs } from '../shared/metrics/consumer-lag-monitor.js';
 import { kindByTopicId } from './telemetry-record.js';
 import type { SupervisionPolicy } from '../shared/supervision/consumer-supervisor.js';
+import { OpsServer } from '../shared/runtime/ops-server.js';
+import type { OpsHealth } from '../shared/runtime/ops-server.js';
 
 export interface DispatcherApp {
   readonly port: number;
@@ -120,8 +118,10 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     healthy: fanOut.healthy() && deliveries.healthy() && tiers.healthy(),
     detail: { catalogueReady: catalogue.ready(), deliveriesJoined: deliveries.isJoined, match: fanOut.status(), deliveries: deliveries.status() },
   });
-  const server = createOpsServer(metrics.registry, health);
-  const port = await listen(server, config.port, config.host);
+  // Ready = catalogue caught up, both consumers joined, the match consumer running and none of its partitions stalled.
+  // Healthy = no supervised consumer down for longer than the stall bound (restarting the process is then the remaining remedy).
+  const ops = await OpsServer.start({ registry: metrics.registry, health, host: config.host, port: config.port });
+  const port = ops.port;
   logger.info('dispatcher started', { port, group: config.groupId, topicPrefix: config.topicPrefix });
   let closing: Promise<void> | undefined;
   return {
@@ -133,7 +133,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
       stopRetries.abort();
       await Promise.all([fanOut.close(), tiers.close().catch(() => undefined), deliveries.close(config.shutdownGraceMs), lag.close(), backlogs.close()]);
       await producer.disconnect().catch(() => undefined);
-      await new Promise<void>((r) => server.close(() => r()));
+      await ops.close();
       await catalogue.close();
       await agent.close().catch(() => undefined);
       redis.disconnect();
@@ -147,46 +147,10 @@ const deliveriesStallFloorMs = 180_000;
 /** How often the parked backlogs' depth is read (from this instance's books and Redis). */
 const backlogIntervalMs = 5_000;
 
-interface OpsHealth {
-  readonly ready: boolean;
-  readonly healthy: boolean;
-  readonly detail: Readonly<Record<string, unknown>>;
-}
-
 function supervisionPolicy(config: DispatcherConfig): SupervisionPolicy {
   return {
     restart: { initialMs: config.consumerRestartMinMs, maxMs: config.consumerRestartMaxMs },
     stallAfterMs: config.stallAfterMs,
     checkIntervalMs: Math.max(200, Math.min(5_000, Math.floor(config.stallAfterMs / 4))),
   };
-}
-
-/**
- * `/metrics`, `/healthz` and `/readyz`. Ready = catalogue caught up, both consumers joined,
- * the match consumer running and none of its partitions stalled. Healthy (liveness) = no
- * supervised consumer has been down for longer than the stall bound: restarting the
- * process is then the remaining remedy. Both answer with the detail as JSON.
- */
-function createOpsServer(registry: Registry, health: () => OpsHealth): Server {
-  return createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics') {
-      registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text), () => res.writeHead(500).end());
-    } else if (req.method === 'GET' && path === '/healthz') {
-      const h = health();
-      res.writeHead(h.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: h.healthy ? 'ok' : 'unhealthy', ...h.detail }));
-    } else if (req.method === 'GET' && path === '/readyz') {
-      const h = health();
-      res.writeHead(h.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: h.ready ? 'ready' : 'not_ready', ...h.detail }));
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"not_found"}');
-    }
-  });
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
 }
