@@ -3,7 +3,7 @@ import type { SubscriptionWriter, WrittenPosition } from '../shared/subscription
 import type { StoredSubscription } from '../shared/subscriptions/subscription-types.js';
 import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedSerialQueue } from '../shared/keyed-serial-queue.js';
 
 /**
  * Reads and writes subscriptions with read-your-writes on every instance:
@@ -16,7 +16,8 @@ import { KeyedMutex } from './keyed-mutex.js';
  * traffic makes that rare; the record's `revision` shows which won).
  */
 export class SubscriptionRepository {
-  private readonly mutex = new KeyedMutex();
+  /** Writes per subscription id, and creates per `account:<id>`, one at a time on this instance. */
+  private readonly mutex = new KeyedSerialQueue<string>();
 
   constructor(
     private readonly catalogue: SubscriptionCatalogue,

@@ -1,3 +1,4 @@
+import { KeyedSerialQueue } from '../shared/keyed-serial-queue.js';
 import type { SubscriptionAlertState } from './decide-alerts.js';
 
 /**
@@ -7,7 +8,7 @@ import type { SubscriptionAlertState } from './decide-alerts.js';
  */
 export class PartitionAlertStates {
   private readonly byPartition = new Map<number, Map<string, SubscriptionAlertState>>();
-  private readonly locks = new Map<number, Promise<void>>();
+  private readonly locks = new KeyedSerialQueue<number>();
 
   get(partition: number, subscriptionId: string): SubscriptionAlertState | undefined {
     return this.byPartition.get(partition)?.get(subscriptionId);
@@ -42,17 +43,10 @@ export class PartitionAlertStates {
 
   /** Runs `task` once every earlier task of the partition has finished. */
   exclusive<T>(partition: number, task: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(partition) ?? Promise.resolve();
-    const result = previous.then(task);
-    const tail = result.then(() => undefined, () => undefined);
-    this.locks.set(partition, tail);
-    void tail.then(() => {
-      if (this.locks.get(partition) === tail) this.locks.delete(partition);
-    });
-    return result;
+    return this.locks.run(partition, task);
   }
 
   isLocked(partition: number): boolean {
-    return this.locks.has(partition);
+    return this.locks.isActive(partition);
   }
 }

@@ -12,9 +12,9 @@ interface Lane {
 }
 
 /**
- * Runs tasks so that tasks with the same key run strictly one after another, in the
- * order they were submitted, while tasks with different keys run concurrently up to a
- * global cap. The dispatcher keys by subscription id: one subscription's requests are
+ * The one keyed lock: tasks with the same key run strictly one after another, in the
+ * order they were submitted, while tasks with different keys run concurrently up to an
+ * optional global cap. A task that fails does not stop the ones queued behind it. The dispatcher keys by subscription id: one subscription's requests are
  * serial, a slow endpoint only ever occupies one slot, and no key starves another
  * (ready keys are served first come, first served).
  */
@@ -27,8 +27,9 @@ export class KeyedSerialQueue<K> {
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly maxInFlight: number) {
-    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+  /** Without a cap (the default) it is a plain keyed lock: one task at a time per key, any number of keys at once. */
+  constructor(private readonly maxInFlight: number = Number.POSITIVE_INFINITY) {
+    if (!(Number.isInteger(maxInFlight) || maxInFlight === Number.POSITIVE_INFINITY) || maxInFlight < 1) {
       throw new FleethookError('INVALID_ARGUMENT', `maxInFlight must be a positive integer, got ${maxInFlight}`);
     }
   }
@@ -46,6 +47,11 @@ export class KeyedSerialQueue<K> {
   /** Keys with running or pending work. */
   get activeKeys(): number {
     return this.lanes.size;
+  }
+
+  /** True while `key` has a task running or waiting. */
+  isActive(key: K): boolean {
+    return this.lanes.has(key);
   }
 
   run<T>(key: K, task: () => Promise<T>): Promise<T> {

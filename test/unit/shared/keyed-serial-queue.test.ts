@@ -116,5 +116,74 @@ describe('KeyedSerialQueue', () => {
   it('rejects a cap that is not a positive integer', () => {
     expect(() => new KeyedSerialQueue(0)).toThrow(/maxInFlight/);
     expect(() => new KeyedSerialQueue(1.5)).toThrow(/maxInFlight/);
+    expect(() => new KeyedSerialQueue(-1)).toThrow(/maxInFlight/);
+    expect(() => new KeyedSerialQueue(Number.NaN)).toThrow(/maxInFlight/);
+    expect(() => new KeyedSerialQueue(Number.NEGATIVE_INFINITY)).toThrow(/maxInFlight/);
+  });
+});
+
+describe('KeyedSerialQueue without a cap (the keyed lock of the admin API and the alerter)', () => {
+  it('runs every key at once, each key in submission order, and a failed task does not stop the ones behind it', async () => {
+    const lock = new KeyedSerialQueue<string>();
+    const gates = Array.from({ length: 200 }, () => deferred());
+    const log: string[] = [];
+    const runs = gates.map((gate, i) => {
+      const key = `k${i % 100}`;
+      return lock.run(key, async () => {
+        log.push(`start ${key} ${i}`);
+        await gate.promise;
+        if (i === 3) throw new Error('refused');
+        log.push(`end ${key} ${i}`);
+        return i;
+      });
+    });
+    await tick();
+    // The first task of all 100 keys runs; the second of each key waits for it.
+    expect(log).toHaveLength(100);
+    expect(lock.inFlight).toBe(100);
+    expect(lock.pending).toBe(100);
+    for (const g of [...gates].reverse()) g.resolve();
+    const settled = await Promise.allSettled(runs);
+    expect(settled[3]).toMatchObject({ status: 'rejected', reason: { message: 'refused' } });
+    expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(199);
+    for (let k = 0; k < 100; k++) {
+      const mine = log.filter((l) => l.split(' ')[1] === `k${k}`);
+      const expected = k === 3
+        ? [`start k3 3`, `start k3 103`, `end k3 103`]
+        : [`start k${k} ${k}`, `end k${k} ${k}`, `start k${k} ${k + 100}`, `end k${k} ${k + 100}`];
+      expect(mine).toEqual(expected);
+    }
+  });
+
+  it('isActive tells whether a key has work running or waiting, and forgets idle keys', async () => {
+    const lock = new KeyedSerialQueue<number>();
+    const gate = deferred();
+    expect(lock.isActive(7)).toBe(false);
+    const first = lock.run(7, () => gate.promise);
+    const second = lock.run(7, async () => 'second');
+    expect(lock.isActive(7)).toBe(true);
+    expect(lock.isActive(8)).toBe(false);
+    gate.resolve();
+    await first;
+    expect(lock.isActive(7)).toBe(true);
+    await expect(second).resolves.toBe('second');
+    await lock.onIdle();
+    expect(lock.isActive(7)).toBe(false);
+    expect(lock.activeKeys).toBe(0);
+  });
+
+  it('a task holding one key can take another (a create holds the account, then the subscription)', async () => {
+    const lock = new KeyedSerialQueue<string>();
+    const order: string[] = [];
+    const create = (id: string) => lock.run('account:acc_1', async () => {
+      order.push(`count ${id}`);
+      return lock.run(id, async () => {
+        await tick();
+        order.push(`write ${id}`);
+        return id;
+      });
+    });
+    expect(await Promise.all([create('sub_a'), create('sub_b')])).toEqual(['sub_a', 'sub_b']);
+    expect(order).toEqual(['count sub_a', 'write sub_a', 'count sub_b', 'write sub_b']);
   });
 });
