@@ -20,7 +20,12 @@ export const apiErrorCodes = {
   invalid_request: 400,
   validation_failed: 400,
   not_ready: 503,
+  /** The catalogue could not catch up in time; retry shortly. */
+  unavailable: 503,
+  /** Anything unexpected; the body says nothing more, the log has the detail. */
+  internal_error: 500,
 } as const;
+/** The `code` of every admin API error body: a closed set, documented in the OpenAPI document. */
 export type ApiErrorCode = keyof typeof apiErrorCodes;
 
 /** An expected, client-facing failure: its code decides the HTTP status. */
@@ -30,7 +35,7 @@ export class ApiError extends FleethookError {
     message: string,
     readonly field: string | null = null,
   ) {
-    super(apiCode.toUpperCase(), message);
+    super('API_REFUSED', message);
     this.name = 'ApiError';
   }
 

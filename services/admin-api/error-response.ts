@@ -1,10 +1,11 @@
 import { FleethookError, ValidationError } from '../shared/errors.js';
 import type { FieldIssue } from '../shared/errors.js';
 import { ApiError } from './api-error.js';
+import type { ApiErrorCode } from './api-error.js';
 import { RateLimitedError } from './rate-limited-error.js';
 
 export interface ErrorBody {
-  readonly code: string;
+  readonly code: ApiErrorCode;
   readonly message: string;
   readonly field: string | null;
   /** The first `maxIssuesShown` field issues of a validation failure. */

@@ -3,6 +3,7 @@ import { reservedHeaderNames } from '../shared/subscriptions/decode-endpoint-aut
 import { accountIdPattern, subscriptionIdPattern } from '../shared/subscriptions/subscription-ids.js';
 import { contentTypes, eventTypes, limits, retryPolicyNames, subscriptionStates } from '../shared/subscriptions/subscription-types.js';
 import { anyCase, maxEmailLength, textPatterns } from '../shared/subscriptions/text-rules.js';
+import { apiErrorCodes } from './api-error.js';
 import { maxErrorTextLength, maxIssuesShown } from './error-response.js';
 
 /**
@@ -73,7 +74,7 @@ const viewProperties = {
 
 export const openApiSchemas = {
   Error: closed(['code', 'message', 'field'], {
-    code: { type: 'string', description: 'Stable; branch on it, not on the message.' },
+    code: { type: 'string', enum: Object.keys(apiErrorCodes), description: 'Stable; branch on it, not on the message.' },
     message: { type: 'string', maxLength: 1_300, description: 'For people. Never quotes the request body.' },
     field: { type: ['string', 'null'], maxLength: maxErrorTextLength, description: 'Path of the offending field, e.g. `batching.maxItems` or `source.eventTypes[0].thresholdKph`.' },
     issues: {

@@ -78,7 +78,7 @@ describe('error mapping', () => {
     expect(toErrorResponse(new ValidationError([{ field: 'url', message: 'bad' }]))).toMatchObject({ status: 400, body: { code: 'validation_failed', field: 'url' } });
     expect(toErrorResponse(new ApiError('not_found', 'gone', 'id'))).toMatchObject({ status: 404, body: { code: 'not_found', field: 'id' } });
     expect(toErrorResponse(new ApiError('payload_too_large', 'big'))).toMatchObject({ status: 413 });
-    const hidden = toErrorResponse(new FleethookError('KAFKA_DOWN', 'broker 10.0.0.7:9092 refused, password=hunter2'));
+    const hidden = toErrorResponse(new FleethookError('KAFKA_TOPICS_UNAVAILABLE', 'broker 10.0.0.7:9092 refused, password=hunter2'));
     expect(hidden).toEqual({ status: 500, body: { code: 'internal_error', message: 'internal error', field: null }, logDetail: true });
     expect(toErrorResponse(new TypeError('x is undefined')).status).toBe(500);
     expect(toErrorResponse(new FleethookError('CATALOGUE_LAGGING', 'slow')).status).toBe(503);
