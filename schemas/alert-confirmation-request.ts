@@ -1,3 +1,6 @@
+import type { FieldIssue } from '../services/shared/errors.js';
+import { FieldReader, complete, issuesText } from '../services/shared/field-reader.js';
+
 /**
  * The contract of `webhook.alert-confirmations` (JSON, key = subscriptionId): the admin
  * API asks the alerter to e-mail one newly added alert address its confirmation link.
@@ -28,25 +31,28 @@ export type DecodedConfirmationRequest =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const stringFields = ['requestId', 'subscriptionId', 'accountId', 'subscriptionName', 'url', 'address', 'token', 'confirmUrl'] as const;
+const time = { max: 64, pattern: isoTime, patternHint: 'must be an ISO-8601 UTC time' } as const;
+const text = { max: 100_000 } as const;
 
-/** Decodes one record value; never throws. */
+/** Decodes one record value; never throws. Fields it does not know are ignored. */
 export function decodeConfirmationRequest(bytes: Buffer | string | null): DecodedConfirmationRequest {
   if (bytes === null) return { kind: 'invalid', reason: 'empty value' };
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString());
-  } catch {
-    return { kind: 'invalid', reason: 'not JSON' };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'invalid', reason: 'not an object' };
-  const v = value as Record<string, unknown>;
-  if (v.schemaVersion !== 1) return { kind: 'invalid', reason: `schemaVersion: unsupported ${JSON.stringify(v.schemaVersion)}` };
-  for (const name of stringFields) {
-    if (typeof v[name] !== 'string' || v[name] === '') return { kind: 'invalid', reason: `${name}: must be a non-empty string` };
-  }
-  for (const name of ['at', 'expiresAt'] as const) {
-    if (typeof v[name] !== 'string' || !isoTime.test(v[name])) return { kind: 'invalid', reason: `${name}: must be an ISO-8601 UTC time` };
-  }
-  return { kind: 'ok', request: v as unknown as AlertConfirmationRequest };
+  const issues: FieldIssue[] = [];
+  // Nothing is quoted in a reason: the record carries a token and an address.
+  const r = FieldReader.ofJson(bytes.toString(), issues, { quoteStrings: false });
+  if (typeof r === 'string') return { kind: 'invalid', reason: r };
+  if (r.raw('schemaVersion') !== 1) return { kind: 'invalid', reason: `schemaVersion: unsupported ${JSON.stringify(r.raw('schemaVersion'))}` };
+  const fields = complete({
+    requestId: r.string('requestId', text),
+    subscriptionId: r.string('subscriptionId', text),
+    accountId: r.string('accountId', text),
+    subscriptionName: r.string('subscriptionName', text),
+    url: r.string('url', text),
+    address: r.string('address', text),
+    token: r.string('token', text),
+    confirmUrl: r.string('confirmUrl', text),
+    at: r.string('at', time),
+    expiresAt: r.string('expiresAt', time),
+  });
+  return fields === undefined ? { kind: 'invalid', reason: issuesText(issues) } : { kind: 'ok', request: { schemaVersion: 1, ...fields } };
 }

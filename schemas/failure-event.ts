@@ -1,3 +1,6 @@
+import type { FieldIssue } from '../services/shared/errors.js';
+import { FieldReader, complete, issuesText } from '../services/shared/field-reader.js';
+
 /**
  * The contract of `webhook.failures` (JSON, key = subscriptionId): what the dispatcher
  * emits at every delivery-state change of a subscription, and everything an alert
@@ -53,43 +56,35 @@ export type DecodedFailureEvent =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+const time = { max: 64, pattern: isoTime, patternHint: 'must be an ISO-8601 UTC time' } as const;
+const text = { max: 100_000 } as const;
+const count = { integer: true, min: 0 } as const;
 
-/** Decodes one record value of `webhook.failures`; never throws. */
+/** Decodes one record value of `webhook.failures`; never throws. Fields it does not know are ignored (a newer writer may add some). */
 export function decodeFailureEvent(bytes: Buffer | string | null): DecodedFailureEvent {
   if (bytes === null) return { kind: 'invalid', reason: 'empty value' };
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString());
-  } catch {
-    return { kind: 'invalid', reason: 'not JSON' };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'invalid', reason: 'not an object' };
-  const v = value as Record<string, unknown>;
-  const problem = firstProblem(v);
-  return problem === null ? { kind: 'ok', event: v as unknown as FailureEvent } : { kind: 'invalid', reason: problem };
-}
-
-function firstProblem(v: Record<string, unknown>): string | null {
-  if (v.schemaVersion !== 1) return `schemaVersion: unsupported ${JSON.stringify(v.schemaVersion)}`;
-  if (!(failureEventKinds as readonly unknown[]).includes(v.kind)) return `kind: unknown ${JSON.stringify(v.kind)}`;
-  for (const name of ['eventId', 'subscriptionId', 'accountId', 'subscriptionName', 'url', 'retryPolicy'] as const) {
-    if (typeof v[name] !== 'string' || v[name] === '') return `${name}: must be a non-empty string`;
-  }
-  if (typeof v.at !== 'string' || !isoTime.test(v.at)) return 'at: must be an ISO-8601 UTC time';
-  for (const name of ['firstFailureAt', 'nextRetryAt'] as const) {
-    if (v[name] !== null && (typeof v[name] !== 'string' || !isoTime.test(v[name]))) return `${name}: must be an ISO-8601 UTC time or null`;
-  }
-  if (v.lastError !== null && typeof v.lastError !== 'string') return 'lastError: must be a string or null';
-  for (const name of ['lastStatusCode', 'backlogSize'] as const) {
-    if (v[name] !== null && !Number.isInteger(v[name])) return `${name}: must be an integer or null`;
-  }
-  if (!Number.isInteger(v.retryCount) || (v.retryCount as number) < 0) return 'retryCount: must be a non-negative integer';
-  if (!Array.isArray(v.alertEmails) || !v.alertEmails.every((e) => typeof e === 'string')) return 'alertEmails: must be a list of strings';
-  const d = v.discarded;
-  if (d !== null) {
-    if (typeof d !== 'object' || d === undefined) return 'discarded: must be an object or null';
-    const rec = d as Record<string, unknown>;
-    if (!Number.isInteger(rec.items) || typeof rec.topic !== 'string') return 'discarded: must have integer items and a topic';
-  }
-  return null;
+  const issues: FieldIssue[] = [];
+  // Values are not quoted in the reason: they are e-mail addresses and endpoint URLs.
+  const r = FieldReader.ofJson(bytes.toString(), issues, { quoteStrings: false });
+  if (typeof r === 'string') return { kind: 'invalid', reason: r };
+  if (r.raw('schemaVersion') !== 1) return { kind: 'invalid', reason: `schemaVersion: unsupported ${JSON.stringify(r.raw('schemaVersion'))}` };
+  const fields = complete({
+    kind: r.oneOf('kind', failureEventKinds),
+    eventId: r.string('eventId', text),
+    subscriptionId: r.string('subscriptionId', text),
+    accountId: r.string('accountId', text),
+    subscriptionName: r.string('subscriptionName', text),
+    url: r.string('url', text),
+    retryPolicy: r.string('retryPolicy', text),
+    at: r.string('at', time),
+    firstFailureAt: r.nullable('firstFailureAt', (n) => r.string(n, time)),
+    nextRetryAt: r.nullable('nextRetryAt', (n) => r.string(n, time)),
+    lastError: r.nullable('lastError', (n) => r.string(n, { ...text, min: 0 })),
+    lastStatusCode: r.nullable('lastStatusCode', (n) => r.number(n, { integer: true })),
+    backlogSize: r.nullable('backlogSize', (n) => r.number(n, { integer: true })),
+    retryCount: r.number('retryCount', count),
+    alertEmails: r.stringList('alertEmails', { maxItems: 10_000 }),
+    discarded: r.nullable('discarded', (n) => r.object(n, (d) => complete({ items: d.number('items', { integer: true }), topic: d.string('topic', text) }))),
+  });
+  return fields === undefined || issues.length > 0 ? { kind: 'invalid', reason: issuesText(issues) } : { kind: 'ok', event: { schemaVersion: 1, ...fields } };
 }

@@ -1,3 +1,5 @@
+import type { FieldIssue } from '../shared/errors.js';
+import { FieldReader, complete, issuesText } from '../shared/field-reader.js';
 import { retryPolicyNames } from '../shared/subscriptions/subscription-types.js';
 import type { RetryPolicyName } from '../shared/subscriptions/subscription-types.js';
 
@@ -37,35 +39,30 @@ export function encodeRetryTicket(ticket: RetryTicket): Buffer {
   return Buffer.from(JSON.stringify(ticket), 'utf8');
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const text = { max: 10_000_000 } as const;
+const count = { integer: true, min: 0 } as const;
+const decimal = { max: 20, pattern: /^\d+$/, patternHint: 'must be a decimal offset' } as const;
 
 /** Never throws; anything unexpected is `invalid` with the reason (the record is then audited, not dropped). */
 export function decodeRetryTicket(value: Buffer | null): DecodedTicket {
   if (value === null) return { kind: 'invalid', reason: 'null value' };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { kind: 'invalid', reason: 'value is not JSON' };
-  }
-  if (!isObject(raw) || raw.v !== 1) return { kind: 'invalid', reason: 'not a version 1 retry ticket' };
-  const problem = ticketProblem(raw);
-  return problem === null ? { kind: 'ticket', ticket: raw as unknown as RetryTicket } : { kind: 'invalid', reason: problem };
-}
-
-function ticketProblem(t: Record<string, unknown>): string | null {
-  for (const name of ['subscriptionId', 'episodeId', 'webhookId', 'lastError'] as const) {
-    if (typeof t[name] !== 'string') return `${name} must be a string`;
-  }
-  if (!isCount(t.retryCount) || !isCount(t.firstFailureAtMs)) return 'retryCount/firstFailureAtMs must be non-negative integers';
-  if (!(retryPolicyNames as readonly unknown[]).includes(t.retryPolicy)) return `unknown retryPolicy ${JSON.stringify(t.retryPolicy)}`;
-  if (t.lastStatusCode !== null && !Number.isInteger(t.lastStatusCode)) return 'lastStatusCode must be an integer or null';
-  if (!Array.isArray(t.items) || t.items.length === 0) return 'items must be a non-empty list';
-  for (const item of t.items) {
-    if (!isObject(item) || typeof item.value !== 'string' || typeof item.deliveriesOffset !== 'string' || !/^\d+$/.test(item.deliveriesOffset)) {
-      return 'every item needs a deliveriesOffset (decimal) and a value (text)';
-    }
-  }
-  return null;
+  const issues: FieldIssue[] = [];
+  const r = FieldReader.ofJson(value.toString('utf8'), issues);
+  if (typeof r === 'string') return { kind: 'invalid', reason: `value is ${r}` };
+  if (r.raw('v') !== 1) return { kind: 'invalid', reason: 'not a version 1 retry ticket' };
+  const fields = complete({
+    subscriptionId: r.string('subscriptionId', text),
+    episodeId: r.string('episodeId', text),
+    webhookId: r.string('webhookId', text),
+    lastError: r.string('lastError', { ...text, min: 0 }),
+    retryCount: r.number('retryCount', count),
+    firstFailureAtMs: r.number('firstFailureAtMs', count),
+    retryPolicy: r.oneOf('retryPolicy', retryPolicyNames),
+    lastStatusCode: r.nullable('lastStatusCode', (n) => r.number(n, { integer: true })),
+    items: r.list('items', { minItems: 1, maxItems: 1_000_000 }, (item, path) => {
+      const it = FieldReader.of(item, path, issues);
+      return it === null ? undefined : complete({ deliveriesOffset: it.string('deliveriesOffset', decimal), value: it.string('value', { ...text, min: 0 }) });
+    }),
+  });
+  return fields === undefined ? { kind: 'invalid', reason: issuesText(issues) } : { kind: 'ticket', ticket: { v: 1, ...fields } };
 }

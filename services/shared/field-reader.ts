@@ -63,6 +63,21 @@ export class FieldReader {
     private readonly quoteStrings: boolean,
   ) {}
 
+  /**
+   * A reader over the top-level object of a record value (JSON text), or why there is
+   * none: `not JSON` or `not an object`. Record decoders build on it; see `issuesText`.
+   */
+  static ofJson(text: string, issues: FieldIssue[], options: ReaderOptions = {}): FieldReader | 'not JSON' | 'not an object' {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return 'not JSON';
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+    return FieldReader.of(value, '', issues, options) ?? 'not an object';
+  }
+
   /** Returns null (and records an issue) when `value` is not a plain object. */
   static of(value: unknown, path: string, issues: FieldIssue[], options: ReaderOptions = {}): FieldReader | null {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -91,6 +106,41 @@ export class FieldReader {
   /** Records an issue for `name`, followed by the field's value (only its kind when redacted). */
   fail(name: string, message: string): undefined {
     return this.report(name, name, message, this.peek(name));
+  }
+
+  /**
+   * A field that must be present and may be null: null reads as null, anything else goes
+   * through `read` (which reports an absent field as required). The `rejectNull` option
+   * does not apply: the caller said null is a value here.
+   */
+  nullable<T>(name: string, read: (name: string) => T | undefined): T | null | undefined {
+    if (this.peek(name) !== null) return read(name);
+    this.raw(name);
+    return null;
+  }
+
+  /** A nested object, read by `read` with a reader whose issues carry the full path. */
+  object<T>(name: string, read: (r: FieldReader) => T | undefined, rule: Presence = {}): T | undefined {
+    const value = this.take(name, rule.required);
+    if (value === undefined) return undefined;
+    const nested = FieldReader.of(value, this.fieldPath(name), this.issues, { redact: this.redacted, rejectNull: this.rejectNull, quoteStrings: this.quoteStrings });
+    return nested === null ? undefined : read(nested);
+  }
+
+  /** A list whose items `read` decodes one by one (at `name[i]`); undefined unless every item decoded. */
+  list<T>(name: string, rule: { readonly minItems?: number; readonly maxItems: number } & Presence, read: (item: unknown, path: string) => T | undefined): T[] | undefined {
+    const value = this.take(name, rule.required);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) return this.fail(name, 'must be an array');
+    const minItems = rule.minItems ?? 0;
+    if (value.length < minItems) return this.fail(name, minItems === 1 ? 'must be a non-empty list' : `must have at least ${minItems} items`);
+    if (value.length > rule.maxItems) return this.fail(name, `must have at most ${rule.maxItems} items`);
+    const out: T[] = [];
+    value.forEach((item, i) => {
+      const decoded = read(item, this.fieldPath(`${name}[${i}]`));
+      if (decoded !== undefined) out.push(decoded);
+    });
+    return out.length === value.length ? out : undefined;
   }
 
   string(name: string, rule: StringRule): string | undefined {
@@ -238,4 +288,21 @@ function describeValue(value: unknown): string {
   }
   if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Issues as one line for a record decoder's `invalid` reason: `field: message; field: message`. */
+export function issuesText(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+}
+
+type Complete<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> };
+
+/**
+ * The fields a decoder read, once every one of them has a value (a reader returns
+ * undefined for a field it reported); undefined otherwise. Lets a decoder build its typed
+ * record from what the reader checked, without casting the raw object.
+ */
+export function complete<T extends Readonly<Record<string, unknown>>>(fields: T): Complete<T> | undefined {
+  for (const value of Object.values(fields)) if (value === undefined) return undefined;
+  return fields as Complete<T>;
 }
