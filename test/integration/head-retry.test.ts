@@ -328,8 +328,8 @@ describe('HeadRetry.handle (real endpoint, Kafka topics, catalogue and Redis; re
   it.each([
     { name: 'not JSON', value: Buffer.from('{not json'), reason: 'unreadable retry ticket: value is not JSON' },
     { name: 'another version', value: Buffer.from('{"v":2,"subscriptionId":"sub_x"}'), reason: 'unreadable retry ticket: not a version 1 retry ticket' },
-    { name: 'no items', value: Buffer.from(JSON.stringify({ v: 1, subscriptionId: 's', episodeId: 'e', webhookId: 'w', lastError: '', retryCount: 1, firstFailureAtMs: 1, retryPolicy: 'standard-7d', lastStatusCode: null, items: [] })), reason: 'unreadable retry ticket: items must be a non-empty list' },
-    { name: 'an unknown policy', value: Buffer.from(JSON.stringify({ v: 1, subscriptionId: 's', episodeId: 'e', webhookId: 'w', lastError: '', retryCount: 1, firstFailureAtMs: 1, retryPolicy: 'forever', lastStatusCode: null, items: [{ deliveriesOffset: '1', value: 'x' }] })), reason: 'unreadable retry ticket: unknown retryPolicy "forever"' },
+    { name: 'no items', value: Buffer.from(JSON.stringify({ v: 1, subscriptionId: 's', episodeId: 'e', webhookId: 'w', lastError: '', retryCount: 1, firstFailureAtMs: 1, retryPolicy: 'standard-7d', lastStatusCode: null, items: [] })), reason: 'unreadable retry ticket: items: must be a non-empty list, got an empty array' },
+    { name: 'an unknown policy', value: Buffer.from(JSON.stringify({ v: 1, subscriptionId: 's', episodeId: 'e', webhookId: 'w', lastError: '', retryCount: 1, firstFailureAtMs: 1, retryPolicy: 'forever', lastStatusCode: null, items: [{ deliveriesOffset: '1', value: 'x' }] })), reason: 'unreadable retry ticket: retryPolicy: must be one of standard-7d, pause-24h, disable-10m, got "forever"' },
     { name: 'a null value', value: null, reason: 'unreadable retry ticket: null value' },
   ])('an unreadable ticket ($name) goes to webhook.audit byte for byte with the reason, never dropped', async ({ value, reason }) => {
     const key = subscriptionIdOnPartition(P, webhookPartitions);
