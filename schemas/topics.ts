@@ -25,6 +25,10 @@ export type TopicValue =
   | { readonly format: 'json'; readonly owner: string }
   | { readonly format: 'raw'; readonly owner: string };
 
+/** The deployable services that read or write topics: each is a folder under `services/`. */
+export const topicServices = ['producer', 'dispatcher', 'admin-api', 'alerter'] as const;
+export type TopicService = (typeof topicServices)[number];
+
 export interface TopicSpec {
   /** The default name; stable across prefixes, used to look a topic up. */
   readonly id: string;
@@ -37,6 +41,10 @@ export interface TopicSpec {
   /** Broker topic configs, as the admin API takes them. */
   readonly configs: Readonly<Record<string, string>>;
   readonly description: string;
+  /** The services that produce records to the topic (checked against their code by a unit test). */
+  readonly writers: readonly TopicService[];
+  /** The services that consume it; empty for a topic kept for operators (dead letters, audit). */
+  readonly readers: readonly TopicService[];
 }
 
 const dayMs = 86_400_000;
@@ -51,33 +59,50 @@ const compacted = { 'cleanup.policy': 'compact', 'retention.ms': '-1' } as const
 
 type TopicDefinition = Omit<TopicSpec, 'name' | 'partitions'>;
 
-const telemetry = (id: string, schemaFile: string, description: string): TopicDefinition => ({
+interface Flow {
+  readonly writers: readonly TopicService[];
+  readonly readers: readonly TopicService[];
+}
+
+const telemetry = (id: string, schemaFile: string, description: string, flow: Flow): TopicDefinition => ({
   id, group: 'telemetry', key: 'vehicleId', value: { format: 'avro', schemaFile },
-  configs: keep(durableRetentionMs), description,
+  configs: keep(durableRetentionMs), description, ...flow,
 });
-const webhook = (id: string, configs: Record<string, string>, description: string): TopicDefinition => ({
+const webhook = (id: string, configs: Record<string, string>, description: string, flow: Flow): TopicDefinition => ({
   id, group: 'webhook', key: 'subscriptionId', value: { format: 'json', owner: 'dispatcher' },
-  configs, description,
+  configs, description, ...flow,
 });
+const telemetryFlow: Flow = { writers: ['producer'], readers: ['dispatcher'] };
+/** The dispatcher's own pipeline state: it writes and reads it alone. */
+const dispatcherState: Flow = { writers: ['dispatcher'], readers: ['dispatcher'] };
 
 const definitions: readonly TopicDefinition[] = [
-  telemetry('telemetry.gps', 'gps-point.avsc', 'GPS points from devices; the bulk of the traffic.'),
-  telemetry('telemetry.dtc', 'dtc.avsc', 'Diagnostic trouble codes (OBD-II, J1939).'),
-  telemetry('telemetry.events', 'vehicle-event.avsc', 'Vehicle events, device-reported or derived.'),
+  telemetry('telemetry.gps', 'gps-point.avsc', 'GPS points from devices; the bulk of the traffic.', telemetryFlow),
+  telemetry('telemetry.dtc', 'dtc.avsc', 'Diagnostic trouble codes (OBD-II, J1939).', telemetryFlow),
+  telemetry('telemetry.events', 'vehicle-event.avsc', 'Vehicle events, device-reported or derived.', telemetryFlow),
   {
     id: 'telemetry.deadletter', group: 'deadletter', key: 'vehicleId',
     value: { format: 'raw', owner: 'dispatcher' }, configs: keep(14 * dayMs),
     description: 'Telemetry records that could not be decoded: original key and bytes, with the reason and origin (topic, partition, offset) in headers.',
+    writers: ['dispatcher'], readers: [],
   },
-  webhook('webhook.subscriptions', compacted, 'Subscription catalogue, latest state per subscriptionId; a null value deletes.'),
-  webhook('webhook.deliveries', keep(durableRetentionMs), 'Work re-keyed by subscription: matched telemetry awaiting delivery, in order.'),
+  webhook('webhook.subscriptions', compacted, 'Subscription catalogue, latest state per subscriptionId; a null value deletes.', {
+    // The dispatcher writes a subscription's state when its retry policy deactivates or pauses it.
+    writers: ['admin-api', 'dispatcher'], readers: ['admin-api', 'dispatcher', 'alerter'],
+  }),
+  webhook('webhook.deliveries', keep(durableRetentionMs), 'Work re-keyed by subscription: matched telemetry awaiting delivery, in order.', dispatcherState),
   ...retryTiers.map((tier) =>
-    webhook(tier.topic, keep(durableRetentionMs), `Failed requests waiting ${tier.name} before the next attempt.`),
+    webhook(tier.topic, keep(durableRetentionMs), `Failed requests waiting ${tier.name} before the next attempt.`, dispatcherState),
   ),
-  webhook('webhook.parked', keep(durableRetentionMs), 'Backlog of a parked subscription, kept in order behind its failed request.'),
-  webhook('webhook.failures', keep(durableRetentionMs), 'Failure and recovery events the alerter turns into e-mails.'),
-  webhook('webhook.alert-confirmations', keep(durableRetentionMs), 'Requests (from the admin API) to e-mail a newly added alert address its confirmation link; the alerter sends them.'),
-  webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter).'),
+  webhook('webhook.parked', keep(durableRetentionMs), 'Backlog of a parked subscription, kept in order behind its failed request.', dispatcherState),
+  webhook('webhook.failures', keep(durableRetentionMs), 'Failure and recovery events the alerter turns into e-mails.', {
+    // The admin API writes failed verifications.
+    writers: ['dispatcher', 'admin-api'], readers: ['alerter'],
+  }),
+  webhook('webhook.alert-confirmations', keep(durableRetentionMs), 'Requests (from the admin API) to e-mail a newly added alert address its confirmation link; the alerter sends them.', {
+    writers: ['admin-api'], readers: ['alerter'],
+  }),
+  webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter).', { writers: ['dispatcher'], readers: [] }),
 ];
 
 export interface CatalogueOptions {
