@@ -59,10 +59,9 @@ export function decodeRetryTicket(value: Buffer | null): DecodedTicket {
     firstFailureAtMs: r.number('firstFailureAtMs', count),
     retryPolicy: r.oneOf('retryPolicy', retryPolicyNames),
     lastStatusCode: r.nullable('lastStatusCode', (n) => r.number(n, { integer: true })),
-    items: r.list('items', { minItems: 1, maxItems: 1_000_000 }, (item, path) => {
-      const it = FieldReader.of(item, path, issues);
-      return it === null ? undefined : complete({ deliveriesOffset: it.string('deliveriesOffset', decimal), value: it.string('value', { ...text, min: 0 }) });
-    }),
+    items: r.objectList('items', { minItems: 1, maxItems: 1_000_000 }, (it) => complete({
+      deliveriesOffset: it.string('deliveriesOffset', decimal), value: it.string('value', { ...text, min: 0 }),
+    })),
   });
   return fields === undefined ? { kind: 'invalid', reason: issuesText(issues) } : { kind: 'ticket', ticket: { v: 1, ...fields } };
 }

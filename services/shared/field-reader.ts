@@ -91,6 +91,11 @@ export class FieldReader {
     return this.path === '' ? name : `${this.path}.${name}`;
   }
 
+  /** The object's own field names (a map keyed by data, such as addresses). */
+  keys(): string[] {
+    return Object.keys(this.obj);
+  }
+
   /** True when `name` holds a value: neither absent nor null. */
   has(name: string): boolean {
     const value = this.peek(name);
@@ -141,6 +146,14 @@ export class FieldReader {
       if (decoded !== undefined) out.push(decoded);
     });
     return out.length === value.length ? out : undefined;
+  }
+
+  /** A list of objects, each read by `read` with a reader at `name[i]`; undefined unless every item decoded. */
+  objectList<T>(name: string, rule: { readonly minItems?: number; readonly maxItems: number } & Presence, read: (r: FieldReader) => T | undefined): T[] | undefined {
+    return this.list(name, rule, (item, path) => {
+      const nested = FieldReader.of(item, path, this.issues, { redact: this.redacted, rejectNull: this.rejectNull, quoteStrings: this.quoteStrings });
+      return nested === null ? undefined : read(nested);
+    });
   }
 
   string(name: string, rule: StringRule): string | undefined {

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { SecretBox } from '../../../services/shared/secret-box.js';
+import { sealSubscription } from '../../../services/shared/subscriptions/seal-subscription.js';
+import { initialSigningSecrets } from '../../../services/shared/subscriptions/signing-secrets.js';
+import { decodeSubscriptionRecord, encodeSubscriptionRecord } from '../../../services/shared/subscriptions/subscription-record-codec.js';
+import type { StoredSubscription, Subscription } from '../../../services/shared/subscriptions/subscription-types.js';
+
+const box = new SecretBox([{ keyId: 'k1', key: randomBytes(32) }], 'k1');
+const base: Subscription = {
+  id: 'sub_codec', accountId: 'acc_alpha', state: 'active', name: 'codec', url: 'https://hooks.example.com/in?token=q-secret&x=1', source: { kind: 'gps' },
+  vehicleFilter: null, contentType: 'application/json', batching: { maxItems: 500, maxWaitMs: 5_000 }, auth: { type: 'none' }, alertEmails: ['ops@example.com'],
+  retryPolicy: 'standard-7d', signing: initialSigningSecrets(`whsec_${randomBytes(24).toString('base64')}`), verifiedAt: null,
+  createdAt: '2026-11-23T00:00:00.000Z', updatedAt: '2026-11-23T00:00:00.000Z', revision: 3,
+};
+const stored = (patch: Partial<Subscription> = {}): StoredSubscription => sealSubscription(box, { ...base, ...patch });
+const record = (subscription: unknown): Buffer => Buffer.from(JSON.stringify({ schemaVersion: 1, subscription }));
+
+describe('subscription record codec', () => {
+  it.each<[string, Partial<Subscription>]>([
+    ['a GPS subscription with URL secrets', {}],
+    ['basic auth and a vehicle filter', { auth: { type: 'basic', userName: 'u', password: 'p4ss' }, vehicleFilter: { vehicleIds: ['veh_1', 'veh_2'] } }],
+    ['bearer auth, verified', { auth: { type: 'bearer', tokenValue: 't0k' }, verifiedAt: '2026-11-23T01:00:00.000Z' }],
+    ['an API key with a fixed Authorization header', { auth: { type: 'apikey', tokenValue: 'k', authorization: 'Token x' } }],
+    ['a custom header and a form body', { auth: { type: 'custom', tokenName: 'X-Key', tokenValue: 'v' }, contentType: 'application/x-www-form-urlencoded' }],
+    ['no auth but an Authorization header', { auth: { type: 'none', authorization: 'Basic abc' } }],
+    ['event selections of every shape', { source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 120 }, { type: 'posted_speeding', overLimitKph: 10 }, { type: 'landmark_enter', landmarkIds: ['lm_1'] }, { type: 'ignition_on' }] } }],
+    ['a schedule every 15 minutes', { source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 15 } } }],
+    ['a monthly schedule, paused', { source: { kind: 'scheduled', cadence: { every: 'month' } }, state: 'paused' }],
+    ['alert-address confirmations', { alertEmailConfirmations: { 'a@example.com': { state: 'pending', tokenHash: 'h', requestedAt: 'r', expiresAt: 'e' }, 'b@example.com': { state: 'confirmed', confirmedAt: 'c', via: 'link' } } }],
+  ])('round-trips %s exactly', (_what, patch) => {
+    const sub = stored(patch);
+    expect(decodeSubscriptionRecord(encodeSubscriptionRecord(sub))).toEqual({ kind: 'subscription', subscription: sub });
+  });
+
+  it('keeps a previous signing secret during a rotation and ignores fields it does not know', () => {
+    const sub = stored();
+    const rotated = { ...sub, signing: { ...sub.signing, previous: sub.signing.current, previousExpiresAt: 'x', rotatedAt: 'y' } };
+    expect(decodeSubscriptionRecord(record({ ...rotated, addedLater: true }))).toEqual({ kind: 'subscription', subscription: rotated });
+  });
+
+  const good = stored({ auth: { type: 'basic', userName: 'u', password: 'p' } });
+  it.each<[string, Buffer, string]>([
+    ['not JSON', Buffer.from('{'), 'value is not JSON'],
+    ['another envelope version', Buffer.from(JSON.stringify({ schemaVersion: 2, subscription: good })), 'unknown schemaVersion'],
+    ['a JSON array', Buffer.from('[]'), 'unknown schemaVersion'],
+    ['no subscription', Buffer.from(JSON.stringify({ schemaVersion: 1 })), 'missing subscription'],
+    ['a subscription that is a string', record('sub_1'), 'subscription: must be an object'],
+    ['a plaintext password', record({ ...good, auth: { type: 'basic', userName: 'u', password: 'plain' } }), 'subscription.auth.password: must be a sealed secret'],
+    ['a plaintext URL secret', record({ ...good, urlSecrets: ['plain'] }), 'subscription.urlSecrets[0]: must be a sealed secret'],
+    ['a plaintext signing secret', record({ ...good, signing: { ...good.signing, current: 'whsec_plain' } }), 'subscription.signing.current: must be a sealed secret'],
+    ['a plaintext previous signing secret', record({ ...good, signing: { ...good.signing, previous: 'whsec_old' } }), 'subscription.signing.previous: must be a sealed secret'],
+    ['an unknown state', record({ ...good, state: 'sleeping' }), 'subscription.state: must be one of'],
+    ['an unknown auth type', record({ ...good, auth: { type: 'oauth' } }), 'subscription.auth.type: must be one of'],
+    ['an unknown event type', record({ ...good, source: { kind: 'event', eventTypes: [{ type: 'teleported' }] } }), 'subscription.source.eventTypes[0].type: must be one of'],
+    ['a speeding selection without its threshold', record({ ...good, source: { kind: 'event', eventTypes: [{ type: 'speeding' }] } }), 'subscription.source.eventTypes[0].thresholdKph: is required'],
+    ['a revision as text', record({ ...good, revision: '3' }), 'subscription.revision: must be a number'],
+    ['no batching', record({ ...good, batching: undefined }), 'subscription.batching: is required'],
+    ['a confirmation of an unknown state', record({ ...good, alertEmailConfirmations: { 'a@x': { state: 'maybe' } } }), 'subscription.alertEmailConfirmations.a@x.state: must be one of'],
+  ])('refuses %s, naming the field', (_what, value, reason) => {
+    const decoded = decodeSubscriptionRecord(value);
+    expect(decoded.kind).toBe('invalid');
+    if (decoded.kind === 'invalid') expect(decoded.reason).toContain(reason);
+  });
+
+  it('never quotes a value in its reason (records hold URLs, addresses and secrets)', () => {
+    const decoded = decodeSubscriptionRecord(record({ ...good, auth: { type: 'basic', userName: 'u', password: 'hunter2-plain' }, url: 42 }));
+    expect(decoded).toMatchObject({ kind: 'invalid' });
+    expect(JSON.stringify(decoded)).not.toContain('hunter2');
+  });
+});
