@@ -32,7 +32,7 @@ export type Resolver = (hostname: string, options: LookupOptions & { all: true }
 export class SsrfGuard {
   constructor(
     private readonly allowList: AddressAllowList = AddressAllowList.empty(),
-    private readonly resolve: Resolver = dnsLookup as unknown as Resolver,
+    private readonly resolve: Resolver = (hostname, options, cb) => dnsLookup(hostname, options, cb),
   ) {}
 
   classifyAddress(ip: IpAddress): { kind: 'allowed' } | { kind: 'blocked'; range: BlockedRange } {
