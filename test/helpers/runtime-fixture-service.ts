@@ -1,0 +1,38 @@
+import { EnvReader } from '../../services/shared/env-reader.js';
+import { readLogLevel } from '../../services/shared/runtime/common-config.js';
+import { runService } from '../../services/shared/runtime/run-service.js';
+
+/**
+ * A service run by the real `runService`, for service-runtime-signals.test.ts: its close
+ * takes `FLEETHOOK_ADMIN_FIXTURE_CLOSE_MS` (or never ends when unset), so the test can see
+ * the deadline and the second signal on a real process.
+ */
+runService({
+  name: 'fixture',
+  loadConfig: (env) => {
+    const r = new EnvReader(env, 'FLEETHOOK_');
+    const config = {
+      logLevel: readLogLevel(r, 'ADMIN'),
+      closeMs: r.optionalString('ADMIN_FIXTURE_CLOSE_MS') === undefined ? null : r.int('ADMIN_FIXTURE_CLOSE_MS', 0, { min: 0 }),
+      deadlineMs: r.int('ADMIN_FIXTURE_DEADLINE_MS', 30_000, { min: 1 }),
+    };
+    r.finish();
+    return config;
+  },
+  shutdownDeadlineMs: (config) => config.deadlineMs,
+  start: async ({ config, logger }) => {
+    logger.info('fixture started');
+    // Stands for the service's listeners and consumers, which keep a real service's process alive.
+    const running = setInterval(() => undefined, 60_000);
+    return {
+      close: () => new Promise<void>((resolve) => {
+        if (config.closeMs === null) return; // never closes
+        setTimeout(() => {
+          clearInterval(running);
+          resolve();
+        }, config.closeMs);
+      }),
+      readyFields: { pid: process.pid },
+    };
+  },
+});
