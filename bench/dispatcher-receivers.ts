@@ -12,6 +12,8 @@ export class BenchReceiver {
   readonly latenciesMs: number[] = [];
   items = 0;
   requests = 0;
+  /** Requests answered 200 (healthy receivers). */
+  okRequests = 0;
   lastArrivalMs = 0;
   measureFromMs = Number.POSITIVE_INFINITY;
   private readonly sockets = new Set<import('node:net').Socket>();
@@ -54,6 +56,7 @@ export class BenchReceiver {
       const arrivedMs = Date.now();
       res.writeHead(200).end();
       this.requests++;
+      this.okRequests++;
       this.lastArrivalMs = arrivedMs;
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { time: string }[] };
       for (const item of body.data) {

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+/**
+ * `npx tsx bench/summarize-profile.ts <file.cpuprofile> [--top 25]`: the functions with the
+ * most self time in a V8 CPU profile (what `node --cpu-prof` writes; the bench sets it with
+ * BENCH_PROFILE_DIR), as a short text table: share of the sampled time, milliseconds,
+ * function and where it is. Raw profiles are generated output: keep them in the git-ignored
+ * bench/profiles/raw/ and commit only these summaries.
+ */
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly children?: readonly number[];
+}
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+  readonly startTime: number;
+  readonly endTime: number;
+}
+
+const file = process.argv[2];
+if (file === undefined) {
+  process.stderr.write('usage: tsx bench/summarize-profile.ts <file.cpuprofile> [--top N]\n');
+  process.exit(2);
+}
+const topIndex = process.argv.indexOf('--top');
+const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 25;
+const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfUs = new Map<number, number>();
+profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+
+const where = (url: string, line: number): string => {
+  if (url === '') return '';
+  const path = url.startsWith('file://') ? relative(process.cwd(), new URL(url).pathname) : url;
+  return `${path.replace(/^.*node_modules\//, 'node_modules/')}:${line + 1}`;
+};
+const totals = new Map<string, number>();
+let all = 0;
+let idle = 0;
+for (const [id, us] of selfUs) {
+  const node = byId.get(id);
+  if (node === undefined) continue;
+  all += us;
+  const name = node.callFrame.functionName || '(anonymous)';
+  if (name === '(idle)') idle += us;
+  const key = `${name}  ${where(node.callFrame.url, node.callFrame.lineNumber)}`.trim();
+  totals.set(key, (totals.get(key) ?? 0) + us);
+}
+const busy = all - idle;
+const rows = [...totals].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top);
+const out = [`profile ${relative(process.cwd(), file)}: ${(all / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (not idle)`,
+  'self % of busy | self ms | function  location'];
+for (const [key, us] of rows) out.push(`${((100 * us) / busy).toFixed(1).padStart(5)} % | ${(us / 1e3).toFixed(0).padStart(7)} | ${key}`);
+process.stdout.write(`${out.join('\n')}\n`);
