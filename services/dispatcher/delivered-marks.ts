@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import { streamKeyOf } from './batch-accumulator.js';
 import type { ClosedBatch } from './batch-accumulator.js';
 import type { ItemOrigin } from './delivery-item.js';
+import { compareOffsets } from './offset-order.js';
 
 const markTtlSeconds = 9 * 86_400;
 /** Streams whose origins this process keeps to merge into their next mark (a reload from Redis refills it). */
@@ -98,11 +99,13 @@ export function parseMark(raw: string | null | undefined): DeliveredMark {
 /** The highest origin per topic and partition of both lists. */
 export function mergeOrigins(a: readonly ItemOrigin[], b: readonly ItemOrigin[]): ItemOrigin[] {
   const best = new Map<string, ItemOrigin>();
-  for (const o of [...a, ...b]) {
+  const take = (o: ItemOrigin): void => {
     const k = `${o.topic}\u0000${o.partition}`;
     const seen = best.get(k);
-    if (seen === undefined || BigInt(o.offset) > BigInt(seen.offset)) best.set(k, o);
-  }
+    if (seen === undefined || compareOffsets(o.offset, seen.offset) > 0) best.set(k, o);
+  };
+  for (const o of a) take(o);
+  for (const o of b) take(o);
   return [...best.values()];
 }
 

@@ -21,7 +21,9 @@ export class DeliveryStatusRecorder {
 
   /** New items handed to a subscription's requests (first attempt of a batch). */
   messagesQueued(subscriptionId: string, items: number): void {
-    this.run(subscriptionId, this.redis.multi().hincrby(deliveryStatusKey(this.prefix, subscriptionId), statusFields.totalMessages, items));
+    // One command is atomic by itself: no MULTI/EXEC round (a third of the status writes' CPU).
+    this.redis.hincrby(deliveryStatusKey(this.prefix, subscriptionId), statusFields.totalMessages, items)
+      .catch((err: unknown) => this.logger.warn('could not record delivery status', { subscriptionId, err }));
   }
 
   attempt(subscriptionId: string, record: AttemptRecord): void {
@@ -29,15 +31,16 @@ export class DeliveryStatusRecorder {
     const logKey = attemptLogKey(this.prefix, subscriptionId);
     const multi = this.redis.multi()
       .lpush(logKey, JSON.stringify(record.attempt))
-      .ltrim(logKey, 0, maxLoggedAttempts - 1)
-      .hset(statusKey, statusFields.backlogSize, String(record.backlogSize));
+      .ltrim(logKey, 0, maxLoggedAttempts - 1);
+    // One HSET per attempt (all fields of the hash at once).
     if (record.kind === 'delivered') {
-      multi.hincrby(statusKey, statusFields.totalDelivered, record.items)
-        .hset(statusKey, statusFields.lastSuccessAt, record.attempt.at)
+      multi.hset(statusKey, statusFields.backlogSize, String(record.backlogSize), statusFields.lastSuccessAt, record.attempt.at)
+        .hincrby(statusKey, statusFields.totalDelivered, record.items)
         .hdel(statusKey, statusFields.nextRetryAt);
     } else {
-      multi.hset(statusKey, statusFields.lastFailureAt, record.attempt.at, statusFields.lastError, record.attempt.error ?? '');
-      if (record.nextRetryAt !== null) multi.hset(statusKey, statusFields.nextRetryAt, record.nextRetryAt);
+      const retry = record.nextRetryAt === null ? [] : [statusFields.nextRetryAt, record.nextRetryAt];
+      multi.hset(statusKey, statusFields.backlogSize, String(record.backlogSize), statusFields.lastFailureAt, record.attempt.at,
+        statusFields.lastError, record.attempt.error ?? '', ...retry);
     }
     this.run(subscriptionId, multi);
   }

@@ -16,11 +16,12 @@ import type { DispatcherMetrics } from './dispatcher-metrics.js';
 import { routeRecord } from './route-telemetry.js';
 import type { DeadLetterCause, ItemMessage, Routed } from './route-telemetry.js';
 import { SubscriptionMatcher } from './subscription-matcher.js';
+import { memoizedPartitioner } from './memoized-partitioner.js';
 import { kindByTopicId } from './telemetry-record.js';
-import type { TelemetryDecoder } from './telemetry-decoder.js';
+import type { DecodeResult, TelemetryDecoder } from './telemetry-decoder.js';
 
 // kafkajs is CommonJS; Node's named-export detection misses ConfigResourceTypes.
-const { ConfigResourceTypes } = kafkajs;
+const { ConfigResourceTypes, Partitioners } = kafkajs;
 
 export interface FanOutOptions {
   readonly kafka: Kafka;
@@ -73,7 +74,9 @@ export class FanOutConsumer {
   private deadLetterBudgetBytes = kafkaDefaultMaxMessageBytes - batchOverheadBytes;
 
   constructor(private readonly o: FanOutOptions) {
-    this.producer = o.kafka.producer(reliableProducerConfig);
+    // Items are keyed by subscription id: each id's partition is computed once (same choice as the pinned partitioner).
+    const partitioner = memoizedPartitioner(reliableProducerConfig.createPartitioner ?? Partitioners.DefaultPartitioner);
+    this.producer = o.kafka.producer({ ...reliableProducerConfig, createPartitioner: partitioner });
     for (const [id, kind] of Object.entries(kindByTopicId)) this.kindByTopic.set(o.topics.get(id).name, kind);
     this.deliveriesTopic = o.topics.get('webhook.deliveries').name;
     this.deadLetterTopic = o.topics.get('telemetry.deadletter').name;
@@ -153,10 +156,12 @@ export class FanOutConsumer {
     const validators = telemetryValidators(timeWindowAround(Date.now(), this.o.maxRecordAgeMs, this.o.maxRecordAheadMs));
     const matcher = this.currentMatcher();
     const handled: Handled[] = [];
-    for (const message of batch.messages) {
+    const decodedAll = await this.o.decoder.decodeAll(kind, batch.messages.map((m) => m.value));
+    for (let i = 0; i < batch.messages.length; i++) {
       if (!isRunning() || isStale()) break;
+      const message = batch.messages[i] as KafkaMessage;
+      const decoded = decodedAll[i] as DecodeResult;
       const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-      const decoded = await this.o.decoder.decode(kind, message.value);
       handled.push({ message, origin, routed: routeRecord({ kind, decoded, origin, matcher, validators, itemBudgetBytes: this.itemBudgetBytes }) });
     }
     const last = handled.at(-1);

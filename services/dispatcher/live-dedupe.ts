@@ -2,6 +2,7 @@ import type { Logger } from '../shared/logger.js';
 import { streamKeyOf } from './batch-accumulator.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import type { DeliveryItem } from './delivery-item.js';
+import { compareOffsets } from './offset-order.js';
 
 /**
  * What one generation knows of items already delivered or taken, per batch stream: the
@@ -12,7 +13,8 @@ import type { DeliveryItem } from './delivery-item.js';
  */
 export class LiveDedupe {
   private readonly delivered = new Map<string, number>();
-  private readonly originSeen = new Map<string, bigint>();
+  /** Highest telemetry offset taken, per stream and origin partition (decimal text, compared exactly). */
+  private readonly originSeen = new Map<string, string>();
 
   constructor(private readonly marks: DeliveredMarks, private readonly logger: Logger) {}
 
@@ -23,30 +25,31 @@ export class LiveDedupe {
     for (const [stream, mark] of await this.marks.load([...missing])) {
       this.delivered.set(stream, mark.offset);
       // Later copies of the last delivered item (and of anything before it from that origin) are repeats.
-      for (const o of mark.origins) this.see(`${stream}\u0000${o.topic}\u0000${o.partition}`, BigInt(o.offset));
+      for (const o of mark.origins) this.see(`${stream}\u0000${o.topic}\u0000${o.partition}`, o.offset);
     }
   }
 
-  /** At or below the stream's dedupe mark. */
-  isDelivered(item: DeliveryItem, offset: number): boolean {
-    return offset <= (this.delivered.get(streamKeyOf(item)) ?? -1);
+  /** At or below the stream's dedupe mark. `stream`: the item's `streamKeyOf`, computed once by the caller. */
+  isDelivered(stream: string, offset: number): boolean {
+    return offset <= (this.delivered.get(stream) ?? -1);
   }
 
   /** Per batch stream: its items leave in order, so everything of one origin partition up to a taken item was taken. */
-  isRepeat(item: DeliveryItem): boolean {
-    const seen = this.originSeen.get(originKey(item));
-    const repeat = seen !== undefined && BigInt(item.origin.offset) <= seen;
+  isRepeat(stream: string, item: DeliveryItem): boolean {
+    const seen = this.originSeen.get(originKey(stream, item));
+    const repeat = seen !== undefined && compareOffsets(item.origin.offset, seen) <= 0;
     if (repeat) this.logger.debug('skipping a repeated item (telemetry re-processed)', { subscriptionId: item.subscriptionId, origin: item.origin });
     return repeat;
   }
 
-  took(item: DeliveryItem): void {
-    this.see(originKey(item), BigInt(item.origin.offset));
+  took(stream: string, item: DeliveryItem): void {
+    this.see(originKey(stream, item), item.origin.offset);
   }
 
-  private see(key: string, origin: bigint): void {
-    if ((this.originSeen.get(key) ?? -1n) < origin) this.originSeen.set(key, origin);
+  private see(key: string, origin: string): void {
+    const seen = this.originSeen.get(key);
+    if (seen === undefined || compareOffsets(seen, origin) < 0) this.originSeen.set(key, origin);
   }
 }
 
-const originKey = (item: DeliveryItem): string => `${streamKeyOf(item)}\u0000${item.origin.topic}\u0000${item.origin.partition}`;
+const originKey = (stream: string, item: DeliveryItem): string => `${stream}\u0000${item.origin.topic}\u0000${item.origin.partition}`;

@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import type { StoredSubscription } from '../shared/subscriptions/subscription-types.js';
-import { BatchAccumulator } from './batch-accumulator.js';
+import { BatchAccumulator, streamKeyOf } from './batch-accumulator.js';
 import type { ClosedBatch } from './batch-accumulator.js';
 import type { BacklogDrain } from './backlog-drain.js';
 import { deliverBatch, deliverable } from './deliver-batch.js';
@@ -84,19 +84,20 @@ export class LiveRouter {
       if (!current()) break;
       tracker.register(offset);
       const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
+      const stream = item === null ? '' : streamKeyOf(item);
       const route = item === null || value === null ? routeLiveItem({ malformed: true, inParking: false, subscription: 'gone', parked: false, delivered: false, repeat: false }) : routeLiveItem({
         malformed: false,
         inParking: book.routeLive(item.subscriptionId, offset) === 'skip',
         subscription: stateOf(sub),
         parked: book.get(item.subscriptionId) !== undefined,
-        delivered: this.dedupe.isDelivered(item, offset),
-        repeat: this.dedupe.isRepeat(item),
+        delivered: this.dedupe.isDelivered(stream, offset),
+        repeat: this.dedupe.isRepeat(stream, item),
       });
       if (route.kind === 'skip' || item === null || value === null || sub === undefined) {
         tracker.complete(offset);
         continue;
       }
-      this.dedupe.took(item);
+      this.dedupe.took(stream, item);
       this.gen.addDepth(item.subscriptionId, 1);
       const closed = this.batches.add({ item, partition: batch.partition, offset, value }, sub.batching, nowMs);
       if (closed !== null) this.enqueue(closed);

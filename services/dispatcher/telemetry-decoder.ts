@@ -41,19 +41,39 @@ export class TelemetryDecoder {
   }
 
   async decode(kind: ItemKind, value: Buffer | null): Promise<DecodeResult> {
-    if (value === null) return { kind: 'poison', reason: 'null value (tombstone) on a telemetry topic' };
-    if (value.length < wireHeaderBytes) return { kind: 'poison', reason: `value of ${value.length} bytes is shorter than the Confluent header` };
-    if (value.readUInt8(0) !== 0) return { kind: 'poison', reason: `magic byte ${value.readUInt8(0)}, expected 0 (not Confluent wire format)` };
-    const schemaId = value.readInt32BE(1);
-    const lookup = await this.registry.writerSchema(schemaId);
-    if (lookup.kind === 'unknown') return { kind: 'poison', reason: `schema id ${schemaId} is not in the registry` };
-    const r = this.resolve(kind, schemaId, lookup.type);
-    if (r.problem !== null || r.resolver === null) return { kind: 'poison', reason: `writer schema ${schemaId} cannot be read as a ${kind} record: ${r.problem ?? 'unresolvable'}` };
-    try {
-      return { kind: 'decoded', value: r.reader.fromBuffer(value.subarray(wireHeaderBytes), r.resolver) };
-    } catch (err) {
-      return { kind: 'poison', reason: `Avro body does not decode with schema ${schemaId}: ${errorMessage(err)}` };
+    return (await this.decodeAll(kind, [value]))[0] as DecodeResult;
+  }
+
+  /**
+   * Decodes a fetched batch in order. The registry is asked once per run of records with
+   * the same schema id (almost always one per batch), not once per record: a batch
+   * decodes without an await per record.
+   */
+  async decodeAll(kind: ItemKind, values: readonly (Buffer | null)[]): Promise<DecodeResult[]> {
+    const out: DecodeResult[] = new Array<DecodeResult>(values.length);
+    let lastId = -1;
+    let last: Resolved | null = null;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] ?? null;
+      const framing = framingProblem(value);
+      if (framing !== null || value === null) {
+        out[i] = { kind: 'poison', reason: framing ?? 'null value' };
+        continue;
+      }
+      const schemaId = value.readInt32BE(1);
+      if (last === null || schemaId !== lastId) {
+        const lookup = await this.registry.writerSchema(schemaId);
+        if (lookup.kind === 'unknown') {
+          out[i] = { kind: 'poison', reason: `schema id ${schemaId} is not in the registry` };
+          last = null;
+          continue;
+        }
+        last = this.resolve(kind, schemaId, lookup.type);
+        lastId = schemaId;
+      }
+      out[i] = decodeBody(last, kind, schemaId, value);
     }
+    return out;
   }
 
   private resolve(kind: ItemKind, schemaId: number, writer: Type): Resolved {
@@ -70,5 +90,21 @@ export class TelemetryDecoder {
       this.resolved.set(key, r);
     }
     return r;
+  }
+}
+
+function framingProblem(value: Buffer | null): string | null {
+  if (value === null) return 'null value (tombstone) on a telemetry topic';
+  if (value.length < wireHeaderBytes) return `value of ${value.length} bytes is shorter than the Confluent header`;
+  if (value.readUInt8(0) !== 0) return `magic byte ${value.readUInt8(0)}, expected 0 (not Confluent wire format)`;
+  return null;
+}
+
+function decodeBody(r: Resolved, kind: ItemKind, schemaId: number, value: Buffer): DecodeResult {
+  if (r.problem !== null || r.resolver === null) return { kind: 'poison', reason: `writer schema ${schemaId} cannot be read as a ${kind} record: ${r.problem ?? 'unresolvable'}` };
+  try {
+    return { kind: 'decoded', value: r.reader.fromBuffer(value.subarray(wireHeaderBytes), r.resolver) };
+  } catch (err) {
+    return { kind: 'poison', reason: `Avro body does not decode with schema ${schemaId}: ${errorMessage(err)}` };
   }
 }
