@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
 /**
- * `npx tsx bench/summarize-profile.ts <file.cpuprofile> [--top 25]`: the functions with the
+ * `npx tsx bench/summarize-profile.ts <file.cpuprofile> [--top 25] [--from S --to S]`: the functions with the
  * most self time in a V8 CPU profile (what `node --cpu-prof` writes; the bench sets it with
  * BENCH_PROFILE_DIR), as a short text table: share of the sampled time, milliseconds,
- * function and where it is. Raw profiles are generated output: keep them in the git-ignored
+ * function and where it is. `--from`/`--to`: only the samples between those seconds of the
+ * profile (e.g. the parking phase of bench:drain). Raw profiles are generated output: keep them in the git-ignored
  * bench/profiles/raw/ and commit only these summaries.
  */
 interface ProfileNode {
@@ -28,10 +29,21 @@ if (file === undefined) {
 }
 const topIndex = process.argv.indexOf('--top');
 const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 25;
+const secondsArg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const fromUs = secondsArg('from', 0) * 1e6;
+const toUs = secondsArg('to', Number.POSITIVE_INFINITY) * 1e6;
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+let atUs = 0;
+profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0;
+  atUs += delta;
+  if (atUs >= fromUs && atUs < toUs) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+});
 
 const where = (url: string, line: number): string => {
   if (url === '') return '';
@@ -52,7 +64,8 @@ for (const [id, us] of selfUs) {
 }
 const busy = all - idle;
 const rows = [...totals].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top);
-const out = [`profile ${relative(process.cwd(), file)}: ${(all / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (not idle)`,
+const window = fromUs > 0 || toUs < Number.POSITIVE_INFINITY ? ` (seconds ${fromUs / 1e6} to ${toUs / 1e6})` : '';
+const out = [`profile ${relative(process.cwd(), file)}${window}: ${(all / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (not idle)`,
   'self % of busy | self ms | function  location'];
 for (const [key, us] of rows) out.push(`${((100 * us) / busy).toFixed(1).padStart(5)} % | ${(us / 1e3).toFixed(0).padStart(7)} | ${key}`);
 process.stdout.write(`${out.join('\n')}\n`);

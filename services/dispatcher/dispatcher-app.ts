@@ -50,7 +50,8 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   const catalogue = new SubscriptionCatalogue({
     kafka, topic: topics.get('webhook.subscriptions').name, logger, groupIdPrefix: `fleethook-dispatcher-catalogue-${hostname()}`,
   });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  // Auto-pipelining: the commands of one tick (marks, status of many requests) go out in one socket write, in order.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false, enableAutoPipelining: true });
   redis.on('error', (err: unknown) => logger.warn('redis error', { err }));
   // Batches of one endpoint arrive every few seconds; keep sockets across that gap (undici honours a shorter server keep-alive hint).
   const agent = createGuardedAgent(new SsrfGuard(config.allowList), { connectTimeoutMs: Math.min(10_000, config.requestTimeoutMs), keepAliveTimeoutMs: 30_000, connectionsPerOrigin: config.connectionsPerOrigin,
