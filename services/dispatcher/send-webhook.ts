@@ -24,11 +24,21 @@ export interface SendOptions {
 export async function sendWebhook(dispatcher: Dispatcher, url: string, headers: Record<string, string>, body: string, options: SendOptions): Promise<SendResult> {
   const started = performance.now();
   const latency = (): number => Math.round(performance.now() - started);
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  // One controller, one timer and one listener per request (AbortSignal.timeout + AbortSignal.any cost ~3 % of the CPU at one item per request).
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  timer.unref(); // like AbortSignal.timeout: never what keeps the process alive
+  const outer = options.signal;
+  const onAbort = (): void => controller.abort();
+  if (outer?.aborted === true) controller.abort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
   try {
     const res = await request(url, {
-      method: 'POST', dispatcher, headers, body, signal,
+      method: 'POST', dispatcher, headers, body, signal: controller.signal,
       headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs,
     });
     const snippet = await readCapped(res.body, options.maxResponseBytes);
@@ -39,8 +49,11 @@ export async function sendWebhook(dispatcher: Dispatcher, url: string, headers: 
       responseSnippet: snippet,
     };
   } catch (err) {
-    const code = timeout.aborted ? 'UND_ERR_HEADERS_TIMEOUT' : options.signal?.aborted === true ? 'UND_ERR_ABORTED' : errorCode(err);
+    const code = timedOut ? 'UND_ERR_HEADERS_TIMEOUT' : outer?.aborted === true ? 'UND_ERR_ABORTED' : errorCode(err);
     return { result: { kind: 'error', code }, latencyMs: latency(), responseSnippet: '' };
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onAbort);
   }
 }
 
