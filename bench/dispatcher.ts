@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Message } from 'kafkajs';
 import type { GpsPoint } from '../schemas/telemetry-records.js';
@@ -199,7 +200,9 @@ function report(r: RunResult): string {
   }
   return `${r.name.padEnd(22)} delivered ${r.delivered.toLocaleString('en-US')} of ${r.published.toLocaleString('en-US')} published | ` +
     `${Math.round(r.recordsPerS).toLocaleString('en-US')} records/s | latency p50 ${(r.p50Ms / 1_000).toFixed(2)} s p99 ${(r.p99Ms / 1_000).toFixed(2)} s | ` +
-    `dispatcher CPU ${r.cpuPct.toFixed(0)} % (of one core), ${r.cpuUsPerRecord.toFixed(0)} µs/record, peak RSS ${r.rssMiB.toFixed(0)} MiB`;
+    `dispatcher CPU ${r.cpuPct.toFixed(0)} % (of one core), ${r.cpuUsPerRecord.toFixed(0)} µs/record, peak RSS ${r.rssMiB.toFixed(0)} MiB` +
+    (r.delivered < r.published ? ' | INCOMPLETE within 30 s of the end (µs/record understated: not every record was delivered)' : '') +
+    ` | load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
 }
 
 async function main(): Promise<void> {
