@@ -157,8 +157,9 @@ export class FanOutConsumer {
     const matcher = this.currentMatcher();
     const handled: Handled[] = [];
     const decodedAll = await this.o.decoder.decodeAll(kind, batch.messages.map((m) => m.value));
+    // The loop below does not await: nothing can stop the consumer or seek the partition while it runs, so one check is every check.
+    if (!isRunning() || isStale()) return;
     for (let i = 0; i < batch.messages.length; i++) {
-      if (!isRunning() || isStale()) break;
       const message = batch.messages[i] as KafkaMessage;
       const decoded = decodedAll[i] as DecodeResult;
       const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
