@@ -28,6 +28,9 @@ export type DtcSource = (typeof dtcSources)[number];
 export const dtcStatuses = ['active', 'pending', 'cleared'] as const;
 export type DtcStatus = (typeof dtcStatuses)[number];
 
+export const speedUnits = ['kmh', 'mph'] as const;
+export type SpeedUnits = (typeof speedUnits)[number];
+
 export const dvirStatuses = ['satisfactory', 'defects_found', 'defects_corrected'] as const;
 export type DvirStatus = (typeof dvirStatuses)[number];
 
@@ -82,4 +85,9 @@ export interface VehicleEvent {
   sensorId?: string | null;
   dvirStatus?: DvirStatus | null;
   dvirDefects?: string[] | null;
+  maxSpeedKmh?: number | null;
+  tripStartLat?: number | null;
+  tripStartLon?: number | null;
+  speedThreshold?: number | null;
+  speedUnits?: SpeedUnits | null;
 }

@@ -1,4 +1,4 @@
-import { dtcSources, dtcStatuses, dvirStatuses, vehicleEventOrigins, vehicleEventTypes } from '../../../schemas/telemetry-records.js';
+import { dtcSources, dtcStatuses, dvirStatuses, speedUnits, vehicleEventOrigins, vehicleEventTypes } from '../../../schemas/telemetry-records.js';
 import type { VehicleEventType } from '../../../schemas/telemetry-records.js';
 import type { FieldIssue } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
@@ -115,6 +115,13 @@ export function telemetryValidators(window: TimeWindow): TelemetryValidators {
     r.string('sensorId', optionalId);
     r.oneOf('dvirStatus', dvirStatuses, optional);
     r.stringList('dvirDefects', { maxItems: 100, required: false });
+    r.number('maxSpeedKmh', { min: 0, required: false, hint: 'km/h' });
+    r.number('tripStartLat', { min: -90, max: 90, required: false, hint: 'degrees' });
+    r.number('tripStartLon', { min: -180, max: 180, required: false, hint: 'degrees' });
+    if (r.has('tripStartLat') !== r.has('tripStartLon')) r.fail(r.has('tripStartLat') ? 'tripStartLon' : 'tripStartLat', 'must be given together with tripStartLat/tripStartLon');
+    r.number('speedThreshold', { min: 0, required: false });
+    r.oneOf('speedUnits', speedUnits, optional);
+    if (r.has('speedThreshold') !== r.has('speedUnits')) r.fail(r.has('speedThreshold') ? 'speedUnits' : 'speedThreshold', 'must be given together with speedThreshold/speedUnits');
     r.rejectUnknown();
     for (const field of type === undefined ? [] : requiredEventDetails[type]) {
       if (!r.has(field)) r.fail(field, `is required for a ${type} event`);

@@ -58,6 +58,11 @@ const eventRows: Row[] = [
   ['unknown dvir status', { type: 'dvir', dvirStatus: 'ok' }, 'events[0].dvirStatus', /one of satisfactory/],
   ['dvir defects not strings', { type: 'dvir', dvirStatus: 'defects_found', dvirDefects: [1] }, 'events[0].dvirDefects', /array of strings/],
   ['unknown origin', { origin: 'cloud' }, 'events[0].origin', /one of device, derived/],
+  ['speed threshold without units', { speedThreshold: 60 }, 'events[0].speedUnits', /together/],
+  ['unknown speed units', { speedThreshold: 60, speedUnits: 'knots' }, 'events[0].speedUnits', /one of kmh, mph/],
+  ['trip start lat without lon', { type: 'trip_complete', tripStartLat: 52 }, 'events[0].tripStartLon', /together/],
+  ['trip start lon out of range', { tripStartLat: 52, tripStartLon: 181 }, 'events[0].tripStartLon', /<= 180/],
+  ['negative max speed', { maxSpeedKmh: -1 }, 'events[0].maxSpeedKmh', />= 0/],
 ];
 
 const cases = [
@@ -91,9 +96,9 @@ describe('batch validation', () => {
 
   it('accepts every event type with its required details', () => {
     const details: Record<string, Partial<VehicleEvent>> = {
-      trip_complete: { tripStartTime: time - 60_000, durationMs: 60_000, tripDistanceKm: 1.2 },
+      trip_complete: { tripStartTime: time - 60_000, durationMs: 60_000, tripDistanceKm: 1.2, tripStartLat: 52, tripStartLon: 13, maxSpeedKmh: 88 },
       idle: { durationMs: 300_000 },
-      speeding: { speedKmh: 90, speedLimitKmh: 80 },
+      speeding: { speedKmh: 90, speedLimitKmh: 80, speedThreshold: 50, speedUnits: 'mph' },
       posted_speeding: { speedKmh: 90, speedLimitKmh: 50 },
       landmark_enter: { landmarkId: 'lmk_1' },
       landmark_leave: { landmarkId: 'lmk_1' },

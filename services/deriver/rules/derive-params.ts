@@ -1,0 +1,75 @@
+import type { SpeedUnits } from '../../../schemas/telemetry-records.js';
+
+/**
+ * What the event rules depend on besides the vehicle's own points: the speed rules its
+ * account's subscriptions ask for, the account's landmarks, and the timings. Pure data;
+ * the deriver compiles it from the subscription catalogue and the landmark registry.
+ */
+export interface SpeedRule {
+  /** speeding: the speed X; posted_speeding: X over the posted limit. In `units`. */
+  readonly threshold: number;
+  readonly units: SpeedUnits;
+}
+
+export interface AccountRules {
+  readonly speeding: readonly SpeedRule[];
+  readonly postedSpeeding: readonly SpeedRule[];
+}
+
+export interface LandmarkHit {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The landmarks of the point's account. */
+export interface LandmarkLookup {
+  /** The landmarks whose shape contains the position, in any order. */
+  containing(lat: number, lon: number): readonly LandmarkHit[];
+  /** False once a landmark is deleted: a vehicle inside it then leaves without an event. */
+  exists(landmarkId: string): boolean;
+}
+
+export interface DeriveTimings {
+  /** At or above this speed a vehicle is moving; below it, with ignition on, it idles (km/h). */
+  readonly movingKmh: number;
+  /** Idle periods shorter than this produce no event; subscriptions filter longer ones by their minutes. */
+  readonly idleMinMs: number;
+  /** A trip that moved ends after this long stationary, even with the ignition on. */
+  readonly tripStopMs: number;
+  /** A speeding episode ends once the speed has stayed below the threshold this long. */
+  readonly speedingClearMs: number;
+}
+
+export const defaultTimings: DeriveTimings = {
+  movingKmh: 3,
+  idleMinMs: 60_000,
+  tripStopMs: 5 * 60_000,
+  speedingClearMs: 30_000,
+};
+
+export interface DeriveParams {
+  readonly rules: AccountRules;
+  readonly landmarks: LandmarkLookup;
+  readonly timings: DeriveTimings;
+}
+
+export const noRules: AccountRules = { speeding: [], postedSpeeding: [] };
+
+export const noLandmarks: LandmarkLookup = { containing: () => [], exists: () => false };
+
+export const kmhPerMph = 1.609344;
+
+/** A km/h speed in `units`. */
+export function speedIn(units: SpeedUnits, kmh: number): number {
+  return units === 'kmh' ? kmh : kmh / kmhPerMph;
+}
+
+/** A speed in `units` as km/h. */
+export function speedToKmh(units: SpeedUnits, value: number): number {
+  return units === 'kmh' ? value : value * kmhPerMph;
+}
+
+/** Names a rule in the state and in event ids, e.g. `60mph`. */
+export function speedRuleKey(rule: SpeedRule): string {
+  return `${rule.threshold}${rule.units}`;
+}
