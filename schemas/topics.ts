@@ -9,16 +9,17 @@ import { retryTiers } from './retry-tiers.js';
  * retries, parked backlog and failures land on the same partition number), so they form
  * one group; overrides apply per group and cannot break that.
  */
-export const partitionGroups = ['telemetry', 'deadletter', 'webhook'] as const;
+export const partitionGroups = ['telemetry', 'deadletter', 'webhook', 'registry'] as const;
 export type PartitionGroup = (typeof partitionGroups)[number];
 
 export const defaultPartitions: Readonly<Record<PartitionGroup, number>> = {
   telemetry: 12,
   deadletter: 3,
   webhook: 12,
+  registry: 3,
 };
 
-export type TopicKey = 'vehicleId' | 'subscriptionId';
+export type TopicKey = 'vehicleId' | 'subscriptionId' | 'landmarkId';
 
 export type TopicValue =
   | { readonly format: 'avro'; readonly schemaFile: string }
@@ -103,6 +104,11 @@ const definitions: readonly TopicDefinition[] = [
     writers: ['admin-api'], readers: ['alerter'],
   }),
   webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter).', { writers: ['dispatcher'], readers: [] }),
+  {
+    id: 'fleet.landmarks', group: 'registry', key: 'landmarkId', value: { format: 'json', owner: 'admin-api' }, configs: compacted,
+    description: 'Landmarks (geofences) per account, latest state per landmarkId; a null value deletes. Written by the admin API, read whole by every instance that needs them.',
+    writers: ['admin-api'], readers: ['admin-api'],
+  },
 ];
 
 export interface CatalogueOptions {

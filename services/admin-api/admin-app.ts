@@ -9,6 +9,8 @@ import { FailureEventEmitter } from '../shared/failures/failure-event-emitter.js
 import { SecretBox } from '../shared/secret-box.js';
 import { createGuardedAgent } from '../shared/ssrf/guarded-agent.js';
 import { SsrfGuard } from '../shared/ssrf/ssrf-guard.js';
+import { LandmarkRegistry } from '../shared/landmarks/landmark-registry.js';
+import { LandmarkWriter } from '../shared/landmarks/landmark-writer.js';
 import { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
 import { createAdminMetrics } from './admin-metrics.js';
@@ -23,6 +25,7 @@ import type { DeliveryStatusSource } from './delivery-status-source.js';
 import { EndpointActions } from './endpoint-actions.js';
 import { EndpointCallLimiter } from './endpoint-call-limiter.js';
 import { RedisFixedWindow } from '../shared/redis-fixed-window.js';
+import { LandmarkService } from './landmark-service.js';
 import { openApiDocument } from './openapi-document.js';
 import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
@@ -30,10 +33,11 @@ import { VerificationFailureNotifier } from './verification-failure-notifier.js'
 
 
 /** The topics an admin API instance reads or writes (it waits for them at start-up). */
-export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations'] as const;
+export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks'] as const;
 export interface AdminApp {
   readonly port: number;
   readonly catalogue: SubscriptionCatalogue;
+  readonly landmarks: LandmarkRegistry;
   readonly topic: string;
   close(): Promise<void>;
 }
@@ -60,6 +64,7 @@ export async function startAdminApp(options: {
   const failuresTopic = topics.get('webhook.failures').name;
   const confirmationsTopic = topics.get('webhook.alert-confirmations').name;
   const catalogue = new SubscriptionCatalogue({ kafka, topic, logger, groupIdPrefix: `fleethook-admin-${hostname()}` });
+  const landmarks = new LandmarkRegistry({ kafka, topic: topics.get('fleet.landmarks').name, logger, groupIdPrefix: `fleethook-admin-landmarks-${hostname()}` });
   const producer: Producer = kafka.producer(reliableProducerConfig);
   // Its own producer: a failure-event write still retrying after its deadline never queues subscription writes behind it.
   const failuresProducer: Producer = kafka.producer(reliableProducerConfig);
@@ -67,6 +72,7 @@ export async function startAdminApp(options: {
   const guard = new SsrfGuard(config.allowList);
   const agent = createGuardedAgent(guard, { connectTimeoutMs: config.endpointTimeoutMs });
   await catalogue.start();
+  await landmarks.start();
   await producer.connect();
   await failuresProducer.connect();
   const ownRedis = options.redis === undefined;
@@ -97,8 +103,12 @@ export async function startAdminApp(options: {
   });
   const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures, limiter });
   const routes = adminRoutes({
-    service, actions, confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus,
-    isReady: () => catalogue.ready(),
+    service, actions, landmarks: new LandmarkService({
+      registry: landmarks, writer: new LandmarkWriter(producer, topics.get('fleet.landmarks').name),
+      maxLandmarksPerAccount: config.maxLandmarksPerAccount, readTimeoutMs: config.readTimeoutMs, now,
+    }),
+    confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus,
+    isReady: () => catalogue.ready() && landmarks.ready(),
     metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     openapi: () => openApiDocument,
   });
@@ -110,12 +120,13 @@ export async function startAdminApp(options: {
   logger.info('admin API listening', { port, topic, failuresTopic });
   let closing: Promise<void> | undefined;
   return {
-    port, catalogue, topic,
+    port, catalogue, landmarks, topic,
     close: () => (closing ??= (async () => {
       await server.close();
       await producer.disconnect().catch(() => undefined);
       await failuresProducer.disconnect().catch(() => undefined);
       await catalogue.close();
+      await landmarks.close();
       await agent.close();
       if (ownRedis) redis.disconnect();
     })()),

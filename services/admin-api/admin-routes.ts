@@ -5,6 +5,9 @@ import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
 import type { DeliveryStatusSource } from './delivery-status-source.js';
 import type { EndpointActions } from './endpoint-actions.js';
+import { landmarkIdPattern } from '../shared/landmarks/landmark-types.js';
+import type { LandmarkService } from './landmark-service.js';
+import { toLandmarkView } from './landmark-view.js';
 import { decodeListQuery } from './list-query.js';
 import { confirmationFormPage, confirmationResultPage } from './confirmation-page.js';
 import { RouteTable } from './route-table.js';
@@ -34,6 +37,7 @@ export interface RouteDeps {
   readonly service: SubscriptionService;
   readonly actions: EndpointActions;
   readonly confirmer: AlertEmailConfirmer;
+  readonly landmarks: LandmarkService;
   readonly status: DeliveryStatusSource;
   readonly isReady: () => boolean;
   readonly metricsText: () => Promise<{ text: string; contentType: string }>;
@@ -97,6 +101,20 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
       return ok({ id: s.id, attempts: await d.status.attempts(s.id, decodeAttemptLimit(c.query)) });
     }))
     .add('POST', `${sub}/alert-emails/confirm`, api('json', async (c) => ok(d.service.view(await d.confirmer.confirmByOwner(who(c), id(c), c.body)))))
+    .add('POST', '/v1/landmarks', api('json', async (c) => ({ status: 201, json: toLandmarkView(await d.landmarks.create(who(c), c.body)) })))
+    .add('GET', '/v1/landmarks', api('none', async (c) => {
+      const q = decodeListQuery(c.query, who(c), { test: (s) => landmarkIdPattern.test(s), hint: 'a landmark id' });
+      const all = (await d.landmarks.list(who(c), q.accountId)).filter((l) => q.cursor === null || l.id > q.cursor);
+      const page = all.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return ok({ data: page.map(toLandmarkView), nextCursor: all.length > q.limit && last ? last.id : null });
+    }))
+    .add('GET', '/v1/landmarks/:id', api('none', async (c) => ok(toLandmarkView(await d.landmarks.get(who(c), id(c))))))
+    .add('PATCH', '/v1/landmarks/:id', api('json', async (c) => ok(toLandmarkView(await d.landmarks.patch(who(c), id(c), c.body)))))
+    .add('DELETE', '/v1/landmarks/:id', api('none', async (c) => {
+      await d.landmarks.remove(who(c), id(c));
+      return { status: 204 };
+    }))
     .add('GET', '/v1/alert-email-confirmations/:token', open(async (c) => {
       checkTokenSyntax(c.params.token ?? '');
       return html(200, confirmationFormPage(c.params.token ?? ''));

@@ -13,6 +13,9 @@ export const apiErrorCodes = {
   /** The request is well formed, but a rule the schema cannot state refuses it (where a host resolves, the operator's port list). */
   url_not_allowed: 422,
   subscription_limit_reached: 422,
+  landmark_limit_reached: 422,
+  /** A landmark shape that is well formed but not an area (checkShapeGeometry). */
+  invalid_shape: 422,
   invalid_confirmation_code: 422,
   header_fields_too_large: 431,
   rate_limited: 429,

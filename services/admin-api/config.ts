@@ -21,6 +21,8 @@ export interface AdminConfig extends ServiceKafkaConfig, RedisConfig, SecretKeys
   readonly allowedPorts: AllowedPorts;
   /** Subscriptions one account may hold; one more is refused with 422 subscription_limit_reached. */
   readonly maxSubscriptionsPerAccount: number;
+  /** Landmarks one account may hold; one more is refused with 422 landmark_limit_reached. */
+  readonly maxLandmarksPerAccount: number;
   /** Concurrent connections to the admin API; more are refused, which bounds in-flight work and per-request state. */
   readonly maxConnections: number;
   readonly bodyLimitBytes: number;
@@ -48,6 +50,7 @@ export const adminDefaults = {
   allowAddresses: [] as string[],
   allowedPorts: ['443', '80', '8443', '8080'],
   maxSubscriptionsPerAccount: 100,
+  maxLandmarksPerAccount: 20_000,
   maxConnections: 1_000,
   bodyLimitBytes: 65_536,
   secretGraceMs: 86_400_000,
@@ -70,7 +73,7 @@ const minKeyLength = 16;
  * are read by every service that touches subscriptions; admin-only ones start with
  * `FLEETHOOK_ADMIN_`: PORT, HOST, ACCOUNT_KEYS (`acc_a:key,acc_b:key`), OPERATOR_KEY,
  * ALLOW_HTTP, ALLOW_ADDRESSES (CIDRs/hosts), ALLOWED_PORTS (`443,80,8000-8999`),
- * MAX_SUBSCRIPTIONS_PER_ACCOUNT, MAX_CONNECTIONS, BODY_LIMIT_BYTES, SECRET_GRACE_MS,
+ * MAX_SUBSCRIPTIONS_PER_ACCOUNT, MAX_LANDMARKS_PER_ACCOUNT, MAX_CONNECTIONS, BODY_LIMIT_BYTES, SECRET_GRACE_MS,
  * ENDPOINT_TIMEOUT_MS, READ_TIMEOUT_MS, FAILURE_EVENT_TIMEOUT_MS, VERIFY_LIMIT, TEST_EVENT_LIMIT,
  * RATE_LIMIT_WINDOW_MS, PUBLIC_URL, ALERT_CONFIRMATION_TTL_MS, LOG_LEVEL.
  */
@@ -93,6 +96,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     allowList: allow.allowList,
     allowedPorts: ports.ports,
     maxSubscriptionsPerAccount: r.int('ADMIN_MAX_SUBSCRIPTIONS_PER_ACCOUNT', d.maxSubscriptionsPerAccount, { min: 1, max: 100_000 }),
+    maxLandmarksPerAccount: r.int('ADMIN_MAX_LANDMARKS_PER_ACCOUNT', d.maxLandmarksPerAccount, { min: 1, max: 1_000_000 }),
     maxConnections: r.int('ADMIN_MAX_CONNECTIONS', d.maxConnections, { min: 1, max: 100_000 }),
     bodyLimitBytes: r.int('ADMIN_BODY_LIMIT_BYTES', d.bodyLimitBytes, { min: 1_024, max: 10_485_760 }),
     secretGraceMs: r.int('ADMIN_SECRET_GRACE_MS', d.secretGraceMs, { min: 0, max: 30 * 86_400_000 }),

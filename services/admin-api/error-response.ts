@@ -2,6 +2,7 @@ import { FleethookError, ValidationError } from '../shared/errors.js';
 import type { FieldIssue } from '../shared/errors.js';
 import { ApiError } from './api-error.js';
 import type { ApiErrorCode } from './api-error.js';
+import { InvalidShapeError } from './invalid-shape-error.js';
 import { RateLimitedError } from './rate-limited-error.js';
 
 export interface ErrorBody {
@@ -36,13 +37,14 @@ export const maxErrorTextLength = 200;
  */
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof ValidationError) return { status: 400, body: validationBody(err.issues), logDetail: false };
+  if (err instanceof InvalidShapeError) return { status: 422, body: { ...validationBody(err.issues), code: err.apiCode }, logDetail: false };
   if (err instanceof RateLimitedError) {
     return { status: 429, body: { code: err.apiCode, message: cut(err.message), field: err.field }, logDetail: false, headers: { 'retry-after': String(err.retryAfterSeconds) } };
   }
   if (err instanceof ApiError) {
     return { status: err.status, body: { code: err.apiCode, message: cut(err.message), field: err.field === null ? null : cut(err.field) }, logDetail: false };
   }
-  if (err instanceof FleethookError && err.code === 'CATALOGUE_LAGGING') {
+  if (err instanceof FleethookError && (err.code === 'CATALOGUE_LAGGING' || err.code === 'COMPACTED_TOPIC_LAGGING')) {
     return { status: 503, body: { code: 'unavailable', message: 'temporarily unavailable, retry shortly', field: null }, logDetail: true };
   }
   return { status: 500, body: { code: 'internal_error', message: 'internal error', field: null }, logDetail: true };

@@ -16,11 +16,18 @@ const defaultPageSize = 50;
 
 const allowed = ['limit', 'cursor', 'accountId'];
 
+/** What a cursor must look like: the id of the listed kind. */
+export interface CursorRule {
+  readonly test: (cursor: string) => boolean;
+  readonly hint: string;
+}
+const subscriptionCursor: CursorRule = { test: isSubscriptionId, hint: 'a subscription id' };
+
 /**
  * `?limit=1..200&cursor=sub_…&accountId=acc_…`; anything else is refused. An account key
  * may name only its own account (another is a 403); the operator filters by any.
  */
-export function decodeListQuery(query: URLSearchParams, principal: Principal): ListQuery {
+export function decodeListQuery(query: URLSearchParams, principal: Principal, cursorRule: CursorRule = subscriptionCursor): ListQuery {
   const issues: FieldIssue[] = [];
   for (const key of new Set(query.keys())) {
     if (!allowed.includes(key)) issues.push({ field: `query.${key}`, message: 'unknown query parameter' });
@@ -32,7 +39,7 @@ export function decodeListQuery(query: URLSearchParams, principal: Principal): L
     issues.push({ field: 'query.limit', message: `must be an integer between 1 and ${maxPageSize}` });
   }
   const cursor = query.get('cursor');
-  if (cursor !== null && !isSubscriptionId(cursor)) issues.push({ field: 'query.cursor', message: 'must be a subscription id from nextCursor' });
+  if (cursor !== null && !cursorRule.test(cursor)) issues.push({ field: 'query.cursor', message: `must be ${cursorRule.hint} from nextCursor` });
   const accountId = query.get('accountId');
   if (accountId !== null && !isAccountId(accountId)) issues.push({ field: 'query.accountId', message: 'must be an account id (acc_…)' });
   if (issues.length > 0) throw new ValidationError(issues);

@@ -1,5 +1,5 @@
 import { maxPageSize } from './list-query.js';
-import { accountIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
+import { accountIdSchema, landmarkIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
 
 /**
  * The admin API's OpenAPI 3.1 document, served at `GET /v1/openapi.json`. A test sends
@@ -41,6 +41,10 @@ const linksFrom = (pointer: string): Record<string, unknown> => Object.fromEntri
   ['getSubscription', 'patchSubscription', 'deleteSubscription', 'verifySubscription', 'testSubscription', 'pauseSubscription', 'resumeSubscription',
     'reactivateSubscription', 'rotateSecret', 'getStatus', 'getAttempts'].map((op) => [op, { operationId: op, ...idFrom(pointer) }]),
 );
+const landmarkIdParam = { name: 'id', in: 'path', required: true, schema: landmarkIdSchema };
+const landmarkLinks = Object.fromEntries(['getLandmark', 'patchLandmark', 'deleteLandmark'].map((op) => [op, { operationId: op, ...idFrom('/id') }]));
+const noLandmark = { '404': json('Error', 'No such landmark for this key (another account\'s landmark is also 404).') };
+const refusedShape = { '422': json('Error', 'invalid_shape: the shape is well formed but not an area (see LandmarkShape); `issues` names each bad ring or position. landmark_limit_reached: the account holds the most landmarks allowed (20,000 by default).') };
 const okWithLinks = (schema: string, description: string, pointer: string): Record<string, unknown> => ({ ...json(schema, description), links: linksFrom(pointer) });
 const action = (operationId: string, summary: string, ok: Record<string, unknown>, extra: number[] = []): Record<string, unknown> => ({
   post: { operationId, summary, security: secured, parameters: [idParam], requestBody: noBody, responses: { '200': ok, ...errors(...always, 404, 413, 415, ...extra) } },
@@ -154,10 +158,42 @@ export const openApiDocument = {
         responses: { '200': json('AttemptLog', 'Attempts.'), ...errors(...always, 404) },
       },
     },
+    '/v1/landmarks': {
+      post: {
+        operationId: 'createLandmark',
+        summary: 'Register a landmark (geofence) of the account: a circle or a polygon. The deriver tests it from the next GPS point on.',
+        security: secured,
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/LandmarkCreate' } } } },
+        responses: { '201': { ...json('Landmark', 'Created.'), links: landmarkLinks }, ...errors(...always, 403, 413, 415), ...refusedShape },
+      },
+      get: {
+        operationId: 'listLandmarks',
+        summary: 'List landmarks, oldest first, paged by cursor.',
+        security: secured,
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: maxPageSize, default: 50 } },
+          { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page.', schema: landmarkIdSchema },
+          { name: 'accountId', in: 'query', description: 'Filter by account (operator key); an account key may name only its own account (another is a 403).', schema: accountIdSchema },
+        ],
+        responses: { '200': json('LandmarkPage', 'A page.'), ...errors(...always, 403) },
+      },
+    },
+    '/v1/landmarks/{id}': {
+      get: { operationId: 'getLandmark', summary: 'Read a landmark.', security: secured, parameters: [landmarkIdParam], responses: { '200': json('Landmark', 'The landmark.'), ...errors(...always), ...noLandmark } },
+      patch: {
+        operationId: 'patchLandmark',
+        summary: 'Rename it or replace its shape (whole).',
+        security: secured,
+        parameters: [landmarkIdParam],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/LandmarkPatch' } } } },
+        responses: { '200': json('Landmark', 'Updated.'), ...errors(...always, 413, 415), ...noLandmark, ...refusedShape },
+      },
+      delete: { operationId: 'deleteLandmark', summary: 'Delete (a tombstone on the landmark topic). A vehicle inside it gets no landmark_leave.', security: secured, parameters: [landmarkIdParam], responses: { '204': { description: 'Deleted.' }, ...errors(...always), ...noLandmark } },
+    },
     '/v1/openapi.json': { get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': openJson('OpenAPI 3.1 document.') } } },
     '/healthz': { get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': openJson('Alive.') } } },
     '/readyz': {
-      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue has caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
+      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue and the landmarks have caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
     },
     '/metrics': { get: { operationId: 'getMetrics', summary: 'Prometheus metrics.', responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
   },

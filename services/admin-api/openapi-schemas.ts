@@ -3,6 +3,7 @@ import { reservedHeaderNames } from '../shared/subscriptions/decode-endpoint-aut
 import { accountIdPattern, subscriptionIdPattern } from '../shared/subscriptions/subscription-ids.js';
 import { contentTypes, eventTypes, limits, retryPolicyNames, subscriptionStates } from '../shared/subscriptions/subscription-types.js';
 import { anyCase, maxEmailLength, textPatterns } from '../shared/subscriptions/text-rules.js';
+import { landmarkIdPattern, landmarkLimits } from '../shared/landmarks/landmark-types.js';
 import { apiErrorCodes } from './api-error.js';
 import { maxErrorTextLength, maxIssuesShown } from './error-response.js';
 
@@ -19,6 +20,7 @@ const isoTime = { type: 'string', format: 'date-time' } as const;
 const id128 = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$', minLength: 1, maxLength: 128 } as const;
 const closed = (required: string[], properties: Record<string, unknown>): Record<string, unknown> => ({ type: 'object', additionalProperties: false, required, properties });
 export const subscriptionIdSchema = { type: 'string', pattern: subscriptionIdPattern.source } as const;
+export const landmarkIdSchema = { type: 'string', pattern: landmarkIdPattern.source } as const;
 export const accountIdSchema = { type: 'string', pattern: accountIdPattern.source } as const;
 
 const plainEventTypes = eventTypes.filter((t) => !['speeding', 'posted_speeding', 'landmark_enter', 'landmark_leave'].includes(t));
@@ -212,6 +214,47 @@ export const openApiSchemas = {
         at: isoTime, statusCode: { type: ['integer', 'null'] }, latencyMs: { type: ['integer', 'null'] }, error: { type: ['string', 'null'] }, webhookId: { type: 'string' },
       }),
     }),
+  }),
+  LandmarkShape: {
+    description: [
+      'A circle (centre, radius in metres) or a polygon: GeoJSON Polygon `coordinates`, positions `[lon, lat]` in WGS84 degrees, the first ring the outline and any further ones holes.',
+      `Refused with 422 invalid_shape although well formed (\`issues\` names each position): a ring not closed (last position ≠ first), a position repeated right after itself, edges that cross (also across rings), a ring with no area, a hole outside the outline, more than ${landmarkLimits.maxPositions} positions in all.`,
+    ].join(' '),
+    oneOf: [
+      closed(['type', 'center', 'radiusM'], {
+        type: { const: 'circle' },
+        center: closed(['lat', 'lon'], { lat: { type: 'number', minimum: -90, maximum: 90 }, lon: { type: 'number', minimum: -180, maximum: 180 } }),
+        radiusM: { type: 'number', minimum: landmarkLimits.minRadiusM, maximum: landmarkLimits.maxRadiusM },
+      }),
+      closed(['type', 'coordinates'], {
+        type: { const: 'polygon' },
+        coordinates: {
+          type: 'array', minItems: 1, maxItems: landmarkLimits.maxRings,
+          items: {
+            type: 'array', minItems: 4, maxItems: landmarkLimits.maxPositions,
+            items: { type: 'array', minItems: 2, maxItems: 2, prefixItems: [{ type: 'number', minimum: -180, maximum: 180 }, { type: 'number', minimum: -90, maximum: 90 }], items: false },
+          },
+        },
+      }),
+    ],
+    examples: [{ type: 'circle', center: { lat: 52.52, lon: 13.405 }, radiusM: 250 }, { type: 'polygon', coordinates: [[[13.0, 52.0], [13.1, 52.0], [13.1, 52.1], [13.0, 52.1], [13.0, 52.0]]] }],
+  },
+  LandmarkCreate: {
+    ...closed(['name', 'shape'], {
+      name: specProperties.name,
+      shape: ref('LandmarkShape'),
+      accountId: { ...accountIdSchema, description: 'The owning account: required with the operator key; with an account key it may be left out or name that account (another is a 403).' },
+    }),
+    examples: [{ name: 'depot', shape: { type: 'circle', center: { lat: 52.52, lon: 13.405 }, radiusM: 250 } }],
+  },
+  LandmarkPatch: { ...closed([], { name: specProperties.name, shape: ref('LandmarkShape') }), minProperties: 1 },
+  Landmark: closed(['id', 'accountId', 'name', 'shape', 'createdAt', 'updatedAt', 'revision'], {
+    id: landmarkIdSchema, accountId: accountIdSchema, name: { type: 'string' }, shape: ref('LandmarkShape'),
+    createdAt: isoTime, updatedAt: isoTime, revision: { type: 'integer', minimum: 1 },
+  }),
+  LandmarkPage: closed(['data', 'nextCursor'], {
+    data: { type: 'array', items: ref('Landmark') },
+    nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
   }),
   SubscriptionStatus: closed(['id', 'state', 'verifiedAt', 'delivery'], {
     id: { type: 'string' }, state: { enum: [...subscriptionStates] }, verifiedAt: nullable(isoTime),

@@ -19,6 +19,7 @@ import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
 import { checkUrlHost } from './check-url-host.js';
 import type { SubscriptionRepository } from './subscription-repository.js';
+import { splitAccount } from './split-account.js';
 import { toSubscriptionView } from './subscription-view.js';
 import type { SubscriptionView } from './subscription-view.js';
 
@@ -49,7 +50,7 @@ export class SubscriptionService {
   }
 
   async create(principal: Principal, body: unknown): Promise<WithSecret> {
-    const { accountId, rest } = splitAccount(principal, body);
+    const { accountId, rest } = splitAccount(principal, body, 'subscriptions');
     const decoded = decodeSubscriptionCreate(rest);
     if (decoded.kind === 'invalid') throw new ValidationError(decoded.issues);
     await this.assertUrlAllowed(decoded.value.url);
@@ -188,14 +189,3 @@ function checkId(id: string): string {
  * Operators name the account in the body; an account key may name only its own account
  * (or leave it out): another account is a 403.
  */
-function splitAccount(principal: Principal, body: unknown): { accountId: string; rest: unknown } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { accountId: '', rest: body };
-  const { accountId, ...rest } = body as Record<string, unknown>;
-  if (principal.kind === 'account' && accountId === undefined) return { accountId: principal.accountId, rest };
-  if (typeof accountId !== 'string' || !isAccountId(accountId)) {
-    const message = principal.kind === 'operator' ? 'operators must name the account (acc_…)' : 'must be an account id (acc_…)';
-    throw new ValidationError([{ field: 'accountId', message }]);
-  }
-  if (principal.kind === 'account' && accountId !== principal.accountId) throw new ApiError('forbidden', 'an account key can only create subscriptions of its own account', 'accountId');
-  return { accountId, rest };
-}

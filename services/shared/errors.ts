@@ -14,6 +14,9 @@ export const fleethookErrorCodes = [
   'CATALOGUE_TOPIC_UNAVAILABLE', // the subscriptions topic cannot be read
   'CATALOGUE_LAGGING', // the in-memory catalogue did not catch up in time (admin API: 503)
   'CATALOGUE_WRITE_FAILED', // a subscription record write returned no offset
+  'COMPACTED_TOPIC_UNAVAILABLE', // a compacted topic read whole (the landmarks) cannot be read
+  'COMPACTED_TOPIC_LAGGING', // its in-memory copy did not catch up in time (admin API: 503)
+  'LANDMARK_WRITE_FAILED', // a landmark record write returned no offset
   'PRODUCER_CLOSED', // telemetry producer SDK: publish after close
   'PRODUCER_NOT_CONNECTED', // telemetry producer SDK: publish before connect
   'SCHEMA_REGISTRY', // the schema registry refused or could not be reached

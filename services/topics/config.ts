@@ -31,7 +31,7 @@ export const topicsDefaults: TopicsConfig = {
  * `FLEETHOOK_KAFKA_BROKERS`, `FLEETHOOK_SCHEMA_REGISTRY_URL`, `FLEETHOOK_TOPIC_PREFIX`,
  * `FLEETHOOK_TOPICS_REPLICATION_FACTOR`, `FLEETHOOK_TOPICS_MIN_INSYNC_REPLICAS` (default: 2, or 1
  * with a replication factor of 1), `FLEETHOOK_TOPICS_REGISTER_SCHEMAS`, and
- * `FLEETHOOK_TOPICS_<GROUP>_PARTITIONS` (TELEMETRY, DEADLETTER, WEBHOOK).
+ * `FLEETHOOK_TOPICS_<GROUP>_PARTITIONS` (TELEMETRY, DEADLETTER, WEBHOOK, REGISTRY).
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): TopicsConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');

@@ -59,7 +59,7 @@ export class AdminApiHarness {
     this.topic = topicCatalogue({ prefix }).get('webhook.subscriptions').name;
   }
 
-  /** Creates the compacted subscriptions topic and `webhook.failures` (3 partitions each) with the catalogue's configs. */
+  /** Creates the compacted subscriptions and landmark topics, `webhook.failures` and `webhook.alert-confirmations` (3 partitions each) with the catalogue's configs. */
   static async create(overrides: Record<string, string> = {}, options: { failuresTopic?: boolean } = {}): Promise<AdminApiHarness> {
     const h = new AdminApiHarness(`${uniqueName('adm')}.`, overrides);
     const spec = topicCatalogue({ prefix: h.prefix }).get('webhook.subscriptions');
@@ -72,10 +72,12 @@ export class AdminApiHarness {
       const failures = topicCatalogue({ prefix: h.prefix }).get('webhook.failures');
       // webhook.alert-confirmations: adding alert addresses writes confirmation requests there.
       const confirmations = topicCatalogue({ prefix: h.prefix }).get('webhook.alert-confirmations');
+      // fleet.landmarks: the landmark registry reads it at start.
+      const landmarks = topicCatalogue({ prefix: h.prefix }).get('fleet.landmarks');
       await waitFor(async () => {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: (options.failuresTopic === false ? [spec, confirmations] : [spec, failures, confirmations]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
+          topics: (options.failuresTopic === false ? [spec, confirmations, landmarks] : [spec, failures, confirmations, landmarks]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
         });
         await admin.fetchTopicOffsets(h.topic);
         if (options.failuresTopic !== false) await admin.fetchTopicOffsets(failures.name);
@@ -143,7 +145,7 @@ export class AdminApiHarness {
     const admin = this.kafka.admin();
     await admin.connect();
     const catalogue = topicCatalogue({ prefix: this.prefix });
-    await admin.deleteTopics({ topics: [this.topic, catalogue.get('webhook.failures').name, catalogue.get('webhook.alert-confirmations').name] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [this.topic, catalogue.get('webhook.failures').name, catalogue.get('webhook.alert-confirmations').name, catalogue.get('fleet.landmarks').name] }).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -139,6 +139,12 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     const refused = await h.call(app, 'POST', `/v1/alert-email-confirmations/${forged}`, { key: null });
     expect(refused.status).toBe(404);
     conforms('/v1/alert-email-confirmations/{token}', 'POST', refused);
+    // Landmarks (their rules and refusals: admin-landmarks.test.ts).
+    const lm = (await call('POST', '/v1/landmarks', '', { body: { name: 'depot', shape: { type: 'circle', center: { lat: 52.5, lon: 13.4 }, radiusM: 100 } } })).json as { id: string };
+    await call('GET', '/v1/landmarks', '');
+    await call('GET', '/v1/landmarks/{id}', lm.id);
+    await call('PATCH', '/v1/landmarks/{id}', lm.id, { body: { name: 'main depot' } });
+    await call('DELETE', '/v1/landmarks/{id}', lm.id);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const exercised = new Set([...checked].map((c) => c.split(' ').slice(0, 2).join(' ')));
     expect(documented.filter((op) => !exercised.has(op))).toEqual([]);

@@ -1,4 +1,7 @@
 import type { SpeedUnits } from '../../../schemas/telemetry-records.js';
+import type { LandmarkLookup } from '../../shared/landmarks/landmark-types.js';
+
+export type { LandmarkHit, LandmarkLookup } from '../../shared/landmarks/landmark-types.js';
 
 /**
  * What the event rules depend on besides the vehicle's own points: the speed rules its
@@ -14,19 +17,6 @@ export interface SpeedRule {
 export interface AccountRules {
   readonly speeding: readonly SpeedRule[];
   readonly postedSpeeding: readonly SpeedRule[];
-}
-
-export interface LandmarkHit {
-  readonly id: string;
-  readonly name: string;
-}
-
-/** The landmarks of the point's account. */
-export interface LandmarkLookup {
-  /** The landmarks whose shape contains the position, in any order. */
-  containing(lat: number, lon: number): readonly LandmarkHit[];
-  /** False once a landmark is deleted: a vehicle inside it then leaves without an event. */
-  exists(landmarkId: string): boolean;
 }
 
 export interface DeriveTimings {

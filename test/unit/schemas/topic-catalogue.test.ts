@@ -18,10 +18,9 @@ describe('topic catalogue', () => {
     }
   });
 
-  it('keys telemetry by vehicleId and webhook topics by subscriptionId', () => {
-    for (const t of catalogue.topics) {
-      expect(t.key).toBe(t.id.startsWith('telemetry.') ? 'vehicleId' : 'subscriptionId');
-    }
+  it('keys telemetry by vehicleId, webhook topics by subscriptionId and the landmark registry by landmarkId', () => {
+    const keyOf = (id: string): string => (id.startsWith('telemetry.') ? 'vehicleId' : id === 'fleet.landmarks' ? 'landmarkId' : 'subscriptionId');
+    for (const t of catalogue.topics) expect(t.key, t.id).toBe(keyOf(t.id));
   });
 
   it('keeps every webhook topic co-partitioned, also under overrides', () => {
