@@ -61,9 +61,13 @@ function compile(sub: StoredSubscription): CompiledSubscription | null {
 export function eventMatches(sel: EventSelection, event: VehicleEvent): boolean {
   if (sel.type !== event.type) return false;
   switch (sel.type) {
+    // A derived speed event names the rule it was computed for (one event per rule and episode):
+    // it goes to the subscriptions of exactly that rule. A device's event is compared with the threshold.
     case 'speeding':
+      if (isDerivedSpeedRule(event)) return event.speedUnits === 'kmh' && event.speedThreshold === sel.thresholdKph;
       return typeof event.speedKmh === 'number' && event.speedKmh >= sel.thresholdKph;
     case 'posted_speeding':
+      if (isDerivedSpeedRule(event)) return event.speedUnits === 'kmh' && event.speedThreshold === sel.overLimitKph;
       return typeof event.speedKmh === 'number' && typeof event.speedLimitKmh === 'number' && event.speedKmh >= event.speedLimitKmh + sel.overLimitKph;
     case 'landmark_enter':
     case 'landmark_leave':
@@ -71,4 +75,8 @@ export function eventMatches(sel: EventSelection, event: VehicleEvent): boolean 
     default:
       return true;
   }
+}
+
+function isDerivedSpeedRule(event: VehicleEvent): boolean {
+  return event.speedUnits !== undefined && event.speedUnits !== null && typeof event.speedThreshold === 'number';
 }

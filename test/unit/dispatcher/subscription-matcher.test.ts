@@ -38,6 +38,11 @@ describe('SubscriptionMatcher', () => {
     ['an unlisted landmark does not', event({ type: 'landmark_enter', landmarkId: 'lm_other' }), []],
     ['a second selection of the same subscription matches', event({ type: 'ignition_on' }), ['sub_landmark']],
     ['an event type nobody selected', event({ type: 'dvir' }), []],
+    ['a derived speeding event goes to the subscriptions of its rule', event({ type: 'speeding', origin: 'derived', speedKmh: 130, speedLimitKmh: 90, speedThreshold: 90, speedUnits: 'kmh' }), ['sub_speed_90']],
+    ['a derived speeding event of another rule does not, however fast', event({ type: 'speeding', origin: 'derived', speedKmh: 130, speedLimitKmh: 120, speedThreshold: 120, speedUnits: 'kmh' }), []],
+    ['nor one of a rule in mph', event({ type: 'speeding', origin: 'derived', speedKmh: 145, speedLimitKmh: 144.8, speedThreshold: 90, speedUnits: 'mph' }), []],
+    ['a derived posted_speeding event goes to the subscriptions of its X', event({ type: 'posted_speeding', origin: 'derived', speedKmh: 75, speedLimitKmh: 60, speedThreshold: 10, speedUnits: 'kmh' }), ['sub_posted_10']],
+    ['a derived posted_speeding event of another X does not', event({ type: 'posted_speeding', origin: 'derived', speedKmh: 90, speedLimitKmh: 60, speedThreshold: 20, speedUnits: 'kmh' }), []],
   ])('%s', (_name, record, expected) => {
     expect(matcher.match(record)).toEqual(expected);
   });
