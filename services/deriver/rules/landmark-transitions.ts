@@ -6,6 +6,8 @@ export interface LandmarkTransitions {
   readonly left: readonly LandmarkHit[];
 }
 
+const nothing: LandmarkTransitions = { inside: [], entered: [], left: [] };
+
 /**
  * The landmarks a vehicle entered and left between its previous point and this one. A
  * landmark deleted while the vehicle was inside is dropped without a leave: the vehicle
@@ -13,7 +15,10 @@ export interface LandmarkTransitions {
  * stable order.
  */
 export function landmarkTransitions(before: readonly LandmarkHit[], lat: number, lon: number, lookup: LandmarkLookup): LandmarkTransitions {
-  const inside = [...lookup.containing(lat, lon)].sort(byId);
+  const hits = lookup.containing(lat, lon);
+  // Most points are in no landmark and were in none.
+  if (hits.length === 0 && before.length === 0) return nothing;
+  const inside = [...hits].sort(byId);
   const now = new Set(inside.map((l) => l.id));
   const was = new Set(before.map((l) => l.id));
   return {
