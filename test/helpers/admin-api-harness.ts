@@ -80,9 +80,10 @@ export class AdminApiHarness {
           topics: (options.failuresTopic === false ? [spec, confirmations, landmarks] : [spec, failures, confirmations, landmarks]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
         });
         await admin.fetchTopicOffsets(h.topic);
+        await admin.fetchTopicOffsets(landmarks.name);
         if (options.failuresTopic !== false) await admin.fetchTopicOffsets(failures.name);
         return true;
-      }, { timeoutMs: 30_000, intervalMs: 500, what: `topics ${h.topic} and ${failures.name} with leaders` });
+      }, { timeoutMs: 30_000, intervalMs: 500, what: `topics ${h.topic}, ${landmarks.name} and ${failures.name} with leaders` });
     } finally {
       await admin.disconnect();
     }
