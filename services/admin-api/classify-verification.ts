@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { urlWithoutCredentials } from '../shared/failures/url-without-credentials.js';
 import type { EndpointOutcome } from './post-to-endpoint.js';
+import { readChallengeAnswer } from './challenge-answer.js';
 
 export type VerificationResult =
   | { readonly kind: 'verified'; readonly statusCode: number; readonly latencyMs: number }
@@ -11,26 +12,6 @@ export type VerificationResult =
       readonly statusCode: number | null;
       readonly latencyMs: number;
     };
-
-/**
- * Extracts the endpoint's answer to a challenge. Two documented forms are accepted:
- * a JSON body `{"challengeResponse": "<hex>"}`, or the bare hex string as the whole
- * body (any content type). Surrounding whitespace is ignored, hex case too.
- */
-export function extractChallengeAnswer(body: string): string | null {
-  const trimmed = body.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return trimmed.toLowerCase();
-  try {
-    const parsed: unknown = JSON.parse(trimmed);
-    if (typeof parsed === 'object' && parsed !== null && 'challengeResponse' in parsed) {
-      const value = (parsed as { challengeResponse: unknown }).challengeResponse;
-      if (typeof value === 'string' && /^[0-9a-fA-F]{64}$/.test(value)) return value.toLowerCase();
-    }
-  } catch {
-    // not JSON: no answer
-  }
-  return null;
-}
 
 /** Total over every outcome; `expectedHex` lists the answers accepted (one per live secret). */
 export function classifyVerification(outcome: EndpointOutcome, expectedHex: readonly string[]): VerificationResult {
@@ -53,9 +34,10 @@ export function classifyVerification(outcome: EndpointOutcome, expectedHex: read
         return fail('redirect', `the endpoint answered ${status} redirecting to ${to}; redirects are not followed`, status);
       }
       if (status < 200 || status >= 300) return fail('status', `the endpoint answered status ${status}; expected 2xx`, status);
-      const answer = extractChallengeAnswer(outcome.body);
-      if (answer === null) return fail('wrong_value', 'the 2xx response did not contain a challenge answer (64 hex characters)', status);
-      const ok = expectedHex.some((e) => e.length === answer.length && timingSafeEqual(Buffer.from(e), Buffer.from(answer)));
+      const answer = readChallengeAnswer(outcome.body, outcome.truncated);
+      if (answer.kind === 'malformed') return fail('wrong_value', `the 2xx response holds no well-formed challenge answer: ${answer.message}`, status);
+      const { hex } = answer;
+      const ok = expectedHex.some((e) => e.length === hex.length && timingSafeEqual(Buffer.from(e), Buffer.from(hex)));
       if (!ok) return fail('wrong_value', 'the challenge answer does not match HMAC-SHA256(challenge, secret)', status);
       return { kind: 'verified', statusCode: status, latencyMs: outcome.latencyMs };
     }

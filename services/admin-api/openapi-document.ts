@@ -64,7 +64,8 @@ export const openApiDocument = {
       'the operator key sees all and names `accountId` when creating. Errors are `{ code, message, field }`; a message never quotes the body.',
       'Every text field refuses control characters. Verification: fleethook POSTs `{"eventName":"verify","challenge":"<hex>",…}` (signed like every request) and the endpoint must',
       'answer 2xx with the lowercase hex HMAC-SHA256 of the challenge string, keyed with the signing secret\'s key bytes (the base64',
-      'part after `whsec_`, decoded) — as the body `{"challengeResponse":"<hex>"}` or as the bare hex string. Redirects are not followed.',
+      'part after `whsec_`, decoded) — as the body `{"challengeResponse":"<hex>"}`, as `{"challenge":"<hex>"}` (Smartcar\'s form) or as the bare',
+      'hex string (at most 4 KiB in all). A malformed answer fails with `wrong_value` and a message saying what is wrong. Redirects are not followed.',
     ].join(' '),
   },
   components: {

@@ -2,7 +2,7 @@ import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 
 export type EndpointOutcome =
-  | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly location: string | null; readonly latencyMs: number }
+  | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly truncated: boolean; readonly location: string | null; readonly latencyMs: number }
   | { readonly kind: 'timeout'; readonly latencyMs: number }
   | { readonly kind: 'connection_refused'; readonly latencyMs: number }
   | { readonly kind: 'blocked'; readonly message: string; readonly latencyMs: number }
@@ -28,9 +28,9 @@ export async function postToEndpoint(
       method: 'POST', dispatcher, headers: req.headers, body: req.body,
       headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs, signal: abort,
     });
-    const body = await readCapped(res.body);
+    const { body, truncated } = await readCapped(res.body);
     const location = typeof res.headers.location === 'string' ? res.headers.location : null;
-    return { kind: 'response', status: res.statusCode, body, location, latencyMs: elapsed() };
+    return { kind: 'response', status: res.statusCode, body, truncated, location, latencyMs: elapsed() };
   } catch (err) {
     const code = errorCode(err);
     if (abort.aborted || timeoutCodes.has(code)) return { kind: 'timeout', latencyMs: elapsed() };
@@ -40,15 +40,16 @@ export async function postToEndpoint(
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }): Promise<string> {
+/** The first 4 KiB of the body; `truncated` when there was more. */
+async function readCapped(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }): Promise<{ body: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
     chunks.push(Buffer.from(chunk));
     total += chunk.length;
-    if (total >= maxResponseBytes) break;
+    if (total > maxResponseBytes) break;
   }
-  return Buffer.concat(chunks).subarray(0, maxResponseBytes).toString('utf8');
+  return { body: Buffer.concat(chunks).subarray(0, maxResponseBytes).toString('utf8'), truncated: total > maxResponseBytes };
 }
 
 function errorCode(err: unknown): string {

@@ -33,12 +33,15 @@ async function createFor(url: string): Promise<Created> {
   return { id: json.subscription.id, secret: json.signingSecret };
 }
 
-/** Answers challenges the way a correct endpoint does, in the JSON form or as bare hex. */
-function answering(secret: string, form: 'json' | 'hex' = 'json'): ReceiverBehaviour {
+type AnswerForm = 'json' | 'hex' | 'smartcar';
+
+/** Answers challenges the way a correct endpoint does: our JSON form, bare hex, or Smartcar's `{"challenge": hex}`. */
+function answering(secret: string, form: AnswerForm = 'json', shape: (answer: string) => string = (a) => a): ReceiverBehaviour {
   return behaviours.custom((req) => {
     const { challenge } = JSON.parse(req.text) as { challenge: string };
-    const answer = challengeResponse(secret, challenge);
-    return { status: 200, body: form === 'json' ? JSON.stringify({ challengeResponse: answer }) : answer, headers: { 'content-type': form === 'json' ? 'application/json' : 'text/plain' } };
+    const answer = shape(challengeResponse(secret, challenge));
+    const body = form === 'json' ? JSON.stringify({ challengeResponse: answer }) : form === 'smartcar' ? JSON.stringify({ challenge: answer }) : answer;
+    return { status: 200, body, headers: { 'content-type': form === 'hex' ? 'text/plain' : 'application/json' } };
   });
 }
 
@@ -65,9 +68,9 @@ describe('verification', () => {
     expect(get.json).toMatchObject({ state: 'active' });
   });
 
-  it('also accepts the bare hex answer', async () => {
+  it.each<AnswerForm>(['hex', 'smartcar'])('also accepts the %s answer', async (form) => {
     const sub = await createFor(receiver.url);
-    receiver.behave(answering(sub.secret, 'hex'));
+    receiver.behave(answering(sub.secret, form, (a) => a.toUpperCase()));
     expect((await verify(sub.id)).result.kind).toBe('verified');
   });
 
@@ -86,6 +89,20 @@ describe('verification', () => {
     expect(reply.result).toMatchObject({ kind: 'failed', reason, statusCode });
     expect(reply.subscription.state).toBe('pending_verification');
     expect(receiver.requests).toHaveLength(1);
+  });
+
+  const malformed: [string, (secret: string) => ReceiverBehaviour, string][] = [
+    ['junk after the hex', (secret) => answering(secret, 'hex', (a) => `${a} thanks`), 'neither 64 hex characters nor JSON'],
+    ['a hex answer one character short', (secret) => answering(secret, 'smartcar', (a) => a.slice(1)), '"challenge" is not 64 hex characters'],
+    ['a number for the answer', () => behaviours.custom(() => ({ status: 200, body: '{"challenge": 12345}', headers: { 'content-type': 'application/json' } })), '"challenge" is a number, not a string'],
+    ['a correct answer followed by 64 KiB', (secret) => answering(secret, 'hex', (a) => a + ' '.repeat(64 * 1024)), 'longer than the 4 KiB read'],
+  ];
+  it.each(malformed)('refuses %s with the reason', async (_what, behaviour, why) => {
+    const sub = await createFor(receiver.url);
+    receiver.behave(behaviour(sub.secret));
+    const reply = await verify(sub.id);
+    expect(reply.result).toMatchObject({ kind: 'failed', reason: 'wrong_value', statusCode: 200, message: expect.stringContaining(why) });
+    expect(reply.subscription.state).toBe('pending_verification');
   });
 
   it('fails with connection_refused when nothing listens', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../services/admin-api/api-error.js';
 import { ApiKeyAuthenticator } from '../../../services/admin-api/authenticate.js';
-import { classifyVerification, extractChallengeAnswer } from '../../../services/admin-api/classify-verification.js';
+import { classifyVerification } from '../../../services/admin-api/classify-verification.js';
 import { loadConfig } from '../../../services/admin-api/config.js';
 import { toErrorResponse } from '../../../services/admin-api/error-response.js';
 import type { EndpointOutcome } from '../../../services/admin-api/post-to-endpoint.js';
@@ -11,7 +11,7 @@ import { ConfigError, FleethookError, ValidationError } from '../../../services/
 
 const hex = 'ab'.repeat(32);
 const other = 'cd'.repeat(32);
-const response = (status: number, body = '', location: string | null = null): EndpointOutcome => ({ kind: 'response', status, body, location, latencyMs: 5 });
+const response = (status: number, body = '', location: string | null = null): EndpointOutcome => ({ kind: 'response', status, body, truncated: false, location, latencyMs: 5 });
 
 describe('verification classifier', () => {
   const rows: [string, EndpointOutcome, string][] = [
@@ -20,7 +20,9 @@ describe('verification classifier', () => {
     ['204 with answer', response(204, hex), 'verified'],
     ['wrong answer', response(200, JSON.stringify({ challengeResponse: other })), 'wrong_value'],
     ['no answer', response(200, 'ok'), 'wrong_value'],
-    ['answer under another key', response(200, JSON.stringify({ challenge: hex })), 'wrong_value'],
+    ['Smartcar answer', response(200, JSON.stringify({ challenge: hex })), 'verified'],
+    ['answer under another key', response(200, JSON.stringify({ answer: hex })), 'wrong_value'],
+    ['cut-off body', { kind: 'response', status: 200, body: hex, truncated: true, location: null, latencyMs: 5 }, 'wrong_value'],
     ['301', response(301, '', 'https://x'), 'redirect'],
     ['302', response(302, hex, 'https://x'), 'redirect'],
     ['307', response(307), 'redirect'],
@@ -39,11 +41,9 @@ describe('verification classifier', () => {
     expect(r.kind === 'verified' ? 'verified' : r.reason).toBe(expected);
   });
 
-  it('extracts only well-formed answers', () => {
-    expect(extractChallengeAnswer(hex)).toBe(hex);
-    expect(extractChallengeAnswer(hex.slice(1))).toBeNull();
-    expect(extractChallengeAnswer(JSON.stringify({ challengeResponse: 5 }))).toBeNull();
-    expect(extractChallengeAnswer('[]')).toBeNull();
+  it('says why a malformed answer is refused', () => {
+    const r = classifyVerification(response(200, JSON.stringify({ challenge: 5 })), [hex]);
+    expect(r).toMatchObject({ kind: 'failed', reason: 'wrong_value', message: expect.stringContaining('"challenge" is a number, not a string') });
   });
 });
 
