@@ -21,6 +21,8 @@ export interface ClosedBatch {
   readonly kind: ItemKind;
   readonly items: readonly PendingItem[];
   readonly reason: 'full' | 'time';
+  /** When the batch opened, i.e. its first item was queued (the body's `enqueueTime`); absent when rebuilt without it. */
+  readonly openedAtMs?: number;
 }
 
 interface OpenBatch {
@@ -29,6 +31,7 @@ interface OpenBatch {
   readonly items: PendingItem[];
   readonly maxItems: number;
   readonly deadlineMs: number;
+  readonly openedAtMs: number;
   bytes: number;
 }
 
@@ -110,7 +113,7 @@ export class BatchAccumulator {
     const waitMs = Math.max(0, policy.maxWaitMs);
     const earlyMs = this.spreadShare === 0 ? 0 : Math.floor(waitMs * this.spreadShare * unitHash(key));
     const batch: OpenBatch = {
-      subscriptionId: item.subscriptionId, kind: item.kind, items: [], maxItems: Math.max(1, policy.maxItems), deadlineMs: nowMs + waitMs - earlyMs, bytes: 0,
+      subscriptionId: item.subscriptionId, kind: item.kind, items: [], maxItems: Math.max(1, policy.maxItems), deadlineMs: nowMs + waitMs - earlyMs, openedAtMs: nowMs, bytes: 0,
     };
     this.open.set(key, batch);
     return batch;
@@ -139,7 +142,7 @@ export class BatchAccumulator {
   private close(key: string, batch: OpenBatch, reason: ClosedBatch['reason']): ClosedBatch {
     this.open.delete(key);
     this.openItemCount -= batch.items.length;
-    return { subscriptionId: batch.subscriptionId, kind: batch.kind, items: batch.items, reason };
+    return { subscriptionId: batch.subscriptionId, kind: batch.kind, items: batch.items, reason, openedAtMs: batch.openedAtMs };
   }
 }
 

@@ -79,6 +79,8 @@ export function deliverable(sub: StoredSubscription | undefined): boolean {
 export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, signals: BatchSignals): Promise<BatchResult> {
   const webhookId = signals.webhookId ?? webhookIdFor(batch.subscriptionId, batch);
   const createdAt = new Date();
+  // A batch rebuilt without its opening time (an old retry ticket) says when this request was first built.
+  const enqueueTime = batch.openedAtMs === undefined ? createdAt : new Date(batch.openedAtMs);
   const maxAttempts = signals.maxAttempts ?? deps.quickRetryDelaysMs.length + 1;
   let firstFailureAtMs = signals.firstFailureAtMs;
   for (let attempt = 0; ; attempt++) {
@@ -89,7 +91,7 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     const sub = deps.opened.get(stored);
     if (attempt === 0) deps.recorder.messagesQueued(sub.id, batch.items.length);
     const now = new Date();
-    const request = buildWebhookRequest(sub, batch, { webhookId, createdAt, retryCount: (signals.retryCountBase ?? 0) + attempt, queueDepth: signals.queueDepth(), now });
+    const request = buildWebhookRequest(sub, batch, { webhookId, createdAt, enqueueTime, retryCount: (signals.retryCountBase ?? 0) + attempt, queueDepth: signals.queueDepth(), now });
     deps.metrics.inFlight.inc();
     const sent = await sendWebhook(deps.agent, sub.url, request.headers, request.body, {
       timeoutMs: deps.requestTimeoutMs, maxResponseBytes: deps.maxResponseBytes, signal: signals.kill,

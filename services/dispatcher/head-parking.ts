@@ -39,6 +39,7 @@ export class HeadParking {
     const book = this.gen.book(partition);
     const ticket: RetryTicket = {
       v: 1, subscriptionId: sub, episodeId: episodeIdFor(sub, failure.webhookId), retryCount: 0, firstFailureAtMs: failure.firstFailureAtMs,
+      ...(batch.openedAtMs === undefined ? {} : { enqueuedAtMs: batch.openedAtMs }),
       retryPolicy: stored.retryPolicy, webhookId: failure.webhookId, lastError: failure.error, lastStatusCode: failure.statusCode,
       items: batch.items.map((p) => ({ deliveriesOffset: String(p.offset), value: (p.value ?? Buffer.alloc(0)).toString('utf8') })),
     };

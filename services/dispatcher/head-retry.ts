@@ -132,6 +132,6 @@ export class HeadRetry {
     }
     const first = items[0];
     if (first === undefined) return null;
-    return { subscriptionId: ticket.subscriptionId, kind: first.item.kind, items, reason: 'time' };
+    return { subscriptionId: ticket.subscriptionId, kind: first.item.kind, items, reason: 'time', ...(ticket.enqueuedAtMs === undefined ? {} : { openedAtMs: ticket.enqueuedAtMs }) };
   }
 }

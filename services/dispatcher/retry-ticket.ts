@@ -25,6 +25,8 @@ export interface RetryTicket {
   /** Retries of the head so far, this ticket's attempt included. */
   readonly retryCount: number;
   readonly firstFailureAtMs: number;
+  /** When the request's batch opened (its `enqueueTime`); absent in tickets written before it was kept. */
+  readonly enqueuedAtMs?: number;
   readonly retryPolicy: RetryPolicyName;
   /** Stable across every attempt of this request (endpoints deduplicate on it). */
   readonly webhookId: string;
@@ -63,5 +65,7 @@ export function decodeRetryTicket(value: Buffer | null): DecodedTicket {
       deliveriesOffset: it.string('deliveriesOffset', decimal), value: it.string('value', { ...text, min: 0 }),
     })),
   });
-  return fields === undefined ? { kind: 'invalid', reason: issuesText(issues) } : { kind: 'ticket', ticket: { v: 1, ...fields } };
+  const enqueuedAtMs = r.number('enqueuedAtMs', { ...count, required: false });
+  if (fields === undefined || issues.length > 0) return { kind: 'invalid', reason: issuesText(issues) };
+  return { kind: 'ticket', ticket: { v: 1, ...fields, ...(enqueuedAtMs === undefined ? {} : { enqueuedAtMs }) } };
 }

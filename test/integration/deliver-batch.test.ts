@@ -13,7 +13,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { ReceiverBehaviour, RecordedRequest } from '../helpers/webhook-receiver.js';
 
-interface Body { id: string; type: string; subscriptionId: string; retryCount: number; queueDepth: number; data: { vehicleId: string; seq: number }[] }
+interface Body { id: string; type: string; subscriptionId: string; retryCount: number; queueDepth: number; enqueueTime: string; requestTime: string; data: { vehicleId: string; seq: number }[] }
 const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
 
 /** A port nothing listens on (bound, then closed). */
@@ -100,6 +100,11 @@ describe('deliverBatch (real HTTP endpoint, guarded undici agent, Redis status)'
     expect(result).toEqual({ kind: 'delivered', attempts: 3 });
     expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([webhookId, webhookId, webhookId]);
     expect(r.requests.map((q) => bodyOf(q).retryCount)).toEqual([0, 1, 2]);
+    // One enqueue time; each attempt its own request time, at least the quick delay after the last.
+    expect(new Set(r.requests.map((q) => bodyOf(q).enqueueTime)).size).toBe(1);
+    const sentAt = r.requests.map((q) => Date.parse(bodyOf(q).requestTime));
+    expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(150);
+    expect(sentAt[2]! - sentAt[1]!).toBeGreaterThanOrEqual(300);
     // Same items on every attempt.
     expect(new Set(r.requests.map((q) => JSON.stringify(bodyOf(q).data))).size).toBe(1);
     const at = r.requests.map((q) => q.receivedAt);

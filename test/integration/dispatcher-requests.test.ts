@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
 
-interface Body { id: string; type: string; mode: string; subscriptionId: string; retryCount: number; data: { vehicleId: string; seq: number; code?: string }[] }
+interface Body { id: string; type: string; eventName: string; mode: string; subscriptionId: string; retryCount: number; enqueueTime: string; requestTime: string; data: { vehicleId: string; seq: number; code?: string }[] }
 const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
 
 describe('dispatcher requests (real stack)', () => {
@@ -35,6 +35,7 @@ describe('dispatcher requests (real stack)', () => {
     const r = await receiver();
     const sub = await h.subscribe({ url: r.url, batching: { maxItems: 500, maxWaitMs: 300 } });
     await h.startInProcess();
+    const publishedAt = Date.now();
     await h.publish({ gps: [1, 2, 3, 4, 5].flatMap((s) => [gpsPoint('veh_a', s), gpsPoint('veh_b', s), gpsPoint('veh_c', s, 'acc_other')]) });
     const requests = await waitFor(() => {
       const items = r.requests.flatMap((q) => bodyOf(q).data);
@@ -44,7 +45,12 @@ describe('dispatcher requests (real stack)', () => {
       const body = bodyOf(req);
       expect(() => new Webhook(sub.signing.current).verify(req.text, req.headers)).not.toThrow();
       expect(req.headers['webhook-id']).toBe(body.id);
-      expect(body).toMatchObject({ type: 'gps', mode: 'live', subscriptionId: sub.id, retryCount: 0 });
+      expect(body).toMatchObject({ type: 'gps', eventName: 'gps', mode: 'live', subscriptionId: sub.id, retryCount: 0 });
+      // Queued after the publish (10 ms for clock granularity), sent after it was queued, received after it was sent.
+      const [queued, sent] = [Date.parse(body.enqueueTime), Date.parse(body.requestTime)];
+      expect(queued).toBeGreaterThanOrEqual(publishedAt - 10);
+      expect(sent).toBeGreaterThanOrEqual(queued);
+      expect(req.receivedAt).toBeGreaterThanOrEqual(sent - 10);
       expect(new Set(body.data.map((d) => d.vehicleId)).size).toBe(1);
       expect(req.headers['user-agent']).toMatch(/^fleethook/);
     }
@@ -89,6 +95,8 @@ describe('dispatcher requests (real stack)', () => {
       expect(req?.headers['content-type']).toBe('application/x-www-form-urlencoded');
       const form = new URLSearchParams(req?.text ?? '');
       expect(form.get('type')).toBe('gps');
+      expect(form.get('eventName')).toBe('gps');
+      expect(Date.parse(form.get('requestTime') ?? '')).toBeGreaterThanOrEqual(Date.parse(form.get('enqueueTime') ?? ''));
       expect((JSON.parse(form.get('data') ?? '[]') as { seq: number }[])[0]?.seq).toBe(1);
       // standardwebhooks' verify() also JSON-parses the body, so form bodies are checked against the spec directly.
       expect(specSignatureValid(sub?.signing.current ?? '', req?.headers ?? {}, req?.text ?? '')).toBe(true);
@@ -117,13 +125,18 @@ describe('dispatcher requests (real stack)', () => {
     // least the window less the stream's deadline spread (up to 20 % early, by a hash of the
     // stream key — here a random subscription id), with 100 ms for clock granularity.
     expect((gps[1]?.receivedAt ?? 0) - publishedAt).toBeGreaterThanOrEqual(1_500 * 0.8 - 100);
+    // Its head says so: the batch opened with item 5 and was sent when the window ended.
+    const idle = bodyOf(gps[1] as RecordedRequest);
+    expect(Date.parse(idle.requestTime) - Date.parse(idle.enqueueTime)).toBeGreaterThanOrEqual(1_500 * 0.8 - 100);
+    expect(gps.map((q) => bodyOf(q).eventName)).toEqual(['gps', 'gps']);
     const [dtcReq] = await dtcHook.waitForRequests(1, 30_000);
     // Vehicles sit on different telemetry partitions, so only membership is defined across them.
     expect(bodyOf(dtcReq as RecordedRequest).data.map((d) => d.vehicleId).sort()).toEqual(['veh_1', 'veh_2', 'veh_3']);
+    expect(bodyOf(dtcReq as RecordedRequest)).toMatchObject({ type: 'dtc', eventName: 'dtc' });
     const events = await eventHook.waitForRequests(2, 30_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(eventHook.requests.map((q) => bodyOf(q).data.map((d) => d.seq))).toEqual([[1], [3]]);
-    expect(events.every((q) => bodyOf(q).type === 'event')).toBe(true);
+    expect(events.every((q) => bodyOf(q).type === 'event' && bodyOf(q).eventName === 'eventBased')).toBe(true);
   });
 
   it('sends a poison record to the dead-letter topic with the reason, and keeps delivering the rest', async () => {

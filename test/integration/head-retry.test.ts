@@ -26,7 +26,7 @@ const hourMs = 60 * minuteMs;
 const dayMs = 24 * hourMs;
 const quickRetries = 3;
 
-interface Body { id: string; retryCount: number; queueDepth: number; data: { seq: number }[] }
+interface Body { id: string; retryCount: number; queueDepth: number; enqueueTime: string; data: { seq: number }[] }
 const bodyOf = (r: RecordedRequest): Body => JSON.parse(r.text) as Body;
 
 describe('HeadRetry.handle (real endpoint, Kafka topics, catalogue and Redis; retry schedule at real-world timings)', () => {
@@ -137,7 +137,7 @@ describe('HeadRetry.handle (real endpoint, Kafka topics, catalogue and Redis; re
   it('a due ticket delivered: recovered event, then `recovered` in webhook.parked, the dedupe mark, and the ticket remembered', async () => {
     const r = await endpoint(behaviours.ok());
     const sub = await parkedSubscription(r.url);
-    const ticket = ticketFor(sub, { retryCount: 2 });
+    const ticket = ticketFor(sub, { retryCount: 2, enqueuedAtMs: Date.now() - 11 * minuteMs });
     const { retry } = headRetry({ backlog: 17 });
     const before = await headRetries('delivered');
     parts.sent.length = 0;
@@ -147,7 +147,8 @@ describe('HeadRetry.handle (real endpoint, Kafka topics, catalogue and Redis; re
     const req = r.requests[0] as RecordedRequest;
     expect(req.headers['webhook-id']).toBe(ticket.webhookId);
     // Every earlier attempt counts: the first one, the three quick retries and the first tier retry.
-    expect(bodyOf(req)).toMatchObject({ id: ticket.webhookId, retryCount: 1 + quickRetries + 1, queueDepth: 17 });
+    // The enqueue time is the first attempt's, kept in the ticket.
+    expect(bodyOf(req)).toMatchObject({ id: ticket.webhookId, retryCount: 1 + quickRetries + 1, queueDepth: 17, enqueueTime: new Date(ticket.enqueuedAtMs ?? 0).toISOString() });
     expect(bodyOf(req).data.map((d) => d.seq)).toEqual([1_040, 1_041]);
     expect(writes).toEqual({ [`webhook.failures/${P}`]: 1, [`webhook.parked/${P}`]: 1 });
     expect(writeOrder()).toEqual(['webhook.failures', 'webhook.parked']);

@@ -39,6 +39,7 @@ describe('BatchAccumulator', () => {
     const [closed] = acc.due(1_100);
     expect(closed?.items.map((p) => p.offset)).toEqual([1, 2]);
     expect(closed?.reason).toBe('time');
+    expect(closed?.openedAtMs).toBe(100);
   });
 
   it('spreads deadlines of streams opened together over the configured share, never past maxWaitMs', () => {

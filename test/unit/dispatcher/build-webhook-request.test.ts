@@ -1,15 +1,19 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { ClosedBatch } from '../../../services/dispatcher/batch-accumulator.js';
-import { buildWebhookRequest, webhookIdFor } from '../../../services/dispatcher/build-webhook-request.js';
+import { buildWebhookRequest, eventNameOf, webhookIdFor } from '../../../services/dispatcher/build-webhook-request.js';
+import type { ItemKind } from '../../../services/dispatcher/delivery-item.js';
 import { decodeDeliveryItem, encodeDeliveryItem, encodeItemHead } from '../../../services/dispatcher/delivery-item.js';
 import { endpointData } from '../../../services/dispatcher/telemetry-record.js';
 import { pending, plainSub } from './dispatcher-fixtures.js';
 
-const batch = (offsets: number[], partition = 0): ClosedBatch => ({
-  subscriptionId: 'sub_a', kind: 'gps', items: offsets.map((o) => pending(o, { partition })), reason: 'time',
+const batch = (offsets: number[], partition = 0, kind: ItemKind = 'gps'): ClosedBatch => ({
+  subscriptionId: 'sub_a', kind, items: offsets.map((o) => pending(o, { partition, kind })), reason: 'time',
 });
-const meta = { webhookId: 'msg_x', createdAt: new Date('2025-01-01T00:00:00Z'), retryCount: 2, queueDepth: 7, now: new Date() };
+// Recent times: a Standard Webhooks verifier refuses a timestamp more than 5 minutes off.
+const t0 = Math.floor(Date.now() / 1_000) * 1_000;
+const iso = (offsetMs: number): string => new Date(t0 + offsetMs).toISOString();
+const meta = { webhookId: 'msg_x', createdAt: new Date(t0 - 1_000), enqueueTime: new Date(t0 - 3_000), retryCount: 2, queueDepth: 7, now: new Date(t0) };
 
 describe('webhook requests', () => {
   it('derives the same webhook-id from the same first item, a different one otherwise', () => {
@@ -23,7 +27,10 @@ describe('webhook requests', () => {
     const sub = plainSub();
     const req = buildWebhookRequest(sub, batch([1, 2, 3]), meta);
     const body = JSON.parse(req.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ id: 'msg_x', type: 'gps', mode: 'live', accountId: sub.accountId, subscriptionId: sub.id, retryCount: 2, queueDepth: 7, version: 1 });
+    expect(body).toEqual({
+      id: 'msg_x', type: 'gps', eventName: 'gps', version: 1, mode: 'live', accountId: sub.accountId, subscriptionId: sub.id,
+      createdAt: iso(-1_000), enqueueTime: iso(-3_000), requestTime: iso(0), retryCount: 2, queueDepth: 7, data: body.data,
+    });
     expect((body.data as { seq: number }[]).map((d) => d.seq)).toEqual([1, 2, 3]);
     expect(req.headers['content-type']).toBe('application/json');
     expect(() => new Webhook(sub.signing.current).verify(req.body, req.headers)).not.toThrow();
@@ -40,8 +47,30 @@ describe('webhook requests', () => {
     const form = new URLSearchParams(req.body);
     expect(form.get('id')).toBe('msg_x');
     expect(form.get('retryCount')).toBe('2');
+    expect(form.get('eventName')).toBe('gps');
+    expect(form.get('enqueueTime')).toBe(iso(-3_000));
+    expect(form.get('requestTime')).toBe(iso(0));
     expect((JSON.parse(form.get('data') ?? '[]') as unknown[]).length).toBe(2);
     expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
+  });
+
+  it.each([['gps', 'gps'], ['dtc', 'dtc'], ['event', 'eventBased']] as const)('names %s items %s', (kind, eventName) => {
+    const json = JSON.parse(buildWebhookRequest(plainSub(), batch([1], 0, kind), meta).body) as Record<string, unknown>;
+    expect(json).toMatchObject({ type: kind, eventName });
+    expect(eventNameOf(kind)).toBe(eventName);
+    const form = new URLSearchParams(buildWebhookRequest(plainSub({ contentType: 'application/x-www-form-urlencoded' }), batch([1], 0, kind), meta).body);
+    expect(form.get('eventName')).toBe(eventName);
+  });
+
+  it('gives a retry the same webhook-id, data and enqueue time, its own request time, and signs each attempt\'s body', () => {
+    const sub = plainSub();
+    const first = buildWebhookRequest(sub, batch([4, 5]), { ...meta, retryCount: 0 });
+    const retry = buildWebhookRequest(sub, batch([4, 5]), { ...meta, retryCount: 1, now: new Date(t0 + 2_000) });
+    const [a, b] = [first, retry].map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(retry.headers['webhook-id']).toBe(first.headers['webhook-id']);
+    expect(b).toEqual({ ...a, requestTime: iso(2_000), retryCount: 1 });
+    for (const r of [first, retry]) expect(() => new Webhook(sub.signing.current).verify(r.body, r.headers)).not.toThrow();
+    expect(() => new Webhook(sub.signing.current).verify(retry.body, first.headers)).toThrow();
   });
 
   it('adds the auth headers of the subscription', () => {

@@ -11,6 +11,8 @@ const ticket: RetryTicket = {
 describe('retry ticket', () => {
   it('round-trips, items untouched and in order', () => {
     expect(decodeRetryTicket(encodeRetryTicket(ticket))).toEqual({ kind: 'ticket', ticket });
+    const kept = { ...ticket, enqueuedAtMs: 1_763_999_999_000 };
+    expect(decodeRetryTicket(encodeRetryTicket(kept))).toEqual({ kind: 'ticket', ticket: kept });
   });
 
   const broken = (patch: Record<string, unknown>): Buffer => Buffer.from(JSON.stringify({ ...ticket, ...patch }));
@@ -21,6 +23,8 @@ describe('retry ticket', () => {
     ['no episode', broken({ episodeId: 7 }), /episodeId/],
     ['negative retry count', broken({ retryCount: -1 }), /retryCount/],
     ['fractional first failure', broken({ firstFailureAtMs: 1.5 }), /firstFailureAtMs/],
+    ['enqueue time as text', broken({ enqueuedAtMs: '2025-01-01' }), /enqueuedAtMs/],
+    ['negative enqueue time', broken({ enqueuedAtMs: -5 }), /enqueuedAtMs/],
     ['unknown policy', broken({ retryPolicy: 'forever' }), /retryPolicy/],
     ['status as text', broken({ lastStatusCode: '503' }), /lastStatusCode/],
     ['no items', broken({ items: [] }), /non-empty/],
