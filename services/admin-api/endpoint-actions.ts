@@ -67,12 +67,14 @@ export class EndpointActions {
 
   async test(principal: Principal, id: string): Promise<TestEventResult> {
     const stored = await this.deps.service.get(principal, id);
-    await this.limit('test', stored.id);
     const sub = openSubscription(this.deps.box, stored);
     const now = this.deps.now();
     const webhookId = newMessageId();
-    const body = testEventBody(sub, webhookId, now);
-    const outcome = await this.send(sub, body, sub.contentType, now, webhookId);
+    const event = testEventBody(sub, webhookId, now);
+    // Refused before the limit is counted: a call that sends nothing costs nothing.
+    if (event.kind === 'no_live_format') throw new ApiError('conflict', event.message, 'source');
+    await this.limit('test', stored.id);
+    const outcome = await this.send(sub, event.body, sub.contentType, now, webhookId);
     if (outcome.kind === 'response') {
       const delivered = outcome.status >= 200 && outcome.status < 300;
       return { webhookId, delivered, statusCode: outcome.status, latencyMs: outcome.latencyMs, error: delivered ? null : `status ${outcome.status}` };

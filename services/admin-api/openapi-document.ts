@@ -106,7 +106,7 @@ export const openApiDocument = {
       delete: { operationId: 'deleteSubscription', summary: 'Delete (a tombstone on the catalogue topic).', security: secured, parameters: [idParam], responses: { '204': { description: 'Deleted.' }, ...errors(...always, 404) } },
     },
     '/v1/subscriptions/{id}/verify': action('verifySubscription', 'Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s confirmed alert addresses. Limited per subscription per window (5 a minute by default).', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409, 429]),
-    '/v1/subscriptions/{id}/test': action('testSubscription', 'Send one signed test event (mode `test`) now. Limited per subscription per window (5 a minute by default).', json('TestEventResult', 'What the endpoint answered.'), [429]),
+    '/v1/subscriptions/{id}/test': action('testSubscription', 'Send one signed test event now: the live body of the subscription\'s kind (same head, `version` included, and one sample item in the live item format) with mode `test`. 409 for a scheduled subscription (not delivered yet, so no live format). Limited per subscription per window (5 a minute by default).', json('TestEventResult', 'What the endpoint answered.'), [409, 429]),
     '/v1/subscriptions/{id}/alert-emails/confirm': {
       post: {
         operationId: 'confirmAlertEmail',

@@ -1,37 +1,70 @@
-import type { Subscription, SubscriptionSource } from '../shared/subscriptions/subscription-types.js';
+import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
+import type { EventSelection, Subscription, SubscriptionSource } from '../shared/subscriptions/subscription-types.js';
+import { buildBody, endpointData } from '../shared/webhook/webhook-body.js';
+
+/** A sample telemetry record of a live kind, typed as the topics' records are. */
+export type SampleRecord =
+  | { readonly kind: 'gps'; readonly record: GpsPoint }
+  | { readonly kind: 'dtc'; readonly record: Dtc }
+  | { readonly kind: 'event'; readonly record: VehicleEvent };
+
+export type TestEvent = { readonly kind: 'body'; readonly body: string } | { readonly kind: 'no_live_format'; readonly message: string };
 
 /**
- * The body of a test event (DESIGN.md §5): the usual head with mode `test` and one
- * sample item of the subscription's kind. Form-encoded subscriptions get the head as
- * fields and `data` as a JSON string.
+ * The body of a test event (DESIGN.md §5): built by `buildBody`, the code that builds live
+ * requests, with mode `test` and one sample record of the subscription's kind passed
+ * through `endpointData` as live items are — the same head fields, `version` included, and
+ * the same item fields. A scheduled subscription has no live format yet (nothing delivers
+ * it): there is nothing to copy, so no body.
  */
-export function testEventBody(sub: Subscription, webhookId: string, now: Date): string {
-  const head = {
-    id: webhookId,
-    type: sub.source.kind,
-    mode: 'test',
-    accountId: sub.accountId,
-    subscriptionId: sub.id,
-    createdAt: now.toISOString(),
-    retryCount: 0,
-    queueDepth: 0,
-  };
-  const data = [sampleItem(sub.source, sub.accountId, now)];
-  if (sub.contentType === 'application/json') return JSON.stringify({ ...head, data });
-  const form = new URLSearchParams(Object.entries(head).map(([k, v]) => [k, String(v)]));
-  form.set('data', JSON.stringify(data));
-  return form.toString();
+export function testEventBody(sub: Subscription, webhookId: string, now: Date): TestEvent {
+  const sample = sampleRecord(sub.source, sub.accountId, now);
+  if (sample === null) return { kind: 'no_live_format', message: 'scheduled subscriptions are not delivered yet, so they have no test event' };
+  const dataJson = JSON.stringify([endpointData(sample.record)]);
+  const body = buildBody(sub, sample.kind, dataJson, {
+    webhookId, mode: 'test', createdAt: now, enqueueTime: now, requestTime: now, retryCount: 0, queueDepth: 0,
+  });
+  return { kind: 'body', body };
 }
 
-function sampleItem(source: SubscriptionSource, accountId: string, now: Date): Record<string, unknown> {
-  const base = { vehicleId: 'veh_test', accountId, time: now.toISOString() };
+/** One plausible record per kind; an event subscription gets one of its first event type that its selection matches. */
+export function sampleRecord(source: SubscriptionSource, accountId: string, now: Date): SampleRecord | null {
+  const base = { vehicleId: 'veh_test', accountId, time: now.getTime(), seq: 1 };
   switch (source.kind) {
     case 'gps':
-    case 'scheduled':
-      return { ...base, lat: 52.52, lon: 13.405, speedKph: 42, heading: 90, ignition: true };
+      return { kind: 'gps', record: { ...base, lat: 52.52, lon: 13.405, speedKmh: 42, headingDeg: 90, odometerKm: 12_345.6, ignition: true, postedSpeedLimitKmh: 50 } };
     case 'dtc':
-      return { ...base, code: 'P0300', source: 'obd2', status: 'active', description: 'Random/multiple cylinder misfire detected' };
+      return { kind: 'dtc', record: { ...base, code: 'P0300', source: 'OBD_II', status: 'active', description: 'Random/multiple cylinder misfire detected' } };
     case 'event':
-      return { ...base, type: source.eventTypes[0]?.type ?? 'heartbeat' };
+      return { kind: 'event', record: sampleEvent(source.eventTypes[0] ?? { type: 'heartbeat' }, base) };
+    case 'scheduled':
+      return null;
+  }
+}
+
+function sampleEvent(selection: EventSelection, base: { vehicleId: string; accountId: string; time: number; seq: number }): VehicleEvent {
+  const at = { ...base, type: selection.type, origin: 'device' as const, eventId: 'evt_test', lat: 52.52, lon: 13.405 };
+  switch (selection.type) {
+    case 'speeding':
+      return { ...at, origin: 'derived', speedKmh: selection.thresholdKph + 12, speedLimitKmh: selection.thresholdKph };
+    case 'posted_speeding':
+      return { ...at, origin: 'derived', speedKmh: 100 + selection.overLimitKph + 5, speedLimitKmh: 100 };
+    case 'trip_complete':
+      return { ...at, origin: 'derived', tripStartTime: base.time - 1_800_000, tripDistanceKm: 21.4, durationMs: 1_800_000, odometerKm: 12_345.6 };
+    case 'idle':
+      return { ...at, origin: 'derived', durationMs: 300_000 };
+    case 'landmark_enter':
+    case 'landmark_leave':
+      return { ...at, origin: 'derived', landmarkId: selection.landmarkIds[0] ?? 'lm_test', landmarkName: 'Depot' };
+    case 'temperature':
+      return { ...at, sensorId: 'sensor_test', temperatureCelsius: 4.5 };
+    case 'dvir':
+      return { ...at, driverId: 'drv_test', dvirStatus: 'defects_found', dvirDefects: ['tyre pressure low'] };
+    case 'driver_assignment':
+      return { ...at, driverId: 'drv_test' };
+    case 'ignition_on':
+    case 'ignition_off':
+    case 'heartbeat':
+      return at;
   }
 }

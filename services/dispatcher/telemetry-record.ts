@@ -33,15 +33,5 @@ export function checkTelemetryRecord(kind: ItemKind, decoded: unknown, validator
   }
 }
 
-/** The record as an endpoint receives it: time in ISO 8601, null (absent) fields left out. */
-export function endpointData(record: Readonly<Record<string, unknown>> | GpsPoint | Dtc | VehicleEvent): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  // Keys, then values: no [key, value] array per field (this runs once per matched record).
-  const fields = record as Readonly<Record<string, unknown>>;
-  for (const k of Object.keys(fields)) {
-    const v = fields[k];
-    if (v === null || v === undefined) continue;
-    out[k] = k === 'time' && typeof v === 'number' ? new Date(v).toISOString() : v;
-  }
-  return out;
-}
+/** The record as an endpoint receives it (kept here for the match stage's imports). */
+export { endpointData } from '../shared/webhook/webhook-body.js';

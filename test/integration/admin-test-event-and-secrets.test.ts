@@ -56,6 +56,37 @@ describe('test events', () => {
     expect(payload).toMatchObject({ id: reply.webhookId, type: 'gps', mode: 'test', subscriptionId: sub.id, accountId: 'acc_alpha', data: [expect.any(Object)] });
   });
 
+  it('sends the live format of each kind: eventName, version and times in the head, the topic\'s field names in the item', async () => {
+    receiver.behave(behaviours.ok());
+    const kinds = [
+      { source: { kind: 'gps' }, eventName: 'gps', item: ['lat', 'lon', 'speedKmh', 'headingDeg', 'odometerKm', 'ignition'] },
+      { source: { kind: 'dtc' }, eventName: 'dtc', item: ['code', 'source', 'status'] },
+      { source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 120 }] }, eventName: 'eventBased', item: ['type', 'speedKmh', 'speedLimitKmh'] },
+    ];
+    for (const k of kinds) {
+      const sub = await create({ source: k.source });
+      receiver.clear();
+      await sendTest(sub.id);
+      const body = JSON.parse(receiver.requests[0]?.text ?? '{}') as Record<string, unknown> & { data: Record<string, unknown>[] };
+      expect(Object.keys(body)).toEqual(['id', 'type', 'eventName', 'version', 'mode', 'accountId', 'subscriptionId', 'createdAt', 'enqueueTime', 'requestTime', 'retryCount', 'queueDepth', 'data']);
+      expect(body).toMatchObject({ type: k.source.kind, eventName: k.eventName, version: 1, mode: 'test', retryCount: 0, queueDepth: 0 });
+      expect(Date.parse(String(body.requestTime))).toBe(Date.parse(String(body.createdAt)));
+      expect(Object.keys(body.data[0] ?? {})).toEqual(expect.arrayContaining(['vehicleId', 'accountId', 'time', ...k.item]));
+      expect(body.data[0]).not.toHaveProperty('speedKph');
+    }
+  });
+
+  it('refuses a test event for a scheduled subscription (no live format yet) without counting it against the limit', async () => {
+    const sub = await create({ source: { kind: 'scheduled', cadence: { every: 'hour' } } });
+    receiver.clear();
+    for (let i = 0; i < 6; i++) {
+      const r = await h.call(app, 'POST', `/v1/subscriptions/${sub.id}/test`);
+      expect(r.status).toBe(409);
+      expect(r.json).toMatchObject({ code: 'conflict', field: 'source', message: expect.stringContaining('scheduled') });
+    }
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it('reports a failing endpoint without changing the subscription', async () => {
     const sub = await create({});
     receiver.behave(behaviours.status(503, 'down'));
@@ -80,6 +111,8 @@ describe('test events', () => {
     expect(req?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     const form = new URLSearchParams(req?.text);
     expect(form.get('mode')).toBe('test');
+    expect(form.get('eventName')).toBe('gps');
+    expect(form.get('version')).toBe('1');
     expect(JSON.parse(form.get('data') ?? '[]')).toHaveLength(1);
     expect(() => new Webhook(sub.secret).verify(req?.text ?? '', req?.headers ?? {}, { jsonParse: false })).not.toThrow();
   });

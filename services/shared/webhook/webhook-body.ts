@@ -1,0 +1,71 @@
+import type { Dtc, GpsPoint, VehicleEvent } from '../../../schemas/telemetry-records.js';
+import type { Subscription } from '../subscriptions/subscription-types.js';
+
+/** The version of the request body (head and items); additive changes keep it. */
+export const payloadVersion = 1;
+
+/** The kinds of items a request carries. */
+export type PayloadKind = 'gps' | 'dtc' | 'event';
+
+/** The head's `eventName`: what produced the items (`scheduled` is kept for scheduled webhooks, which do not exist yet). */
+export type EventName = 'eventBased' | 'gps' | 'dtc';
+
+export function eventNameOf(kind: PayloadKind): EventName {
+  return kind === 'event' ? 'eventBased' : kind;
+}
+
+/** What the head says beside the items. */
+export interface BodyHead {
+  readonly webhookId: string;
+  readonly mode: 'live' | 'test';
+  readonly createdAt: Date;
+  /** When the request's first item was queued (its batch opened). */
+  readonly enqueueTime: Date;
+  /** When this attempt was sent. */
+  readonly requestTime: Date;
+  readonly retryCount: number;
+  readonly queueDepth: number;
+}
+
+/**
+ * The body of DESIGN.md §5, for live requests and test events alike: a head (message id,
+ * type, event name, payload version, mode, account and subscription ids, creation time,
+ * enqueue time, request time, retry count, queue depth) and `data`, the items in order.
+ * `dataJson` is the items' JSON array text, spliced in as is. JSON subscriptions get one
+ * JSON object. Form-encoded subscriptions (`application/x-www-form-urlencoded`) get every
+ * head field as a form field with its value as text, and `data` as one field holding the
+ * JSON array — parseable with any standard form parser.
+ */
+export function buildBody(sub: Subscription, kind: PayloadKind, dataJson: string, h: BodyHead): string {
+  const head = {
+    id: h.webhookId,
+    type: kind,
+    eventName: eventNameOf(kind),
+    version: payloadVersion,
+    mode: h.mode,
+    accountId: sub.accountId,
+    subscriptionId: sub.id,
+    createdAt: h.createdAt.toISOString(),
+    enqueueTime: h.enqueueTime.toISOString(),
+    requestTime: h.requestTime.toISOString(),
+    retryCount: h.retryCount,
+    queueDepth: h.queueDepth,
+  };
+  if (sub.contentType === 'application/json') return `${JSON.stringify(head).slice(0, -1)},"data":${dataJson}}`;
+  const form = new URLSearchParams(Object.entries(head).map(([k, v]) => [k, String(v)]));
+  form.set('data', dataJson);
+  return form.toString();
+}
+
+/** A telemetry record as an endpoint receives it: time in ISO 8601, null (absent) fields left out. */
+export function endpointData(record: Readonly<Record<string, unknown>> | GpsPoint | Dtc | VehicleEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  // Keys, then values: no [key, value] array per field (this runs once per matched record).
+  const fields = record as Readonly<Record<string, unknown>>;
+  for (const k of Object.keys(fields)) {
+    const v = fields[k];
+    if (v === null || v === undefined) continue;
+    out[k] = k === 'time' && typeof v === 'number' ? new Date(v).toISOString() : v;
+  }
+  return out;
+}
