@@ -68,6 +68,28 @@ export const openApiDocument = {
       'hex string (at most 4 KiB in all). A malformed answer fails with `wrong_value` and a message saying what is wrong. Redirects are not followed.',
     ].join(' '),
   },
+  webhooks: {
+    delivery: {
+      post: {
+        operationId: 'receiveDelivery',
+        summary: 'What an endpoint receives: a batch of one kind, signed (Standard Webhooks headers `webhook-id`, `webhook-timestamp`, `webhook-signature`).',
+        description: [
+          'Every attempt of a request is built anew: `id`, `data`, `createdAt` and `enqueueTime` stay, `requestTime`, `retryCount` and `queueDepth` are',
+          'the attempt\'s, and `webhook-timestamp` and `webhook-signature` cover the attempt\'s body. So a repeat carries the same `webhook-id` and the same',
+          'items but not the same bytes: deduplicate on `webhook-id`, never on a hash of the body. Form-encoded subscriptions get every head field as',
+          'a form field (values as text) and `data` as one field holding the JSON array.',
+        ].join(' '),
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: { $ref: '#/components/schemas/WebhookBody' } },
+            'application/x-www-form-urlencoded': { schema: { type: 'object', additionalProperties: { type: 'string' } } },
+          },
+        },
+        responses: { '200': { description: 'Any 2xx acknowledges. Anything else (3xx included) is retried with the same `webhook-id`; 410 deactivates.' } },
+      },
+    },
+  },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
     schemas: openApiSchemas,

@@ -1,7 +1,10 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formatsPlugin from 'ajv-formats';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import type { Dtc, GpsPoint, VehicleEvent } from '../../../schemas/telemetry-records.js';
 import { vehicleEventTypes } from '../../../schemas/telemetry-records.js';
+import { openApiSchemas } from '../../../services/admin-api/openapi-schemas.js';
 import { sampleRecord, testEventBody } from '../../../services/admin-api/test-event-body.js';
 import type { ClosedBatch } from '../../../services/dispatcher/batch-accumulator.js';
 import { buildWebhookRequest } from '../../../services/dispatcher/build-webhook-request.js';
@@ -88,6 +91,22 @@ describe('test event body', () => {
     if (type === 'speeding') expect(record.speedKmh as number).toBeGreaterThan(130);
     if (type === 'posted_speeding') expect((record.speedKmh as number) - (record.speedLimitKmh as number)).toBeGreaterThan(15);
     if (type.startsWith('landmark_')) expect(record.landmarkId).toBe('lm_1');
+  });
+
+  it('documents both bodies: the live one and the test event validate against the OpenAPI WebhookBody schema, a body without eventName does not', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    (formatsPlugin as unknown as { default: (a: Ajv2020) => void }).default(ajv);
+    const validate = ajv.compile(openApiSchemas.WebhookBody);
+    for (const kind of ['gps', 'dtc', 'event'] as const) {
+      const sub = plainSub({ source: sources[kind] });
+      const test = testEventBody(sub, 'msg_test', now);
+      for (const body of [liveBody(sub, kind), test.kind === 'body' ? test.body : '{}']) {
+        expect(validate(JSON.parse(body)), ajv.errorsText(validate.errors)).toBe(true);
+      }
+    }
+    const { eventName: _dropped, ...without } = JSON.parse(liveBody(plainSub(), 'gps')) as Record<string, unknown>;
+    expect(validate(without)).toBe(false);
+    expect(validate({ ...without, eventName: 'scheduled' })).toBe(false);
   });
 
   it('has no body for a scheduled subscription, which has no live format yet', () => {
