@@ -8,7 +8,7 @@ import type { GpsPoint } from '../schemas/telemetry-records.js';
 import { topicCatalogue } from '../schemas/topics.js';
 import type { TopicCatalogue } from '../schemas/topics.js';
 import { TelemetryProducer } from '../services/producer/telemetry-producer.js';
-import { reliableProducerConfig } from '../services/shared/kafka-client.js';
+import { adminOf, kafkaClientOf, reliableProducerConfig } from '../services/shared/kafka/kafkajs-adapter.js';
 import { SchemaRegistryClient } from '../services/shared/schema-registry-client.js';
 import { SecretBox, parseEncryptionKeys } from '../services/shared/secret-box.js';
 import { sealSubscription } from '../services/shared/subscriptions/seal-subscription.js';
@@ -48,7 +48,7 @@ async function setUp(prefix: string, keys: string, hangingShare: number, healthy
   const topics = topicCatalogue({ prefix, partitions: { telemetry: 6, webhook: 6, deadletter: 1 } });
   const admin = kafka.admin();
   await admin.connect();
-  await applyTopicCatalogue(admin, topics, 1);
+  await applyTopicCatalogue(adminOf(admin), topics, 1);
   for (let i = 0; i < 60; i++) {
     try {
       for (const t of topics.topics) await admin.fetchTopicOffsets(t.name);
@@ -142,7 +142,7 @@ async function run(name: string, hangingShare: number): Promise<RunResult> {
   const topics = await setUp(prefix, keys, hangingShare, healthy, hanging);
   const dispatcher = await startDispatcher(prefix, keys);
   const pid = dispatcher.child.pid as number;
-  const producer = new TelemetryProducer(kafka, new SchemaRegistryClient({ url: registryUrl }), topics, { compression: 'none', autoRegisterSchemas: true });
+  const producer = new TelemetryProducer(kafkaClientOf(kafka), new SchemaRegistryClient({ url: registryUrl }), topics, { compression: 'none', autoRegisterSchemas: true });
   await producer.connect();
   const measureFromMs = Date.now() + settings.warmupS * 1_000;
   for (const r of healthy) r.measureFromMs = measureFromMs;

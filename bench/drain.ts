@@ -17,7 +17,7 @@ import { encodeDeliveryItem } from '../services/dispatcher/delivery-item.js';
 import { parkedKindHeader } from '../services/dispatcher/parked-record.js';
 import { decodeRetryTicket } from '../services/dispatcher/retry-ticket.js';
 import { endpointData } from '../services/dispatcher/telemetry-record.js';
-import { reliableProducerConfig } from '../services/shared/kafka-client.js';
+import { adminOf, producerOf, reliableProducerConfig } from '../services/shared/kafka/kafkajs-adapter.js';
 import { SecretBox, parseEncryptionKeys } from '../services/shared/secret-box.js';
 import { sealSubscription } from '../services/shared/subscriptions/seal-subscription.js';
 import { initialSigningSecrets } from '../services/shared/subscriptions/signing-secrets.js';
@@ -127,7 +127,7 @@ class DrainReceiver {
 async function createTopics(admin: Admin, topics: TopicCatalogue): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await applyTopicCatalogue(admin, topics, 1);
+      await applyTopicCatalogue(adminOf(admin), topics, 1);
       for (const t of topics.topics) await admin.fetchTopicOffsets(t.name);
       return;
     } catch (err) {
@@ -144,7 +144,7 @@ async function subscribe(producer: Producer, topics: TopicCatalogue, box: Secret
     contentType: 'application/json', batching: { maxItems: 500, maxWaitMs: 5_000 }, auth: { type: 'bearer', tokenValue: 'bench' },
     alertEmails: [], retryPolicy: 'standard-7d', signing: initialSigningSecrets(generateSigningSecret()), verifiedAt: now, createdAt: now, updatedAt: now, revision: 1,
   };
-  await new SubscriptionWriter(producer, topics.get('webhook.subscriptions').name).put(sealSubscription(box, sub));
+  await new SubscriptionWriter(producerOf(producer), topics.get('webhook.subscriptions').name).put(sealSubscription(box, sub));
   return sub;
 }
 

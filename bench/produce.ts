@@ -9,7 +9,7 @@ import { loadConfig } from '../services/producer/config.js';
 import { TelemetryProducer } from '../services/producer/telemetry-producer.js';
 import { validateBatch, validateGpsPoint } from '../services/producer/telemetry-validator.js';
 import { loadAvroSchema } from '../services/shared/avro-schema-files.js';
-import { createKafkaClient } from '../services/shared/kafka-client.js';
+import { adminOf, createKafkaClient } from '../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../services/shared/logger.js';
 import { SchemaRegistryClient } from '../services/shared/schema-registry-client.js';
 import { applyTopicCatalogue } from '../services/topics/apply-topic-catalogue.js';
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   console.log(`broker ${config.kafkaBrokers.join(',')}; ${fmt(records)} GPS records per run, ${fmt(batchSize)} per publish call, ` +
     `${depth} calls in flight, requests ≤ ${opts['request-kib']} KiB, telemetry.gps with ${catalogue.get('telemetry.gps').partitions} partitions, acks=all, idempotent`);
   try {
-    await applyTopicCatalogue(admin, catalogue, 1);
+    await applyTopicCatalogue(adminOf(admin), catalogue, 1);
     await encodeOnly(100);
     for (const compression of compressions) {
       for (const vehicles of vehicleCounts) await scenario(catalogue, vehicles, compression);

@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { Kafka, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { topicCatalogue } from '../../schemas/topics.js';
-import { reliableProducerConfig } from '../shared/kafka-client.js';
+import type { KafkaClient, RecordProducer } from '../shared/kafka/kafka-port.js';
 import type { Logger } from '../shared/logger.js';
 import { FailureEventEmitter } from '../shared/failures/failure-event-emitter.js';
 import { SecretBox } from '../shared/secret-box.js';
@@ -48,7 +47,7 @@ export interface AdminApp {
  */
 export async function startAdminApp(options: {
   config: AdminConfig;
-  kafka: Kafka;
+  kafka: KafkaClient;
   logger: Logger;
   statusSource?: DeliveryStatusSource;
   /** main.ts passes prom-client's global registry (with process metrics); tests get their own. */
@@ -65,9 +64,9 @@ export async function startAdminApp(options: {
   const confirmationsTopic = topics.get('webhook.alert-confirmations').name;
   const catalogue = new SubscriptionCatalogue({ kafka, topic, logger, groupIdPrefix: `fleethook-admin-${hostname()}` });
   const landmarks = new LandmarkRegistry({ kafka, topic: topics.get('fleet.landmarks').name, logger, groupIdPrefix: `fleethook-admin-landmarks-${hostname()}` });
-  const producer: Producer = kafka.producer(reliableProducerConfig);
+  const producer: RecordProducer = kafka.producer();
   // Its own producer: a failure-event write still retrying after its deadline never queues subscription writes behind it.
-  const failuresProducer: Producer = kafka.producer(reliableProducerConfig);
+  const failuresProducer: RecordProducer = kafka.producer();
   const box = new SecretBox(config.encryptionKeys, config.activeKeyId);
   const guard = new SsrfGuard(config.allowList);
   const agent = createGuardedAgent(guard, { connectTimeoutMs: config.endpointTimeoutMs });

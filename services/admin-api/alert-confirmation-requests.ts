@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Producer } from 'kafkajs';
+import type { RecordProducer } from '../shared/kafka/kafka-port.js';
 import type { AlertConfirmationRequest } from '../../schemas/alert-confirmation-request.js';
-import { acksAll } from '../shared/kafka-client.js';
 import type { Logger } from '../shared/logger.js';
 import { urlWithoutCredentials } from '../shared/failures/url-without-credentials.js';
 import { hashConfirmationToken, normalizeAddress, planConfirmationRequests } from '../shared/subscriptions/alert-email-confirmations.js';
@@ -17,7 +16,7 @@ export interface PendingConfirmation {
 export type ConfirmationWriteOutcome = 'written' | 'failed' | 'timed_out';
 
 export interface AlertConfirmationRequestsDeps {
-  readonly producer: Producer;
+  readonly producer: RecordProducer;
   /** The broker name of `webhook.alert-confirmations`. */
   readonly topic: string;
   /** The admin API as the address holder reaches it, e.g. `https://fleethook.example.com`. */
@@ -63,10 +62,7 @@ export class AlertConfirmationRequests {
       subscriptionName: sub.name, url: urlWithoutCredentials(sub.url), address: p.address, token: p.token, confirmUrl: this.confirmUrl(p.token), expiresAt: p.expiresAt,
     }));
     const log = this.deps.logger.child({ topic: this.deps.topic, subscriptionId: sub.id });
-    const write = this.deps.producer.send({
-      topic: this.deps.topic, acks: acksAll,
-      messages: requests.map((r) => ({ key: r.subscriptionId, value: JSON.stringify(r) })),
-    }).then(() => 'written' as const, (err: unknown) => {
+    const write = this.deps.producer.send(this.deps.topic, requests.map((r) => ({ key: r.subscriptionId, value: JSON.stringify(r) }))).then(() => 'written' as const, (err: unknown) => {
       log.warn('alert-address confirmation requests not written; the addresses stay pending without an e-mail', { err, addresses: requests.length });
       return 'failed' as const;
     });

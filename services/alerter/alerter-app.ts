@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../shared/kafka/kafka-port.js';
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { Logger } from '../shared/logger.js';
 import { RedisFixedWindow } from '../shared/redis-fixed-window.js';
@@ -26,7 +26,7 @@ export interface AlerterApp {
 
 /** Wires one alerter instance: Redis dedupe, the SMTP mailer, the failures consumer, and /metrics, /healthz, /readyz. */
 export async function startAlerterApp(options: {
-  config: AlerterConfig; kafka: Kafka; mailer: Mailer; logger: Logger; defaultMetrics?: boolean;
+  config: AlerterConfig; kafka: KafkaClient; mailer: Mailer; logger: Logger; defaultMetrics?: boolean;
 }): Promise<AlerterApp> {
   const { config, kafka, mailer, logger } = options;
   const metrics = createAlerterMetrics({ defaultMetrics: options.defaultMetrics ?? false });

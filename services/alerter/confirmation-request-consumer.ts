@@ -1,13 +1,13 @@
-import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { decodeConfirmationRequest } from '../../schemas/alert-confirmation-request.js';
+import type { KafkaClient, RecordContext } from '../shared/kafka/kafka-port.js';
+import { PartitionedConsumer } from '../shared/kafka/partitioned-consumer.js';
 import type { Logger } from '../shared/logger.js';
-import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
 import type { AlertSender } from './alert-sender.js';
 import type { AlerterMetrics } from './alerter-metrics.js';
 import type { ConfirmedAddresses } from './confirmed-addresses.js';
 
 export interface ConfirmationRequestConsumerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly groupId: string;
   readonly sender: AlertSender;
@@ -29,42 +29,37 @@ export interface ConfirmationRequestConsumerOptions {
  */
 export class ConfirmationRequestConsumer {
   /** Restarts a crashed consumer with backoff; /readyz fails while a partition with requests makes no progress. */
-  private readonly supervisor: ConsumerSupervisor;
-  /** The current incarnation's consumer. */
-  private consumer: Consumer | null = null;
+  private readonly consumer: PartitionedConsumer;
   private stopping = false;
   private readonly wakeSleepers = new Set<() => void>();
 
   constructor(private readonly o: ConfirmationRequestConsumerOptions) {
-    this.supervisor = new ConsumerSupervisor({
-      name: 'confirmations', kafka: o.kafka, groupId: o.groupId, topics: [o.topic], logger: o.logger,
-      create: () => {
-        this.consumer = o.kafka.consumer({ groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10), maxWaitTimeInMs: 500 });
-        return this.consumer;
-      },
-      run: async (consumer) => {
-        await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
-        await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: (p) => this.handle(p) });
+    this.consumer = new PartitionedConsumer({
+      client: o.kafka, name: 'confirmations', logger: o.logger, watchTopics: [o.topic],
+      settings: () => ({ groupId: o.groupId, sessionTimeoutMs: o.sessionTimeoutMs, heartbeatIntervalMs: Math.floor(o.sessionTimeoutMs / 10), maxWaitTimeMs: 500 }),
+      run: {
+        topics: [o.topic], fromBeginning: true, partitionsConsumedConcurrently: 4, autoCommit: null,
+        handler: { kind: 'record', eachRecord: (r) => this.handle(r) },
       },
     });
   }
 
   get isJoined(): boolean {
-    return this.supervisor.ready() && !this.stopping;
+    return this.consumer.ready() && !this.stopping;
   }
 
   async start(): Promise<void> {
-    await this.supervisor.start();
+    await this.consumer.start();
   }
 
   async close(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     for (const wake of this.wakeSleepers) wake();
-    await this.supervisor.close();
+    await this.consumer.close();
   }
 
-  private async handle({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async handle({ topic, partition, message, heartbeat }: RecordContext): Promise<void> {
     const offset = Number(message.offset);
     const fields = { topic, partition, offset, subscriptionId: message.key?.toString() ?? null };
     const decoded = decodeConfirmationRequest(message.value);
@@ -111,7 +106,7 @@ export class ConfirmationRequestConsumer {
   }
 
   private async commit(partition: number, offset: number): Promise<void> {
-    await this.consumer?.commitOffsets([{ topic: this.o.topic, partition, offset: String(offset + 1) }]);
+    await this.consumer.commitHandled(this.o.topic, partition, String(offset));
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,7 +1,8 @@
-import type { Admin, Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { decodeFailureEvent } from '../../schemas/failure-event.js';
+import { CatchUp } from '../shared/kafka/catch-up.js';
+import type { KafkaClient, RecordContext } from '../shared/kafka/kafka-port.js';
+import { PartitionedConsumer } from '../shared/kafka/partitioned-consumer.js';
 import type { Logger } from '../shared/logger.js';
-import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
 import type { AlertSender } from './alert-sender.js';
 import type { AlerterMetrics } from './alerter-metrics.js';
 import { decideAlerts } from './decide-alerts.js';
@@ -9,7 +10,7 @@ import type { PlannedAlert } from './decide-alerts.js';
 import { PartitionAlertStates } from './partition-alert-states.js';
 
 export interface FailureEventConsumerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly groupId: string;
   readonly sender: AlertSender;
@@ -34,14 +35,10 @@ export interface FailureEventConsumerOptions {
  *   they do not depend on the retry cadence and move with partition ownership.
  */
 export class FailureEventConsumer {
-  /** The current incarnation's consumer; the supervisor replaces it after a crash. */
-  private consumer!: Consumer;
-  private readonly supervisor: ConsumerSupervisor;
-  private readonly admin: Admin;
+  private readonly consumer: PartitionedConsumer;
   private readonly states = new PartitionAlertStates();
-  /** Per owned partition: records below this offset are replayed into state, not acted on. */
-  private readonly replayUntil = new Map<number, number>();
-  private readonly replaying = new Set<number>();
+  /** Per gained partition: records below its committed offset are replayed into state, not acted on. */
+  private readonly replay = new CatchUp();
   private owned = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -50,37 +47,33 @@ export class FailureEventConsumer {
 
   constructor(private readonly o: FailureEventConsumerOptions) {
     // A crashed consumer is restarted; /readyz fails while a partition with events to read makes no progress.
-    this.supervisor = new ConsumerSupervisor({
-      name: 'failures', kafka: o.kafka, groupId: o.groupId, topics: [o.topic], logger: o.logger,
-      create: () => {
-        const consumer = o.kafka.consumer({
-          groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10),
-          // Failure events are few: a short long-poll keeps a resumed partition from waiting out a 5 s fetch.
-          maxWaitTimeInMs: 500,
-        });
-        // A new incarnation rebuilds its partitions' state from scratch, like a new owner.
-        for (const p of this.owned) this.states.drop(p);
-        this.owned = new Set();
-        consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment[o.topic] ?? []));
-        this.consumer = consumer;
-        return consumer;
-      },
+    this.consumer = new PartitionedConsumer({
+      client: o.kafka, name: 'failures', logger: o.logger, watchTopics: [o.topic],
+      settings: () => ({
+        groupId: o.groupId, sessionTimeoutMs: o.sessionTimeoutMs, heartbeatIntervalMs: Math.floor(o.sessionTimeoutMs / 10),
+        // Failure events are few: a short long-poll keeps a resumed partition from waiting out a 5 s fetch.
+        maxWaitTimeMs: 500,
+      }),
       // A new group starts at the beginning: an event is never skipped; e-mails already sent are deduped in Redis.
-      run: async (consumer) => {
-        await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
-        await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: (p) => this.onMessage(p) });
+      run: {
+        topics: [o.topic], fromBeginning: true, partitionsConsumedConcurrently: 4, autoCommit: null,
+        handler: { kind: 'record', eachRecord: (r) => this.onMessage(r) },
       },
+      // A new incarnation rebuilds its partitions' state from scratch, like a new owner.
+      onIncarnation: () => {
+        for (const p of this.owned) this.drop(p);
+        this.owned = new Set();
+      },
+      onAssigned: (assignment) => this.onJoin(assignment[o.topic] ?? []),
     });
-    this.admin = o.kafka.admin();
   }
 
   get isJoined(): boolean {
-    return this.joined && !this.stopping && this.supervisor.ready();
+    return this.joined && !this.stopping && this.consumer.ready();
   }
 
   async start(): Promise<void> {
-    await this.admin.connect();
-    await this.supervisor.start();
+    await this.consumer.start();
     this.timer = setInterval(() => void this.tick(), this.o.reminderCheckMs);
   }
 
@@ -90,57 +83,64 @@ export class FailureEventConsumer {
     this.stopping = true;
     clearInterval(this.timer);
     for (const wake of this.wakeSleepers) wake();
-    await this.supervisor.close();
-    await this.admin.disconnect().catch(() => undefined);
+    await this.consumer.close();
   }
 
   private onJoin(partitions: readonly number[]): void {
     this.joined = true;
     const now = new Set(partitions);
-    for (const p of this.owned) if (!now.has(p)) this.states.drop(p);
+    for (const p of this.owned) if (!now.has(p)) this.drop(p);
     const gained = partitions.filter((p) => !this.owned.has(p));
     this.owned = now;
     if (gained.length === 0) return;
     // Synchronously, before the first fetch of this generation: nothing is read until the replay is set up.
-    this.consumer.pause([{ topic: this.o.topic, partitions: gained }]);
-    gained.forEach((p) => this.replaying.add(p));
+    this.consumer.pause(this.o.topic, gained, 'replay');
+    gained.forEach((p) => this.replay.hold(p));
     this.prepareReplay(gained).catch((err: unknown) => {
       this.o.logger.error('cannot prepare the state replay; reading on without it', { err, partitions: gained });
-      gained.forEach((p) => this.replaying.delete(p));
-      this.consumer.resume([{ topic: this.o.topic, partitions: gained }]);
+      gained.forEach((p) => this.replay.release(p));
+      this.consumer.resume(this.o.topic, gained, 'replay');
     });
   }
 
-  private async prepareReplay(partitions: readonly number[]): Promise<void> {
-    const [committed] = await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] });
-    const watermarks = await this.admin.fetchTopicOffsets(this.o.topic);
-    for (const p of partitions) {
-      const low = Number(watermarks.find((w) => w.partition === p)?.low ?? 0);
-      const at = Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? -1);
-      const until = at >= 0 ? at : low;
-      this.replayUntil.set(p, until);
-      if (until > low) this.consumer.seek({ topic: this.o.topic, partition: p, offset: String(low) });
-      else this.replaying.delete(p);
-    }
-    this.o.logger.info('partitions assigned', { topic: this.o.topic, partitions, replayUntil: Object.fromEntries(partitions.map((p) => [p, this.replayUntil.get(p)])) });
-    this.consumer.resume([{ topic: this.o.topic, partitions: [...partitions] }]);
+  private drop(partition: number): void {
+    this.states.drop(partition);
+    this.replay.drop(partition);
   }
 
-  private onMessage(payload: EachMessagePayload): Promise<void> {
+  /** Each gained partition is read from its start up to the committed offset (state only) before it acts. */
+  private async prepareReplay(partitions: readonly number[]): Promise<void> {
+    const positions = await this.consumer.positions(this.o.topic);
+    const until: Record<number, string> = {};
+    for (const p of partitions) {
+      const at = positions.find((w) => w.partition === p);
+      const low = at?.low ?? 0n;
+      const target = at !== undefined && at.committed >= 0n ? at.committed : low;
+      until[p] = String(target);
+      if (!this.replay.expect(p, low, target)) this.consumer.seek(this.o.topic, p, String(low));
+    }
+    this.o.logger.info('partitions assigned', { topic: this.o.topic, partitions, replayUntil: until });
+    this.consumer.resume(this.o.topic, partitions, 'replay');
+  }
+
+  private onMessage(payload: RecordContext): Promise<void> {
     return this.states.exclusive(payload.partition, () => this.handle(payload));
   }
 
-  private async handle({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async handle({ topic, partition, message, heartbeat }: RecordContext): Promise<void> {
     const offset = Number(message.offset);
     const fields = { topic, partition, offset, subscriptionId: message.key?.toString() ?? null };
     const decoded = decodeFailureEvent(message.value);
-    const replay = offset < (this.replayUntil.get(partition) ?? 0);
-    if (!replay) this.replaying.delete(partition);
+    const target = this.replay.target(partition);
+    const replay = target !== undefined && BigInt(offset) < target;
+    if (!replay) this.replay.release(partition);
     if (decoded.kind === 'invalid') {
       if (!replay) {
         this.o.metrics.invalidEvents.inc();
         this.o.logger.error('undecodable failure event skipped', { ...fields, reason: decoded.reason });
         await this.commit(partition, offset);
+      } else {
+        this.replay.advance(partition, BigInt(offset) + 1n);
       }
       return;
     }
@@ -148,7 +148,7 @@ export class FailureEventConsumer {
     if (replay) {
       const decision = decideAlerts(this.states.get(partition, event.subscriptionId), { kind: 'event', event }, this.clock(Date.parse(event.at)));
       this.states.set(partition, event.subscriptionId, decision.next);
-      if (offset + 1 >= (this.replayUntil.get(partition) ?? 0)) this.replaying.delete(partition);
+      this.replay.advance(partition, BigInt(offset) + 1n);
       return;
     }
     this.o.metrics.events.inc({ kind: event.kind });
@@ -172,7 +172,7 @@ export class FailureEventConsumer {
         const outcome = await this.o.sender.send(alert, fields);
         if (outcome.kind === 'done') return true;
         if (!paused) {
-          this.consumer.pause([{ topic: this.o.topic, partitions: [partition] }]);
+          this.consumer.pause(this.o.topic, [partition], 'alert-retry');
           this.o.metrics.pausedPartitions.inc();
           paused = true;
         }
@@ -185,7 +185,7 @@ export class FailureEventConsumer {
     } finally {
       if (paused) {
         this.o.metrics.pausedPartitions.dec();
-        if (!this.stopping) this.consumer.resume([{ topic: this.o.topic, partitions: [partition] }]);
+        if (!this.stopping) this.consumer.resume(this.o.topic, [partition], 'alert-retry');
       }
     }
   }
@@ -193,7 +193,7 @@ export class FailureEventConsumer {
   /** Timer: reminders due on owned, caught-up partitions. A failed send is tried again on the next tick. */
   private async tick(): Promise<void> {
     for (const partition of this.owned) {
-      if (this.stopping || this.replaying.has(partition) || this.states.isLocked(partition)) continue;
+      if (this.stopping || this.replay.isCatchingUp(partition) || this.states.isLocked(partition)) continue;
       await this.states.exclusive(partition, () => this.remindOn(partition)).catch((err: unknown) => {
         this.o.logger.error('reminder check failed', { err, partition });
       });
@@ -213,7 +213,7 @@ export class FailureEventConsumer {
   }
 
   private async commit(partition: number, offset: number): Promise<void> {
-    await this.consumer.commitOffsets([{ topic: this.o.topic, partition, offset: String(offset + 1) }]);
+    await this.consumer.commitHandled(this.o.topic, partition, String(offset));
   }
 
   private clock(nowMs: number): { nowMs: number; reminderIntervalMs: number } {

@@ -1,8 +1,7 @@
-import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
 import type { SupervisionObserver, SupervisionPolicy } from '../shared/supervision/consumer-supervisor.js';
-import type { Consumer, EachMessagePayload, IHeaders, Kafka, PartitionAssigner } from 'kafkajs';
+import type { KafkaClient, RecordContext, RecordHeaders } from '../shared/kafka/kafka-port.js';
+import { PartitionedConsumer } from '../shared/kafka/partitioned-consumer.js';
 import type { Logger } from '../shared/logger.js';
-import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
 import { checkDue, readDueAt } from './retry-due-header.js';
 
 /** A retry-tier record handed over at or after its due time. */
@@ -12,14 +11,14 @@ export interface DueRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: IHeaders;
+  readonly headers: RecordHeaders;
   /** From the due-time header; null when the header was missing or malformed (handed over at once). */
   readonly dueAtMs: number | null;
   readonly handedOverAtMs: number;
 }
 
 export interface DelayedTierConsumerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   /** Broker names of the retry-tier topics to consume. */
   readonly topics: readonly string[];
@@ -27,14 +26,20 @@ export interface DelayedTierConsumerOptions {
   readonly handle: (record: DueRecord) => Promise<void>;
   readonly logger: Logger;
   readonly sessionTimeoutMs?: number;
-  readonly partitionAssigners?: readonly PartitionAssigner[];
+  /** Co-partitioned with the deliveries unless told otherwise. */
+  readonly assignment?: 'default' | 'co-partitioned';
   readonly partitionsConsumedConcurrently?: number;
   /** Restart with backoff after a crash (no stall watch: a lane's commit rests on a head that is not due yet, by design). */
   readonly supervision?: SupervisionPolicy;
   readonly observer?: SupervisionObserver;
 }
 
+/** The pause reason of a partition whose head is not due yet. */
+const notDue = 'head-not-due';
+
 interface Waiting {
+  readonly topic: string;
+  readonly partition: number;
   readonly offset: string;
   readonly timer: NodeJS.Timeout;
 }
@@ -51,47 +56,34 @@ const tpKey = (topic: string, partition: number): string => `${topic}\u0000${par
  * committed after the handler resolves: at-least-once, never early.
  */
 export class DelayedTierConsumer {
-  private readonly supervisor: ConsumerSupervisor;
-  /** The current incarnation's consumer (a crash makes a new one). */
-  private consumer: Consumer | null = null;
+  private readonly consumer: PartitionedConsumer;
   private readonly waiting = new Map<string, Waiting>();
-  private generation = 0;
   private closed: Promise<void> | null = null;
 
   constructor(private readonly o: DelayedTierConsumerOptions) {
-    this.supervisor = new ConsumerSupervisor({
-      name: 'retry', kafka: o.kafka, groupId: o.groupId, topics: [], logger: o.logger,
-      ...(o.supervision === undefined ? {} : { policy: o.supervision }), ...(o.observer === undefined ? {} : { observer: o.observer }),
-      create: () => this.incarnation(),
-      run: async (consumer) => {
-        for (const topic of o.topics) await consumer.subscribe({ topic, fromBeginning: true });
-        await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4, eachMessage: (p) => this.onMessage(p) });
+    const sessionTimeoutMs = o.sessionTimeoutMs ?? 30_000;
+    this.consumer = new PartitionedConsumer({
+      client: o.kafka, name: 'retry', logger: o.logger, watchTopics: [],
+      ...(o.supervision === undefined ? {} : { supervision: o.supervision }), ...(o.observer === undefined ? {} : { observer: o.observer }),
+      settings: () => ({
+        groupId: o.groupId, assignment: o.assignment ?? 'co-partitioned', sessionTimeoutMs, heartbeatIntervalMs: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+        // A resumed partition is fetched only after the long poll in flight returns: keep it short so a due head is not held back.
+        maxWaitTimeMs: 250,
+      }),
+      run: {
+        topics: o.topics, fromBeginning: true, partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4, autoCommit: null,
+        handler: { kind: 'record', eachRecord: (r) => this.onMessage(r) },
       },
+      // A crashed incarnation's timers would resume and seek partitions of a consumer that is gone.
+      onIncarnation: () => this.dropWaiting(),
+      // The new assignment starts from committed offsets (every pause lifted); heads are re-read and re-paused.
+      onAssigned: () => this.dropWaiting(),
     });
-  }
-
-  private incarnation(): Consumer {
-    const consumer = this.o.kafka.consumer({
-      groupId: this.o.groupId,
-      partitionAssigners: [...(this.o.partitionAssigners ?? [CoPartitionedAssigner])],
-      sessionTimeout: this.o.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.max(500, Math.floor((this.o.sessionTimeoutMs ?? 30_000) / 10)),
-      // A resumed partition is fetched only after the long poll in flight returns: keep it short so a due head is not held back.
-      maxWaitTimeInMs: 250,
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (this.consumer === consumer) this.onJoin();
-    });
-    // A crashed incarnation's timers would resume and seek partitions of a consumer that is gone.
-    for (const w of this.waiting.values()) clearTimeout(w.timer);
-    this.waiting.clear();
-    this.consumer = consumer;
-    return consumer;
   }
 
   /** How many times this consumer has joined its group (1 after start, +1 per rebalance). */
   get joins(): number {
-    return this.generation;
+    return this.consumer.generation;
   }
 
   /** Partitions currently paused until their head is due (for metrics and tests). */
@@ -100,40 +92,31 @@ export class DelayedTierConsumer {
   }
 
   async start(): Promise<void> {
-    await this.supervisor.start();
+    await this.consumer.start();
   }
 
   healthy(): boolean {
-    return this.supervisor.healthy();
+    return this.consumer.healthy();
   }
 
   /** Idempotent: stops timers, then leaves the group. Handled records are already committed. */
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.dropWaiting();
-      await this.supervisor.close();
+      await this.consumer.close();
     })();
     return this.closed;
   }
 
-  private onJoin(): void {
-    this.generation += 1;
-    // The new assignment starts from committed offsets; heads are re-read and re-paused.
-    this.dropWaiting();
-  }
-
   private dropWaiting(): void {
-    const paused: Array<{ topic: string; partitions: number[] }> = [];
-    for (const [key, w] of this.waiting) {
+    for (const w of this.waiting.values()) {
       clearTimeout(w.timer);
-      const [topic = '', partition = '0'] = key.split('\u0000');
-      paused.push({ topic, partitions: [Number(partition)] });
+      if (this.closed === null) this.consumer.resume(w.topic, [w.partition], notDue);
     }
     this.waiting.clear();
-    if (paused.length > 0 && this.closed === null) this.consumer?.resume(paused);
   }
 
-  private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  private async onMessage({ topic, partition, message }: RecordContext): Promise<void> {
     const key = tpKey(topic, partition);
     // A record fetched before the pause took effect: the seek at resume re-reads it.
     if (this.waiting.has(key) || this.closed !== null) return;
@@ -145,7 +128,7 @@ export class DelayedTierConsumer {
     } else {
       this.o.logger.warn('retry record without a valid due time; handing it over now', { topic, partition, offset: message.offset, reason: due.reason });
     }
-    const generation = this.generation;
+    const generation = this.consumer.generation;
     await this.o.handle({
       topic, partition, offset: message.offset, key: message.key, value: message.value,
       headers: message.headers ?? {}, dueAtMs: due.kind === 'due-at' ? due.dueAtMs : null, handedOverAtMs: nowMs,
@@ -155,24 +138,24 @@ export class DelayedTierConsumer {
 
   private waitFor(topic: string, partition: number, offset: string, waitMs: number): void {
     const key = tpKey(topic, partition);
-    const generation = this.generation;
-    this.consumer?.pause([{ topic, partitions: [partition] }]);
+    const generation = this.consumer.generation;
+    this.consumer.pause(topic, [partition], notDue);
     const timer = setTimeout(() => {
-      if (generation !== this.generation || this.closed !== null || this.waiting.get(key)?.timer !== timer) return;
+      if (generation !== this.consumer.generation || this.closed !== null || this.waiting.get(key)?.timer !== timer) return;
       this.waiting.delete(key);
-      // kafkajs marked the head consumed when the handler returned; read it again.
-      this.consumer?.seek({ topic, partition, offset });
-      this.consumer?.resume([{ topic, partitions: [partition] }]);
+      // The client counted the head consumed when the handler returned; read it again.
+      this.consumer.seek(topic, partition, offset);
+      this.consumer.resume(topic, [partition], notDue);
     }, waitMs);
-    this.waiting.set(key, { offset, timer });
+    this.waiting.set(key, { topic, partition, offset, timer });
   }
 
   private async commit(topic: string, partition: number, offset: string, generation: number): Promise<void> {
     try {
-      await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+      await this.consumer.commitHandled(topic, partition, offset);
     } catch (err) {
       // Lost the partition meanwhile: its next owner hands the record over again (at-least-once).
-      this.o.logger.warn('retry-tier commit failed', { topic, partition, offset, stale: generation !== this.generation, error: String(err) });
+      this.o.logger.warn('retry-tier commit failed', { topic, partition, offset, stale: generation !== this.consumer.generation, error: String(err) });
     }
   }
 }

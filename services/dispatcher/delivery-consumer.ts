@@ -1,11 +1,11 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { errorMessage } from '../shared/errors.js';
-import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
+import type { Assignment, BatchContext, FetchedBatch, KafkaClient } from '../shared/kafka/kafka-port.js';
+import { PartitionedConsumer } from '../shared/kafka/partitioned-consumer.js';
+import type { PauseReason } from '../shared/kafka/pause-reasons.js';
 import type { SupervisionObserver, SupervisionPolicy, SupervisionStatus } from '../shared/supervision/consumer-supervisor.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import { BacklogDrain } from './backlog-drain.js';
-import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
 import type { BatchDeliveryDeps } from './deliver-batch.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import { DeliveryGeneration } from './delivery-generation.js';
@@ -18,7 +18,7 @@ import type { ParkingIo } from './parking-io.js';
 import { sleep } from './retry-delay.js';
 
 export interface DeliveryConsumerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly groupId: string;
   readonly catalogue: SubscriptionCatalogue;
@@ -58,42 +58,47 @@ interface Owned {
  * order. Why nothing is lost: ARCHITECTURE.md.
  */
 export class DeliveryConsumer {
-  private readonly supervisor: ConsumerSupervisor;
-  /** The current incarnation's consumer (a crash makes a new one). */
-  private consumer: Consumer | null = null;
-  private readonly admin: Admin;
+  private readonly consumer: PartitionedConsumer;
   private owned: Owned | null = null;
   private generations = 0;
   /** The request running per subscription, across generations: a new owner waits for the old one. */
   private readonly running = new Map<string, Promise<unknown>>();
-  private readonly control: PartitionControl;
   private readonly offsets: OffsetsSource;
   private timers: NodeJS.Timeout[] = [];
   private joined = false;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: DeliveryConsumerOptions) {
-    this.admin = o.kafka.admin();
-    this.supervisor = new ConsumerSupervisor({
-      name: 'deliveries', kafka: o.kafka, groupId: o.groupId, topics: [o.topic], logger: o.logger,
-      ...(o.supervision === undefined ? {} : { policy: o.supervision }), ...(o.observer === undefined ? {} : { observer: o.observer }),
-      create: () => this.incarnation(),
-      run: async (consumer) => {
-        await consumer.subscribe({ topics: [o.topic, o.parkedTopic], fromBeginning: true });
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.handle(p) });
+    this.consumer = new PartitionedConsumer({
+      client: o.kafka, name: 'deliveries', logger: o.logger, watchTopics: [o.topic],
+      ...(o.supervision === undefined ? {} : { supervision: o.supervision }), ...(o.observer === undefined ? {} : { observer: o.observer }),
+      settings: () => ({
+        groupId: o.groupId, assignment: 'co-partitioned', sessionTimeoutMs: o.sessionTimeoutMs, heartbeatIntervalMs: Math.floor(o.sessionTimeoutMs / 10), maxWaitTimeMs: 100,
+      }),
+      run: {
+        topics: [o.topic, o.parkedTopic], fromBeginning: true, partitionsConsumedConcurrently: 4, autoCommit: null, resolveBatchOnReturn: true,
+        handler: { kind: 'batch', eachBatch: (batch, ctx) => this.handle(batch, ctx) },
       },
+      onIncarnation: () => this.incarnation(),
+      // A new generation starts with every partition resumed (the client keeps pauses across rebalances).
+      onAssigned: (assignment) => this.onJoin(assignment),
+      onRebalancing: () => void this.commit(),
     });
-    this.control = {
-      pause: (topic, partitions) => this.consumer?.pause([{ topic, partitions: [...partitions] }]),
-      resume: (topic, partitions) => this.consumer?.resume([{ topic, partitions: [...partitions] }]),
-      seek: (topic, partition, offset) => this.consumer?.seek({ topic, partition, offset }),
-    };
     this.offsets = {
-      ends: (topic) => this.admin.fetchTopicOffsets(topic),
+      ends: async (topic) => (await this.consumer.positions(topic)).map((p) => ({ partition: p.partition, low: String(p.low), high: String(p.high) })),
       committed: async (topics) => {
-        const rows = await this.admin.fetchOffsets({ groupId: o.groupId, topics: [...topics] });
-        return new Map(rows.map((t) => [t.topic, new Map(t.partitions.map((p) => [p.partition, BigInt(p.offset)]))]));
+        const rows = await Promise.all(topics.map(async (t) => [t, new Map((await this.consumer.positions(t)).map((p) => [p.partition, p.committed]))] as const));
+        return new Map(rows);
       },
+    };
+  }
+
+  /** Pausing, resuming and seeking for one stage: each stage's pauses are its own reason, so one never lifts another's. */
+  private control(reason: PauseReason): PartitionControl {
+    return {
+      pause: (topic, partitions) => this.consumer.pause(topic, partitions, reason),
+      resume: (topic, partitions) => this.consumer.resume(topic, partitions, reason),
+      seek: (topic, partition, offset) => this.consumer.seek(topic, partition, offset),
     };
   }
 
@@ -103,15 +108,15 @@ export class DeliveryConsumer {
 
   /** Joined, running, and no deliveries partition with records to read has stood still past the stall bound. */
   ready(): boolean {
-    return this.joined && this.supervisor.ready();
+    return this.joined && this.consumer.ready();
   }
 
   healthy(): boolean {
-    return this.supervisor.healthy();
+    return this.consumer.healthy();
   }
 
   status(): SupervisionStatus {
-    return this.supervisor.status();
+    return this.consumer.status();
   }
 
   /** Partitions owned now (for tests and status). */
@@ -146,8 +151,7 @@ export class DeliveryConsumer {
   }
 
   async start(): Promise<void> {
-    await this.admin.connect();
-    await this.supervisor.start();
+    await this.consumer.start();
     this.timers.push(setInterval(() => this.tick(), this.o.flushTickMs), setInterval(() => void this.commit(), this.o.commitIntervalMs));
   }
 
@@ -158,7 +162,7 @@ export class DeliveryConsumer {
       const owned = this.owned;
       if (owned !== null) {
         const partitions = owned.gen.partitions;
-        if (partitions.length > 0) for (const topic of [this.o.topic, this.o.parkedTopic]) this.control.pause(topic, partitions);
+        if (partitions.length > 0) for (const topic of [this.o.topic, this.o.parkedTopic]) this.consumer.pause(topic, partitions, 'closing');
         // Open batches go now and get the grace to finish; whatever is left is cut and read again by the next owner.
         const started = Date.now();
         owned.live.flushAll();
@@ -167,8 +171,7 @@ export class DeliveryConsumer {
         await Promise.race([owned.gen.end(left), new Promise((r) => setTimeout(r, left + 1_000).unref())]);
         await this.commitOwned(owned);
       }
-      await this.supervisor.close();
-      await this.admin.disconnect().catch(() => undefined);
+      await this.consumer.close();
     })();
     return this.closing;
   }
@@ -177,40 +180,27 @@ export class DeliveryConsumer {
    * A new consumer (the first, or after a crash). The generation of a crashed one ends as on
    * a revocation: its buffers are dropped and the new incarnation reads from committed offsets.
    */
-  private incarnation(): Consumer {
-    const consumer = this.o.kafka.consumer({
-      groupId: this.o.groupId, partitionAssigners: [CoPartitionedAssigner], allowAutoTopicCreation: false,
-      sessionTimeout: this.o.sessionTimeoutMs, heartbeatInterval: Math.floor(this.o.sessionTimeoutMs / 10), maxWaitTimeInMs: 100,
-    });
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      if (this.consumer === consumer) this.onJoin(e.payload.memberAssignment[this.o.topic] ?? []);
-    });
-    consumer.on(consumer.events.REBALANCING, () => {
-      if (this.consumer === consumer) void this.commit();
-    });
+  private incarnation(): void {
     const old = this.owned;
     if (old !== null) {
       this.owned = null;
       this.joined = false;
       void old.gen.end(this.o.rebalanceGraceMs);
     }
-    this.consumer = consumer;
-    return consumer;
   }
 
-  private onJoin(partitions: readonly number[]): void {
+  private onJoin(assignment: Assignment): void {
+    const partitions = assignment[this.o.topic] ?? [];
     const old = this.owned;
     const gen = new DeliveryGeneration(++this.generations, [...partitions].sort((a, b) => a - b), this.o.maxInFlight, this.running, this.o.logger);
     const { catalogue, deps, parking, marks, logger, maxOpenItemsPerPartition } = this.o;
     let drain: BacklogDrain | undefined;
     const heads = new HeadParking({ catalogue, parking, metrics: deps.metrics, logger }, gen, (sub) => drain?.resetQueued(sub));
     drain = new BacklogDrain({ catalogue, deps, parking, marks, logger }, gen, heads);
-    const reader = new ParkedLogReader({ deliveriesTopic: this.o.topic, parkedTopic: this.o.parkedTopic, maxOpenItemsPerPartition, logger }, gen, this.control, drain);
-    const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, maxOpenItemsPerPartition, logger }, gen, this.control, reader, heads, drain);
-    // kafkajs keeps a partition paused across rebalances; the pauses of the old generation (back-pressure, a partition held
-    // back while its parked log was scanned) are not this one's, and nothing of this generation would ever resume them.
-    const touched = [...new Set([...(old?.gen.partitions ?? []), ...gen.partitions])];
-    if (touched.length > 0) for (const topic of [this.o.topic, this.o.parkedTopic]) this.control.resume(topic, touched);
+    // The partitioned consumer resumed every partition before this call: the pauses of the old generation (back-pressure,
+    // a partition held back while its parked log was scanned) are not this one's, and nothing here would ever lift them.
+    const reader = new ParkedLogReader({ deliveriesTopic: this.o.topic, parkedTopic: this.o.parkedTopic, maxOpenItemsPerPartition, logger }, gen, this.control('parked-reader'), drain);
+    const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, maxOpenItemsPerPartition, logger }, gen, this.control('live-back-pressure'), reader, heads, drain);
     this.owned = { gen, live, reader, drain };
     this.joined = true;
     logger.info('deliveries assignment', { topic: this.o.topic, generation: gen.id, partitions: gen.partitions });
@@ -219,7 +209,7 @@ export class DeliveryConsumer {
     void reader.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
   }
 
-  private async handle({ batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
+  private async handle(batch: FetchedBatch, { isRunning, isStale, heartbeat }: BatchContext): Promise<void> {
     const owned = this.owned;
     if (owned === null || owned.gen.ended) return;
     const current = (): boolean => isRunning() && !isStale() && this.owned === owned;
@@ -252,12 +242,10 @@ export class DeliveryConsumer {
     const live = owned.live.commitOffsets();
     const parked = owned.reader.commitOffsets();
     if (live.length === 0 && parked.length === 0) return;
-    const consumer = this.consumer;
-    if (consumer === null) return;
     try {
-      await consumer.commitOffsets([
-        ...live.map((p) => ({ topic: this.o.topic, partition: p.partition, offset: String(p.offset) })),
-        ...parked.map((p) => ({ topic: this.o.parkedTopic, partition: p.partition, offset: String(p.offset) })),
+      await this.consumer.commit([
+        ...live.map((p) => ({ topic: this.o.topic, partition: p.partition, offset: BigInt(p.offset) })),
+        ...parked.map((p) => ({ topic: this.o.parkedTopic, partition: p.partition, offset: p.offset })),
       ]);
       owned.live.committedAt(live);
       owned.reader.committedAt(parked);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../shared/kafka/kafka-port.js';
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { Logger } from '../shared/logger.js';
 import { SchemaRegistryClient } from '../shared/schema-registry-client.js';
@@ -16,7 +16,6 @@ import { createDispatcherMetrics } from './dispatcher-metrics.js';
 import { FanOutConsumer } from './fan-out-consumer.js';
 import { OpenedSubscriptions } from './opened-subscriptions.js';
 import { TelemetryDecoder } from './telemetry-decoder.js';
-import { reliableProducerConfig } from '../shared/kafka-client.js';
 import { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
 import { DelayedTierConsumer } from './delayed-tier-consumer.js';
 import { FailureEventEmitter } from '../shared/failures/failure-event-emitter.js';
@@ -43,7 +42,7 @@ export interface DispatcherApp {
  * it is caught up), then the delivery consumer, then match-and-re-key, then the HTTP
  * listener for /metrics, /healthz and /readyz.
  */
-export async function startDispatcherApp(options: { config: DispatcherConfig; kafka: Kafka; logger: Logger; defaultMetrics?: boolean }): Promise<DispatcherApp> {
+export async function startDispatcherApp(options: { config: DispatcherConfig; kafka: KafkaClient; logger: Logger; defaultMetrics?: boolean }): Promise<DispatcherApp> {
   const { config, kafka, logger } = options;
   const topics = topicCatalogue({ prefix: config.topicPrefix });
   const metrics = createDispatcherMetrics({ defaultMetrics: options.defaultMetrics ?? false });
@@ -56,7 +55,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   // Batches of one endpoint arrive every few seconds; keep sockets across that gap (undici honours a shorter server keep-alive hint).
   const agent = createGuardedAgent(new SsrfGuard(config.allowList), { connectTimeoutMs: Math.min(10_000, config.requestTimeoutMs), keepAliveTimeoutMs: 30_000, connectionsPerOrigin: config.connectionsPerOrigin,
   });
-  const producer = kafka.producer(reliableProducerConfig);
+  const producer = kafka.producer();
   const recorder = new DeliveryStatusRecorder(redis, config.redisKeyPrefix, logger);
   const deps = {
     agent, lookup: (id: string) => catalogue.get(id), opened: new OpenedSubscriptions(new SecretBox(config.encryptionKeys, config.activeKeyId)),

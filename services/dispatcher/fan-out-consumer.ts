@@ -1,13 +1,11 @@
-import kafkajs from 'kafkajs';
-import type { EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import { errorMessage } from '../shared/errors.js';
-import { acksAll, reliableProducerConfig } from '../shared/kafka-client.js';
+import type { BatchContext, ConsumedRecord, FetchedBatch, KafkaClient, OutgoingRecord, RecordProducer } from '../shared/kafka/kafka-port.js';
+import { PartitionedConsumer } from '../shared/kafka/partitioned-consumer.js';
+import { classifyProduceError } from '../shared/kafka/produce-error.js';
 import { batchOverheadBytes, chunkBySize } from '../shared/kafka-message-size.js';
-import { classifyProduceError } from '../shared/kafka-produce-error.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
-import { ConsumerSupervisor } from '../shared/supervision/consumer-supervisor.js';
 import type { SupervisionObserver, SupervisionPolicy, SupervisionStatus } from '../shared/supervision/consumer-supervisor.js';
 import { telemetryValidators, timeWindowAround } from '../shared/telemetry/telemetry-rules.js';
 import { buildDeadLetter } from './dead-letter.js';
@@ -16,15 +14,11 @@ import type { DispatcherMetrics } from './dispatcher-metrics.js';
 import { routeRecord } from './route-telemetry.js';
 import type { DeadLetterCause, ItemMessage, Routed } from './route-telemetry.js';
 import { SubscriptionMatcher } from './subscription-matcher.js';
-import { memoizedPartitioner } from './memoized-partitioner.js';
 import { kindByTopicId } from './telemetry-record.js';
 import type { DecodeResult, TelemetryDecoder } from './telemetry-decoder.js';
 
-// kafkajs is CommonJS; Node's named-export detection misses ConfigResourceTypes.
-const { ConfigResourceTypes, Partitioners } = kafkajs;
-
 export interface FanOutOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topics: TopicCatalogue;
   readonly groupId: string;
   readonly catalogue: SubscriptionCatalogue;
@@ -43,7 +37,7 @@ export interface FanOutOptions {
 const kafkaDefaultMaxMessageBytes = 1_048_588;
 
 interface Handled {
-  readonly message: KafkaMessage;
+  readonly message: ConsumedRecord;
   readonly origin: ItemOrigin;
   routed: Routed;
 }
@@ -63,8 +57,8 @@ interface Handled {
  * produced is acknowledged by all in-sync replicas (idempotent producer).
  */
 export class FanOutConsumer {
-  private readonly supervisor: ConsumerSupervisor;
-  private readonly producer: Producer;
+  private readonly consumer: PartitionedConsumer;
+  private readonly producer: RecordProducer;
   private matcher: SubscriptionMatcher | null = null;
   private readonly kindByTopic = new Map<string, ItemKind>();
   private readonly deliveriesTopic: string;
@@ -75,51 +69,45 @@ export class FanOutConsumer {
 
   constructor(private readonly o: FanOutOptions) {
     // Items are keyed by subscription id: each id's partition is computed once (same choice as the pinned partitioner).
-    const partitioner = memoizedPartitioner(reliableProducerConfig.createPartitioner ?? Partitioners.DefaultPartitioner);
-    this.producer = o.kafka.producer({ ...reliableProducerConfig, createPartitioner: partitioner });
+    this.producer = o.kafka.producer({ rememberKeyPartitions: true });
     for (const [id, kind] of Object.entries(kindByTopicId)) this.kindByTopic.set(o.topics.get(id).name, kind);
     this.deliveriesTopic = o.topics.get('webhook.deliveries').name;
     this.deadLetterTopic = o.topics.get('telemetry.deadletter').name;
     const topics = [...this.kindByTopic.keys()];
-    this.supervisor = new ConsumerSupervisor({
-      name: 'match', kafka: o.kafka, groupId: o.groupId, topics, logger: o.logger, policy: o.supervision, observer: o.observer,
-      create: () => o.kafka.consumer({
-        groupId: o.groupId, allowAutoTopicCreation: false, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.floor(o.sessionTimeoutMs / 10),
-      }),
-      run: async (consumer) => {
-        await consumer.subscribe({ topics, fromBeginning: false });
-        await consumer.run({
-          autoCommit: true, autoCommitInterval: 1_000, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 6,
-          eachBatch: (p) => this.handleBatch(p),
-        });
+    this.consumer = new PartitionedConsumer({
+      client: o.kafka, name: 'match', logger: o.logger, watchTopics: topics, supervision: o.supervision, ...(o.observer === undefined ? {} : { observer: o.observer }),
+      settings: () => ({ groupId: o.groupId, sessionTimeoutMs: o.sessionTimeoutMs, heartbeatIntervalMs: Math.floor(o.sessionTimeoutMs / 10) }),
+      run: {
+        topics, fromBeginning: false, partitionsConsumedConcurrently: 6, autoCommit: { intervalMs: 1_000 },
+        handler: { kind: 'batch', eachBatch: (batch, ctx) => this.handleBatch(batch, ctx) },
       },
     });
   }
 
   /** Running, joined, and no assigned partition stalled. */
   ready(): boolean {
-    return this.supervisor.ready();
+    return this.consumer.ready();
   }
 
   healthy(): boolean {
-    return this.supervisor.healthy();
+    return this.consumer.healthy();
   }
 
   status(): SupervisionStatus {
-    return this.supervisor.status();
+    return this.consumer.status();
   }
 
   async start(): Promise<void> {
     this.unsubscribe = this.o.catalogue.onChange(() => (this.matcher = null));
     await this.producer.connect();
     await this.readBudgets();
-    await this.supervisor.start();
+    await this.consumer.start();
   }
 
   /** Stops fetching, waits for the batch in hand (its offsets commit on the way out), disconnects. */
   async close(): Promise<void> {
     this.unsubscribe?.();
-    await this.supervisor.close();
+    await this.consumer.close();
     await this.producer.disconnect().catch(() => undefined);
   }
 
@@ -128,12 +116,9 @@ export class FanOutConsumer {
     const admin = this.o.kafka.admin();
     try {
       await admin.connect();
-      const { resources } = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [this.deliveriesTopic, this.deadLetterTopic].map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
-      });
+      const configs = await admin.topicConfigs([this.deliveriesTopic, this.deadLetterTopic], ['max.message.bytes']);
       const limit = (name: string): number => {
-        const value = Number(resources.find((r) => r.resourceName === name)?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+        const value = Number(configs.get(name)?.['max.message.bytes']);
         return Number.isSafeInteger(value) && value > batchOverheadBytes ? value : kafkaDefaultMaxMessageBytes;
       };
       this.itemBudgetBytes = limit(this.deliveriesTopic) - batchOverheadBytes;
@@ -150,7 +135,7 @@ export class FanOutConsumer {
     return this.matcher;
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch(batch: FetchedBatch, { resolveOffset, heartbeat, isRunning, isStale }: BatchContext): Promise<void> {
     const kind = this.kindByTopic.get(batch.topic);
     if (kind === undefined || batch.messages.length === 0) return;
     const validators = telemetryValidators(timeWindowAround(Date.now(), this.o.maxRecordAgeMs, this.o.maxRecordAheadMs));
@@ -160,7 +145,7 @@ export class FanOutConsumer {
     // The loop below does not await: nothing can stop the consumer or seek the partition while it runs, so one check is every check.
     if (!isRunning() || isStale()) return;
     for (let i = 0; i < batch.messages.length; i++) {
-      const message = batch.messages[i] as KafkaMessage;
+      const message = batch.messages[i] as ConsumedRecord;
       const decoded = decodedAll[i] as DecodeResult;
       const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
       handled.push({ message, origin, routed: routeRecord({ kind, decoded, origin, matcher, validators, itemBudgetBytes: this.itemBudgetBytes }) });
@@ -209,7 +194,7 @@ export class FanOutConsumer {
   /** Dead letters of the batch, each cut to fit; returns how many were written, per cause. */
   private async writeDeadLetters(handled: readonly Handled[]): Promise<Map<DeadLetterCause, number>> {
     const counts = new Map<DeadLetterCause, number>();
-    const letters: { readonly h: Handled; readonly cause: DeadLetterCause; readonly message: Message }[] = [];
+    const letters: { readonly h: Handled; readonly cause: DeadLetterCause; readonly message: OutgoingRecord }[] = [];
     for (const h of handled) {
       if (h.routed.kind !== 'dead') continue;
       const { message, truncated } = buildDeadLetter(h.message, h.origin, h.routed.reason, this.deadLetterBudgetBytes);
@@ -231,7 +216,7 @@ export class FanOutConsumer {
   }
 
   /** A dead letter the broker refuses is sent without its value; refused again, the record is skipped and counted (false). */
-  private async writeOneDeadLetter(h: Handled, message: Message): Promise<boolean> {
+  private async writeOneDeadLetter(h: Handled, message: OutgoingRecord): Promise<boolean> {
     for (const attempt of [message, { ...message, value: null, headers: { ...message.headers, 'fleethook-deadletter-truncated': 'true' } }]) {
       try {
         await this.send(this.deadLetterTopic, [attempt], this.deadLetterBudgetBytes);
@@ -246,9 +231,9 @@ export class FanOutConsumer {
     return false;
   }
 
-  private async send(topic: string, messages: readonly (ItemMessage | Message)[], budgetBytes: number): Promise<void> {
+  private async send(topic: string, messages: readonly (ItemMessage | OutgoingRecord)[], budgetBytes: number): Promise<void> {
     for (const chunk of chunkBySize(messages, budgetBytes)) {
-      await this.producer.sendBatch({ topicMessages: [{ topic, messages: chunk }], acks: acksAll });
+      await this.producer.send(topic, chunk);
     }
   }
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Message, Producer } from 'kafkajs';
-import { acksAll } from '../shared/kafka-client.js';
+import type { OutgoingRecord, RecordProducer } from '../shared/kafka/kafka-port.js';
 import { chunkBySize } from '../shared/kafka-message-size.js';
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
@@ -31,7 +30,7 @@ export interface ParkingTopics {
 }
 
 export interface ParkingIoOptions {
-  readonly producer: Producer;
+  readonly producer: RecordProducer;
   readonly topics: ParkingTopics;
   readonly catalogue: SubscriptionCatalogue;
   readonly writer: SubscriptionWriter;
@@ -78,10 +77,10 @@ export class ParkingIo {
 
   /** Writes markers/items for one subscription, in order, in requests that fit the topic; returns the offset of the last one. */
   async writeParked(partition: number, subscriptionId: string, records: readonly ParkedRecord[]): Promise<bigint> {
-    const messages: Message[] = records.map((r) => ({ key: subscriptionId, partition, ...encodeParkedRecord(r) }));
+    const messages: OutgoingRecord[] = records.map((r) => ({ key: subscriptionId, partition, ...encodeParkedRecord(r) }));
     let last: bigint | undefined;
     for (const chunk of chunkBySize(messages, writeBudgetBytes)) {
-      const [meta] = await this.o.producer.send({ topic: this.o.topics.parked, acks: acksAll, messages: chunk });
+      const [meta] = await this.o.producer.send(this.o.topics.parked, chunk);
       if (meta?.baseOffset === undefined) throw new Error(`no offset returned writing to ${this.o.topics.parked}`);
       last = BigInt(meta.baseOffset) + BigInt(chunk.length - 1);
     }
@@ -90,20 +89,17 @@ export class ParkingIo {
   }
 
   async writeTicket(partition: number, laneId: string, dueAtMs: number, ticket: RetryTicket): Promise<void> {
-    await this.o.producer.send({
-      topic: this.o.topics.lane(laneId), acks: acksAll,
-      messages: [{ key: ticket.subscriptionId, partition, value: encodeRetryTicket(ticket), headers: dueAtHeaders(dueAtMs) }],
-    });
+    await this.o.producer.send(this.o.topics.lane(laneId), [{ key: ticket.subscriptionId, partition, value: encodeRetryTicket(ticket), headers: dueAtHeaders(dueAtMs) }]);
   }
 
   /** Undelivered items, byte for byte, with why and where they came from in headers. */
   async audit(partition: number, subscriptionId: string, items: readonly TicketItem[], reason: string): Promise<void> {
     if (items.length === 0) return;
-    const messages: Message[] = items.map((i) => ({
+    const messages: OutgoingRecord[] = items.map((i) => ({
       key: subscriptionId, partition, value: i.value,
       headers: { 'fleethook-audit-reason': reason, 'fleethook-deliveries-offset': i.deliveriesOffset },
     }));
-    for (const chunk of chunkBySize(messages, writeBudgetBytes)) await this.o.producer.send({ topic: this.o.topics.audit, acks: acksAll, messages: chunk });
+    for (const chunk of chunkBySize(messages, writeBudgetBytes)) await this.o.producer.send(this.o.topics.audit, chunk);
   }
 
   async emit(subscriptionId: string, change: FailureChange): Promise<void> {

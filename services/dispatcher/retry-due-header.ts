@@ -1,4 +1,4 @@
-import type { IHeaders } from 'kafkajs';
+import type { RecordHeaders } from '../shared/kafka/kafka-port.js';
 
 /**
  * When a record in a retry-tier topic becomes due travels in a header (epoch ms, decimal),
@@ -13,7 +13,7 @@ export function dueAtHeaders(dueAtMs: number): Record<string, string> {
   return { [dueAtHeader]: String(Math.ceil(dueAtMs)) };
 }
 
-export function readDueAt(headers: IHeaders | undefined): DueHeader {
+export function readDueAt(headers: RecordHeaders | undefined): DueHeader {
   const raw = headers?.[dueAtHeader];
   const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
   if (value === undefined) return { kind: 'invalid', reason: `header ${dueAtHeader} missing` };

@@ -1,12 +1,10 @@
-import { CompressionTypes } from 'kafkajs';
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { KafkaClient, OutgoingRecord, RecordProducer, TopicRecords } from '../shared/kafka/kafka-port.js';
 import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
 import { valueSubject } from '../../schemas/topics.js';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import { loadAvroSchema } from '../shared/avro-schema-files.js';
 import { FleethookError, ValidationError } from '../shared/errors.js';
 import type { FieldIssue } from '../shared/errors.js';
-import { acksAll, reliableProducerConfig } from '../shared/kafka-client.js';
 import type { AvroEncoder, SchemaRegistryClient } from '../shared/schema-registry-client.js';
 import type { Compression } from './config.js';
 import { splitIntoRequests } from './split-into-requests.js';
@@ -44,18 +42,18 @@ const kindNames = Object.keys(kinds) as Kind[];
  * requests racing for one partition's sequence numbers.
  */
 export class TelemetryProducer {
-  private readonly producer: Producer;
+  private readonly producer: RecordProducer;
   private encoders: Record<Kind, AvroEncoder<unknown>> | undefined;
   private sending: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   constructor(
-    kafka: Kafka,
+    kafka: KafkaClient,
     private readonly registry: SchemaRegistryClient,
     private readonly catalogue: TopicCatalogue,
     private readonly options: { compression: Compression; autoRegisterSchemas: boolean; maxRequestBytes?: number },
   ) {
-    this.producer = kafka.producer(reliableProducerConfig);
+    this.producer = kafka.producer();
   }
 
   /** Connects to Kafka and resolves (or registers) the three value schemas. */
@@ -100,7 +98,7 @@ export class TelemetryProducer {
     if (issues.length > 0) throw new ValidationError(issues);
     let valueBytes = 0;
     let records = 0;
-    const perTopic: { topic: string; messages: Message[] }[] = [];
+    const perTopic: { topic: string; messages: OutgoingRecord[] }[] = [];
     for (const kind of kindNames) {
       const values = batch[kind];
       if (values === undefined || values.length === 0) continue;
@@ -124,10 +122,10 @@ export class TelemetryProducer {
   }
 
   /** Queues the requests of one publish behind earlier ones; a failed request stops the rest of its publish. */
-  private send(requests: readonly TopicMessages[][]): Promise<void> {
-    const compression = this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  private send(requests: readonly TopicRecords[][]): Promise<void> {
+    const compression = this.options.compression;
     const sent = this.sending.then(async () => {
-      for (const topicMessages of requests) await this.producer.sendBatch({ topicMessages, acks: acksAll, compression });
+      for (const topicMessages of requests) await this.producer.sendBatch(topicMessages, { compression });
     });
     this.sending = sent.catch(() => undefined);
     return sent.then(() => undefined);
@@ -139,9 +137,9 @@ function asList(values: unknown, kind: Kind): readonly unknown[] {
   throw new ValidationError([{ field: kind, message: 'must be an array of records' }]);
 }
 
-function encodeAll(values: readonly { vehicleId: string }[], encoder: AvroEncoder<unknown>): Message[] {
+function encodeAll(values: readonly { vehicleId: string }[], encoder: AvroEncoder<unknown>): OutgoingRecord[] {
   const encoded = encoder.encodeMany(values);
-  const messages: Message[] = new Array<Message>(values.length);
+  const messages: OutgoingRecord[] = new Array<OutgoingRecord>(values.length);
   for (let i = 0; i < values.length; i++) messages[i] = { key: values[i]!.vehicleId, value: encoded[i]! };
   return messages;
 }

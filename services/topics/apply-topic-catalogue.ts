@@ -1,32 +1,20 @@
-import kafkajs from 'kafkajs';
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../shared/kafka/kafka-port.js';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import { FleethookError } from '../shared/errors.js';
 import { describeMismatches, planTopicChanges } from './plan-topic-changes.js';
 import type { ExistingTopic, TopicAction } from './plan-topic-changes.js';
 
-// kafkajs is CommonJS and Node's named-export detection misses this one.
-const { ConfigResourceTypes } = kafkajs;
 const managedConfigs = ['cleanup.policy', 'retention.ms', 'min.insync.replicas'];
 
 /** What the broker has for the catalogue's topics (absent ones are left out). */
-export async function readExistingTopics(admin: Admin, names: readonly string[]): Promise<Map<string, ExistingTopic>> {
+export async function readExistingTopics(admin: KafkaAdmin, names: readonly string[]): Promise<Map<string, ExistingTopic>> {
   const onBroker = new Set(await admin.listTopics());
   const present = names.filter((n) => onBroker.has(n));
   const existing = new Map<string, ExistingTopic>();
   if (present.length === 0) return existing;
-  const metadata = await admin.fetchTopicMetadata({ topics: present });
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: managedConfigs })),
-  });
-  const configsByTopic = new Map(
-    described.resources.map((r) => [
-      r.resourceName,
-      Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue])),
-    ]),
-  );
-  for (const t of metadata.topics) {
+  const metadata = await admin.topicMetadata(present);
+  const configsByTopic = await admin.topicConfigs(present, managedConfigs);
+  for (const t of metadata) {
     existing.set(t.name, { partitions: t.partitions.length, configs: configsByTopic.get(t.name) ?? {} });
   }
   return existing;
@@ -38,7 +26,7 @@ export async function readExistingTopics(admin: Admin, names: readonly string[])
  * existing topic's partition count differs from the catalogue.
  */
 export async function applyTopicCatalogue(
-  admin: Admin,
+  admin: KafkaAdmin,
   catalogue: TopicCatalogue,
   replicationFactor: number,
   minInsyncReplicas?: number,
@@ -51,27 +39,12 @@ export async function applyTopicCatalogue(
   }
   const toCreate = actions.flatMap((a) => (a.kind === 'create' ? [a] : []));
   if (toCreate.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: toCreate.map((a) => ({
-        topic: a.spec.name,
-        numPartitions: a.spec.partitions,
-        replicationFactor,
-        configEntries: Object.entries(a.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
+    await admin.createTopics(toCreate.map((a) => ({ topic: a.spec.name, numPartitions: a.spec.partitions, replicationFactor, configs: a.configs })));
   }
   const toUpdate = actions.flatMap((a) => (a.kind === 'update-configs' ? [a] : []));
   if (toUpdate.length > 0) {
     // AlterConfigs (non-incremental) replaces the topic's dynamic configs with this full set.
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: toUpdate.map((a) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name: a.spec.name,
-        configEntries: Object.entries(a.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
+    await admin.replaceTopicConfigs(toUpdate.map((a) => ({ topic: a.spec.name, configs: a.configs })));
   }
   return actions;
 }

@@ -10,6 +10,7 @@ import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
+import { adminOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 
 /** 7 days in about 60 s: the head's retries keep coming while a broker fails over (~10 s). */
@@ -55,7 +56,7 @@ describe('parking survives the loss of one broker of three (3-node KRaft cluster
 
   it('keeps the parked state and backlog when the leader of the parked partition is SIGKILLed mid-parking: every item delivered in order, each parked item written once', { timeout: 180_000 }, async () => {
     const parkedTopic = h.topics.get('webhook.parked').name;
-    const existing = await readExistingTopics(admin, h.topics.topics.map((t) => t.name));
+    const existing = await readExistingTopics(adminOf(admin), h.topics.topics.map((t) => t.name));
     const parkedMetadata = await admin.fetchTopicMetadata({ topics: [parkedTopic] });
     for (const p of parkedMetadata.topics[0]?.partitions ?? []) expect(p.replicas).toHaveLength(3);
     for (const t of h.topics.topics) expect(existing.get(t.name)?.configs['min.insync.replicas'], t.name).toBe('2');

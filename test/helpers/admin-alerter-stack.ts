@@ -7,11 +7,12 @@ import { startAlerterApp } from '../../services/alerter/alerter-app.js';
 import type { AlerterApp } from '../../services/alerter/alerter-app.js';
 import { loadConfig } from '../../services/alerter/config.js';
 import { createSmtpMailer } from '../../services/alerter/smtp-mailer.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { AdminApiHarness } from './admin-api-harness.js';
 import { stackEnv } from './stack-env.js';
 import { waitFor } from './wait-for.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 /**
  * The admin API and alerter instances on one topic prefix and Redis key prefix, so that
@@ -62,7 +63,7 @@ export class AdminAlerterStack {
       ...overrides,
     });
     const logger = createLogger('alerter', { level: config.logLevel, write: (l) => this.alerterLog.push(l) });
-    const alerter = await startAlerterApp({ config, kafka: this.admin.kafka, mailer: createSmtpMailer(config.smtp), logger });
+    const alerter = await startAlerterApp({ config, kafka: kafkaClientOf(this.admin.kafka), mailer: createSmtpMailer(config.smtp), logger });
     this.alerters.push(alerter);
     await waitFor(async () => (await fetch(`http://127.0.0.1:${alerter.port}/readyz`)).status === 200, { timeoutMs: 30_000, intervalMs: 200, what: 'the alerter to be ready' });
     return alerter;

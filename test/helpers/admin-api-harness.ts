@@ -9,6 +9,7 @@ import type { DeliveryStatusSource } from '../../services/admin-api/delivery-sta
 import { createLogger } from '../../services/shared/logger.js';
 import type { Logger } from '../../services/shared/logger.js';
 import { stackEnv, uniqueName } from './stack-env.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 export const accountKeys = {
   acc_alpha: 'alpha-key-0123456789abcdef',
@@ -92,7 +93,7 @@ export class AdminApiHarness {
 
   async startInstance(overrides: Record<string, string> = {}, statusSource?: DeliveryStatusSource): Promise<AdminApp> {
     const config = loadConfig({ ...this.env, ...overrides });
-    const app = await startAdminApp({ config, kafka: this.kafka, logger: this.logger, ...(statusSource ? { statusSource } : {}) });
+    const app = await startAdminApp({ config, kafka: kafkaClientOf(this.kafka), logger: this.logger, ...(statusSource ? { statusSource } : {}) });
     this.apps.push(app);
     return app;
   }

@@ -10,7 +10,7 @@ import { loadConfig } from '../../services/dispatcher/config.js';
 import { startDispatcherApp } from '../../services/dispatcher/dispatcher-app.js';
 import type { DispatcherApp } from '../../services/dispatcher/dispatcher-app.js';
 import { TelemetryProducer } from '../../services/producer/telemetry-producer.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
 import { SecretBox, parseEncryptionKeys } from '../../services/shared/secret-box.js';
@@ -23,6 +23,7 @@ import { applyTopicCatalogue } from '../../services/topics/apply-topic-catalogue
 import { generateSigningSecret } from '../../services/shared/webhook-signature.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
+import { adminOf, kafkaClientOf, producerOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 /** A dispatcher running as a child process (`tsx services/dispatcher/main.ts`), so it can be SIGKILLed. */
 export interface DispatcherProcess {
@@ -90,7 +91,7 @@ export class DispatcherHarness {
     await admin.connect();
     try {
       // A fresh topic's leader can take a moment to appear in metadata; applying again is idempotent.
-      await waitFor(() => applyTopicCatalogue(admin, h.topics, replicationFactor).then(() => true), { timeoutMs: 30_000, intervalMs: 500, what: 'test topics' });
+      await waitFor(() => applyTopicCatalogue(adminOf(admin), h.topics, replicationFactor).then(() => true), { timeoutMs: 30_000, intervalMs: 500, what: 'test topics' });
       await waitFor(async () => {
         for (const t of h.topics.topics) await admin.fetchTopicOffsets(t.name);
         return true;
@@ -105,7 +106,7 @@ export class DispatcherHarness {
   /** Publishes telemetry through the project's producer library (registers the schemas on first use). */
   async publish(batch: { gps?: GpsPoint[]; dtc?: Dtc[]; events?: VehicleEvent[] }): Promise<void> {
     if (this.telemetry === null) {
-      this.telemetry = new TelemetryProducer(this.kafka, new SchemaRegistryClient({ url: stackEnv.registryUrl }), this.topics, { compression: 'none', autoRegisterSchemas: true });
+      this.telemetry = new TelemetryProducer(kafkaClientOf(this.kafka), new SchemaRegistryClient({ url: stackEnv.registryUrl }), this.topics, { compression: 'none', autoRegisterSchemas: true });
       await this.telemetry.connect();
     }
     await this.telemetry.publish(batch);
@@ -125,7 +126,7 @@ export class DispatcherHarness {
       signing: initialSigningSecrets(generateSigningSecret()), verifiedAt: now, createdAt: now, updatedAt: now, revision: 1,
       ...spec,
     };
-    await new SubscriptionWriter(this.producer, this.topics.get('webhook.subscriptions').name).put(sealSubscription(this.box, sub));
+    await new SubscriptionWriter(producerOf(this.producer), this.topics.get('webhook.subscriptions').name).put(sealSubscription(this.box, sub));
     // Records published before a dispatcher knows the subscription are (rightly) not matched to it.
     await waitFor(() => this.apps.every((a) => a.catalogue.get(sub.id)?.revision === sub.revision), { what: `catalogue to apply ${sub.id}` });
     return sub;
@@ -133,7 +134,7 @@ export class DispatcherHarness {
 
   /** Writes a whole subscription (e.g. a state change) and waits until every in-process dispatcher applied it. */
   async put(sub: Subscription): Promise<void> {
-    await new SubscriptionWriter(this.producer, this.topics.get('webhook.subscriptions').name).put(sealSubscription(this.box, sub));
+    await new SubscriptionWriter(producerOf(this.producer), this.topics.get('webhook.subscriptions').name).put(sealSubscription(this.box, sub));
     await waitFor(() => this.apps.every((a) => a.catalogue.get(sub.id)?.revision === sub.revision), { what: `catalogue to apply ${sub.id}` });
   }
 
@@ -141,7 +142,7 @@ export class DispatcherHarness {
     // DEBUG_DISPATCHER_LEVEL=info (or debug) keeps more of the in-process dispatcher's log for a failing test.
     const level = (process.env.DEBUG_DISPATCHER_LEVEL ?? 'warn') as 'debug' | 'info' | 'warn' | 'error';
     const logger = createLogger('dispatcher', { level, write: (l) => this.logLines.push(l) });
-    const app = await startDispatcherApp({ config: loadConfig({ ...this.env, ...overrides }), kafka: this.kafka, logger });
+    const app = await startDispatcherApp({ config: loadConfig({ ...this.env, ...overrides }), kafka: kafkaClientOf(this.kafka), logger });
     this.apps.push(app);
     return app;
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
+import type { RecordProducer, OutgoingRecord, WrittenRecords } from '../../services/shared/kafka/kafka-port.js';
 import { decodeFailureEvent } from '../../schemas/failure-event.js';
 import type { FailureEvent } from '../../schemas/failure-event.js';
 import { topicCatalogue } from '../../schemas/topics.js';
@@ -18,7 +18,7 @@ import { retrySchedule } from '../../services/dispatcher/retry-policy.js';
 import { attemptLogKey, decodeLoggedAttempt, deliveryStatusKey } from '../../services/shared/delivery-status-keys.js';
 import type { LoggedAttempt } from '../../services/shared/delivery-status-keys.js';
 import { FailureEventEmitter } from '../../services/shared/failures/failure-event-emitter.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import type { Logger } from '../../services/shared/logger.js';
 import { SecretBox, parseEncryptionKeys } from '../../services/shared/secret-box.js';
@@ -117,20 +117,17 @@ export interface SentRecords {
  * stand-in: each write still goes to the broker). Lets a test check the order of writes
  * that land on different topics.
  */
-export function recordingProducer(inner: Producer, log: SentRecords[]): Producer {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop === 'send') {
-        return async (record: ProducerRecord): Promise<RecordMetadata[]> => {
-          const meta = await target.send(record);
-          log.push({ topic: record.topic, partitions: record.messages.map((m) => m.partition ?? -1), keys: record.messages.map((m) => String(m.key ?? '')) });
-          return meta;
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+export function recordingProducer(inner: RecordProducer, log: SentRecords[]): RecordProducer {
+  return {
+    connect: () => inner.connect(),
+    disconnect: () => inner.disconnect(),
+    sendBatch: (topics, options) => inner.sendBatch(topics, options),
+    send: async (topic: string, messages: readonly OutgoingRecord[]): Promise<WrittenRecords[]> => {
+      const meta = await inner.send(topic, messages);
+      log.push({ topic, partitions: messages.map((m) => m.partition ?? -1), keys: messages.map((m) => String(m.key ?? '')) });
+      return meta;
     },
-  });
+  };
 }
 
 export const webhookPartitions = 2;
@@ -147,9 +144,10 @@ export class ParkingParts {
   readonly topics: TopicCatalogue = topicCatalogue({ prefix: this.prefix, partitions: { webhook: webhookPartitions } });
   readonly sent: SentRecords[] = [];
   readonly delivery = new DeliveryParts();
-  readonly rawProducer: Producer = this.kafka.producer(reliableProducerConfig);
-  readonly producer: Producer = recordingProducer(this.rawProducer, this.sent);
-  readonly catalogue = new SubscriptionCatalogue({ kafka: this.kafka, topic: this.topics.get('webhook.subscriptions').name, logger: this.delivery.logger, groupIdPrefix: `${this.prefix}catalogue` });
+  readonly client = kafkaClientOf(this.kafka);
+  readonly rawProducer: RecordProducer = this.client.producer();
+  readonly producer: RecordProducer = recordingProducer(this.rawProducer, this.sent);
+  readonly catalogue = new SubscriptionCatalogue({ kafka: this.client, topic: this.topics.get('webhook.subscriptions').name, logger: this.delivery.logger, groupIdPrefix: `${this.prefix}catalogue` });
   readonly writer = new SubscriptionWriter(this.producer, this.topics.get('webhook.subscriptions').name);
   readonly schedule: ReturnType<typeof retrySchedule>;
   readonly parking: ParkingIo;

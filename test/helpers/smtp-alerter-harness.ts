@@ -6,10 +6,11 @@ import { startAlerterApp } from '../../services/alerter/alerter-app.js';
 import type { AlerterApp } from '../../services/alerter/alerter-app.js';
 import { loadConfig } from '../../services/alerter/config.js';
 import { createSmtpMailer } from '../../services/alerter/smtp-mailer.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 /**
  * An alerter integration test on the real stack: its own `webhook.failures` topic (unique
@@ -78,7 +79,7 @@ export class SmtpAlerterHarness {
   async startAlerter(overrides: Record<string, string> = {}): Promise<AlerterApp> {
     const config = loadConfig({ ...this.env, ...overrides });
     const logger = createLogger('alerter', { level: config.logLevel, write: (l) => this.logLines.push(l) });
-    const app = await startAlerterApp({ config, kafka: this.kafka, mailer: createSmtpMailer(config.smtp), logger });
+    const app = await startAlerterApp({ config, kafka: kafkaClientOf(this.kafka), mailer: createSmtpMailer(config.smtp), logger });
     this.apps.push(app);
     return app;
   }

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
 import { RedisDeliveryStatusSource } from '../../services/admin-api/redis-delivery-status-source.js';
 import { attemptLogKey, deliveryStatusKey } from '../../services/shared/delivery-status-keys.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
 import type { SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';
 import { AdminApiHarness } from '../helpers/admin-api-harness.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
+import { producerOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 let h: AdminApiHarness;
 let producer: Producer;
@@ -38,7 +39,7 @@ afterAll(async () => {
 async function putState(app: AdminApp, id: string, state: SubscriptionState): Promise<void> {
   const current = app.catalogue.get(id);
   if (current === undefined) throw new Error(`${id} is not in the catalogue`);
-  const at = await new SubscriptionWriter(producer, h.topic).put({ ...current, state, revision: current.revision + 1, updatedAt: new Date().toISOString() });
+  const at = await new SubscriptionWriter(producerOf(producer), h.topic).put({ ...current, state, revision: current.revision + 1, updatedAt: new Date().toISOString() });
   await app.catalogue.waitForOffset(at.partition, at.offset, 15_000);
 }
 

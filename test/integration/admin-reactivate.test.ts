@@ -1,12 +1,13 @@
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
 import type { SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';
 import { challengeResponse } from '../../services/shared/webhook-signature.js';
 import { accountKeys, AdminApiHarness, operatorKey } from '../helpers/admin-api-harness.js';
 import { behaviours, WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { producerOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 let h: AdminApiHarness;
 let app: AdminApp;
@@ -56,7 +57,7 @@ async function verify(id: string, secret: string): Promise<void> {
 async function putState(id: string, state: SubscriptionState): Promise<void> {
   const current = app.catalogue.get(id);
   if (current === undefined) throw new Error(`${id} is not in the catalogue`);
-  const at = await new SubscriptionWriter(producer, h.topic).put({ ...current, state, revision: current.revision + 1, updatedAt: new Date().toISOString() });
+  const at = await new SubscriptionWriter(producerOf(producer), h.topic).put({ ...current, state, revision: current.revision + 1, updatedAt: new Date().toISOString() });
   await app.catalogue.waitForOffset(at.partition, at.offset, 15_000);
 }
 

@@ -16,6 +16,7 @@ import { stackEnv } from '../helpers/stack-env.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 /** 7 days in about 16 s, as in parking-recovery.test.ts: the 2-day tier waits ~4.6 s. */
 const timeScale = 16_000 / (7 * 24 * 3_600_000);
@@ -95,7 +96,7 @@ describe('alerter e-mails owners from the real pipeline: dispatcher → webhook.
       FLEETHOOK_ALERTER_REQUIRE_CONFIRMATION: 'false',
     });
     const logger = createLogger('alerter', { level: config.logLevel, write: (l) => alerterLog.push(l) });
-    alerter = await startAlerterApp({ config, kafka: h.kafka, mailer: createSmtpMailer(config.smtp), logger });
+    alerter = await startAlerterApp({ config, kafka: kafkaClientOf(h.kafka), mailer: createSmtpMailer(config.smtp), logger });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${alerter?.port}/readyz`)).status === 200, { timeoutMs: 30_000, intervalMs: 200, what: 'the alerter to join its group' });
     await h.startInProcess();
   });

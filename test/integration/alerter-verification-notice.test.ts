@@ -14,6 +14,7 @@ import { SmtpSinkClient } from '../helpers/smtp-sink-client.js';
 import { stackEnv } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 const sink = new SmtpSinkClient();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +68,7 @@ describe('a failed verification reaches the subscription\'s alert addresses as a
       FLEETHOOK_ALERTER_LOG_LEVEL: 'warn',
     });
     const logger = createLogger('alerter', { level: config.logLevel, write: (l) => alerterLog.push(l) });
-    alerter = await startAlerterApp({ config, kafka: h.kafka, mailer: createSmtpMailer(config.smtp), logger });
+    alerter = await startAlerterApp({ config, kafka: kafkaClientOf(h.kafka), mailer: createSmtpMailer(config.smtp), logger });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${alerter?.port}/readyz`)).status === 200, { timeoutMs: 30_000, intervalMs: 200, what: 'the alerter to join its group' });
     app = await h.startInstance();
     receiver = await WebhookReceiver.start();

@@ -6,6 +6,7 @@ import { AdminApiHarness, operatorKey } from '../helpers/admin-api-harness.js';
 import { uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 let h: AdminApiHarness;
 let receiver: WebhookReceiver;
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 async function startCatalogue(): Promise<SubscriptionCatalogue> {
-  const c = new SubscriptionCatalogue({ kafka: h.kafka, topic: h.topic, logger: h.logger, groupIdPrefix: uniqueName('catalogue-test') });
+  const c = new SubscriptionCatalogue({ kafka: kafkaClientOf(h.kafka), topic: h.topic, logger: h.logger, groupIdPrefix: uniqueName('catalogue-test') });
   catalogues.push(c);
   await c.start();
   return c;

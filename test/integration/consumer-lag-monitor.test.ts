@@ -5,6 +5,7 @@ import { createLogger } from '../../services/shared/logger.js';
 import { ConsumerLagMonitor } from '../../services/shared/metrics/consumer-lag-monitor.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { adminOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 // The lag monitor against the real broker: committed offsets and high watermarks read
 // through the admin client, one gauge series per group, topic and partition.
@@ -48,7 +49,7 @@ describe('ConsumerLagMonitor', () => {
   it('reports high watermark minus committed offset per partition, as each group starts', async () => {
     const registry = new Registry();
     const monitor = new ConsumerLagMonitor({
-      admin: kafka.admin(), gauge: gaugeIn(registry), intervalMs: 60_000, logger: createLogger('lag-test', { level: 'error', write: () => undefined }),
+      admin: adminOf(kafka.admin()), gauge: gaugeIn(registry), intervalMs: 60_000, logger: createLogger('lag-test', { level: 'error', write: () => undefined }),
       groups: [
         { group, topics: [topic], startsAt: 'earliest' },
         // Never committed and starting at the end: no lag owed, no series.
@@ -73,7 +74,7 @@ describe('ConsumerLagMonitor', () => {
     const gauge = gaugeIn(registry);
     gauge.set({ group, topic: 'before', partition: '0' }, 7);
     const monitor = new ConsumerLagMonitor({
-      admin: kafka.admin(), gauge, intervalMs: 60_000, logger: createLogger('lag-test', { level: 'warn', write: (l) => lines.push(l) }),
+      admin: adminOf(kafka.admin()), gauge, intervalMs: 60_000, logger: createLogger('lag-test', { level: 'warn', write: (l) => lines.push(l) }),
       groups: [{ group, topics: [uniqueName('missing-topic')], startsAt: 'earliest' }],
     });
     try {

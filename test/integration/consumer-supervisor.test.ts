@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { Consumer } from 'kafkajs';
+import type { GroupConsumer } from '../../services/shared/kafka/kafka-port.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../services/shared/logger.js';
 import { ConsumerSupervisor } from '../../services/shared/supervision/consumer-supervisor.js';
@@ -11,6 +12,7 @@ const policy: SupervisionPolicy = { restart: { initialMs: 100, maxMs: 400 }, sta
 
 describe('ConsumerSupervisor on the real broker', () => {
   const kafka = new Kafka({ clientId: 'supervisor-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });
+  const client = kafkaClientOf(kafka);
   const logLines: string[] = [];
   const logger = createLogger('supervisor-test', { level: 'info', write: (l) => logLines.push(l) });
   const topics: string[] = [];
@@ -30,15 +32,17 @@ describe('ConsumerSupervisor on the real broker', () => {
     return topic;
   }
 
-  function supervise(topic: string, handle: (value: string, consumer: Consumer) => Promise<void>, beforeRun: () => void = () => undefined): ConsumerSupervisor {
+  function supervise(topic: string, handle: (value: string, consumer: GroupConsumer) => Promise<void>, beforeRun: () => void = () => undefined): ConsumerSupervisor {
     const groupId = uniqueName('sup-group');
     const s = new ConsumerSupervisor({
-      name: 'test', kafka, groupId, topics: [topic], logger, policy,
-      create: () => kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 0 } }),
+      name: 'test', kafka: client, groupId, topics: [topic], logger, policy,
+      create: () => client.consumer({ groupId, sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000, maxWaitTimeMs: 100, retries: 0 }),
       run: async (consumer) => {
         beforeRun();
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        await consumer.run({ eachMessage: async ({ message }) => handle(message.value?.toString() ?? '', consumer) });
+        await consumer.run({
+          topics: [topic], fromBeginning: true, partitionsConsumedConcurrently: 1, autoCommit: { intervalMs: 0 },
+          handler: { kind: 'record', eachRecord: async ({ message }) => handle(message.value?.toString() ?? '', consumer) },
+        });
       },
     });
     supervisors.push(s);

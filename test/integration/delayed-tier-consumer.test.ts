@@ -5,10 +5,11 @@ import { topicCatalogue } from '../../schemas/topics.js';
 import { DelayedTierConsumer } from '../../services/dispatcher/delayed-tier-consumer.js';
 import type { DueRecord } from '../../services/dispatcher/delayed-tier-consumer.js';
 import { dueAtHeaders } from '../../services/dispatcher/retry-due-header.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 const partitions = 3;
 const sessionTimeoutMs = 6_000;
@@ -50,7 +51,7 @@ describe('delayed tier consumer (real broker, compressed delays)', () => {
     const handed: Array<DueRecord & { consumer: number }> = [];
     const start = (n: number): DelayedTierConsumer => {
       const c = new DelayedTierConsumer({
-        kafka, groupId: `${prefix}delayed`, topics: topics.map((t) => t.name), sessionTimeoutMs,
+        kafka: kafkaClientOf(kafka), groupId: `${prefix}delayed`, topics: topics.map((t) => t.name), sessionTimeoutMs,
         logger: createLogger('test', { level: 'error' }),
         handle: async (r) => {
           handed.push({ ...r, consumer: n });

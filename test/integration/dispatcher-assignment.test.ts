@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from 'kafkajs';
-import { CoPartitionedAssigner } from '../../services/dispatcher/co-partitioned-assigner.js';
+import { coPartitionedAssigner as CoPartitionedAssigner } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { DispatcherHarness } from '../helpers/dispatcher-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 

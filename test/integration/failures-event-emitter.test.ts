@@ -5,9 +5,10 @@ import { decodeFailureEvent } from '../../schemas/failure-event.js';
 import type { FailureEvent } from '../../schemas/failure-event.js';
 import { topicCatalogue } from '../../schemas/topics.js';
 import { FailureEventEmitter } from '../../services/shared/failures/failure-event-emitter.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { producerOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 describe('failure event emitter (real broker)', () => {
   const kafka = new Kafka({ clientId: 'failures-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });
@@ -38,7 +39,7 @@ describe('failure event emitter (real broker)', () => {
   });
 
   it('writes a subscription\'s events to webhook.failures keyed by its id, in order, without URL credentials', async () => {
-    const emitter = new FailureEventEmitter(producer, failures.name);
+    const emitter = new FailureEventEmitter(producerOf(producer), failures.name);
     const subject = {
       id: 'sub_000000000bbbbbbbbbbbbbbbb', accountId: 'acc_beta', name: 'DTC feed', url: 'https://bob:hunter2@hooks.example/dtc',
       alertEmails: ['fleet@example.com'], retryPolicy: 'standard-7d' as const,

@@ -5,7 +5,7 @@ import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-record
 import { valueSubject } from '../../schemas/topics.js';
 import type { DispatcherApp } from '../../services/dispatcher/dispatcher-app.js';
 import { loadAvroSchema } from '../../services/shared/avro-schema-files.js';
-import { reliableProducerConfig } from '../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
 import { DispatcherHarness, partitionOf } from '../helpers/dispatcher-harness.js';
 import { generateMalformedWithValid, malformedSeqBase } from '../helpers/malformed-telemetry.js';

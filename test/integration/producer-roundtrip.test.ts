@@ -11,6 +11,7 @@ import { SchemaRegistryClient } from '../../services/shared/schema-registry-clie
 import { applyTopicCatalogue } from '../../services/topics/apply-topic-catalogue.js';
 import { javaPartitionsFor } from '../helpers/java-partition.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
+import { adminOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 const partitions = 6;
 const logger = createLogger('test', { level: 'error' });
@@ -62,7 +63,7 @@ describe('producer library against the real broker and registry', () => {
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    await applyTopicCatalogue(admin, catalogue, 1);
+    await applyTopicCatalogue(adminOf(admin), catalogue, 1);
   });
 
   afterAll(async () => {

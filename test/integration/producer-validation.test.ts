@@ -11,6 +11,7 @@ import { createLogger } from '../../services/shared/logger.js';
 import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
 import { applyTopicCatalogue } from '../../services/topics/apply-topic-catalogue.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
+import { adminOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 const kafka = new Kafka({ clientId: 'producer-validation-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.WARN });
 const full = topicCatalogue({ prefix: `${uniqueName('it-valid')}.`, partitions: { telemetry: 2 } });
@@ -40,7 +41,7 @@ describe('invalid telemetry never reaches Kafka', () => {
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    await applyTopicCatalogue(admin, catalogue, 1);
+    await applyTopicCatalogue(adminOf(admin), catalogue, 1);
     const client = createKafkaClient({ brokers: stackEnv.kafkaBrokers, clientId: 'producer-validation-test', logger: createLogger('test', { level: 'error' }) });
     producer = new TelemetryProducer(client, new SchemaRegistryClient({ url: stackEnv.registryUrl }), catalogue, {
       compression: 'none',

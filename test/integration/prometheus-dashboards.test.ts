@@ -26,6 +26,7 @@ import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
 import { stackEnv } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 // The dashboards against a real Prometheus (the stack's optional component, as
 // `stack:up -- --with-prometheus` starts it) scraping a real pipeline: a dispatcher, the
@@ -126,7 +127,7 @@ describe('Grafana dashboards against a real Prometheus scraping a running pipeli
     flaky = await WebhookReceiver.start(behaviours.status(503, 'maintenance'));
     // As main.ts starts it: with the process metrics (prefixed) the dashboard's Process row reads.
     dispatcher = await startDispatcherApp({
-      config: loadDispatcherConfig(harness.env), kafka: harness.kafka, defaultMetrics: true,
+      config: loadDispatcherConfig(harness.env), kafka: kafkaClientOf(harness.kafka), defaultMetrics: true,
       logger: createLogger('dispatcher', { level: 'error', write: (l) => harness.logLines.push(l) }),
     });
     harness.apps.push(dispatcher);
@@ -140,7 +141,7 @@ describe('Grafana dashboards against a real Prometheus scraping a running pipeli
     const adminLogger = createLogger('admin-api', { level: 'error', write: () => undefined });
     adminRedis = new Redis(stackEnv.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
     admin = await startAdminApp({
-      config: adminConfig, kafka: harness.kafka, logger: adminLogger, metricsRegistry: adminRegistry,
+      config: adminConfig, kafka: kafkaClientOf(harness.kafka), logger: adminLogger, metricsRegistry: adminRegistry,
       statusSource: new RedisDeliveryStatusSource(adminRedis, adminConfig.redisKeyPrefix, adminLogger),
     });
 
@@ -153,7 +154,7 @@ describe('Grafana dashboards against a real Prometheus scraping a running pipeli
       FLEETHOOK_ALERTER_REQUIRE_CONFIRMATION: 'false',
     });
     alerter = await startAlerterApp({
-      config: alerterConfig, kafka: harness.kafka, mailer: createSmtpMailer(alerterConfig.smtp), defaultMetrics: true,
+      config: alerterConfig, kafka: kafkaClientOf(harness.kafka), mailer: createSmtpMailer(alerterConfig.smtp), defaultMetrics: true,
       logger: createLogger('alerter', { level: 'error', write: () => undefined }),
     });
 

@@ -13,6 +13,7 @@ import { waitForTopics } from '../../services/shared/topic-wait/wait-for-topics.
 import { repoRoot } from '../../stack/stack-paths.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 const kafka = new Kafka({ clientId: 'topic-wait-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });
 const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
@@ -116,7 +117,7 @@ describe('services wait for their topics at start-up', () => {
       await waitForTopics({ brokers: stackEnv.kafkaBrokers, clientId: 'topic-wait-test', topics, settings: { maxWaitMs: 30_000, retryDelayMs: 50 }, logger });
       // The call that failed with "not the leader" before the wait existed.
       for (const topic of topics) expect(await admin.fetchTopicOffsets(topic)).toHaveLength(12);
-      const catalogue = new SubscriptionCatalogue({ kafka, topic: topics[0]!, logger, groupIdPrefix: `${prefix}catalogue` });
+      const catalogue = new SubscriptionCatalogue({ kafka: kafkaClientOf(kafka), topic: topics[0]!, logger, groupIdPrefix: `${prefix}catalogue` });
       try {
         await catalogue.start(20_000);
         expect(catalogue.ready()).toBe(true);

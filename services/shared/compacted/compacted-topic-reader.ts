@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { FleethookError } from '../errors.js';
+import { CatchUp } from '../kafka/catch-up.js';
+import type { FetchedBatch, KafkaAdmin, KafkaClient } from '../kafka/kafka-port.js';
+import { PartitionedConsumer } from '../kafka/partitioned-consumer.js';
 import type { Logger } from '../logger.js';
-import { ConsumerSupervisor } from '../supervision/consumer-supervisor.js';
 
 export interface CompactedTopicReaderOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly logger: Logger;
   /** A short name for logs and the supervisor (`landmarks`). */
@@ -16,11 +17,6 @@ export interface CompactedTopicReaderOptions {
   readonly apply: (key: string, value: Buffer | null, partition: number, offset: string) => void;
 }
 
-interface Waiter {
-  readonly targets: ReadonlyMap<number, number>;
-  readonly resolve: () => void;
-}
-
 /**
  * Materialises a compacted topic in memory, the way the subscription catalogue does: every
  * instance reads the whole topic from the beginning, commits nothing, and is `ready` once
@@ -29,24 +25,21 @@ interface Waiter {
  * already applied.
  */
 export class CompactedTopicReader {
-  /** Next offset to apply, per partition. */
-  private readonly positions = new Map<number, number>();
-  private waiters: Waiter[] = [];
-  private readonly admin: Admin;
-  private readonly supervisor: ConsumerSupervisor;
+  /** How far each partition has been applied (the next offset), and who waits for it. */
+  private readonly applied = new CatchUp();
+  private readonly admin: KafkaAdmin;
+  private readonly reader: PartitionedConsumer;
   private isReady = false;
   private closed = false;
 
   constructor(private readonly options: CompactedTopicReaderOptions) {
     this.admin = options.kafka.admin();
-    this.supervisor = new ConsumerSupervisor({
-      name: options.name, kafka: options.kafka, groupId: options.groupIdPrefix, topics: [], logger: options.logger,
-      create: (): Consumer => options.kafka.consumer({
-        groupId: `${options.groupIdPrefix}-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false,
-      }),
-      run: async (consumer) => {
-        await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (p) => this.applyBatch(p) });
+    this.reader = new PartitionedConsumer({
+      client: options.kafka, name: options.name, logger: options.logger, watchTopics: [],
+      settings: () => ({ groupId: `${options.groupIdPrefix}-${randomUUID()}`, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 }),
+      run: {
+        topics: [options.topic], fromBeginning: true, partitionsConsumedConcurrently: 1, autoCommit: null, resolveBatchOnReturn: true,
+        handler: { kind: 'batch', eachBatch: async (batch) => this.applyBatch(batch) },
       },
     });
   }
@@ -58,18 +51,18 @@ export class CompactedTopicReader {
       throw new FleethookError('COMPACTED_TOPIC_UNAVAILABLE', `cannot read topic ${this.options.topic} (does it exist? \`npm run topics\` creates it)`, { cause, retriable: true });
     });
     const caughtUp = this.waitFor(targets, timeoutMs);
-    await this.supervisor.start();
+    await this.reader.start();
     await caughtUp;
     this.isReady = true;
   }
 
   /** Caught up once, and its reader is running. */
   ready(): boolean {
-    return this.isReady && !this.closed && this.supervisor.status().state === 'running';
+    return this.isReady && !this.closed && this.reader.status().state === 'running';
   }
 
   waitForOffset(partition: number, offset: number, timeoutMs: number): Promise<void> {
-    return this.waitFor(new Map([[partition, offset + 1]]), timeoutMs);
+    return this.waitFor(new Map([[partition, BigInt(offset) + 1n]]), timeoutMs);
   }
 
   /** Resolves once everything written before this call has been applied (one ListOffsets round trip). */
@@ -80,47 +73,31 @@ export class CompactedTopicReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.supervisor.close();
+    await this.reader.close();
     await this.admin.disconnect().catch(() => undefined);
   }
 
-  private async latestOffsets(): Promise<Map<number, number>> {
-    const offsets = await this.admin.fetchTopicOffsets(this.options.topic);
-    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  private async latestOffsets(): Promise<Map<number, bigint>> {
+    const offsets = await this.admin.watermarks(this.options.topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   }
 
-  private waitFor(targets: ReadonlyMap<number, number>, timeoutMs: number): Promise<void> {
-    if (this.reached(targets)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new FleethookError('COMPACTED_TOPIC_LAGGING', `${this.options.name} did not catch up within ${timeoutMs} ms`, { retriable: true }));
-      }, timeoutMs);
-      const waiter: Waiter = { targets, resolve: () => { clearTimeout(timer); resolve(); } };
-      this.waiters.push(waiter);
-    });
+  private waitFor(targets: ReadonlyMap<number, bigint>, timeoutMs: number): Promise<void> {
+    return this.applied.waitFor(targets, timeoutMs, () => new FleethookError('COMPACTED_TOPIC_LAGGING', `${this.options.name} did not catch up within ${timeoutMs} ms`, { retriable: true }));
   }
 
-  private reached(targets: ReadonlyMap<number, number>): boolean {
-    for (const [partition, next] of targets) if ((this.positions.get(partition) ?? 0) < next) return false;
-    return true;
-  }
-
-  private async applyBatch({ batch }: EachBatchPayload): Promise<void> {
+  private applyBatch(batch: FetchedBatch): void {
     for (const message of batch.messages) {
-      if (Number(message.offset) < (this.positions.get(batch.partition) ?? 0)) continue;
+      const offset = BigInt(message.offset);
+      if (offset < this.applied.position(batch.partition)) continue;
       try {
         this.options.apply(message.key?.toString('utf8') ?? '', message.value, batch.partition, message.offset);
       } catch (err) {
         this.options.logger.error('compacted topic record not applied', { topic: this.options.topic, partition: batch.partition, offset: message.offset, err });
       }
-      this.positions.set(batch.partition, Number(message.offset) + 1);
+      this.applied.advance(batch.partition, offset + 1n);
     }
     // Compaction can leave a fetched range without messages; the batch still tells how far it got.
-    const past = Number(batch.lastOffset()) + 1;
-    if (past > (this.positions.get(batch.partition) ?? 0)) this.positions.set(batch.partition, past);
-    const due = this.waiters.filter((w) => this.reached(w.targets));
-    this.waiters = this.waiters.filter((w) => !due.includes(w));
-    for (const w of due) w.resolve();
+    this.applied.advance(batch.partition, BigInt(batch.lastOffset()) + 1n);
   }
 }

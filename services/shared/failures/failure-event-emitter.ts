@@ -1,6 +1,5 @@
-import type { Producer } from 'kafkajs';
+import type { RecordProducer } from '../kafka/kafka-port.js';
 import type { FailureEvent } from '../../../schemas/failure-event.js';
-import { acksAll } from '../kafka-client.js';
 import { buildFailureEvent, newFailureEventId } from './build-failure-event.js';
 import type { FailureChange, FailureEventSubject } from './build-failure-event.js';
 
@@ -12,7 +11,7 @@ import type { FailureChange, FailureEventSubject } from './build-failure-event.j
  */
 export class FailureEventEmitter {
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: RecordProducer,
     /** The broker name of `webhook.failures` (with the topic prefix). */
     private readonly topic: string,
     private readonly now: () => number = Date.now,
@@ -20,11 +19,7 @@ export class FailureEventEmitter {
 
   async emit(subject: FailureEventSubject, change: FailureChange): Promise<FailureEvent> {
     const event = buildFailureEvent(subject, change, { eventId: newFailureEventId(), nowMs: this.now() });
-    await this.producer.send({
-      topic: this.topic,
-      acks: acksAll,
-      messages: [{ key: event.subscriptionId, value: JSON.stringify(event), headers: { 'fleethook-event-kind': event.kind } }],
-    });
+    await this.producer.send(this.topic, [{ key: event.subscriptionId, value: JSON.stringify(event), headers: { 'fleethook-event-kind': event.kind } }]);
     return event;
   }
 }

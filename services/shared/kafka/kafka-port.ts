@@ -189,7 +189,8 @@ export interface GroupConsumer extends GroupConsumerEvents {
 
 /** The entry point: a configured client that makes producers, admins and consumers. */
 export interface KafkaClient {
-  producer(): RecordProducer;
+  /** `rememberKeyPartitions`: a key's partition is computed once per topic (for writers with few distinct keys, e.g. subscription ids). */
+  producer(options?: { readonly rememberKeyPartitions?: boolean }): RecordProducer;
   /** `retries`: the client's own retries per request (0 for a caller that retries itself). */
   admin(options?: { readonly retries?: number }): KafkaAdmin;
   consumer(settings: ConsumerSettings): GroupConsumer;

@@ -2,6 +2,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Consumer, LogEntry, Message, PartitionAssigner, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { coPartitionedAssignerName, planCoPartitioned } from './co-partitioned-plan.js';
+import { memoizedPartitioner } from './memoized-partitioner.js';
 import type {
   ConsumerSettings, GroupConsumer, KafkaAdmin, KafkaClient, OutgoingRecord, RecordProducer, RunSettings, TopicRecords, WrittenRecords,
 } from './kafka-port.js';
@@ -58,7 +59,9 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
 /** The port over an existing kafkajs client (tests and benchmarks that also use kafkajs directly). */
 export function kafkaClientOf(kafka: KafkaJs): KafkaClient {
   return {
-    producer: () => producerOf(kafka.producer(reliableProducerConfig)),
+    producer: (options) => producerOf(kafka.producer(options?.rememberKeyPartitions === true
+      ? { ...reliableProducerConfig, createPartitioner: memoizedPartitioner(Partitioners.DefaultPartitioner) }
+      : reliableProducerConfig)),
     admin: (options) => adminOf(kafka.admin(options?.retries === undefined ? undefined : { retry: { retries: options.retries } })),
     consumer: (settings) => consumerOf(kafka, settings),
   };
@@ -73,7 +76,8 @@ function written(rows: readonly RecordMetadata[]): WrittenRecords[] {
   return rows.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset }));
 }
 
-function producerOf(producer: Producer): RecordProducer {
+/** The port over a kafkajs producer a test already has (it should be built with `reliableProducerConfig`). */
+export function producerOf(producer: Producer): RecordProducer {
   return {
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
@@ -86,7 +90,8 @@ function producerOf(producer: Producer): RecordProducer {
   };
 }
 
-function adminOf(admin: Admin): KafkaAdmin {
+/** The port over a kafkajs admin a test already has (connected or not). */
+export function adminOf(admin: Admin): KafkaAdmin {
   return {
     connect: () => admin.connect(),
     disconnect: () => admin.disconnect(),
@@ -163,8 +168,8 @@ async function run(consumer: Consumer, r: RunSettings): Promise<void> {
   }
 }
 
-/** The co-partitioned plan as a kafkajs assigner: partition N of every subscribed topic to one member. */
-const coPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
+/** The co-partitioned plan as a kafkajs assigner: partition N of every subscribed topic to one member (exported for tests that join the group with kafkajs). */
+export const coPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
   name: coPartitionedAssignerName,
   version: 0,
   async assign({ members, topics }) {

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../kafka/kafka-port.js';
 import { CompactedTopicReader } from '../compacted/compacted-topic-reader.js';
 import type { Logger } from '../logger.js';
 import { LandmarkIndex } from './landmark-index.js';
@@ -17,7 +17,7 @@ export class LandmarkRegistry {
   private readonly index = new LandmarkIndex();
   private readonly reader: CompactedTopicReader;
 
-  constructor(private readonly options: { kafka: Kafka; topic: string; logger: Logger; groupIdPrefix: string }) {
+  constructor(private readonly options: { kafka: KafkaClient; topic: string; logger: Logger; groupIdPrefix: string }) {
     this.reader = new CompactedTopicReader({
       kafka: options.kafka, topic: options.topic, logger: options.logger, name: 'landmarks', groupIdPrefix: options.groupIdPrefix,
       apply: (key, value, partition, offset) => this.apply(key, value, partition, offset),

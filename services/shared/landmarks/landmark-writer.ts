@@ -1,6 +1,5 @@
-import type { Producer } from 'kafkajs';
+import type { RecordProducer } from '../kafka/kafka-port.js';
 import { FleethookError } from '../errors.js';
-import { acksAll } from '../kafka-client.js';
 import { encodeLandmarkRecord } from './landmark-record-codec.js';
 import type { Landmark } from './landmark-types.js';
 
@@ -9,10 +8,10 @@ export interface WrittenPosition {
   readonly offset: number;
 }
 
-/** Writes landmark changes: keyed by id, acks=all on an idempotent producer. */
+/** Writes landmark changes: keyed by id, acks=all on the idempotent producer of the Kafka port. */
 export class LandmarkWriter {
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: RecordProducer,
     private readonly topic: string,
   ) {}
 
@@ -25,7 +24,7 @@ export class LandmarkWriter {
   }
 
   private async send(key: string, value: Buffer | null): Promise<WrittenPosition> {
-    const [meta] = await this.producer.send({ topic: this.topic, acks: acksAll, messages: [{ key, value }] });
+    const [meta] = await this.producer.send(this.topic, [{ key, value }]);
     if (!meta || meta.baseOffset === undefined) throw new FleethookError('LANDMARK_WRITE_FAILED', `no offset returned for ${key}`, { retriable: true });
     return { partition: meta.partition, offset: Number(meta.baseOffset) };
   }

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../kafka/kafka-port.js';
 import type { Gauge } from 'prom-client';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -13,7 +13,7 @@ export interface WatchedGroup {
 }
 
 export interface ConsumerLagMonitorOptions {
-  readonly admin: Admin;
+  readonly admin: KafkaAdmin;
   readonly groups: readonly WatchedGroup[];
   /** Labels group, topic, partition: bounded by the topic catalogue. */
   readonly gauge: Gauge<'group' | 'topic' | 'partition'>;
@@ -77,10 +77,10 @@ export class ConsumerLagMonitor {
         this.connected = true;
       }
       const topics = [...new Set(this.o.groups.flatMap((g) => g.topics))];
-      const watermarks = new Map(await Promise.all(topics.map(async (t) => [t, await this.o.admin.fetchTopicOffsets(t)] as const)));
+      const watermarks = new Map(await Promise.all(topics.map(async (t) => [t, await this.o.admin.watermarks(t)] as const)));
       const rows: LagRow[] = [];
       for (const g of this.o.groups) {
-        const committed = await this.o.admin.fetchOffsets({ groupId: g.group, topics: [...g.topics] });
+        const committed = await this.o.admin.committedOffsets(g.group, g.topics);
         for (const c of committed) {
           rows.push(...consumerLag({
             group: g.group, topic: c.topic, startsAt: g.startsAt,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { FleethookError } from '../errors.js';
+import { CatchUp } from '../kafka/catch-up.js';
+import type { FetchedBatch, KafkaAdmin, KafkaClient } from '../kafka/kafka-port.js';
+import { PartitionedConsumer } from '../kafka/partitioned-consumer.js';
 import type { Logger } from '../logger.js';
-import { ConsumerSupervisor } from '../supervision/consumer-supervisor.js';
 import { decodeSubscriptionRecord } from './subscription-record-codec.js';
 import type { StoredSubscription } from './subscription-types.js';
 
@@ -13,16 +14,11 @@ export type CatalogueChange =
 export type CatalogueListener = (change: CatalogueChange) => void;
 
 export interface SubscriptionCatalogueOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topic: string;
   readonly logger: Logger;
   /** Each instance gets its own group (`<prefix>-<uuid>`), so it reads every partition. */
   readonly groupIdPrefix: string;
-}
-
-interface Waiter {
-  readonly targets: ReadonlyMap<number, number>;
-  readonly resolve: () => void;
 }
 
 /**
@@ -34,27 +30,24 @@ interface Waiter {
  */
 export class SubscriptionCatalogue {
   private readonly subscriptions = new Map<string, StoredSubscription>();
-  /** Next offset to apply, per partition. */
-  private readonly positions = new Map<number, number>();
+  /** How far each partition has been applied (the next offset), and who waits for it. */
+  private readonly applied = new CatchUp();
   private readonly listeners = new Set<CatalogueListener>();
-  private waiters: Waiter[] = [];
-  private readonly admin: Admin;
+  private readonly admin: KafkaAdmin;
   /** Restarts a crashed reader (each incarnation in a group of its own; what was applied is skipped when read again). */
-  private readonly supervisor: ConsumerSupervisor;
+  private readonly reader: PartitionedConsumer;
   private readyPromise: Promise<void> | undefined;
   private isReady = false;
   private closed = false;
 
   constructor(private readonly options: SubscriptionCatalogueOptions) {
     this.admin = options.kafka.admin();
-    this.supervisor = new ConsumerSupervisor({
-      name: 'catalogue', kafka: options.kafka, groupId: options.groupIdPrefix, topics: [], logger: options.logger,
-      create: (): Consumer => options.kafka.consumer({
-        groupId: `${options.groupIdPrefix}-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false,
-      }),
-      run: async (consumer) => {
-        await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (p) => this.applyBatch(p) });
+    this.reader = new PartitionedConsumer({
+      client: options.kafka, name: 'catalogue', logger: options.logger, watchTopics: [],
+      settings: () => ({ groupId: `${options.groupIdPrefix}-${randomUUID()}`, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 }),
+      run: {
+        topics: [options.topic], fromBeginning: true, partitionsConsumedConcurrently: 1, autoCommit: null, resolveBatchOnReturn: true,
+        handler: { kind: 'batch', eachBatch: async (batch) => this.applyBatch(batch) },
       },
     });
   }
@@ -69,13 +62,13 @@ export class SubscriptionCatalogue {
       this.isReady = true;
       this.options.logger.info('subscription catalogue ready', { topic: this.options.topic, subscriptions: this.subscriptions.size });
     });
-    await this.supervisor.start();
+    await this.reader.start();
     await this.readyPromise;
   }
 
   /** Caught up once, and its reader is running (not waiting to be restarted after a crash). */
   ready(): boolean {
-    return this.isReady && !this.closed && this.supervisor.status().state === 'running';
+    return this.isReady && !this.closed && this.reader.status().state === 'running';
   }
 
   get(id: string): StoredSubscription | undefined {
@@ -98,7 +91,7 @@ export class SubscriptionCatalogue {
 
   /** Resolves once the record at `offset` of `partition` has been applied. */
   waitForOffset(partition: number, offset: number, timeoutMs: number): Promise<void> {
-    return this.waitFor(new Map([[partition, offset + 1]]), timeoutMs);
+    return this.waitFor(new Map([[partition, BigInt(offset) + 1n]]), timeoutMs);
   }
 
   /**
@@ -113,46 +106,30 @@ export class SubscriptionCatalogue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.supervisor.close();
+    await this.reader.close();
     await this.admin.disconnect().catch(() => undefined);
   }
 
-  private async latestOffsets(): Promise<Map<number, number>> {
-    const offsets = await this.admin.fetchTopicOffsets(this.options.topic);
-    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  private async latestOffsets(): Promise<Map<number, bigint>> {
+    const offsets = await this.admin.watermarks(this.options.topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   }
 
-  private waitFor(targets: ReadonlyMap<number, number>, timeoutMs: number): Promise<void> {
-    if (this.reached(targets)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new FleethookError('CATALOGUE_LAGGING', `catalogue did not catch up within ${timeoutMs} ms`, { retriable: true }));
-      }, timeoutMs);
-      const waiter: Waiter = { targets, resolve: () => { clearTimeout(timer); resolve(); } };
-      this.waiters.push(waiter);
-    });
+  private waitFor(targets: ReadonlyMap<number, bigint>, timeoutMs: number): Promise<void> {
+    return this.applied.waitFor(targets, timeoutMs, () => new FleethookError('CATALOGUE_LAGGING', `catalogue did not catch up within ${timeoutMs} ms`, { retriable: true }));
   }
 
-  private reached(targets: ReadonlyMap<number, number>): boolean {
-    for (const [partition, next] of targets) if ((this.positions.get(partition) ?? 0) < next) return false;
-    return true;
-  }
-
-  private async applyBatch({ batch }: EachBatchPayload): Promise<void> {
+  private applyBatch(batch: FetchedBatch): void {
     for (const message of batch.messages) {
       // A restarted reader reads the topic again from the beginning: what was applied is not applied twice.
-      if (Number(message.offset) < (this.positions.get(batch.partition) ?? 0)) continue;
+      const offset = BigInt(message.offset);
+      if (offset < this.applied.position(batch.partition)) continue;
       const key = message.key?.toString('utf8') ?? '';
       this.apply(key, message.value, batch.partition, message.offset);
-      this.positions.set(batch.partition, Number(message.offset) + 1);
+      this.applied.advance(batch.partition, offset + 1n);
     }
     // Compaction can leave a fetched range without messages; the batch still tells how far it got.
-    const past = Number(batch.lastOffset()) + 1;
-    if (past > (this.positions.get(batch.partition) ?? 0)) this.positions.set(batch.partition, past);
-    const due = this.waiters.filter((w) => this.reached(w.targets));
-    this.waiters = this.waiters.filter((w) => !due.includes(w));
-    for (const w of due) w.resolve();
+    this.applied.advance(batch.partition, BigInt(batch.lastOffset()) + 1n);
   }
 
   private apply(key: string, value: Buffer | null, partition: number, offset: string): void {

@@ -1,5 +1,4 @@
-import type { Producer } from 'kafkajs';
-import { acksAll } from '../kafka-client.js';
+import type { RecordProducer } from '../kafka/kafka-port.js';
 import { FleethookError } from '../errors.js';
 import { encodeSubscriptionRecord } from './subscription-record-codec.js';
 import type { StoredSubscription } from './subscription-types.js';
@@ -11,12 +10,12 @@ export interface WrittenPosition {
 
 /**
  * Writes catalogue changes: one record per change, keyed by subscription id, acks=all on
- * an idempotent producer (built with `reliableProducerConfig`). Returns where the record
+ * the idempotent producer of the Kafka port. Returns where the record
  * landed so the caller can wait until its catalogue has applied it (read-your-writes).
  */
 export class SubscriptionWriter {
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: RecordProducer,
     private readonly topic: string,
   ) {}
 
@@ -30,7 +29,7 @@ export class SubscriptionWriter {
   }
 
   private async send(key: string, value: Buffer | null): Promise<WrittenPosition> {
-    const [meta] = await this.producer.send({ topic: this.topic, acks: acksAll, messages: [{ key, value }] });
+    const [meta] = await this.producer.send(this.topic, [{ key, value }]);
     if (!meta || meta.baseOffset === undefined) {
       throw new FleethookError('CATALOGUE_WRITE_FAILED', `no offset returned for ${key}`, { retriable: true });
     }

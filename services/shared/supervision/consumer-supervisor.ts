@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { GroupConsumer, KafkaAdmin, KafkaClient } from '../kafka/kafka-port.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PartitionProgress } from './partition-progress.js';
@@ -30,7 +30,7 @@ export interface SupervisionObserver {
 export interface ConsumerSupervisorOptions {
   /** A short, bounded name for logs and metric labels. */
   readonly name: string;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   /** The topics whose assigned partitions are watched for stalls. */
   readonly topics: readonly string[];
@@ -38,9 +38,9 @@ export interface ConsumerSupervisorOptions {
   readonly policy?: SupervisionPolicy;
   readonly observer?: SupervisionObserver;
   /** A fresh consumer for each incarnation (the owner may register its own event handlers on it). */
-  readonly create: () => Consumer;
-  /** Subscribes and calls `consumer.run(...)` on a connected consumer. */
-  readonly run: (consumer: Consumer) => Promise<void>;
+  readonly create: () => GroupConsumer;
+  /** Calls `consumer.run(...)` on a connected consumer. */
+  readonly run: (consumer: GroupConsumer) => Promise<void>;
 }
 
 export type SupervisedState = 'idle' | 'starting' | 'running' | 'restarting' | 'closed';
@@ -58,9 +58,9 @@ export interface SupervisionStatus {
 }
 
 /**
- * Keeps one kafkajs consumer alive and says whether it makes progress.
+ * Keeps one group consumer alive and says whether it makes progress.
  *
- * - Crash: kafkajs emits CRASH and, for a non-retriable error (`restart: false`), stops the
+ * - Crash: the client reports it and, for a non-retriable error (`restarting: false`), stops the
  *   consumer for good. The supervisor disconnects it and starts a new incarnation (a new
  *   consumer from `create`, connected, `run`) after a backoff; a failed restart is retried
  *   the same way. Uncommitted records are read again by the new incarnation: handlers must
@@ -75,8 +75,8 @@ export interface SupervisionStatus {
 export class ConsumerSupervisor {
   private readonly policy: SupervisionPolicy;
   private readonly progress: PartitionProgress;
-  private consumer: Consumer | null = null;
-  private admin: Admin | null = null;
+  private consumer: GroupConsumer | null = null;
+  private admin: KafkaAdmin | null = null;
   private state: SupervisedState = 'idle';
   private joined = false;
   private assigned = new Map<string, readonly number[]>();
@@ -143,18 +143,17 @@ export class ConsumerSupervisor {
     this.progress.reset();
     const consumer = this.o.create();
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    consumer.onJoin((assignment) => {
       if (this.consumer !== consumer) return;
       this.joined = true;
-      this.assigned = new Map(Object.entries(e.payload.memberAssignment));
+      this.assigned = new Map(Object.entries(assignment));
     });
-    consumer.on(consumer.events.CRASH, (e) => {
+    consumer.onCrash(({ error, restarting }) => {
       if (this.consumer !== consumer || this.state === 'closed') return;
-      const { error, restart } = e.payload;
       // Not joined until the group takes it back, whoever restarts it.
       this.joined = false;
-      this.o.logger.error('consumer crashed', { consumer: this.o.name, groupId: this.o.groupId, kafkajsRestarts: restart, err: error });
-      if (!restart) this.onCrash(consumer);
+      this.o.logger.error('consumer crashed', { consumer: this.o.name, groupId: this.o.groupId, clientRestarts: restarting, err: error });
+      if (!restarting) this.onCrash(consumer);
     });
     try {
       await consumer.connect();
@@ -169,7 +168,7 @@ export class ConsumerSupervisor {
     this.incarnationStartedMs = Date.now();
   }
 
-  private onCrash(crashed: Consumer): void {
+  private onCrash(crashed: GroupConsumer): void {
     if (this.state === 'closed' || this.state === 'restarting') return;
     if (this.state === 'running') this.downSinceMs = Date.now();
     this.state = 'restarting';
@@ -218,13 +217,13 @@ export class ConsumerSupervisor {
     }
   }
 
-  private async sample(admin: Admin): Promise<PartitionSample[]> {
+  private async sample(admin: KafkaAdmin): Promise<PartitionSample[]> {
     const topics = this.o.topics.filter((t) => (this.assigned.get(t)?.length ?? 0) > 0);
     if (topics.length === 0) return [];
-    const committed = await admin.fetchOffsets({ groupId: this.o.groupId, topics });
+    const committed = await admin.committedOffsets(this.o.groupId, topics);
     const samples: PartitionSample[] = [];
     for (const topic of topics) {
-      const highs = await admin.fetchTopicOffsets(topic);
+      const highs = await admin.watermarks(topic);
       const commits = committed.find((c) => c.topic === topic)?.partitions ?? [];
       for (const partition of this.assigned.get(topic) ?? []) {
         const high = Number(highs.find((h) => h.partition === partition)?.high ?? 0);

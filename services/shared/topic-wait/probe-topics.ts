@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient, TopicMetadata } from '../kafka/kafka-port.js';
 import { errorMessage } from '../errors.js';
 import type { TopicProbe } from './topic-probe.js';
 
@@ -8,9 +8,9 @@ import type { TopicProbe } from './topic-probe.js';
  * leaders answer ListOffsets — the first request the catalogue and consumers make, which
  * fails with "not the leader" for a moment after a topic is created.
  */
-export async function probeTopics(kafka: Kafka, topics: readonly string[]): Promise<TopicProbe[]> {
-  // Our caller retries; kafkajs' own retries would only hide each look's answer for seconds.
-  const admin = kafka.admin({ retry: { retries: 0 } });
+export async function probeTopics(kafka: KafkaClient, topics: readonly string[]): Promise<TopicProbe[]> {
+  // Our caller retries; the client's own retries would only hide each look's answer for seconds.
+  const admin = kafka.admin({ retries: 0 });
   try {
     await admin.connect();
   } catch (err) {
@@ -25,11 +25,11 @@ export async function probeTopics(kafka: Kafka, topics: readonly string[]): Prom
   }
 }
 
-async function probeTopic(admin: Admin, topic: string): Promise<TopicProbe> {
-  let partitions: { partitionId: number; leader: number; partitionErrorCode: number }[];
+async function probeTopic(admin: KafkaAdmin, topic: string): Promise<TopicProbe> {
+  let partitions: TopicMetadata['partitions'];
   try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? [];
+    const metadata = await admin.topicMetadata([topic]);
+    partitions = metadata.find((t) => t.name === topic)?.partitions ?? [];
   } catch (err) {
     return isUnknownTopic(err) ? { kind: 'missing', topic } : { kind: 'unreadable', topic, reason: errorMessage(err) };
   }
@@ -39,7 +39,7 @@ async function probeTopic(admin: Admin, topic: string): Promise<TopicProbe> {
     .sort((a, b) => a - b);
   if (partitions.length === 0 || leaderless.length > 0) return { kind: 'no-leader', topic, partitions: leaderless };
   try {
-    await admin.fetchTopicOffsets(topic);
+    await admin.watermarks(topic);
   } catch (err) {
     return isUnknownTopic(err) ? { kind: 'missing', topic } : { kind: 'unreadable', topic, reason: errorMessage(err) };
   }

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
 import { FleethookError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decideTopicWait, type TopicWaitSettings } from './decide-topic-wait.js';
@@ -25,9 +25,9 @@ export interface WaitForTopicsOptions {
  */
 export async function waitForTopics(options: WaitForTopicsOptions): Promise<void> {
   const { topics, settings, logger } = options;
-  // A client of its own with kafkajs' logging off: each failed look would log an error
+  // A client of its own with the client's logging off: each failed look would log an error
   // line per partition request; what matters is in the probes and ends up in our message.
-  const kafka = new Kafka({ clientId: `${options.clientId}-topic-wait`, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+  const kafka = createKafkaClient({ clientId: `${options.clientId}-topic-wait`, brokers: options.brokers });
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   const startedAt = now();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import type { PartitionerArgs } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { memoizedPartitioner } from '../../../services/dispatcher/memoized-partitioner.js';
+import { memoizedPartitioner } from '../../../services/shared/kafka/memoized-partitioner.js';
 
 const metadata = (n: number): PartitionerArgs['partitionMetadata'] =>
   Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planCoPartitioned } from '../../../services/dispatcher/co-partitioned-assigner.js';
+import { planCoPartitioned } from '../../../services/shared/kafka/co-partitioned-plan.js';
 import { retryDelayMs } from '../../../services/dispatcher/retry-delay.js';
 
 describe('retryDelayMs', () => {

@@ -1,6 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { reliableProducerConfig } from '../../../services/shared/kafka-client.js';
+import { reliableProducerConfig } from '../../../services/shared/kafka/kafkajs-adapter.js';
 
 // Expected partitions were produced by the Java client's BuiltInPartitioner.partitionForKey
 // (kafka-clients 4.4.0) through test/helpers/java-partition.ts; the integration test

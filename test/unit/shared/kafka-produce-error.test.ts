@@ -1,6 +1,6 @@
 import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSConnectionError, KafkaJSAggregateError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { classifyProduceError } from '../../../services/shared/kafka-produce-error.js';
+import { classifyProduceError } from '../../../services/shared/kafka/produce-error.js';
 
 /** What kafkajs' retrier does with a non-retriable error: `new KafkaJSNonRetriableError(e, { cause: e })` (its typings omit the options). */
 const wrapped = (e: Error): Error => new (KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: unknown }) => Error)(e, { cause: e });
