@@ -84,13 +84,7 @@ export class DeliveryConsumer {
       onAssigned: (assignment) => this.onJoin(assignment),
       onRebalancing: () => void this.commit(),
     });
-    this.offsets = {
-      ends: async (topic) => (await this.consumer.positions(topic)).map((p) => ({ partition: p.partition, low: String(p.low), high: String(p.high) })),
-      committed: async (topics) => {
-        const rows = await Promise.all(topics.map(async (t) => [t, new Map((await this.consumer.positions(t)).map((p) => [p.partition, p.committed]))] as const));
-        return new Map(rows);
-      },
-    };
+    this.offsets = { ends: (topic) => this.consumer.watermarks(topic), committed: (topics) => this.consumer.committed(topics) };
   }
 
   /** Pausing, resuming and seeking for one stage: each stage's pauses are its own reason, so one never lifts another's. */

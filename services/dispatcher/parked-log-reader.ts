@@ -1,3 +1,4 @@
+import { CatchUp } from '../shared/kafka/catch-up.js';
 import type { Logger } from '../shared/logger.js';
 import type { AuditItem } from './backlog-drain.js';
 import type { DeliveryGeneration, FetchedBatch, PartitionControl, StillCurrent } from './delivery-generation.js';
@@ -47,8 +48,8 @@ export interface DrainSink {
  * offset committed is the book's floor: every open episode stays readable.
  */
 export class ParkedLogReader {
-  private readonly scanning = new Set<number>();
-  private readonly scanTargets = new Map<number, bigint>();
+  /** The scan: each owned partition is read up to the end it had at the assignment before it is whole. */
+  private readonly scan = new CatchUp();
   /** Deliveries partitions held back (paused, to be re-read) until their parked partition is caught up. */
   private readonly heldBack = new Set<number>();
   /** Next offset to read, per partition. */
@@ -62,12 +63,12 @@ export class ParkedLogReader {
     private readonly control: PartitionControl,
     private readonly drain: DrainSink,
   ) {
-    for (const p of gen.partitions) this.scanning.add(p);
+    for (const p of gen.partitions) this.scan.hold(p);
   }
 
   /** The partition's parked log is read up to where it ended at the assignment. */
   isWhole(partition: number): boolean {
-    return this.gen.partitions.includes(partition) && !this.scanning.has(partition);
+    return this.gen.partitions.includes(partition) && !this.scan.isCatchingUp(partition);
   }
 
   /**
@@ -80,16 +81,14 @@ export class ParkedLogReader {
       try {
         const [ends, committed] = await Promise.all([offsets.ends(this.o.parkedTopic), offsets.committed([this.o.parkedTopic, this.o.deliveriesTopic])]);
         for (const [partition, offset] of committed.get(this.o.deliveriesTopic) ?? []) {
-          if (offset >= 0n && this.scanning.has(partition)) this.gen.book(partition).liveFrom(Number(offset));
+          if (offset >= 0n && this.scan.isCatchingUp(partition)) this.gen.book(partition).liveFrom(Number(offset));
         }
         const committedParked = committed.get(this.o.parkedTopic);
         for (const e of ends) {
-          if (!this.scanning.has(e.partition)) continue;
-          const end = BigInt(e.high);
+          if (!this.scan.isCatchingUp(e.partition)) continue;
           const at = committedParked?.get(e.partition) ?? -1n;
-          const start = at >= 0n ? at : BigInt(e.low);
-          this.scanTargets.set(e.partition, end);
-          if (start >= end || (this.next.get(e.partition) ?? -1n) >= end) this.scanDone(e.partition);
+          // Whole at once when nothing is left to read (or it was read while the offsets were fetched).
+          if (this.scan.expect(e.partition, at >= 0n ? at : BigInt(e.low), BigInt(e.high))) this.scanDone(e.partition);
         }
         return;
       } catch (err) {
@@ -101,12 +100,12 @@ export class ParkedLogReader {
 
   /** A deliveries batch read while its parked partition is still scanned: paused and read again from its first offset later. */
   holdBack(batch: FetchedBatch): boolean {
-    if (!this.scanning.has(batch.partition)) return false;
+    if (!this.scan.isCatchingUp(batch.partition)) return false;
     const first = batch.messages[0];
     this.heldBack.add(batch.partition);
     this.control.pause(batch.topic, [batch.partition]);
     if (first !== undefined) this.control.seek(batch.topic, batch.partition, first.offset);
-    if (!this.scanning.has(batch.partition) && this.heldBack.delete(batch.partition)) this.control.resume(batch.topic, [batch.partition]);
+    if (!this.scan.isCatchingUp(batch.partition) && this.heldBack.delete(batch.partition)) this.control.resume(batch.topic, [batch.partition]);
     return true;
   }
 
@@ -117,7 +116,7 @@ export class ParkedLogReader {
     // Once a backlog must be read again from its cursor (a head recovered or closed, or the
     // scan ended), the rest of this batch is only counted: routing a later item to the drain
     // now would queue it ahead of the earlier ones the re-read brings, and skip those.
-    let rereading = this.scanning.has(partition);
+    let rereading = this.scan.isCatchingUp(partition);
     for (const message of batch.messages) {
       if (!current()) return;
       const offset = BigInt(message.offset);
@@ -129,14 +128,13 @@ export class ParkedLogReader {
         if (this.apply(partition, subscriptionId, offset, decoded.record, audits, settled, rereading)) rereading = true;
       }
       this.next.set(partition, offset + 1n);
-      const target = this.scanTargets.get(partition);
-      if (this.scanning.has(partition) && target !== undefined && offset + 1n >= target) this.scanDone(partition);
+      if (this.scan.advance(partition, offset + 1n)) this.scanDone(partition);
     }
     if (batch.messages.length === 0) this.scanIfEmpty(batch);
     // Read to the end: partial drain batches go now; otherwise they wait for the next fetch, so requests are not cut at fetch boundaries.
     if (BigInt(batch.highWatermark) <= (this.next.get(partition) ?? 0n)) this.drain.flush();
     for (const [sub, items] of audits) this.drain.audit(partition, sub, items);
-    if (!this.scanning.has(partition)) {
+    if (!this.scan.isCatchingUp(partition)) {
       this.rewind(partition);
       for (const sub of settled) this.drain.check(partition, sub);
     }
@@ -159,7 +157,7 @@ export class ParkedLogReader {
   commitOffsets(): { partition: number; offset: bigint }[] {
     const out: { partition: number; offset: bigint }[] = [];
     for (const [partition, read] of this.next) {
-      if (this.scanning.has(partition)) continue;
+      if (this.scan.isCatchingUp(partition)) continue;
       const floor = this.gen.book(partition).floor();
       const next = floor !== null && floor < read ? floor : read;
       if (next > (this.committed.get(partition) ?? -1n)) out.push({ partition, offset: next });
@@ -171,8 +169,8 @@ export class ParkedLogReader {
     for (const p of offsets) this.committed.set(p.partition, p.offset);
   }
 
+  /** The partition's scan reached its target (called once per partition). */
   private scanDone(partition: number): void {
-    if (!this.scanning.delete(partition)) return;
     this.o.logger.info('parked backlog read', { topic: this.o.parkedTopic, partition, parked: this.gen.book(partition).size });
     this.rewind(partition);
     this.drain.checkAll(partition);
@@ -180,8 +178,8 @@ export class ParkedLogReader {
   }
 
   private scanIfEmpty(batch: FetchedBatch): void {
-    const target = this.scanTargets.get(batch.partition);
-    if (this.scanning.has(batch.partition) && target !== undefined && BigInt(batch.highWatermark) <= target && (this.next.get(batch.partition) ?? -1n) >= target) {
+    const target = this.scan.target(batch.partition);
+    if (target !== undefined && BigInt(batch.highWatermark) <= target && (this.next.get(batch.partition) ?? -1n) >= target && this.scan.release(batch.partition)) {
       this.scanDone(batch.partition);
     }
   }
@@ -235,7 +233,7 @@ export class ParkedLogReader {
   }
 
   private applyItem(partition: number, sub: string, offset: bigint, record: Extract<ParkedRecord, { kind: 'item' }>, audits: Audits, settled: Set<string>, countOnly: boolean): void {
-    const route = this.gen.book(partition).item(sub, offset, Number(record.deliveriesOffset), countOnly || this.scanning.has(partition));
+    const route = this.gen.book(partition).item(sub, offset, Number(record.deliveriesOffset), countOnly || this.scan.isCatchingUp(partition));
     const audit = (): void => {
       this.drain.register(sub, offset);
       let list = audits.get(sub);

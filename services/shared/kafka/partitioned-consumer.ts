@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { ConsumerSupervisor } from '../supervision/consumer-supervisor.js';
 import type { SupervisionObserver, SupervisionPolicy, SupervisionStatus } from '../supervision/consumer-supervisor.js';
 import { CommitFloors } from './commit-floors.js';
-import type { Assignment, ConsumerSettings, GroupConsumer, KafkaAdmin, KafkaClient, RunSettings, TopicPartitionOffset } from './kafka-port.js';
+import type { Assignment, ConsumerSettings, GroupConsumer, KafkaAdmin, KafkaClient, PartitionWatermarks, RunSettings, TopicPartitionOffset } from './kafka-port.js';
 import { PauseReasons } from './pause-reasons.js';
 import type { PauseReason } from './pause-reasons.js';
 
@@ -150,12 +150,19 @@ export class PartitionedConsumer {
 
   /** Watermarks and the group's committed offsets of `topic` (what a catch-up reads up to). */
   async positions(topic: string): Promise<PartitionPositions[]> {
-    const [watermarks, committed] = await Promise.all([this.admin.watermarks(topic), this.admin.committedOffsets(this.groupId, [topic])]);
-    const commits = committed.find((c) => c.topic === topic)?.partitions ?? [];
-    return watermarks.map((w) => ({
-      partition: w.partition, low: BigInt(w.low), high: BigInt(w.high),
-      committed: BigInt(commits.find((c) => c.partition === w.partition)?.offset ?? '-1'),
-    }));
+    const [watermarks, committed] = await Promise.all([this.admin.watermarks(topic), this.committed([topic])]);
+    return watermarks.map((w) => ({ partition: w.partition, low: BigInt(w.low), high: BigInt(w.high), committed: committed.get(topic)?.get(w.partition) ?? -1n }));
+  }
+
+  /** The log's start and end per partition. */
+  watermarks(topic: string): Promise<PartitionWatermarks[]> {
+    return this.admin.watermarks(topic);
+  }
+
+  /** The group's committed offsets per topic and partition (-1: nothing committed), in one request. */
+  async committed(topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
+    const rows = await this.admin.committedOffsets(this.groupId, topics);
+    return new Map(rows.map((t) => [t.topic, new Map(t.partitions.map((p) => [p.partition, BigInt(p.offset)]))]));
   }
 
   private incarnation(): GroupConsumer {
