@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, register } from 'prom-client';
 import { Redis } from 'ioredis';
 import { topicCatalogue } from '../../schemas/topics.js';
-import { createKafkaClient } from '../shared/kafka-client.js';
+import { createKafkaClient } from '../shared/kafka/kafkajs-adapter.js';
 import { runService } from '../shared/runtime/run-service.js';
 import { waitForTopics } from '../shared/topic-wait/wait-for-topics.js';
 import { adminTopicIds, startAdminApp } from './admin-app.js';

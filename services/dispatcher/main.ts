@@ -1,5 +1,5 @@
 import { topicCatalogue } from '../../schemas/topics.js';
-import { createKafkaClient } from '../shared/kafka-client.js';
+import { createKafkaClient } from '../shared/kafka/kafkajs-adapter.js';
 import { runService } from '../shared/runtime/run-service.js';
 import { waitForTopics } from '../shared/topic-wait/wait-for-topics.js';
 import { loadConfig } from './config.js';

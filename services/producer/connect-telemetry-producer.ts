@@ -1,5 +1,5 @@
 import { topicCatalogue } from '../../schemas/topics.js';
-import { createKafkaClient } from '../shared/kafka-client.js';
+import { createKafkaClient } from '../shared/kafka/kafkajs-adapter.js';
 import type { Logger } from '../shared/logger.js';
 import { SchemaRegistryClient } from '../shared/schema-registry-client.js';
 import type { ProducerConfig } from './config.js';

@@ -1,7 +1,7 @@
 import { topicCatalogue, valueSubject } from '../../schemas/topics.js';
 import { loadAvroSchema } from '../shared/avro-schema-files.js';
 import { errorMessage } from '../shared/errors.js';
-import { createKafkaClient } from '../shared/kafka-client.js';
+import { createKafkaClient } from '../shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../shared/logger.js';
 import { SchemaRegistryClient } from '../shared/schema-registry-client.js';
 import { waitForTopics } from '../shared/topic-wait/wait-for-topics.js';

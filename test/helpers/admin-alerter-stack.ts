@@ -7,12 +7,11 @@ import { startAlerterApp } from '../../services/alerter/alerter-app.js';
 import type { AlerterApp } from '../../services/alerter/alerter-app.js';
 import { loadConfig } from '../../services/alerter/config.js';
 import { createSmtpMailer } from '../../services/alerter/smtp-mailer.js';
-import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
+import { kafkaClientOf, reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { AdminApiHarness } from './admin-api-harness.js';
 import { stackEnv } from './stack-env.js';
 import { waitFor } from './wait-for.js';
-import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 /**
  * The admin API and alerter instances on one topic prefix and Redis key prefix, so that

@@ -10,7 +10,7 @@ import { loadConfig } from '../../services/dispatcher/config.js';
 import { startDispatcherApp } from '../../services/dispatcher/dispatcher-app.js';
 import type { DispatcherApp } from '../../services/dispatcher/dispatcher-app.js';
 import { TelemetryProducer } from '../../services/producer/telemetry-producer.js';
-import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
+import { adminOf, kafkaClientOf, producerOf, reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
 import { SecretBox, parseEncryptionKeys } from '../../services/shared/secret-box.js';
@@ -23,7 +23,6 @@ import { applyTopicCatalogue } from '../../services/topics/apply-topic-catalogue
 import { generateSigningSecret } from '../../services/shared/webhook-signature.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
-import { adminOf, kafkaClientOf, producerOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 /** A dispatcher running as a child process (`tsx services/dispatcher/main.ts`), so it can be SIGKILLed. */
 export interface DispatcherProcess {

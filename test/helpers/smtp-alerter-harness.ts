@@ -6,11 +6,10 @@ import { startAlerterApp } from '../../services/alerter/alerter-app.js';
 import type { AlerterApp } from '../../services/alerter/alerter-app.js';
 import { loadConfig } from '../../services/alerter/config.js';
 import { createSmtpMailer } from '../../services/alerter/smtp-mailer.js';
-import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
+import { kafkaClientOf, reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
-import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 /**
  * An alerter integration test on the real stack: its own `webhook.failures` topic (unique

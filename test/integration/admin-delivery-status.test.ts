@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
 import { RedisDeliveryStatusSource } from '../../services/admin-api/redis-delivery-status-source.js';
 import { attemptLogKey, deliveryStatusKey } from '../../services/shared/delivery-status-keys.js';
-import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
+import { producerOf, reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
 import type { SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';
 import { AdminApiHarness } from '../helpers/admin-api-harness.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
-import { producerOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 let h: AdminApiHarness;
 let producer: Producer;

@@ -1,13 +1,12 @@
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
-import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
+import { producerOf, reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
 import type { SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';
 import { challengeResponse } from '../../services/shared/webhook-signature.js';
 import { accountKeys, AdminApiHarness, operatorKey } from '../helpers/admin-api-harness.js';
 import { behaviours, WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { producerOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 let h: AdminApiHarness;
 let app: AdminApp;

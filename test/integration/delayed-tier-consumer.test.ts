@@ -5,11 +5,10 @@ import { topicCatalogue } from '../../schemas/topics.js';
 import { DelayedTierConsumer } from '../../services/dispatcher/delayed-tier-consumer.js';
 import type { DueRecord } from '../../services/dispatcher/delayed-tier-consumer.js';
 import { dueAtHeaders } from '../../services/dispatcher/retry-due-header.js';
-import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
+import { kafkaClientOf, reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 const partitions = 3;
 const sessionTimeoutMs = 6_000;

@@ -5,10 +5,9 @@ import { decodeFailureEvent } from '../../schemas/failure-event.js';
 import type { FailureEvent } from '../../schemas/failure-event.js';
 import { topicCatalogue } from '../../schemas/topics.js';
 import { FailureEventEmitter } from '../../services/shared/failures/failure-event-emitter.js';
-import { reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
+import { producerOf, reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { producerOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 describe('failure event emitter (real broker)', () => {
   const kafka = new Kafka({ clientId: 'failures-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.NOTHING });

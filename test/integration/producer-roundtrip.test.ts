@@ -5,13 +5,12 @@ import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-record
 import { topicCatalogue } from '../../schemas/topics.js';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import { TelemetryProducer } from '../../services/producer/telemetry-producer.js';
-import { createKafkaClient } from '../../services/shared/kafka-client.js';
+import { adminOf, createKafkaClient } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
 import { applyTopicCatalogue } from '../../services/topics/apply-topic-catalogue.js';
 import { javaPartitionsFor } from '../helpers/java-partition.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
-import { adminOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 const partitions = 6;
 const logger = createLogger('test', { level: 'error' });

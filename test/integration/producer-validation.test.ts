@@ -6,12 +6,11 @@ import { topicCatalogue } from '../../schemas/topics.js';
 import type { TopicCatalogue } from '../../schemas/topics.js';
 import { TelemetryProducer } from '../../services/producer/telemetry-producer.js';
 import { ValidationError } from '../../services/shared/errors.js';
-import { createKafkaClient } from '../../services/shared/kafka-client.js';
+import { adminOf, createKafkaClient } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
 import { applyTopicCatalogue } from '../../services/topics/apply-topic-catalogue.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
-import { adminOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
 const kafka = new Kafka({ clientId: 'producer-validation-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.WARN });
 const full = topicCatalogue({ prefix: `${uniqueName('it-valid')}.`, partitions: { telemetry: 2 } });
