@@ -23,7 +23,9 @@ describe('ConsumerSupervisor on the real broker', () => {
     topics.push(topic);
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    // Under load kafkajs' own leader wait can fail with "does not host this topic-partition": wait for the leader to answer instead.
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+    await waitFor(() => admin.fetchTopicOffsets(topic).then(() => true), { timeoutMs: 30_000, intervalMs: 200, what: `leader of ${topic}` });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();

@@ -40,7 +40,9 @@ describe('PartitionedConsumer on the real broker', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics([{ topic, numPartitions: 2, replicationFactor: 1, configs: {} }]);
+    // Creating waits for leaders; right after, one may still refuse requests for a moment (as in the dispatcher harness).
+    await waitFor(() => admin.createTopics([{ topic, numPartitions: 2, replicationFactor: 1, configs: {} }]).then(() => true, async () => (await admin.listTopics()).includes(topic)), { timeoutMs: 30_000, intervalMs: 300, what: 'the test topic' });
+    await waitFor(() => admin.watermarks(topic).then((w) => w.length === 2), { timeoutMs: 30_000, intervalMs: 200, what: 'its leaders' });
     await producer.connect();
   });
 
