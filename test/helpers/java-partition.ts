@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { resolveStackPaths } from '../../stack/stack-paths.js';
 
 /**
  * Asks the real Java Kafka client which partition it would choose for each key:
@@ -28,16 +29,16 @@ public class Partition {
 }
 `;
 
-/** The Kafka `libs/` folder under `.stack/cache/kafka/<version>/`, or undefined if not fetched yet. */
-export function kafkaLibsDir(root = resolve(import.meta.dirname, '../..')): string | undefined {
-  const base = join(root, '.stack/cache/kafka');
+/** The Kafka `libs/` folder under the stack's `cache/kafka/<version>/` (FLEETHOOK_STACK_HOME, FLEETHOOK_STACK_CACHE), or undefined if not fetched yet. */
+export function kafkaLibsDir(cache = resolveStackPaths().cache): string | undefined {
+  const base = join(cache, 'kafka');
   if (!existsSync(base)) return undefined;
   const dirs = readdirSync(base).map((v) => join(base, v, 'libs')).filter((d) => existsSync(d));
   return dirs.sort().at(-1);
 }
 
 export function javaPartitionsFor(keys: readonly string[], numPartitions: number, libsDir = kafkaLibsDir()): number[] {
-  if (libsDir === undefined) throw new Error('Kafka jars not found under .stack/cache/kafka/*/libs (run npm run stack:up)');
+  if (libsDir === undefined) throw new Error(`Kafka jars not found under ${resolveStackPaths().cache}/kafka/*/libs (run npm run stack:up)`);
   const dir = mkdtempSync(join(tmpdir(), 'fleethook-java-'));
   const file = join(dir, 'Partition.java');
   writeFileSync(file, source);
