@@ -2,16 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
+import type { ReplySpec } from '../helpers/webhook-receiver.js';
 
 interface Body { data: { vehicleId: string; seq: number }[] }
 
 describe('dispatcher back-pressure across a rebalance (real stack)', () => {
   let h: DispatcherHarness;
   let receiver: WebhookReceiver;
+  // The endpoint hangs until it comes back; then it answers every request, those it held too (not
+  // waiting out the 60 s request timeout, which only has to outlast the rebalances).
+  let comeBack: (reply: ReplySpec) => void = () => undefined;
+  const held = new Promise<ReplySpec>((resolve) => (comeBack = resolve));
 
   beforeAll(async () => {
     h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_MAX_OPEN_ITEMS_PER_PARTITION: '10', FLEETHOOK_DISPATCHER_REQUEST_TIMEOUT_MS: '60000' });
-    receiver = await WebhookReceiver.start(behaviours.hang());
+    receiver = await WebhookReceiver.start(behaviours.custom(() => held));
   });
   afterAll(async () => {
     await h.close();
@@ -31,7 +36,7 @@ describe('dispatcher back-pressure across a rebalance (real stack)', () => {
     await waitFor(() => b.deliveries.assignment.length > 0, { timeoutMs: 30_000, what: 'the second instance to own partitions' });
     await b.close();
     await waitFor(() => a.deliveries.assignment.length === 4, { timeoutMs: 30_000, what: 'the first instance to own every partition again' });
-    receiver.behave(behaviours.ok());
+    comeBack({ status: 200 });
     await h.publish({ gps: vehicles.map((v) => gpsPoint(v, 2, 'acc_pause')) });
     const seen = (): Set<string> => new Set(receiver.requests.filter((r) => r.text.length > 0).flatMap((r) => {
       try {
