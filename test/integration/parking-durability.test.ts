@@ -59,7 +59,7 @@ describe('parking survives the loss of its owner and of Redis (real stack, 7 day
 
     const first = await h.startProcess();
     await publish(range(1, 20));
-    await waitFor(async () => (await failureEvents(h, sub.id)).some((e) => e.kind === 'parked'), { timeoutMs: 30_000, intervalMs: 500, what: 'the parked event' });
+    await waitFor(async () => (await failureEvents(h, sub.id)).some((e) => e.kind === 'parked'), { timeoutMs: 60_000, intervalMs: 500, what: 'the parked event' });
     await publish(range(21, 40));
     await sleep(1_500);
     await h.kill(first, 'SIGKILL');
@@ -113,7 +113,7 @@ describe('parking survives the loss of its owner and of Redis (real stack, 7 day
 
     const first = await h.startProcess();
     await publish(range(1, 10));
-    await waitFor(async () => (await failureEvents(h, sub.id)).some((e) => e.kind === 'parked'), { timeoutMs: 30_000, intervalMs: 500, what: 'the parked event' });
+    await waitFor(async () => (await failureEvents(h, sub.id)).some((e) => e.kind === 'parked'), { timeoutMs: 60_000, intervalMs: 500, what: 'the parked event' });
     await publish(range(11, 200));
     await sleep(2_000);
     up = true;
@@ -156,7 +156,7 @@ describe('parking survives the loss of its owner and of Redis (real stack, 7 day
       const publish = (seqs: number[]): Promise<void> => h.publish({ gps: seqs.map((s) => gpsPoint('veh_w', s, 'acc_wipe')) });
       const app = await h.startInProcess({ FLEETHOOK_REDIS_URL: redisUrl });
       await publish(range(1, 30));
-      await waitFor(() => app.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 30_000, what: 'parking' });
+      await waitFor(() => app.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 60_000, what: 'parking' });
       await publish(range(31, 45));
       await sleep(1_000);
       expect((await redis.dbsize())).toBeGreaterThan(0);
@@ -164,7 +164,7 @@ describe('parking survives the loss of its owner and of Redis (real stack, 7 day
       await app.close();
       await publish(range(46, 55));
       const again = await h.startInProcess({ FLEETHOOK_REDIS_URL: redisUrl });
-      await waitFor(() => again.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 30_000, what: 'the parking state rebuilt from Kafka' });
+      await waitFor(() => again.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 60_000, what: 'the parking state rebuilt from Kafka' });
       await publish(range(56, 60));
       endpoint.setUp();
       const items = await waitFor(() => {
