@@ -1,27 +1,68 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/helpers/slow-first-sequencer.js';
 
-// Two projects: `unit` (pure logic, no infrastructure, runs in parallel) and
-// `integration` (real Kafka, registry, Redis, HTTP; files run one at a time because
-// they share one broker on a 2-core machine).
+/**
+ * Integration files that run alone, after the others: each 3-node cluster file starts the
+ * cluster on its fixed ports (and three more JVMs leave no room for anything else), and
+ * these check wall-clock bounds that a second file's load on 2 cores can break (reminders
+ * within 1 s of their slot, a latency within 400 ms of a baseline, no partition standing
+ * still for 10 s while 1,000 malformed records are dead-lettered).
+ */
+const aloneFiles = [
+  'test/cluster/**/*.test.ts',
+  'test/integration/alerter-full-pipeline.test.ts',
+  'test/integration/alerter-lifecycle.test.ts',
+  'test/integration/dispatcher-hanging-endpoint.test.ts',
+  'test/integration/malformed-telemetry.test.ts',
+];
+
+const realStack = {
+  environment: 'node' as const,
+  globalSetup: ['test/helpers/ensure-stack.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
+
+// Projects run one after another (sequence.groupOrder):
+// - `unit`: pure logic, no infrastructure.
+// - `integration`: real Kafka, registry, Redis, HTTP, SMTP; two files at a time. Most of
+//   their time is waiting (retry schedules, rebalances, session timeouts), and every file
+//   owns its topics, group ids, Redis key prefixes, ports and stack homes (uniqueName,
+//   port 0), so two of them do not see each other; more would starve the broker on 2
+//   cores. The slowest files start first (test/helpers/slow-first-sequencer.ts).
+// - `integration-alone`: `aloneFiles`, one at a time.
+// `--project 'integration*'` selects both integration projects.
 export default defineConfig({
   test: {
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // vitest's default on 2 cores is one worker; these are CPU-bound and share nothing.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/cluster/**/*.test.ts'],
-          environment: 'node',
+          include: ['test/integration/**/*.test.ts'],
+          exclude: aloneFiles,
+          ...realStack,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'integration-alone',
+          include: aloneFiles,
+          ...realStack,
           fileParallelism: false,
-          globalSetup: ['test/helpers/ensure-stack.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
