@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../services/shared/logger.js';
 import { ConsumerLagMonitor } from '../../services/shared/metrics/consumer-lag-monitor.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
+import { createTopicsWithLeaders } from '../helpers/create-topics.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { adminOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
@@ -30,7 +31,7 @@ describe('ConsumerLagMonitor', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2, replicationFactor: 1 }] });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 2, replicationFactor: 1 }]);
     await waitFor(() => admin.fetchTopicOffsets(topic).then((o) => o.length === 2), { timeoutMs: 30_000, what: 'topic leaders' });
     await producer.connect();
     // 5 records on partition 0, 2 on partition 1; the group has committed 2 on partition 0 only.

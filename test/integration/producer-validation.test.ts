@@ -11,6 +11,7 @@ import { createLogger } from '../../services/shared/logger.js';
 import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
 import { applyTopicCatalogue } from '../../services/topics/apply-topic-catalogue.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const kafka = new Kafka({ clientId: 'producer-validation-test', brokers: [...stackEnv.kafkaBrokers], logLevel: logLevel.WARN });
 const full = topicCatalogue({ prefix: `${uniqueName('it-valid')}.`, partitions: { telemetry: 2 } });
@@ -40,7 +41,8 @@ describe('invalid telemetry never reaches Kafka', () => {
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    await applyTopicCatalogue(adminOf(admin), catalogue, 1);
+    // A fresh topic's leader can take a moment to appear in metadata; applying again is idempotent.
+    await waitFor(() => applyTopicCatalogue(adminOf(admin), catalogue, 1).then(() => true), { timeoutMs: 30_000, intervalMs: 500, what: 'test topics' });
     const client = createKafkaClient({ brokers: stackEnv.kafkaBrokers, clientId: 'producer-validation-test', logger: createLogger('test', { level: 'error' }) });
     producer = new TelemetryProducer(client, new SchemaRegistryClient({ url: stackEnv.registryUrl }), catalogue, {
       compression: 'none',

@@ -12,6 +12,7 @@ import { SubscriptionCatalogue } from '../../services/shared/subscriptions/subsc
 import { waitForTopics } from '../../services/shared/topic-wait/wait-for-topics.js';
 import { repoRoot } from '../../stack/stack-paths.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
+import { createTopicsWithLeaders } from '../helpers/create-topics.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 
@@ -32,13 +33,10 @@ function newPrefix(): string {
 async function createAdminTopics(prefix: string, partitions = 12): Promise<string[]> {
   const catalogue = topicCatalogue({ prefix });
   const specs = adminTopicIds.map((id) => catalogue.get(id));
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: specs.map((s) => ({
-      topic: s.name, numPartitions: partitions, replicationFactor: 1,
-      configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
-    })),
-  });
+  await createTopicsWithLeaders(admin, specs.map((s) => ({
+    topic: s.name, numPartitions: partitions, replicationFactor: 1,
+    configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+  })));
   return specs.map((s) => s.name);
 }
 
