@@ -10,14 +10,17 @@ import type { TestSpecification } from 'vitest/node';
  * would be by file size.
  */
 export const slowFilesFirst: readonly string[] = [
-  'test/integration/dispatcher-crash-while-parked.test.ts',
   'test/integration/parking-durability.test.ts',
-  'test/integration/malformed-telemetry.test.ts',
   'test/integration/stack-redis-from-jar.test.ts',
   'test/integration/dispatcher-failover.test.ts',
   'test/integration/admin-verification-events.test.ts',
-  'test/integration/parking-policies.test.ts',
   'test/integration/catalogue-consistency.test.ts',
+  'test/integration/prometheus-dashboards.test.ts',
+  'test/integration/service-start-topic-wait.test.ts',
+  'test/integration/admin-delivery-status.test.ts',
+  // Run alone (vitest.config.ts), longest first there too.
+  'test/integration/dispatcher-crash-while-parked.test.ts',
+  'test/integration/malformed-telemetry.test.ts',
 ];
 
 /** vitest's order (group order, then past durations or size), with `slowFilesFirst` moved to the front. */
