@@ -11,6 +11,8 @@ import type { DeliveredMarks } from './delivered-marks.js';
 import { DeliveryGeneration } from './delivery-generation.js';
 import type { PartitionControl } from './delivery-generation.js';
 import { HeadParking } from './head-parking.js';
+import { IntentLog } from './intent-log.js';
+import type { IntentWriter } from './intent-writer.js';
 import { LiveRouter } from './live-router.js';
 import { ParkedLogReader } from './parked-log-reader.js';
 import type { OffsetsSource } from './parked-log-reader.js';
@@ -34,6 +36,8 @@ export interface DeliveryConsumerOptions {
   /** `webhook.parked` (co-partitioned with `topic`) and the writes of parking. */
   readonly parkedTopic: string;
   readonly parking: ParkingIo;
+  /** `webhook.intents` (co-partitioned): each live request's composition, written before it is sent. */
+  readonly intents: IntentWriter;
   /** Restart with backoff after a crash; stall detection watches `webhook.deliveries` only (the parked log's commit rests at the oldest open episode by design). */
   readonly supervision?: SupervisionPolicy;
   readonly observer?: SupervisionObserver;
@@ -45,6 +49,7 @@ interface Owned {
   readonly live: LiveRouter;
   readonly reader: ParkedLogReader;
   readonly drain: BacklogDrain;
+  readonly intents: IntentLog;
 }
 
 /**
@@ -72,14 +77,18 @@ export class DeliveryConsumer {
   private joined = false;
   private closing: Promise<void> | undefined;
 
+  /** Deliveries, the parked log and the request intents: partition N of each belongs to one owner. */
+  private readonly topics: readonly string[];
+
   constructor(private readonly o: DeliveryConsumerOptions) {
+    this.topics = [o.topic, o.parkedTopic, o.intents.topic];
     this.admin = o.kafka.admin();
     this.supervisor = new ConsumerSupervisor({
       name: 'deliveries', kafka: o.kafka, groupId: o.groupId, topics: [o.topic], logger: o.logger,
       ...(o.supervision === undefined ? {} : { policy: o.supervision }), ...(o.observer === undefined ? {} : { observer: o.observer }),
       create: () => this.incarnation(),
       run: async (consumer) => {
-        await consumer.subscribe({ topics: [o.topic, o.parkedTopic], fromBeginning: true });
+        await consumer.subscribe({ topics: [...this.topics], fromBeginning: true });
         await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.handle(p) });
       },
     });
@@ -158,7 +167,7 @@ export class DeliveryConsumer {
       const owned = this.owned;
       if (owned !== null) {
         const partitions = owned.gen.partitions;
-        if (partitions.length > 0) for (const topic of [this.o.topic, this.o.parkedTopic]) this.control.pause(topic, partitions);
+        if (partitions.length > 0) for (const topic of this.topics) this.control.pause(topic, partitions);
         // Open batches go now and get the grace to finish; whatever is left is cut and read again by the next owner.
         const started = Date.now();
         owned.live.flushAll();
@@ -206,17 +215,19 @@ export class DeliveryConsumer {
     const heads = new HeadParking({ catalogue, parking, metrics: deps.metrics, logger }, gen, (sub) => drain?.resetQueued(sub));
     drain = new BacklogDrain({ catalogue, deps, parking, marks, logger }, gen, heads);
     const reader = new ParkedLogReader({ deliveriesTopic: this.o.topic, parkedTopic: this.o.parkedTopic, maxOpenItemsPerPartition, logger }, gen, this.control, drain);
-    const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, maxOpenItemsPerPartition, logger }, gen, this.control, reader, heads, drain);
+    const intents = new IntentLog({ deliveriesTopic: this.o.topic, intentsTopic: this.o.intents.topic, logger }, gen, this.control);
+    const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, intents: this.o.intents, maxOpenItemsPerPartition, logger }, gen, this.control, reader, heads, drain, intents);
     // kafkajs keeps a partition paused across rebalances; the pauses of the old generation (back-pressure, a partition held
     // back while its parked log was scanned) are not this one's, and nothing of this generation would ever resume them.
     const touched = [...new Set([...(old?.gen.partitions ?? []), ...gen.partitions])];
-    if (touched.length > 0) for (const topic of [this.o.topic, this.o.parkedTopic]) this.control.resume(topic, touched);
-    this.owned = { gen, live, reader, drain };
+    if (touched.length > 0) for (const topic of this.topics) this.control.resume(topic, touched);
+    this.owned = { gen, live, reader, drain, intents };
     this.joined = true;
     logger.info('deliveries assignment', { topic: this.o.topic, generation: gen.id, partitions: gen.partitions });
     // The old generation's buffers are dropped; its items are read again from committed offsets.
     if (old !== null) void old.gen.end(this.o.rebalanceGraceMs);
     void reader.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
+    void intents.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
   }
 
   private async handle({ batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
@@ -224,6 +235,7 @@ export class DeliveryConsumer {
     if (owned === null || owned.gen.ended) return;
     const current = (): boolean => isRunning() && !isStale() && this.owned === owned;
     if (batch.topic === this.o.parkedTopic) await owned.reader.handleBatch(batch, current);
+    else if (batch.topic === this.o.intents.topic) owned.intents.handleBatch(batch, current);
     else await owned.live.handleBatch(batch, current);
     await heartbeat();
   }
@@ -251,14 +263,18 @@ export class DeliveryConsumer {
   private async commitOwned(owned: Owned): Promise<void> {
     const live = owned.live.commitOffsets();
     const parked = owned.reader.commitOffsets();
-    if (live.length === 0 && parked.length === 0) return;
+    // The intents floor follows the deliveries offset committed in the same request.
+    const intents = owned.intents.commitOffsets((p) => live.find((l) => l.partition === p)?.offset ?? owned.live.committedOffset(p));
+    if (live.length === 0 && parked.length === 0 && intents.length === 0) return;
     const consumer = this.consumer;
     if (consumer === null) return;
     try {
       await consumer.commitOffsets([
         ...live.map((p) => ({ topic: this.o.topic, partition: p.partition, offset: String(p.offset) })),
         ...parked.map((p) => ({ topic: this.o.parkedTopic, partition: p.partition, offset: String(p.offset) })),
+        ...intents.map((p) => ({ topic: this.o.intents.topic, partition: p.partition, offset: String(p.offset) })),
       ]);
+      owned.intents.committedAt(intents);
       owned.live.committedAt(live);
       owned.reader.committedAt(parked);
     } catch (err) {

@@ -11,6 +11,8 @@ import type { DeliveredMarks } from './delivered-marks.js';
 import type { DeliveryGeneration, FetchedBatch, PartitionControl, StillCurrent, TaskResult } from './delivery-generation.js';
 import { decodeDeliveryItem } from './delivery-item.js';
 import type { HeadParking } from './head-parking.js';
+import type { IntentLog } from './intent-log.js';
+import type { IntentWriter } from './intent-writer.js';
 import { LiveDedupe } from './live-dedupe.js';
 import { OffsetTracker } from './offset-tracker.js';
 import type { ParkedLogReader } from './parked-log-reader.js';
@@ -25,6 +27,8 @@ export interface LiveRouterOptions {
   readonly deps: BatchDeliveryDeps;
   readonly parking: ParkingIo;
   readonly marks: DeliveredMarks;
+  /** Where each request's composition is written before it is sent. */
+  readonly intents: IntentWriter;
   readonly maxOpenItemsPerPartition: number;
   readonly logger: Logger;
 }
@@ -52,6 +56,7 @@ export class LiveRouter {
     private readonly reader: ParkedLogReader,
     private readonly heads: HeadParking,
     private readonly drain: BacklogDrain,
+    private readonly intents: IntentLog,
   ) {
     this.dedupe = new LiveDedupe(o.marks, o.logger);
   }
@@ -69,6 +74,8 @@ export class LiveRouter {
   async handleBatch(batch: FetchedBatch, current: StillCurrent): Promise<void> {
     // Not before the parked partition is read: the book must know every parked subscription first.
     if (this.reader.holdBack(batch)) return;
+    // Nor before the intents are read: a request an earlier owner may have sent goes again exactly.
+    if (this.intents.holdBack(batch)) return;
     const tracker = this.tracker(batch.partition);
     const book = this.gen.book(batch.partition);
     const items = batch.messages.map((message) => {
@@ -83,6 +90,7 @@ export class LiveRouter {
     for (const { offset, item, value } of items) {
       if (!current()) break;
       tracker.register(offset);
+      const held = this.intents.holds(batch.partition, offset);
       const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
       const stream = item === null ? '' : streamKeyOf(item);
       const route = item === null || value === null ? routeLiveItem({ malformed: true, inParking: false, subscription: 'gone', parked: false, delivered: false, repeat: false }) : routeLiveItem({
@@ -91,16 +99,22 @@ export class LiveRouter {
         subscription: stateOf(sub),
         parked: book.get(item.subscriptionId) !== undefined,
         delivered: this.dedupe.isDelivered(stream, offset),
-        repeat: this.dedupe.isRepeat(stream, item),
+        // An item of a request an earlier owner may have sent is sent again with it, whatever its origin says.
+        repeat: !held && this.dedupe.isRepeat(stream, item),
       });
       if (route.kind === 'skip' || item === null || value === null || sub === undefined) {
         tracker.complete(offset);
+        if (held) this.resend(this.intents.decide(batch.partition, offset, null));
         continue;
       }
       this.dedupe.took(stream, item);
       this.gen.addDepth(item.subscriptionId, 1);
+      if (held) {
+        this.resend(this.intents.decide(batch.partition, offset, { item, partition: batch.partition, offset, value }));
+        continue;
+      }
       const closed = this.batches.add({ item, partition: batch.partition, offset, value }, sub.batching, nowMs);
-      if (closed !== null) this.enqueue(closed);
+      if (closed !== null) this.enqueue(closed, true);
     }
     if (tracker.open > this.o.maxOpenItemsPerPartition && !this.paused.has(batch.partition)) {
       this.paused.add(batch.partition);
@@ -111,7 +125,7 @@ export class LiveRouter {
 
   /** Closes due batches and resumes partitions whose unfinished items fell to half the cap. */
   tick(nowMs: number): void {
-    for (const closed of this.batches.due(nowMs)) this.enqueue(closed);
+    for (const closed of this.batches.due(nowMs)) this.enqueue(closed, true);
     for (const partition of this.paused) {
       if (this.tracker(partition).open > this.o.maxOpenItemsPerPartition / 2) continue;
       this.paused.delete(partition);
@@ -121,7 +135,7 @@ export class LiveRouter {
 
   /** Shutting down: every open batch goes now, so a graceful hand-over does not make its items wait a second batch window at the next owner. */
   flushAll(): void {
-    for (const closed of this.batches.drain()) this.enqueue(closed);
+    for (const closed of this.batches.drain()) this.enqueue(closed, true);
   }
 
   /** Offsets to commit: per partition, the first offset whose item is not finished. */
@@ -138,14 +152,28 @@ export class LiveRouter {
     for (const p of offsets) this.committed.set(p.partition, p.offset);
   }
 
-  /** A live batch: appended to the backlog while the subscription is parked; else delivered, and parked when that fails. */
-  private enqueue(batch: ClosedBatch): void {
+  /** The deliveries offset committed last per partition (the intent log's floor follows it). */
+  committedOffset(partition: number): number | undefined {
+    return this.committed.get(partition);
+  }
+
+  /** An earlier owner's request, whole again: sent as it was (its intent is on record already). */
+  private resend(batch: ClosedBatch | null): void {
+    if (batch !== null) this.enqueue(batch, false);
+  }
+
+  /**
+   * A live batch: appended to the backlog while the subscription is parked; else delivered,
+   * and parked when that fails. A new request's intent (its items' offsets) is written first.
+   */
+  private enqueue(batch: ClosedBatch, fresh: boolean): void {
     const sub = batch.subscriptionId;
     const partition = batch.items[0]?.partition ?? 0;
     const task = async (): Promise<TaskResult> => {
       const parking = this.gen.book(partition).get(sub);
       if (parking !== undefined) return this.append(partition, batch, parking.episodeId);
       const depth = (): number => Math.max(0, this.gen.depth(sub) - batch.items.length);
+      if (fresh && (await this.gen.durably(() => this.o.intents.write(partition, sub, batch.items.map((p) => p.offset)))) === null) return { kind: 'abandoned' };
       const result = await deliverBatch(this.o.deps, batch, { stop: this.gen.stop, kill: this.gen.kill, queueDepth: depth });
       if (result.kind === 'delivered') await markDelivered(this.o.marks, batch);
       if (result.kind !== 'failed') return result;
