@@ -18,6 +18,7 @@ import { chaosSubscriptionPlans } from './chaos-subscriptions.js';
 import { describeFault, planTimeline } from './chaos-timeline.js';
 import type { PlannedFault } from './chaos-timeline.js';
 import { failoverFigures } from './failover-latency.js';
+import type { LatencyFigure } from './failover-latency.js';
 import { FaultInjector } from './fault-injector.js';
 import { startPrivateRedis } from './private-redis.js';
 import type { PrivateRedis } from './private-redis.js';
@@ -164,7 +165,21 @@ async function report(run: ChaosRun, phaseStart: number, quiescentAfterMs: numbe
     ...(rows.some((r) => r.verdict.missing.length > 0) ? [`(lost = not delivered nor audited ${args.drainSeconds} s after healing: lost, or stuck; the "still missing" lines show whether it moved)`] : []),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(`${summaryLine({ args, faults: injector.events.length, records: fleet.published.length, rows, figures, violations, quiescentAfterMs, runMs: Date.now() - runStartedAt })}\n`);
   return violations;
+}
+
+/** One line per seed for sweeps (test/chaos/sweep.sh collects them into a table): `chaos-summary k=v …`. */
+function summaryLine(r: { args: ChaosArgs; faults: number; records: number; rows: readonly SubscriptionRow[]; figures: readonly LatencyFigure[]; violations: number; quiescentAfterMs: number; runMs: number }): string {
+  const worst = (kind: string): string => {
+    const judged = r.figures.filter((f) => f.label.startsWith(kind) && f.samples > 0).map((f) => f.judgedMs);
+    return judged.length === 0 ? '-' : (Math.max(...judged) / 1000).toFixed(2);
+  };
+  const sum = (f: (v: SubscriptionVerdict) => number): number => r.rows.reduce((n, row) => n + f(row.verdict), 0);
+  return ['chaos-summary', `seed=${r.args.seed}`, `minutes=${r.args.minutes}`, `faults=${r.faults}`, `records=${r.records}`,
+    `delivered=${sum((v) => v.delivered)}`, `repeats=${sum((v) => v.repeats)}`, `lost=${sum((v) => v.missing.length)}`, `order=${sum((v) => v.orderBreaks.length)}`,
+    `idchg=${sum((v) => v.idChanges.length)}`, `badsig=${sum((v) => v.badSignatures)}`, `kill_p99_s=${worst('SIGKILL')}`, `term_excess_p99_s=${worst('SIGTERM')}`,
+    `violations=${r.violations}`, `quiescent_s=${seconds(r.quiescentAfterMs)}`, `run_s=${seconds(r.runMs)}`].join(' ');
 }
 
 function keepLogs(run: ChaosRun): void {
