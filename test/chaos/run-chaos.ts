@@ -172,13 +172,14 @@ async function report(run: ChaosRun, phaseStart: number, quiescentAfterMs: numbe
 /** One line per seed for sweeps (test/chaos/sweep.sh collects them into a table): `chaos-summary k=v …`. */
 function summaryLine(r: { args: ChaosArgs; faults: number; records: number; rows: readonly SubscriptionRow[]; figures: readonly LatencyFigure[]; violations: number; quiescentAfterMs: number; runMs: number }): string {
   const worst = (kind: string): string => {
-    const judged = r.figures.filter((f) => f.label.startsWith(kind) && f.samples > 0).map((f) => f.judgedMs);
-    return judged.length === 0 ? '-' : (Math.max(...judged) / 1000).toFixed(2);
+    const rows = r.figures.filter((f) => f.label.startsWith(kind) && f.samples > 0);
+    if (rows.length === 0) return '-';
+    return `${(Math.max(...rows.map((f) => f.judgedMs)) / 1000).toFixed(2)}${rows.some((f) => f.overloaded) ? '(overloaded)' : ''}`;
   };
   const sum = (f: (v: SubscriptionVerdict) => number): number => r.rows.reduce((n, row) => n + f(row.verdict), 0);
   return ['chaos-summary', `seed=${r.args.seed}`, `minutes=${r.args.minutes}`, `faults=${r.faults}`, `records=${r.records}`,
     `delivered=${sum((v) => v.delivered)}`, `repeats=${sum((v) => v.repeats)}`, `lost=${sum((v) => v.missing.length)}`, `order=${sum((v) => v.orderBreaks.length)}`,
-    `idchg=${sum((v) => v.idChanges.length)}`, `badsig=${sum((v) => v.badSignatures)}`, `kill_p99_s=${worst('SIGKILL')}`, `term_excess_p99_s=${worst('SIGTERM')}`,
+    `idchg=${sum((v) => v.idChanges.length)}`, `badsig=${sum((v) => v.badSignatures)}`, `calm_p99_s=${((r.figures[1]?.p99Ms ?? Number.NaN) / 1000).toFixed(2)}`, `kill_p99_s=${worst('SIGKILL')}`, `term_excess_p99_s=${worst('SIGTERM')}`,
     `violations=${r.violations}`, `quiescent_s=${seconds(r.quiescentAfterMs)}`, `run_s=${seconds(r.runMs)}`].join(' ');
 }
 
