@@ -195,7 +195,12 @@ export class DeliveryConsumer {
       if (this.consumer === consumer) this.onJoin(e.payload.memberAssignment[this.o.topic] ?? []);
     });
     consumer.on(consumer.events.REBALANCING, () => {
-      if (this.consumer === consumer) void this.commit();
+      const owned = this.owned;
+      if (this.consumer !== consumer || owned === null || owned.gen.ended) return;
+      // No request starts once the group rebalances: the next owner may already be reading these partitions'
+      // intents, and a request sent after that would be batched again differently there (a new webhook-id).
+      void this.commitOwned(owned);
+      void owned.gen.end(this.o.rebalanceGraceMs);
     });
     const old = this.owned;
     if (old !== null) {
