@@ -5,6 +5,7 @@ import { clusterBrokers, clusterStatus, startCluster, stopCluster } from '../../
 import { itemKey, verdictClean } from '../helpers/delivery-invariants.js';
 import type { ExpectedItem, SubscriptionVerdict } from '../helpers/delivery-invariants.js';
 import { DispatcherHarness } from '../helpers/dispatcher-harness.js';
+import { readTopic } from '../helpers/topic-reader.js';
 import ensureStack from '../helpers/ensure-stack.js';
 import { FaultEndpoint } from '../helpers/fault-endpoint.js';
 import { chaosUsage, parseChaosArgs } from './chaos-args.js';
@@ -177,10 +178,22 @@ function summaryLine(r: { args: ChaosArgs; faults: number; records: number; rows
     return `${(Math.max(...rows.map((f) => f.judgedMs)) / 1000).toFixed(2)}${rows.some((f) => f.overloaded) ? '(overloaded)' : ''}`;
   };
   const sum = (f: (v: SubscriptionVerdict) => number): number => r.rows.reduce((n, row) => n + f(row.verdict), 0);
-  return ['chaos-summary', `seed=${r.args.seed}`, `minutes=${r.args.minutes}`, `faults=${r.faults}`, `records=${r.records}`,
+  return ['chaos-summary', `seed=${r.args.seed}`, `minutes=${r.args.minutes}`, `fault_events=${r.faults}`, `records=${r.records}`,
     `delivered=${sum((v) => v.delivered)}`, `repeats=${sum((v) => v.repeats)}`, `lost=${sum((v) => v.missing.length)}`, `order=${sum((v) => v.orderBreaks.length)}`,
     `idchg=${sum((v) => v.idChanges.length)}`, `badsig=${sum((v) => v.badSignatures)}`, `calm_p99_s=${((r.figures[1]?.p99Ms ?? Number.NaN) / 1000).toFixed(2)}`, `kill_p99_s=${worst('SIGKILL')}`, `term_excess_p99_s=${worst('SIGTERM')}`,
     `violations=${r.violations}`, `quiescent_s=${seconds(r.quiescentAfterMs)}`, `run_s=${seconds(r.runMs)}`].join(' ');
+}
+
+/** The parking markers (not the items' bodies) of a run with violations, for the post-mortem: the topics are deleted at the end. */
+async function keepParkingLog(run: ChaosRun): Promise<void> {
+  const lines: string[] = [];
+  for (const r of await readTopic(run.h.kafka, run.h.topics.get('webhook.parked').name, 60_000)) {
+    const headers = Object.entries(r.headers).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    const body = r.value === null ? '' : r.value.toString('utf8');
+    const isItem = String(r.headers['fleethook-parked-kind'] ?? '') === 'item';
+    lines.push(`${r.partition}@${r.offset} ${r.key ?? ''} ${headers}${isItem ? '' : ` ${body.slice(0, 300)}`}`);
+  }
+  fs.writeFileSync(path.join(run.runDir, 'parked.txt'), `${lines.join('\n')}\n`);
 }
 
 function keepLogs(run: ChaosRun): void {
@@ -205,7 +218,9 @@ async function main(args: ChaosArgs): Promise<number> {
     const phaseStart = await faultPhase(run);
     const quiescentAfterMs = await drain(run);
     keepLogs(run);
-    return (await report(run, phaseStart, quiescentAfterMs, runStartedAt)) > 0 ? 1 : 0;
+    const violations = await report(run, phaseStart, quiescentAfterMs, runStartedAt);
+    if (violations > 0) await keepParkingLog(run);
+    return violations > 0 ? 1 : 0;
   } finally {
     await run?.h.close().catch(() => undefined);
     await Promise.all((run?.subs ?? []).map((s) => s.endpoint.close()));

@@ -11,7 +11,7 @@ out="${CHAOS_RESULTS:-test/chaos/sweep-results.md}"
 logs="${CHAOS_SWEEP_LOGS:-$(mktemp -d -t fleethook-sweep-XXXX)}"
 mkdir -p "$logs"
 if [ ! -s "$out" ]; then
-  echo "| seed | minutes | faults | records | delivered | repeats | lost | order | id-chg | bad-sig | calm p99 (s) | SIGKILL p99 (s) | SIGTERM p99 beyond window (s) | violations | quiescent (s) | run (s) | exit |" > "$out"
+  echo "| seed | minutes | fault events | records | delivered | repeats | lost | order | id-chg | bad-sig | calm p99 (s) | SIGKILL p99 (s) | SIGTERM p99 beyond window (s) | violations | quiescent (s) | run (s) | exit |" > "$out"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |" >> "$out"
 fi
 for seed in $(seq "$first" "$last"); do
@@ -23,6 +23,6 @@ for seed in $(seq "$first" "$last"); do
     continue
   fi
   val() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-  echo "| $seed | $(val minutes) | $(val faults) | $(val records) | $(val delivered) | $(val repeats) | $(val lost) | $(val order) | $(val idchg) | $(val badsig) | $(val calm_p99_s) | $(val kill_p99_s) | $(val term_excess_p99_s) | $(val violations) | $(val quiescent_s) | $(val run_s) | $code |" >> "$out"
+  echo "| $seed | $(val minutes) | $(val fault_events) | $(val records) | $(val delivered) | $(val repeats) | $(val lost) | $(val order) | $(val idchg) | $(val badsig) | $(val calm_p99_s) | $(val kill_p99_s) | $(val term_excess_p99_s) | $(val violations) | $(val quiescent_s) | $(val run_s) | $code |" >> "$out"
 done
 echo "sweep: seeds $first..$last done; rows in $out, outputs in $logs"
