@@ -238,7 +238,7 @@ export class DeliveryConsumer {
   private async handle({ batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     const owned = this.owned;
     if (owned === null || owned.gen.ended) return;
-    const current = (): boolean => isRunning() && !isStale() && this.owned === owned;
+    const current = (): boolean => isRunning() && !isStale() && this.owned === owned && !owned.gen.ended;
     if (batch.topic === this.o.parkedTopic) await owned.reader.handleBatch(batch, current);
     else if (batch.topic === this.o.intents.topic) owned.intents.handleBatch(batch, current);
     else await owned.live.handleBatch(batch, current);
