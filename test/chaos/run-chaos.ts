@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { clusterBrokers, clusterStatus, startCluster, stopCluster } from '../../stack/cluster.js';
+import { acquireClusterLock } from '../helpers/cluster-lock.js';
 import { itemKey, verdictClean } from '../helpers/delivery-invariants.js';
 import type { ExpectedItem, SubscriptionVerdict } from '../helpers/delivery-invariants.js';
 import { DispatcherHarness } from '../helpers/dispatcher-harness.js';
@@ -209,6 +210,7 @@ async function main(args: ChaosArgs): Promise<number> {
   for (const f of timeline) log(`  planned +${seconds(f.atMs)} s ${describeFault(f)}`);
   ensureStack();
   // A cluster this run started is stopped (and its data removed) at the end, as the cluster tests do.
+  const releaseCluster = args.cluster ? await acquireClusterLock(`chaos seed ${args.seed}`) : () => undefined;
   const clusterWasUp = args.cluster && (await clusterStatus()).every((c) => c.up);
   if (args.cluster) await startCluster();
   const redis = await startPrivateRedis();
@@ -226,6 +228,7 @@ async function main(args: ChaosArgs): Promise<number> {
     await Promise.all((run?.subs ?? []).map((s) => s.endpoint.close()));
     await redis.stop();
     if (args.cluster && !clusterWasUp) await stopCluster({ removeData: true });
+    releaseCluster();
   }
 }
 
