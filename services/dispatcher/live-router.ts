@@ -87,6 +87,7 @@ export class LiveRouter {
     });
     await this.dedupe.load(items.map((i) => i.item));
     const nowMs = Date.now();
+    const audits = new Map<string, { offset: number; value: Buffer }[]>();
     for (const { offset, item, value } of items) {
       if (!current()) break;
       tracker.register(offset);
@@ -102,7 +103,14 @@ export class LiveRouter {
         // An item of a request an earlier owner may have sent is sent again with it, whatever its origin says.
         repeat: !held && this.dedupe.isRepeat(stream, item),
       });
-      if (route.kind === 'skip' || item === null || value === null || sub === undefined) {
+      if (route.kind === 'audit' && item !== null && value !== null) {
+        if (held) this.resend(this.intents.decide(batch.partition, offset, null));
+        const list = audits.get(item.subscriptionId) ?? [];
+        list.push({ offset, value });
+        audits.set(item.subscriptionId, list);
+        continue;
+      }
+      if (route.kind !== 'take' || item === null || value === null || sub === undefined) {
         tracker.complete(offset);
         if (held) this.resend(this.intents.decide(batch.partition, offset, null));
         continue;
@@ -116,6 +124,7 @@ export class LiveRouter {
       const closed = this.batches.add({ item, partition: batch.partition, offset, value }, sub.batching, nowMs);
       if (closed !== null) this.enqueue(closed, true);
     }
+    for (const [sub, list] of audits) this.audit(batch.partition, sub, list);
     if (tracker.open > this.o.maxOpenItemsPerPartition && !this.paused.has(batch.partition)) {
       this.paused.add(batch.partition);
       this.control.pause(batch.topic, [batch.partition]);
@@ -199,6 +208,19 @@ export class LiveRouter {
     this.gen.addDepth(sub, -batch.items.length);
     if (book.get(sub)?.phase === 'closing') this.drain.check(partition, sub);
     return { kind: 'handed', depthDone: true };
+  }
+
+  /** Live items of a deactivated subscription whose episode is over go to the audit topic (written before their offsets complete). */
+  private audit(partition: number, sub: string, items: readonly { offset: number; value: Buffer }[]): void {
+    const task = async (): Promise<TaskResult> => {
+      const done = await this.gen.durably(() => this.o.parking.audit(partition, sub, items.map((i) => ({ deliveriesOffset: String(i.offset), value: i.value.toString('utf8') })), 'deactivated'));
+      if (done === null) return { kind: 'abandoned' };
+      this.o.deps.metrics.itemsAudited.inc(items.length);
+      return { kind: 'handed' };
+    };
+    this.gen.background(sub, 'live audit', task, (result) => {
+      if (result.kind !== 'abandoned') for (const i of items) this.tracker(partition).complete(i.offset);
+    });
   }
 
   private finish(batch: ClosedBatch, result: TaskResult): void {
