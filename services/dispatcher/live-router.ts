@@ -181,6 +181,8 @@ export class LiveRouter {
     const task = async (): Promise<TaskResult> => {
       const parking = this.gen.book(partition).get(sub);
       if (parking !== undefined) return this.append(partition, batch, parking.episodeId);
+      // Deactivated while this request waited behind the head, and the episode is over: its items are audited, not dropped.
+      if (this.o.catalogue.get(sub)?.state === 'deactivated') return this.writeAudit(partition, sub, batch.items.map((p) => ({ offset: p.offset, value: p.value ?? Buffer.alloc(0) })));
       const depth = (): number => Math.max(0, this.gen.depth(sub) - batch.items.length);
       if (fresh && (await this.gen.durably(() => this.o.intents.write(partition, sub, batch.items.map((p) => p.offset)))) === null) return { kind: 'abandoned' };
       const result = await deliverBatch(this.o.deps, batch, { stop: this.gen.stop, kill: this.gen.kill, queueDepth: depth });
@@ -212,15 +214,16 @@ export class LiveRouter {
 
   /** Live items of a deactivated subscription whose episode is over go to the audit topic (written before their offsets complete). */
   private audit(partition: number, sub: string, items: readonly { offset: number; value: Buffer }[]): void {
-    const task = async (): Promise<TaskResult> => {
-      const done = await this.gen.durably(() => this.o.parking.audit(partition, sub, items.map((i) => ({ deliveriesOffset: String(i.offset), value: i.value.toString('utf8') })), 'deactivated'));
-      if (done === null) return { kind: 'abandoned' };
-      this.o.deps.metrics.itemsAudited.inc(items.length);
-      return { kind: 'handed' };
-    };
-    this.gen.background(sub, 'live audit', task, (result) => {
+    this.gen.background(sub, 'live audit', () => this.writeAudit(partition, sub, items), (result) => {
       if (result.kind !== 'abandoned') for (const i of items) this.tracker(partition).complete(i.offset);
     });
+  }
+
+  private async writeAudit(partition: number, sub: string, items: readonly { offset: number; value: Buffer }[]): Promise<TaskResult> {
+    const done = await this.gen.durably(() => this.o.parking.audit(partition, sub, items.map((i) => ({ deliveriesOffset: String(i.offset), value: i.value.toString('utf8') })), 'deactivated'));
+    if (done === null) return { kind: 'abandoned' };
+    this.o.deps.metrics.itemsAudited.inc(items.length);
+    return { kind: 'handed' };
   }
 
   private finish(batch: ClosedBatch, result: TaskResult): void {
