@@ -44,7 +44,9 @@ describe('failoverFigures', () => {
 
 describe('parseChaosArgs', () => {
   it('needs a seed and defaults the rest', () => {
-    expect(parseChaosArgs(['--seed', '7'])).toEqual({ kind: 'ok', args: { seed: 7, minutes: 1, cluster: false, vehicles: 30, drainSeconds: 90, faults: null } });
+    expect(parseChaosArgs(['--seed', '7'])).toEqual({ kind: 'ok', args: { seed: 7, minutes: 1, cluster: false, vehicles: 30, drainSeconds: 90, faults: null, latencyAdvisory: false } });
+    expect(parseChaosArgs(['--seed', '7', '--latency-advisory'])).toMatchObject({ kind: 'ok', args: { latencyAdvisory: true } });
+    expect(parseChaosArgs(['--seed', '7', '--latency-advisory=yes']).kind).toBe('invalid');
     expect(parseChaosArgs(['--seed', '7', '--minutes', '0.5', '--cluster'])).toMatchObject({ kind: 'ok', args: { minutes: 0.5, cluster: true } });
   });
 
