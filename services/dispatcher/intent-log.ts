@@ -42,6 +42,8 @@ export class IntentLog {
   private readonly scanning = new Set<number>();
   private readonly scanTargets = new Map<number, bigint>();
   private readonly heldBack = new Set<number>();
+  /** Intents partitions fetched before the scan knew where the deliveries commit is: paused, read again once it does. */
+  private readonly early = new Map<number, string>();
   private readonly next = new Map<number, bigint>();
   private readonly committed = new Map<number, bigint>();
   /** The committed deliveries offset at the assignment, per partition. */
@@ -81,6 +83,11 @@ export class IntentLog {
           this.scanTargets.set(e.partition, end);
           if (start >= end || (this.next.get(e.partition) ?? -1n) >= end) this.scanDone(e.partition);
         }
+        for (const [partition, offset] of this.early) {
+          this.control.seek(this.o.intentsTopic, partition, offset);
+          this.control.resume(this.o.intentsTopic, [partition]);
+        }
+        this.early.clear();
         return;
       } catch (err) {
         this.o.logger.warn('could not read intent offsets; retrying', { err: String(err), attempt });
@@ -101,6 +108,14 @@ export class IntentLog {
 
   handleBatch(batch: FetchedBatch, current: StillCurrent): void {
     const partition = batch.partition;
+    // Not before the scan knows the deliveries commit: an intent whose lowest item is below it is finished, and
+    // reopening it would wait forever for items never read again (its partition's commit and reading would stop).
+    if (this.scanning.has(partition) && !this.scanTargets.has(partition)) {
+      const first = batch.messages[0];
+      if (first !== undefined && !this.early.has(partition)) this.early.set(partition, first.offset);
+      this.control.pause(batch.topic, [partition]);
+      return;
+    }
     for (const message of batch.messages) {
       if (!current()) return;
       const at = BigInt(message.offset);
@@ -134,12 +149,17 @@ export class IntentLog {
    * when it is skipped (delivered, in a head or backlog, subscription gone). Returns the
    * request once every item of it is decided, in offset order, or null.
    */
-  decide(partition: number, offset: number, item: PendingItem | null): ClosedBatch | null {
+  decide(partition: number, offset: number, item: PendingItem | null, readFrom = 0): ClosedBatch | null {
     const byOffset = this.open.get(partition);
     const intent = byOffset?.get(offset);
     if (byOffset === undefined || intent === undefined) return null;
     byOffset.delete(offset);
     intent.remaining.delete(offset);
+    // Offsets this generation never reads (below where it started) cannot be waited for: that request had finished.
+    for (const o of intent.remaining) if (o < readFrom) {
+      intent.remaining.delete(o);
+      byOffset.delete(o);
+    }
     if (item !== null) intent.items.push(item);
     if (intent.remaining.size > 0) return null;
     const items = [...intent.items].sort((a, b) => a.offset - b.offset);

@@ -45,6 +45,8 @@ export class LiveRouter {
   // Up to 20 % early: ~2,000 GPS streams reporting on one tick would close in one instant.
   private readonly batches = new BatchAccumulator({ deadlineSpreadShare: 0.2 });
   private readonly trackers = new Map<number, OffsetTracker>();
+  /** The first deliveries offset this generation read, per partition. */
+  private readonly readFrom = new Map<number, number>();
   private readonly committed = new Map<number, number>();
   private readonly paused = new Set<number>();
   private readonly dedupe: LiveDedupe;
@@ -91,6 +93,8 @@ export class LiveRouter {
     for (const { offset, item, value } of items) {
       if (!current()) break;
       tracker.register(offset);
+      if (!this.readFrom.has(batch.partition)) this.readFrom.set(batch.partition, offset);
+      const readFrom = this.readFrom.get(batch.partition) ?? 0;
       const held = this.intents.holds(batch.partition, offset);
       const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
       const stream = item === null ? '' : streamKeyOf(item);
@@ -104,7 +108,7 @@ export class LiveRouter {
         repeat: !held && this.dedupe.isRepeat(stream, item),
       });
       if (route.kind === 'audit' && item !== null && value !== null) {
-        if (held) this.resend(this.intents.decide(batch.partition, offset, null));
+        if (held) this.resend(this.intents.decide(batch.partition, offset, null, readFrom));
         const list = audits.get(item.subscriptionId) ?? [];
         list.push({ offset, value });
         audits.set(item.subscriptionId, list);
@@ -112,13 +116,13 @@ export class LiveRouter {
       }
       if (route.kind !== 'take' || item === null || value === null || sub === undefined) {
         tracker.complete(offset);
-        if (held) this.resend(this.intents.decide(batch.partition, offset, null));
+        if (held) this.resend(this.intents.decide(batch.partition, offset, null, readFrom));
         continue;
       }
       this.dedupe.took(stream, item);
       this.gen.addDepth(item.subscriptionId, 1);
       if (held) {
-        this.resend(this.intents.decide(batch.partition, offset, { item, partition: batch.partition, offset, value }));
+        this.resend(this.intents.decide(batch.partition, offset, { item, partition: batch.partition, offset, value }, readFrom));
         continue;
       }
       const closed = this.batches.add({ item, partition: batch.partition, offset, value }, sub.batching, nowMs);

@@ -88,6 +88,30 @@ describe('IntentLog', () => {
     expect(log.commitOffsets(() => 7)).toEqual([{ partition: 0, offset: 4n }]);
   });
 
+  it('an intents batch fetched before the scan knows the deliveries commit is read again after it: a finished request is never reopened (chaos seed 14: its items held a partition forever)', async () => {
+    const c = control();
+    const gen = new DeliveryGeneration(1, [0], 10, new Map(), logger);
+    const log = new IntentLog({ deliveriesTopic: 'd', intentsTopic: 'i', logger }, gen, c.control);
+    // Offsets 5..6 straddle the deliveries commit (6): the request had finished.
+    log.handleBatch(batch([intent(0, [5, 6]), intent(1, [7])]), () => true);
+    expect(log.openIntents).toBe(0);
+    expect(c.log).toEqual(['pause i/0']);
+    await log.startScan({
+      ends: async () => [{ partition: 0, low: '0', high: '2' }],
+      committed: async () => new Map([['d', new Map([[0, 6n]])], ['i', new Map([[0, -1n]])]]),
+    }, async () => undefined);
+    expect(c.log).toEqual(['pause i/0', 'seek i/0@0', 'resume i/0']);
+    log.handleBatch(batch([intent(0, [5, 6]), intent(1, [7])]), () => true);
+    expect(log.holds(0, 6)).toBe(false);
+    expect(log.holds(0, 7)).toBe(true);
+  });
+
+  it('a request whose other items this generation never reads (below where it started) is not waited for', async () => {
+    const { log } = await scanning(1, 0);
+    log.handleBatch(batch([intent(0, [3, 9])]), () => true);
+    expect(log.decide(0, 9, pending(9), 5)?.items.map((p) => p.offset)).toEqual([9]);
+  });
+
   it('commits nothing while a partition is scanned, and resumes its scan from the committed intents offset', async () => {
     const { log } = await scanning(5, 0, 3);
     expect(log.commitOffsets(() => 0)).toEqual([]);
