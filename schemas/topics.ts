@@ -95,6 +95,7 @@ const definitions: readonly TopicDefinition[] = [
   ...retryTiers.map((tier) =>
     webhook(tier.topic, keep(durableRetentionMs), `Failed requests waiting ${tier.name} before the next attempt.`, dispatcherState),
   ),
+  webhook('webhook.intents', keep(durableRetentionMs), 'The composition of each live request (its deliveries offsets), written before it is sent, so a new owner sends a request cut in flight again exactly, under the same webhook-id.', dispatcherState),
   webhook('webhook.parked', keep(durableRetentionMs), 'Backlog of a parked subscription, kept in order behind its failed request.', dispatcherState),
   webhook('webhook.failures', keep(durableRetentionMs), 'Failure and recovery events the alerter turns into e-mails.', {
     // The admin API writes failed verifications.

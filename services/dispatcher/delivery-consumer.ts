@@ -11,6 +11,8 @@ import type { DeliveredMarks } from './delivered-marks.js';
 import { DeliveryGeneration } from './delivery-generation.js';
 import type { PartitionControl } from './delivery-generation.js';
 import { HeadParking } from './head-parking.js';
+import { IntentLog } from './intent-log.js';
+import type { IntentWriter } from './intent-writer.js';
 import { LiveRouter } from './live-router.js';
 import { ParkedLogReader } from './parked-log-reader.js';
 import type { OffsetsSource } from './parked-log-reader.js';
@@ -34,6 +36,8 @@ export interface DeliveryConsumerOptions {
   /** `webhook.parked` (co-partitioned with `topic`) and the writes of parking. */
   readonly parkedTopic: string;
   readonly parking: ParkingIo;
+  /** `webhook.intents` (co-partitioned): each live request's composition, written before it is sent. */
+  readonly intents: IntentWriter;
   /** Restart with backoff after a crash; stall detection watches `webhook.deliveries` only (the parked log's commit rests at the oldest open episode by design). */
   readonly supervision?: SupervisionPolicy;
   readonly observer?: SupervisionObserver;
@@ -45,6 +49,7 @@ interface Owned {
   readonly live: LiveRouter;
   readonly reader: ParkedLogReader;
   readonly drain: BacklogDrain;
+  readonly intents: IntentLog;
 }
 
 /**
@@ -76,15 +81,20 @@ export class DeliveryConsumer {
         groupId: o.groupId, assignment: 'co-partitioned', sessionTimeoutMs: o.sessionTimeoutMs, heartbeatIntervalMs: Math.floor(o.sessionTimeoutMs / 10), maxWaitTimeMs: 100,
       }),
       run: {
-        topics: [o.topic, o.parkedTopic], fromBeginning: true, partitionsConsumedConcurrently: 4, autoCommit: null, resolveBatchOnReturn: true,
+        topics: this.topics(), fromBeginning: true, partitionsConsumedConcurrently: 4, autoCommit: null, resolveBatchOnReturn: true,
         handler: { kind: 'batch', eachBatch: (batch, ctx) => this.handle(batch, ctx) },
       },
       onIncarnation: () => this.incarnation(),
       // A new generation starts with every partition resumed (the client keeps pauses across rebalances).
       onAssigned: (assignment) => this.onJoin(assignment),
-      onRebalancing: () => void this.commit(),
+      onRebalancing: () => this.onRebalancing(),
     });
     this.offsets = { ends: (topic) => this.consumer.watermarks(topic), committed: (topics) => this.consumer.committed(topics) };
+  }
+
+  /** Deliveries, the parked log and the request intents: partition N of each belongs to one owner. */
+  private topics(): string[] {
+    return [this.o.topic, this.o.parkedTopic, this.o.intents.topic];
   }
 
   /** Pausing, resuming and seeking for one stage: each stage's pauses are its own reason, so one never lifts another's. */
@@ -156,7 +166,7 @@ export class DeliveryConsumer {
       const owned = this.owned;
       if (owned !== null) {
         const partitions = owned.gen.partitions;
-        if (partitions.length > 0) for (const topic of [this.o.topic, this.o.parkedTopic]) this.consumer.pause(topic, partitions, 'closing');
+        if (partitions.length > 0) for (const topic of this.topics()) this.consumer.pause(topic, partitions, 'closing');
         // Open batches go now and get the grace to finish; whatever is left is cut and read again by the next owner.
         const started = Date.now();
         owned.live.flushAll();
@@ -183,6 +193,17 @@ export class DeliveryConsumer {
     }
   }
 
+  /**
+   * No request starts once the group rebalances: the next owner may already be reading these partitions' intents,
+   * and a request sent after that would be batched again differently there (a new webhook-id). What is finished is committed first.
+   */
+  private onRebalancing(): void {
+    const owned = this.owned;
+    if (owned === null || owned.gen.ended) return;
+    void this.commitOwned(owned);
+    void owned.gen.end(this.o.rebalanceGraceMs);
+  }
+
   private onJoin(assignment: Assignment): void {
     const partitions = assignment[this.o.topic] ?? [];
     const old = this.owned;
@@ -192,22 +213,25 @@ export class DeliveryConsumer {
     const heads = new HeadParking({ catalogue, parking, metrics: deps.metrics, logger }, gen, (sub) => drain?.resetQueued(sub));
     drain = new BacklogDrain({ catalogue, deps, parking, marks, logger }, gen, heads);
     // The partitioned consumer resumed every partition before this call: the pauses of the old generation (back-pressure,
-    // a partition held back while its parked log was scanned) are not this one's, and nothing here would ever lift them.
+    // a partition held back while its parked log or its intents were read) are not this one's, and nothing here would lift them.
     const reader = new ParkedLogReader({ deliveriesTopic: this.o.topic, parkedTopic: this.o.parkedTopic, maxOpenItemsPerPartition, logger }, gen, this.control('parked-reader'), drain);
-    const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, maxOpenItemsPerPartition, logger }, gen, this.control('live-back-pressure'), reader, heads, drain);
-    this.owned = { gen, live, reader, drain };
+    const intents = new IntentLog({ deliveriesTopic: this.o.topic, intentsTopic: this.o.intents.topic, logger }, gen, this.control('intents'));
+    const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, intents: this.o.intents, maxOpenItemsPerPartition, logger }, gen, this.control('live-back-pressure'), reader, heads, drain, intents);
+    this.owned = { gen, live, reader, drain, intents };
     this.joined = true;
     logger.info('deliveries assignment', { topic: this.o.topic, generation: gen.id, partitions: gen.partitions });
     // The old generation's buffers are dropped; its items are read again from committed offsets.
     if (old !== null) void old.gen.end(this.o.rebalanceGraceMs);
     void reader.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
+    void intents.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
   }
 
   private async handle(batch: FetchedBatch, { isRunning, isStale, heartbeat }: BatchContext): Promise<void> {
     const owned = this.owned;
     if (owned === null || owned.gen.ended) return;
-    const current = (): boolean => isRunning() && !isStale() && this.owned === owned;
+    const current = (): boolean => isRunning() && !isStale() && this.owned === owned && !owned.gen.ended;
     if (batch.topic === this.o.parkedTopic) await owned.reader.handleBatch(batch, current);
+    else if (batch.topic === this.o.intents.topic) owned.intents.handleBatch(batch, current);
     else await owned.live.handleBatch(batch, current);
     await heartbeat();
   }
@@ -235,12 +259,16 @@ export class DeliveryConsumer {
   private async commitOwned(owned: Owned): Promise<void> {
     const live = owned.live.commitOffsets();
     const parked = owned.reader.commitOffsets();
-    if (live.length === 0 && parked.length === 0) return;
+    // The intents floor follows the deliveries offset committed in the same request.
+    const intents = owned.intents.commitOffsets((p) => live.find((l) => l.partition === p)?.offset ?? owned.live.committedOffset(p));
+    if (live.length === 0 && parked.length === 0 && intents.length === 0) return;
     try {
       await this.consumer.commit([
         ...live.map((p) => ({ topic: this.o.topic, partition: p.partition, offset: BigInt(p.offset) })),
         ...parked.map((p) => ({ topic: this.o.parkedTopic, partition: p.partition, offset: p.offset })),
+        ...intents.map((p) => ({ topic: this.o.intents.topic, partition: p.partition, offset: BigInt(p.offset) })),
       ]);
+      owned.intents.committedAt(intents);
       owned.live.committedAt(live);
       owned.reader.committedAt(parked);
     } catch (err) {

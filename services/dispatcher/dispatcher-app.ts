@@ -10,6 +10,7 @@ import { SsrfGuard } from '../shared/ssrf/ssrf-guard.js';
 import { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import type { DispatcherConfig } from './config.js';
 import { DeliveredMarks } from './delivered-marks.js';
+import { IntentWriter } from './intent-writer.js';
 import { DeliveryConsumer } from './delivery-consumer.js';
 import { DeliveryStatusRecorder } from './delivery-status-recorder.js';
 import { createDispatcherMetrics } from './dispatcher-metrics.js';
@@ -73,6 +74,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   const observer = { restarted: (name: string) => metrics.consumerRestarts.inc({ consumer: name }), stalled: (name: string, n: number) => metrics.stalledPartitions.set({ consumer: name }, n) };
   const deliveries = new DeliveryConsumer({
     kafka, topic: topics.get('webhook.deliveries').name, parkedTopic: topics.get('webhook.parked').name, parking,
+    intents: new IntentWriter(producer, topics.get('webhook.intents').name),
     groupId: config.groupId, catalogue, logger,
     maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition,
     commitIntervalMs: config.commitIntervalMs, flushTickMs: config.flushTickMs, rebalanceGraceMs: config.shutdownGraceMs,

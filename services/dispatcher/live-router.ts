@@ -11,6 +11,8 @@ import type { DeliveredMarks } from './delivered-marks.js';
 import type { DeliveryGeneration, FetchedBatch, PartitionControl, StillCurrent, TaskResult } from './delivery-generation.js';
 import { decodeDeliveryItem } from './delivery-item.js';
 import type { HeadParking } from './head-parking.js';
+import type { IntentLog } from './intent-log.js';
+import type { IntentWriter } from './intent-writer.js';
 import { LiveDedupe } from './live-dedupe.js';
 import { OffsetTracker } from './offset-tracker.js';
 import type { ParkedLogReader } from './parked-log-reader.js';
@@ -25,6 +27,8 @@ export interface LiveRouterOptions {
   readonly deps: BatchDeliveryDeps;
   readonly parking: ParkingIo;
   readonly marks: DeliveredMarks;
+  /** Where each request's composition is written before it is sent. */
+  readonly intents: IntentWriter;
   readonly maxOpenItemsPerPartition: number;
   readonly logger: Logger;
 }
@@ -41,6 +45,8 @@ export class LiveRouter {
   // Up to 20 % early: ~2,000 GPS streams reporting on one tick would close in one instant.
   private readonly batches = new BatchAccumulator({ deadlineSpreadShare: 0.2 });
   private readonly trackers = new Map<number, OffsetTracker>();
+  /** The first deliveries offset this generation read, per partition. */
+  private readonly readFrom = new Map<number, number>();
   private readonly committed = new Map<number, number>();
   private readonly paused = new Set<number>();
   private readonly dedupe: LiveDedupe;
@@ -52,6 +58,7 @@ export class LiveRouter {
     private readonly reader: ParkedLogReader,
     private readonly heads: HeadParking,
     private readonly drain: BacklogDrain,
+    private readonly intents: IntentLog,
   ) {
     this.dedupe = new LiveDedupe(o.marks, o.logger);
   }
@@ -69,6 +76,8 @@ export class LiveRouter {
   async handleBatch(batch: FetchedBatch, current: StillCurrent): Promise<void> {
     // Not before the parked partition is read: the book must know every parked subscription first.
     if (this.reader.holdBack(batch)) return;
+    // Nor before the intents are read: a request an earlier owner may have sent goes again exactly.
+    if (this.intents.holdBack(batch)) return;
     const tracker = this.tracker(batch.partition);
     const book = this.gen.book(batch.partition);
     const items = batch.messages.map((message) => {
@@ -80,9 +89,13 @@ export class LiveRouter {
     });
     await this.dedupe.load(items.map((i) => i.item));
     const nowMs = Date.now();
+    const audits = new Map<string, { offset: number; value: Buffer }[]>();
     for (const { offset, item, value } of items) {
       if (!current()) break;
       tracker.register(offset);
+      if (!this.readFrom.has(batch.partition)) this.readFrom.set(batch.partition, offset);
+      const readFrom = this.readFrom.get(batch.partition) ?? 0;
+      const held = this.intents.holds(batch.partition, offset);
       const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
       const stream = item === null ? '' : streamKeyOf(item);
       const route = item === null || value === null ? routeLiveItem({ malformed: true, inParking: false, subscription: 'gone', parked: false, delivered: false, repeat: false }) : routeLiveItem({
@@ -91,17 +104,31 @@ export class LiveRouter {
         subscription: stateOf(sub),
         parked: book.get(item.subscriptionId) !== undefined,
         delivered: this.dedupe.isDelivered(stream, offset),
-        repeat: this.dedupe.isRepeat(stream, item),
+        // An item of a request an earlier owner may have sent is sent again with it, whatever its origin says.
+        repeat: !held && this.dedupe.isRepeat(stream, item),
       });
-      if (route.kind === 'skip' || item === null || value === null || sub === undefined) {
+      if (route.kind === 'audit' && item !== null && value !== null) {
+        if (held) this.resend(this.intents.decide(batch.partition, offset, null, readFrom));
+        const list = audits.get(item.subscriptionId) ?? [];
+        list.push({ offset, value });
+        audits.set(item.subscriptionId, list);
+        continue;
+      }
+      if (route.kind !== 'take' || item === null || value === null || sub === undefined) {
         tracker.complete(offset);
+        if (held) this.resend(this.intents.decide(batch.partition, offset, null, readFrom));
         continue;
       }
       this.dedupe.took(stream, item);
       this.gen.addDepth(item.subscriptionId, 1);
+      if (held) {
+        this.resend(this.intents.decide(batch.partition, offset, { item, partition: batch.partition, offset, value }, readFrom));
+        continue;
+      }
       const closed = this.batches.add({ item, partition: batch.partition, offset, value }, sub.batching, nowMs);
-      if (closed !== null) this.enqueue(closed);
+      if (closed !== null) this.enqueue(closed, true);
     }
+    for (const [sub, list] of audits) this.audit(batch.partition, sub, list);
     if (tracker.open > this.o.maxOpenItemsPerPartition && !this.paused.has(batch.partition)) {
       this.paused.add(batch.partition);
       this.control.pause(batch.topic, [batch.partition]);
@@ -111,7 +138,7 @@ export class LiveRouter {
 
   /** Closes due batches and resumes partitions whose unfinished items fell to half the cap. */
   tick(nowMs: number): void {
-    for (const closed of this.batches.due(nowMs)) this.enqueue(closed);
+    for (const closed of this.batches.due(nowMs)) this.enqueue(closed, true);
     for (const partition of this.paused) {
       if (this.tracker(partition).open > this.o.maxOpenItemsPerPartition / 2) continue;
       this.paused.delete(partition);
@@ -121,7 +148,7 @@ export class LiveRouter {
 
   /** Shutting down: every open batch goes now, so a graceful hand-over does not make its items wait a second batch window at the next owner. */
   flushAll(): void {
-    for (const closed of this.batches.drain()) this.enqueue(closed);
+    for (const closed of this.batches.drain()) this.enqueue(closed, true);
   }
 
   /** Offsets to commit: per partition, the first offset whose item is not finished. */
@@ -138,14 +165,30 @@ export class LiveRouter {
     for (const p of offsets) this.committed.set(p.partition, p.offset);
   }
 
-  /** A live batch: appended to the backlog while the subscription is parked; else delivered, and parked when that fails. */
-  private enqueue(batch: ClosedBatch): void {
+  /** The deliveries offset committed last per partition (the intent log's floor follows it). */
+  committedOffset(partition: number): number | undefined {
+    return this.committed.get(partition);
+  }
+
+  /** An earlier owner's request, whole again: sent as it was (its intent is on record already). */
+  private resend(batch: ClosedBatch | null): void {
+    if (batch !== null) this.enqueue(batch, false);
+  }
+
+  /**
+   * A live batch: appended to the backlog while the subscription is parked; else delivered,
+   * and parked when that fails. A new request's intent (its items' offsets) is written first.
+   */
+  private enqueue(batch: ClosedBatch, fresh: boolean): void {
     const sub = batch.subscriptionId;
     const partition = batch.items[0]?.partition ?? 0;
     const task = async (): Promise<TaskResult> => {
       const parking = this.gen.book(partition).get(sub);
       if (parking !== undefined) return this.append(partition, batch, parking.episodeId);
+      // Deactivated while this request waited behind the head, and the episode is over: its items are audited, not dropped.
+      if (this.o.catalogue.get(sub)?.state === 'deactivated') return this.writeAudit(partition, sub, batch.items.map((p) => ({ offset: p.offset, value: p.value ?? Buffer.alloc(0) })));
       const depth = (): number => Math.max(0, this.gen.depth(sub) - batch.items.length);
+      if (fresh && (await this.gen.durably(() => this.o.intents.write(partition, sub, batch.items.map((p) => p.offset)))) === null) return { kind: 'abandoned' };
       const result = await deliverBatch(this.o.deps, batch, { stop: this.gen.stop, kill: this.gen.kill, queueDepth: depth });
       if (result.kind === 'delivered') await markDelivered(this.o.marks, batch);
       if (result.kind !== 'failed') return result;
@@ -171,6 +214,20 @@ export class LiveRouter {
     this.gen.addDepth(sub, -batch.items.length);
     if (book.get(sub)?.phase === 'closing') this.drain.check(partition, sub);
     return { kind: 'handed', depthDone: true };
+  }
+
+  /** Live items of a deactivated subscription whose episode is over go to the audit topic (written before their offsets complete). */
+  private audit(partition: number, sub: string, items: readonly { offset: number; value: Buffer }[]): void {
+    this.gen.background(sub, 'live audit', () => this.writeAudit(partition, sub, items), (result) => {
+      if (result.kind !== 'abandoned') for (const i of items) this.tracker(partition).complete(i.offset);
+    });
+  }
+
+  private async writeAudit(partition: number, sub: string, items: readonly { offset: number; value: Buffer }[]): Promise<TaskResult> {
+    const done = await this.gen.durably(() => this.o.parking.audit(partition, sub, items.map((i) => ({ deliveriesOffset: String(i.offset), value: i.value.toString('utf8') })), 'deactivated'));
+    if (done === null) return { kind: 'abandoned' };
+    this.o.deps.metrics.itemsAudited.inc(items.length);
+    return { kind: 'handed' };
   }
 
   private finish(batch: ClosedBatch, result: TaskResult): void {

@@ -5,6 +5,8 @@
  */
 export type LiveItemRoute =
   | { readonly kind: 'take' }
+  /** The subscription was deactivated and its episode is over: the item goes to the audit topic, not to a request. */
+  | { readonly kind: 'audit' }
   | { readonly kind: 'skip'; readonly reason: LiveSkipReason };
 
 export type LiveSkipReason = 'malformed' | 'in a head or backlog' | 'subscription gone' | 'not deliverable' | 'delivered' | 'repeat';
@@ -31,10 +33,12 @@ export function routeLiveItem(f: LiveItemFacts): LiveItemRoute {
   if (f.subscription === 'gone') return skip('subscription gone');
   // A parked subscription keeps its items while paused, and while deactivated until its backlog is audited.
   const keeps = f.parked && (f.subscription === 'paused' || f.subscription === 'deactivated');
-  if (f.subscription !== 'deliverable' && !keeps) return skip('not deliverable');
+  // Matched before the deactivation applied, read after its episode ended: undelivered data, so audited like the backlog.
+  const audits = f.subscription === 'deactivated' && !f.parked;
+  if (f.subscription !== 'deliverable' && !keeps && !audits) return skip('not deliverable');
   if (f.delivered) return skip('delivered');
   if (f.repeat) return skip('repeat');
-  return { kind: 'take' };
+  return audits ? { kind: 'audit' } : { kind: 'take' };
 }
 
 const skip = (reason: LiveSkipReason): LiveItemRoute => ({ kind: 'skip', reason });

@@ -23,6 +23,11 @@ export interface LatencyFigure {
   readonly limitMs: number;
   readonly limit: string;
   readonly violation: boolean;
+  /**
+   * Not judged: the machine was too slow for the figure to mean anything — the calm p99
+   * (items recorded away from every dispatcher fault) was already over half the limit.
+   */
+  readonly overloaded: boolean;
 }
 
 export const killP99LimitMs = 10_000;
@@ -36,31 +41,41 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-function figure(label: string, latencies: number[], judged: number[], limitMs: number, limit: string): LatencyFigure {
+function figure(label: string, latencies: number[], judged: number[], limitMs: number, limit: string, calmJudgedMs = 0): LatencyFigure {
   latencies.sort((a, b) => a - b);
   judged.sort((a, b) => a - b);
   const judgedMs = percentile(judged, 99);
+  const overloaded = calmJudgedMs > limitMs / 2;
   return {
     label, samples: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] ?? Number.NaN,
-    judgedMs, limitMs, limit, violation: latencies.length > 0 && judgedMs > limitMs,
+    judgedMs, limitMs, limit, violation: !overloaded && latencies.length > 0 && judgedMs > limitMs, overloaded,
   };
 }
 
 /**
  * Failover latency (pure): for each SIGKILL, p99 of record → receipt over the items
  * recorded around it must stay ≤ 10 s; for each SIGTERM, p99 of the latency beyond the
- * subscription's batch window must stay ≤ 2 s. The first row is the whole run, unjudged.
+ * subscription's batch window must stay ≤ 2 s. The first rows are the whole run and the
+ * calm part of it (items recorded away from every dispatcher fault), unjudged. A window
+ * is not judged (`overloaded`) when the calm p99, measured the same way, is already over
+ * half its limit: the machine, not the failover, would decide the verdict.
  */
 export function failoverFigures(samples: readonly LatencySample[], windows: readonly DispatcherFaultWindow[]): LatencyFigure[] {
   const all = samples.map((s) => s.receivedAt - s.recordTimeMs);
-  const rows: LatencyFigure[] = [{ ...figure('whole run (healthy endpoints)', all, [...all], Number.POSITIVE_INFINITY, '-'), violation: false }];
+  const near = (s: LatencySample): boolean => windows.some((w) => s.recordTimeMs >= w.atMs - 2 * killWindowMs.before && s.recordTimeMs <= w.atMs + killWindowMs.after);
+  const calm = samples.filter((s) => !near(s));
+  const calmLatencies = calm.map((s) => s.receivedAt - s.recordTimeMs);
+  const calmKill = percentile([...calmLatencies].sort((a, b) => a - b), 99);
+  const calmTerm = percentile(calm.map((s) => s.receivedAt - s.recordTimeMs - s.maxWaitMs).sort((a, b) => a - b), 99);
+  const unjudged = (label: string, latencies: number[]): LatencyFigure => ({ ...figure(label, latencies, [...latencies], Number.POSITIVE_INFINITY, '-'), violation: false });
+  const rows: LatencyFigure[] = [unjudged('whole run (healthy endpoints)', all), unjudged('calm (away from dispatcher faults)', calmLatencies)];
   for (const w of windows) {
     const span = w.kind === 'kill' ? killWindowMs : termWindowMs;
     const inWindow = samples.filter((s) => s.recordTimeMs >= w.atMs - span.before && s.recordTimeMs <= w.atMs + span.after);
     const latencies = inWindow.map((s) => s.receivedAt - s.recordTimeMs);
     rows.push(w.kind === 'kill'
-      ? figure(w.label, latencies, [...latencies], killP99LimitMs, 'p99 <= 10 s')
-      : figure(w.label, latencies, inWindow.map((s) => s.receivedAt - s.recordTimeMs - s.maxWaitMs), gracefulExcessLimitMs, 'p99 <= window + 2 s'));
+      ? figure(w.label, latencies, [...latencies], killP99LimitMs, 'p99 <= 10 s', Number.isNaN(calmKill) ? 0 : calmKill)
+      : figure(w.label, latencies, inWindow.map((s) => s.receivedAt - s.recordTimeMs - s.maxWaitMs), gracefulExcessLimitMs, 'p99 <= window + 2 s', Number.isNaN(calmTerm) ? 0 : calmTerm));
   }
   return rows;
 }

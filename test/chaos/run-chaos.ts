@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { clusterBrokers, clusterStatus, startCluster, stopCluster } from '../../stack/cluster.js';
+import { acquireClusterLock } from '../helpers/cluster-lock.js';
 import { itemKey, verdictClean } from '../helpers/delivery-invariants.js';
 import type { ExpectedItem, SubscriptionVerdict } from '../helpers/delivery-invariants.js';
 import { DispatcherHarness } from '../helpers/dispatcher-harness.js';
+import { readTopic } from '../helpers/topic-reader.js';
 import ensureStack from '../helpers/ensure-stack.js';
 import { FaultEndpoint } from '../helpers/fault-endpoint.js';
 import { chaosUsage, parseChaosArgs } from './chaos-args.js';
@@ -18,6 +20,7 @@ import { chaosSubscriptionPlans } from './chaos-subscriptions.js';
 import { describeFault, planTimeline } from './chaos-timeline.js';
 import type { PlannedFault } from './chaos-timeline.js';
 import { failoverFigures } from './failover-latency.js';
+import type { LatencyFigure } from './failover-latency.js';
 import { FaultInjector } from './fault-injector.js';
 import { startPrivateRedis } from './private-redis.js';
 import type { PrivateRedis } from './private-redis.js';
@@ -150,7 +153,7 @@ async function report(run: ChaosRun, phaseStart: number, quiescentAfterMs: numbe
   const unreadable = subs.map((s) => ({ s, n: parsedAll(s, s.endpoint.received).unreadable })).filter((x) => x.n > 0)
     .map((x) => `seed ${args.seed}, ${x.s.plan.name} ${x.s.sub.id}: ${x.n} requests with an unreadable body`);
   const slow = figures.filter((f) => f.violation).map((f) => `seed ${args.seed}, ${f.label}: judged ${f.judgedMs} ms over ${f.limit}`);
-  const violations = details.length + unreadable.length + slow.length;
+  const violations = details.length + unreadable.length + (args.latencyAdvisory ? 0 : slow.length);
   const out: string[] = [
     '', `== chaos seed ${args.seed}${run.only} (${args.minutes} min fault phase, ${args.vehicles} vehicles, ${args.cluster ? '3-broker cluster' : 'single broker'}, topic prefix ${h.prefix}) ==`,
     'faults as executed (+s from the start of the fault phase):',
@@ -160,11 +163,39 @@ async function report(run: ChaosRun, phaseStart: number, quiescentAfterMs: numbe
     '', subscriptionTable(rows), '', latencyTable(figures), '',
     `load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min) on ${os.cpus().length} cores; heartbeats miss under heavy load`,
     `published ${fleet.published.length} records (${fleet.uncertain.length} uncertain); quiescent ${seconds(quiescentAfterMs)} s after healing; run took ${seconds(Date.now() - runStartedAt)} s; logs ${run.runDir}`,
-    ...(violations > 0 ? ['', `VIOLATIONS (${violations}):`, ...details, ...unreadable, ...slow] : ['', `seed ${args.seed}: no violation`]),
+    ...(violations > 0 ? ['', `VIOLATIONS (${violations}):`, ...details, ...unreadable, ...(args.latencyAdvisory ? [] : slow)] : ['', `seed ${args.seed}: no violation`]),
+    ...(args.latencyAdvisory && slow.length > 0 ? ['', 'failover latency over its limit (--latency-advisory: printed, not counted):', ...slow] : []),
     ...(rows.some((r) => r.verdict.missing.length > 0) ? [`(lost = not delivered nor audited ${args.drainSeconds} s after healing: lost, or stuck; the "still missing" lines show whether it moved)`] : []),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(`${summaryLine({ args, faults: injector.events.length, records: fleet.published.length, rows, figures, violations, quiescentAfterMs, runMs: Date.now() - runStartedAt })}\n`);
   return violations;
+}
+
+/** One line per seed for sweeps (test/chaos/sweep.sh collects them into a table): `chaos-summary k=v …`. */
+function summaryLine(r: { args: ChaosArgs; faults: number; records: number; rows: readonly SubscriptionRow[]; figures: readonly LatencyFigure[]; violations: number; quiescentAfterMs: number; runMs: number }): string {
+  const worst = (kind: string): string => {
+    const rows = r.figures.filter((f) => f.label.startsWith(kind) && f.samples > 0);
+    if (rows.length === 0) return '-';
+    return `${(Math.max(...rows.map((f) => f.judgedMs)) / 1000).toFixed(2)}${rows.some((f) => f.overloaded) ? '(overloaded)' : ''}`;
+  };
+  const sum = (f: (v: SubscriptionVerdict) => number): number => r.rows.reduce((n, row) => n + f(row.verdict), 0);
+  return ['chaos-summary', `seed=${r.args.seed}`, `minutes=${r.args.minutes}`, `fault_events=${r.faults}`, `records=${r.records}`,
+    `delivered=${sum((v) => v.delivered)}`, `repeats=${sum((v) => v.repeats)}`, `lost=${sum((v) => v.missing.length)}`, `order=${sum((v) => v.orderBreaks.length)}`,
+    `idchg=${sum((v) => v.idChanges.length)}`, `badsig=${sum((v) => v.badSignatures)}`, `calm_p99_s=${((r.figures[1]?.p99Ms ?? Number.NaN) / 1000).toFixed(2)}`, `kill_p99_s=${worst('SIGKILL')}`, `term_excess_p99_s=${worst('SIGTERM')}`,
+    `violations=${r.violations}`, `quiescent_s=${seconds(r.quiescentAfterMs)}`, `run_s=${seconds(r.runMs)}`].join(' ');
+}
+
+/** The parking markers (not the items' bodies) of a run with violations, for the post-mortem: the topics are deleted at the end. */
+async function keepParkingLog(run: ChaosRun): Promise<void> {
+  const lines: string[] = [];
+  for (const r of await readTopic(run.h.kafka, run.h.topics.get('webhook.parked').name, 60_000)) {
+    const headers = Object.entries(r.headers).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    const body = r.value === null ? '' : r.value.toString('utf8');
+    const isItem = String(r.headers['fleethook-parked-kind'] ?? '') === 'item';
+    lines.push(`${r.partition}@${r.offset} ${r.key ?? ''} ${headers}${isItem ? '' : ` ${body.slice(0, 300)}`}`);
+  }
+  fs.writeFileSync(path.join(run.runDir, 'parked.txt'), `${lines.join('\n')}\n`);
 }
 
 function keepLogs(run: ChaosRun): void {
@@ -180,6 +211,7 @@ async function main(args: ChaosArgs): Promise<number> {
   for (const f of timeline) log(`  planned +${seconds(f.atMs)} s ${describeFault(f)}`);
   ensureStack();
   // A cluster this run started is stopped (and its data removed) at the end, as the cluster tests do.
+  const releaseCluster = args.cluster ? await acquireClusterLock(`chaos seed ${args.seed}`) : () => undefined;
   const clusterWasUp = args.cluster && (await clusterStatus()).every((c) => c.up);
   if (args.cluster) await startCluster();
   const redis = await startPrivateRedis();
@@ -189,12 +221,15 @@ async function main(args: ChaosArgs): Promise<number> {
     const phaseStart = await faultPhase(run);
     const quiescentAfterMs = await drain(run);
     keepLogs(run);
-    return (await report(run, phaseStart, quiescentAfterMs, runStartedAt)) > 0 ? 1 : 0;
+    const violations = await report(run, phaseStart, quiescentAfterMs, runStartedAt);
+    if (violations > 0) await keepParkingLog(run);
+    return violations > 0 ? 1 : 0;
   } finally {
     await run?.h.close().catch(() => undefined);
     await Promise.all((run?.subs ?? []).map((s) => s.endpoint.close()));
     await redis.stop();
     if (args.cluster && !clusterWasUp) await stopCluster({ removeData: true });
+    releaseCluster();
   }
 }
 

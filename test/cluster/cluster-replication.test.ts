@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireClusterLock } from '../helpers/cluster-lock.js';
 import { clusterBrokers, startCluster, stopCluster, stopClusterNode } from '../../stack/cluster.js';
 import { uniqueName } from '../helpers/stack-env.js';
 
@@ -37,15 +38,19 @@ async function readAll(expected: number): Promise<string[]> {
 }
 
 describe('3-node KRaft cluster', () => {
+  let releaseCluster: (() => void) | undefined;
+
   beforeAll(async () => {
+    releaseCluster = await acquireClusterLock('cluster-replication test', 8 * 60_000);
     await startCluster();
     admin = kafka.admin();
     await admin.connect();
-  }, 180_000);
+  }, 10 * 60_000);
 
   afterAll(async () => {
     await admin?.disconnect();
     await stopCluster({ removeData: true });
+    releaseCluster?.();
   }, 120_000);
 
   it('keeps accepting acks=all writes with min.insync.replicas=2 while one broker is down', { timeout: 180_000 }, async () => {

@@ -7,6 +7,7 @@ import { DispatcherHarness, gpsPoint, partitionOf } from '../helpers/dispatcher-
 import { acceptedItems, failureEvents, range, sleep } from '../helpers/parking-checks.js';
 import type { DeliveredBody } from '../helpers/parking-checks.js';
 import { readTopic } from '../helpers/topic-reader.js';
+import { acquireClusterLock } from '../helpers/cluster-lock.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
@@ -39,12 +40,15 @@ describe('parking survives the loss of one broker of three (3-node KRaft cluster
   let admin: Admin;
   const receivers: WebhookReceiver[] = [];
 
+  let releaseCluster: (() => void) | undefined;
+
   beforeAll(async () => {
+    releaseCluster = await acquireClusterLock('parking-broker-loss test', 8 * 60_000);
     await startCluster();
     h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE: String(timeScale) }, { brokers: clusterBrokers, replicationFactor: 3 });
     admin = h.kafka.admin();
     await admin.connect();
-  }, 180_000);
+  }, 10 * 60_000);
 
   afterAll(async () => {
     if (process.env.DEBUG_DISPATCHER) console.log(h?.logLines.join('\n'));
@@ -52,6 +56,7 @@ describe('parking survives the loss of one broker of three (3-node KRaft cluster
     await h?.close();
     await Promise.all(receivers.map((r) => r.close()));
     await stopCluster({ removeData: true });
+    releaseCluster?.();
   }, 120_000);
 
   it('keeps the parked state and backlog when the leader of the parked partition is SIGKILLed mid-parking: every item delivered in order, each parked item written once', { timeout: 180_000 }, async () => {

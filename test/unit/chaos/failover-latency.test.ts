@@ -9,22 +9,34 @@ describe('failoverFigures', () => {
   it('judges p99 of the items recorded around a SIGKILL against 10 s', () => {
     const calm = Array.from({ length: 100 }, (_, i) => sample(i * 100, 500));
     const spike = Array.from({ length: 100 }, (_, i) => sample(50_000 + i * 100, i < 5 ? 12_000 : 800));
-    const [whole, kill] = failoverFigures([...calm, ...spike], [{ kind: 'kill', atMs: 50_000, label: 'kill' }]);
+    const [whole, , kill] = failoverFigures([...calm, ...spike], [{ kind: 'kill', atMs: 50_000, label: 'kill' }]);
     expect(whole?.violation).toBe(false);
     expect(kill).toMatchObject({ samples: 100, p99Ms: 12_000, maxMs: 12_000, violation: true });
-    const [, fine] = failoverFigures(calm, [{ kind: 'kill', atMs: 5_000, label: 'kill' }]);
+    const [, , fine] = failoverFigures(calm, [{ kind: 'kill', atMs: 5_000, label: 'kill' }]);
     expect(fine).toMatchObject({ p99Ms: 500, violation: false });
   });
 
   it('judges a SIGTERM by the latency beyond the batch window', () => {
     const within = Array.from({ length: 50 }, (_, i) => sample(10_000 + i * 100, 2_900, 1_000));
-    expect(failoverFigures(within, [{ kind: 'term', atMs: 10_000, label: 'term' }])[1]).toMatchObject({ judgedMs: 1_900, violation: false });
+    expect(failoverFigures(within, [{ kind: 'term', atMs: 10_000, label: 'term' }])[2]).toMatchObject({ judgedMs: 1_900, violation: false });
     const over = within.map((s) => ({ ...s, receivedAt: s.receivedAt + 500 }));
-    expect(failoverFigures(over, [{ kind: 'term', atMs: 10_000, label: 'term' }])[1]).toMatchObject({ judgedMs: 2_400, violation: true });
+    expect(failoverFigures(over, [{ kind: 'term', atMs: 10_000, label: 'term' }])[2]).toMatchObject({ judgedMs: 2_400, violation: true });
+  });
+
+  it('does not judge a window when the calm part of the run was already over half the limit (an overloaded machine), and says so', () => {
+    const slow = Array.from({ length: 300 }, (_, i) => sample(i * 100, 6_000));
+    const [, calm, kill] = failoverFigures(slow, [{ kind: 'kill', atMs: 25_000, label: 'kill' }]);
+    expect(calm).toMatchObject({ p99Ms: 6_000, violation: false });
+    expect(kill).toMatchObject({ p99Ms: 6_000, overloaded: true, violation: false });
+    const spiky = slow.map((s) => (s.recordTimeMs >= 25_000 && s.recordTimeMs < 27_000 ? { ...s, receivedAt: s.recordTimeMs + 14_000 } : s));
+    expect(failoverFigures(spiky, [{ kind: 'kill', atMs: 25_000, label: 'kill' }])[2]).toMatchObject({ overloaded: true, violation: false });
+    // Calm below half the limit: judged, and the spike is a violation.
+    const brisk = spiky.map((s) => (s.receivedAt - s.recordTimeMs === 6_000 ? { ...s, receivedAt: s.recordTimeMs + 4_000 } : s));
+    expect(failoverFigures(brisk, [{ kind: 'kill', atMs: 25_000, label: 'kill' }])[2]).toMatchObject({ overloaded: false, violation: true });
   });
 
   it('reports a window without items as such, not as a violation', () => {
-    expect(failoverFigures([], [{ kind: 'kill', atMs: 0, label: 'k' }])[1]).toMatchObject({ samples: 0, violation: false });
+    expect(failoverFigures([], [{ kind: 'kill', atMs: 0, label: 'k' }])[2]).toMatchObject({ samples: 0, violation: false });
     expect(percentile([], 99)).toBeNaN();
     expect(percentile([1, 2, 3, 4], 50)).toBe(2);
   });
@@ -32,7 +44,9 @@ describe('failoverFigures', () => {
 
 describe('parseChaosArgs', () => {
   it('needs a seed and defaults the rest', () => {
-    expect(parseChaosArgs(['--seed', '7'])).toEqual({ kind: 'ok', args: { seed: 7, minutes: 1, cluster: false, vehicles: 30, drainSeconds: 90, faults: null } });
+    expect(parseChaosArgs(['--seed', '7'])).toEqual({ kind: 'ok', args: { seed: 7, minutes: 1, cluster: false, vehicles: 30, drainSeconds: 90, faults: null, latencyAdvisory: false } });
+    expect(parseChaosArgs(['--seed', '7', '--latency-advisory'])).toMatchObject({ kind: 'ok', args: { latencyAdvisory: true } });
+    expect(parseChaosArgs(['--seed', '7', '--latency-advisory=yes']).kind).toBe('invalid');
     expect(parseChaosArgs(['--seed', '7', '--minutes', '0.5', '--cluster'])).toMatchObject({ kind: 'ok', args: { minutes: 0.5, cluster: true } });
   });
 

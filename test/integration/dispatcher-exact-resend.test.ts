@@ -1,0 +1,120 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Subscription } from '../../services/shared/subscriptions/subscription-types.js';
+import { decodeRequestIntent } from '../../services/dispatcher/request-intent.js';
+import { DispatcherHarness, gpsPoint, subscriptionIdOnPartition } from '../helpers/dispatcher-harness.js';
+import { stackEnv } from '../helpers/stack-env.js';
+import { readTopic } from '../helpers/topic-reader.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
+import type { RecordedRequest } from '../helpers/webhook-receiver.js';
+
+interface Body { id: string; data: { vehicleId: string; seq: number }[] }
+
+/** Per item (vehicle#seq) the webhook-ids it arrived under, in arrival order. */
+function idsPerItem(requests: readonly RecordedRequest[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const req of requests) {
+    const body = JSON.parse(req.text) as Body;
+    expect(req.headers['webhook-id']).toBe(body.id);
+    for (const d of body.data) {
+      const key = `${d.vehicleId}#${d.seq}`;
+      out.set(key, [...(out.get(key) ?? []), body.id]);
+    }
+  }
+  return out;
+}
+
+const changedIds = (ids: Map<string, string[]>): string[] => [...ids].filter(([, list]) => new Set(list).size > 1).map(([k, list]) => `${k}: ${list.join(' then ')}`);
+
+/** Deletes the harness's own Redis keys (the shared Redis serves other tests: no FLUSHALL). */
+async function wipeRedis(prefix: string): Promise<number> {
+  const redis = new Redis(stackEnv.redisUrl);
+  try {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const webhookPartitions = 4;
+
+/**
+ * A request cut in flight, and requests delivered but not yet committed, are sent again by
+ * the next owner exactly as they were (their intents on `webhook.intents`), so a repeated
+ * item only ever carries its first webhook-id — even when the next owner would batch them
+ * differently (the subscription's batching changed meanwhile, or the items are all there
+ * at once) and Redis lost every dedupe mark.
+ */
+describe('exact re-send after a hand-over (child processes, real stack)', () => {
+  let h: DispatcherHarness;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_SESSION_TIMEOUT_MS: '6000', FLEETHOOK_DISPATCHER_REQUEST_TIMEOUT_MS: '60000' });
+  });
+  afterAll(async () => {
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  it('SIGKILL during a hanging request, Redis wiped: every repeated item keeps its webhook-id, nothing is lost', async () => {
+    // Both subscriptions on one partition: the hanging request holds the partition's commit, so the other's delivered requests are read again too.
+    const hanging = await WebhookReceiver.start(behaviours.hang());
+    const healthy = await WebhookReceiver.start(behaviours.ok());
+    receivers.push(hanging, healthy);
+    const a = await h.startProcess();
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${a.port}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'instance A ready' });
+    const cut: Subscription = await h.subscribe({ id: subscriptionIdOnPartition(1, webhookPartitions), url: hanging.url, accountId: 'acc_xr1', batching: { maxItems: 20, maxWaitMs: 300 } });
+    const done = await h.subscribe({ id: subscriptionIdOnPartition(1, webhookPartitions), url: healthy.url, accountId: 'acc_xr2', batching: { maxItems: 50, maxWaitMs: 150 } });
+
+    // The cut request: 10 points of one vehicle in one request, which hangs.
+    await h.publish({ gps: Array.from({ length: 10 }, (_, i) => gpsPoint('veh_x1', i + 1, 'acc_xr1')) });
+    await waitFor(() => hanging.requests.length >= 1, { timeoutMs: 30_000, what: 'the request that hangs' });
+    // Delivered, not committed: 6 small requests of the healthy subscription (2 points each) behind the hanging one's offsets.
+    for (let round = 0; round < 6; round++) {
+      await h.publish({ gps: [gpsPoint('veh_x2', 2 * round + 1, 'acc_xr2'), gpsPoint('veh_x2', 2 * round + 2, 'acc_xr2')] });
+      await waitFor(() => healthy.requests.length >= round + 1, { timeoutMs: 30_000, what: `healthy request ${round + 1}` });
+    }
+    // Both were written as intents before they were sent; a malformed intent is skipped, not fatal.
+    const intentsTopic = h.topics.get('webhook.intents').name;
+    const intents = await waitFor(async () => {
+      const records = await readTopic(h.kafka, intentsTopic);
+      return records.length >= 7 && records;
+    }, { timeoutMs: 20_000, what: 'the intents of the 7 requests' });
+    const decoded = intents.map((r) => decodeRequestIntent(r.value));
+    expect(decoded.every((d) => d.kind === 'intent')).toBe(true);
+    expect(decoded.map((d) => (d.kind === 'intent' ? d.intent.offsets.length : 0)).sort((x, y) => x - y)).toEqual([2, 2, 2, 2, 2, 2, 10]);
+    const producer = h.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: intentsTopic, acks: -1, messages: [{ key: cut.id, partition: 1, value: Buffer.from('{"v":1,"o":[3,0]}') }] });
+    await producer.disconnect();
+
+    // What the next owner would batch differently: one item per request now, and every item there at once.
+    await h.put({ ...cut, batching: { maxItems: 1, maxWaitMs: 300 }, revision: cut.revision + 1 });
+    expect(await wipeRedis(h.env.FLEETHOOK_REDIS_KEY_PREFIX as string)).toBeGreaterThan(0);
+    await h.kill(a, 'SIGKILL');
+    hanging.behave(behaviours.ok());
+    const b = await h.startProcess();
+    await h.publish({ gps: [gpsPoint('veh_x1', 11, 'acc_xr1'), gpsPoint('veh_x2', 13, 'acc_xr2')] });
+
+    await waitFor(() => idsPerItem(hanging.requests.slice(1)).size >= 11 && idsPerItem(healthy.requests).size >= 13, { timeoutMs: 60_000, intervalMs: 250, what: 'every item at both endpoints' });
+    const cutIds = idsPerItem(hanging.requests);
+    const doneIds = idsPerItem(healthy.requests);
+    expect(changedIds(cutIds)).toEqual([]);
+    expect(changedIds(doneIds)).toEqual([]);
+    // The cut request went again whole, under its id; the new item alone (maxItems 1 now).
+    expect((JSON.parse(hanging.requests[1]?.text ?? '{}') as Body).data.map((d) => d.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect([...cutIds.keys()].length).toBe(11);
+    expect(b.output.join('')).toContain('skipping a malformed request intent');
+    const repeats = [...cutIds.values(), ...doneIds.values()].reduce((n, list) => n + list.length - 1, 0);
+    console.log(`exact re-send: ${repeats} repeated items, all under their first webhook-id (${hanging.requests.length} + ${healthy.requests.length} requests)`);
+  }, 150_000);
+});
