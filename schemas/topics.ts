@@ -27,7 +27,7 @@ export type TopicValue =
   | { readonly format: 'raw'; readonly owner: string };
 
 /** The deployable services that read or write topics: each is a folder under `services/`. */
-export const topicServices = ['producer', 'dispatcher', 'admin-api', 'alerter'] as const;
+export const topicServices = ['producer', 'dispatcher', 'admin-api', 'alerter', 'deriver'] as const;
 export type TopicService = (typeof topicServices)[number];
 
 export interface TopicSpec {
@@ -74,13 +74,22 @@ const webhook = (id: string, configs: Record<string, string>, description: strin
   configs, description, ...flow,
 });
 const telemetryFlow: Flow = { writers: ['producer'], readers: ['dispatcher'] };
+/** The deriver reads the GPS points and adds its derived events to the device-reported ones. */
+const gpsFlow: Flow = { writers: ['producer'], readers: ['dispatcher', 'deriver'] };
+const eventsFlow: Flow = { writers: ['producer', 'deriver'], readers: ['dispatcher'] };
 /** The dispatcher's own pipeline state: it writes and reads it alone. */
 const dispatcherState: Flow = { writers: ['dispatcher'], readers: ['dispatcher'] };
 
 const definitions: readonly TopicDefinition[] = [
-  telemetry('telemetry.gps', 'gps-point.avsc', 'GPS points from devices; the bulk of the traffic.', telemetryFlow),
+  telemetry('telemetry.gps', 'gps-point.avsc', 'GPS points from devices; the bulk of the traffic.', gpsFlow),
   telemetry('telemetry.dtc', 'dtc.avsc', 'Diagnostic trouble codes (OBD-II, J1939).', telemetryFlow),
-  telemetry('telemetry.events', 'vehicle-event.avsc', 'Vehicle events, device-reported or derived.', telemetryFlow),
+  telemetry('telemetry.events', 'vehicle-event.avsc', 'Vehicle events, device-reported or derived.', eventsFlow),
+  {
+    // Co-partitioned with telemetry.gps (same group, same key): partition N holds the states of the vehicles of GPS partition N.
+    id: 'deriver.vehicle-state', group: 'telemetry', key: 'vehicleId', value: { format: 'json', owner: 'deriver' }, configs: compacted,
+    description: "The deriver's changelog: each vehicle's rule state (last point, trip, idle, episodes, landmarks) and the last GPS offset applied; restored on assignment.",
+    writers: ['deriver'], readers: ['deriver'],
+  },
   {
     id: 'telemetry.deadletter', group: 'deadletter', key: 'vehicleId',
     value: { format: 'raw', owner: 'dispatcher' }, configs: keep(14 * dayMs),
@@ -89,7 +98,7 @@ const definitions: readonly TopicDefinition[] = [
   },
   webhook('webhook.subscriptions', compacted, 'Subscription catalogue, latest state per subscriptionId; a null value deletes.', {
     // The dispatcher writes a subscription's state when its retry policy deactivates or pauses it.
-    writers: ['admin-api', 'dispatcher'], readers: ['admin-api', 'dispatcher', 'alerter'],
+    writers: ['admin-api', 'dispatcher'], readers: ['admin-api', 'dispatcher', 'alerter', 'deriver'],
   }),
   webhook('webhook.deliveries', keep(durableRetentionMs), 'Work re-keyed by subscription: matched telemetry awaiting delivery, in order.', dispatcherState),
   ...retryTiers.map((tier) =>
@@ -108,7 +117,7 @@ const definitions: readonly TopicDefinition[] = [
   {
     id: 'fleet.landmarks', group: 'registry', key: 'landmarkId', value: { format: 'json', owner: 'admin-api' }, configs: compacted,
     description: 'Landmarks (geofences) per account, latest state per landmarkId; a null value deletes. Written by the admin API, read whole by every instance that needs them.',
-    writers: ['admin-api'], readers: ['admin-api'],
+    writers: ['admin-api'], readers: ['admin-api', 'deriver'],
   },
 ];
 
