@@ -18,9 +18,17 @@ describe('topic catalogue', () => {
     }
   });
 
-  it('keys telemetry by vehicleId, webhook topics by subscriptionId and the landmark registry by landmarkId', () => {
-    const keyOf = (id: string): string => (id.startsWith('telemetry.') ? 'vehicleId' : id === 'fleet.landmarks' ? 'landmarkId' : 'subscriptionId');
+  it('keys telemetry (and the deriver changelog) by vehicleId, webhook topics by subscriptionId and the landmark registry by landmarkId', () => {
+    const keyOf = (id: string): string => (id.startsWith('telemetry.') || id === 'deriver.vehicle-state' ? 'vehicleId' : id === 'fleet.landmarks' ? 'landmarkId' : 'subscriptionId');
     for (const t of catalogue.topics) expect(t.key, t.id).toBe(keyOf(t.id));
+  });
+
+  it('keeps the deriver changelog co-partitioned with telemetry.gps (restored per partition), also under overrides, and compacted', () => {
+    for (const c of [catalogue, topicCatalogue({ partitions: { telemetry: 5 } })]) {
+      expect(c.get('deriver.vehicle-state').partitions).toBe(c.get('telemetry.gps').partitions);
+    }
+    expect(catalogue.get('deriver.vehicle-state').configs['cleanup.policy']).toBe('compact');
+    expect(catalogue.get('deriver.vehicle-state').configs['cleanup.policy']).not.toBe(catalogue.get('telemetry.gps').configs['cleanup.policy']);
   });
 
   it('keeps every webhook topic co-partitioned, also under overrides', () => {
