@@ -154,6 +154,35 @@ describe('deriver service on the real stack', () => {
     expect(got.find((e) => e.type === 'trip_complete')?.tripDistanceKm).toBeCloseTo(5, 6);
   }, 120_000);
 
+  it('a second instance joining and then leaving moves partitions and their states: trips across both rebalances complete exactly once', async () => {
+    const vehicles = [0, 1, 2, 3].map((i) => uniqueName(`veh-rebalance${i}`));
+    const trips = vehicles.map((v, i) => trip(v, 400 + i, 7_000, 9));
+    const sources: SourcePoint[] = [];
+    const publishPart = async (from: number, to: number): Promise<void> => {
+      for (const t of trips) sources.push(...(await publish(t.slice(from, to))));
+    };
+    await publishPart(0, 4);
+    await waitFor(() => vehicles.every((v) => eventsOf(v).some((e) => e.type === 'ignition_on')), { timeoutMs: 30_000, intervalMs: 100, what: 'trips started' });
+    const second = startDeriver();
+    await ready(second);
+    // Each member restores the partitions of the new generation before reading on.
+    await waitFor(() => second.lines.some((l) => l.includes('"vehicle states restored"')), { timeoutMs: 60_000, intervalMs: 100, what: 'the second instance restored a partition' });
+    await publishPart(4, 8);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    await publishPart(8, 12);
+    await waitFor(() => vehicles.every((v) => eventsOf(v).some((e) => e.type === 'trip_complete')), { timeoutMs: 60_000, intervalMs: 100, what: 'every trip complete' });
+    const marks = await publish([0, 1, 2, 3].map((i) => point(uniqueName(`veh-mark-r${i}`), 500, { speedKmh: 0, ignition: false, odometerKm: 1 })));
+    await waitFor(() => marks.every((m) => eventsOf(m.point.vehicleId).length > 0), { timeoutMs: 30_000, intervalMs: 100, what: 'marker heartbeats' });
+    for (const v of vehicles) {
+      const expected = deriveBatch(new Map(), sources.filter((s) => s.point.vehicleId === v), () => ({ rules: noRules, landmarks: noLandmarks, timings: defaultTimings })).events;
+      const got = eventsOf(v);
+      expect(new Set(got.map((e) => e.eventId)).size, v).toBe(got.length);
+      expect(got, v).toEqual(expected.map((e) => expect.objectContaining({ ...e })));
+      expect(got.find((e) => e.type === 'trip_complete')?.tripDistanceKm, v).toBeCloseTo(4.5, 6);
+    }
+  }, 180_000);
+
   it('a landmark added while the deriver runs takes effect', async () => {
     const vehicleId = uniqueName('veh-landmark');
     const inside = { lat: 48.1, lon: 11.5 };
