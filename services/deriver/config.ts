@@ -21,7 +21,7 @@ export interface DeriverConfig extends ServiceKafkaConfig, ListenConfig {
 export const deriverDefaults = {
   groupId: 'fleethook-deriver',
   host: '0.0.0.0',
-  port: 9_092,
+  port: 9_190,
   sessionTimeoutMs: 10_000,
   partitionsConsumedConcurrently: 4,
   autoRegisterSchemas: true,
