@@ -91,6 +91,11 @@ beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await waitFor(() => applyTopicCatalogue(adminOf(admin), topics, 1).then(() => true), { timeoutMs: 30_000, intervalMs: 500, what: 'test topics' });
+  // A fresh topic's leader can take a moment to appear in metadata.
+  await waitFor(async () => {
+    for (const t of topics.topics) await admin.fetchTopicOffsets(t.name);
+    return true;
+  }, { timeoutMs: 30_000, intervalMs: 300, what: 'leaders of the test topics' });
   await admin.disconnect();
   const gps = topics.get('telemetry.gps').value;
   if (gps.format !== 'avro') throw new Error('telemetry.gps is not Avro');
@@ -115,6 +120,10 @@ afterAll(async () => {
   await deriver?.exited;
   await reader?.disconnect();
   await producer?.disconnect();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: topics.topics.map((t) => t.name) }).catch(() => undefined);
+  await admin.disconnect();
 });
 
 describe('deriver service on the real stack', () => {
