@@ -1,6 +1,5 @@
 import type { GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
 import { topicCatalogue, valueSubject } from '../../schemas/topics.js';
-import { TelemetryDecoder } from '../dispatcher/telemetry-decoder.js';
 import { loadAvroSchema } from '../shared/avro-schema-files.js';
 import { errorMessage } from '../shared/errors.js';
 import type { BatchContext, FetchedBatch, KafkaClient, OutgoingRecord, TopicRecords } from '../shared/kafka/kafka-port.js';
@@ -10,6 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { OpsServer } from '../shared/runtime/ops-server.js';
 import type { SchemaRegistryClient } from '../shared/schema-registry-client.js';
 import { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
+import { TelemetryDecoder } from '../shared/telemetry/telemetry-decoder.js';
 import { plausibleTimeWindow, telemetryValidators } from '../shared/telemetry/telemetry-rules.js';
 import type { DeriverConfig } from './config.js';
 import { deriveBatch } from './derive-batch.js';

@@ -16,7 +16,7 @@ import { DeliveryStatusRecorder } from './delivery-status-recorder.js';
 import { createDispatcherMetrics } from './dispatcher-metrics.js';
 import { FanOutConsumer } from './fan-out-consumer.js';
 import { OpenedSubscriptions } from './opened-subscriptions.js';
-import { TelemetryDecoder } from './telemetry-decoder.js';
+import { TelemetryDecoder } from '../shared/telemetry/telemetry-decoder.js';
 import { SubscriptionWriter } from '../shared/subscriptions/subscription-writer.js';
 import { DelayedTierConsumer } from './delayed-tier-consumer.js';
 import { FailureEventEmitter } from '../shared/failures/failure-event-emitter.js';

@@ -7,6 +7,7 @@ import { batchOverheadBytes, chunkBySize } from '../shared/kafka-message-size.js
 import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCatalogue } from '../shared/subscriptions/subscription-catalogue.js';
 import type { SupervisionObserver, SupervisionPolicy, SupervisionStatus } from '../shared/supervision/consumer-supervisor.js';
+import type { DecodeResult, TelemetryDecoder } from '../shared/telemetry/telemetry-decoder.js';
 import { telemetryValidators, timeWindowAround } from '../shared/telemetry/telemetry-rules.js';
 import { buildDeadLetter } from './dead-letter.js';
 import type { ItemKind, ItemOrigin } from './delivery-item.js';
@@ -15,7 +16,6 @@ import { routeRecord } from './route-telemetry.js';
 import type { DeadLetterCause, ItemMessage, Routed } from './route-telemetry.js';
 import { SubscriptionMatcher } from './subscription-matcher.js';
 import { kindByTopicId } from './telemetry-record.js';
-import type { DecodeResult, TelemetryDecoder } from './telemetry-decoder.js';
 
 export interface FanOutOptions {
   readonly kafka: KafkaClient;

@@ -1,9 +1,9 @@
+import type { DecodeResult } from '../shared/telemetry/telemetry-decoder.js';
 import type { TelemetryValidators } from '../shared/telemetry/telemetry-rules.js';
 import { messageBytes } from '../shared/kafka-message-size.js';
 import { encodeDeliveryItem } from './delivery-item.js';
 import type { ItemKind, ItemOrigin } from './delivery-item.js';
 import type { SubscriptionMatcher } from './subscription-matcher.js';
-import type { DecodeResult } from './telemetry-decoder.js';
 import { checkTelemetryRecord, endpointData } from './telemetry-record.js';
 
 /** Why a record went to the dead-letter topic; a bounded metric label. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GpsPoint } from '../../schemas/telemetry-records.js';
 import { topicCatalogue, valueSubject } from '../../schemas/topics.js';
-import { TelemetryDecoder } from '../../services/dispatcher/telemetry-decoder.js';
+import { TelemetryDecoder } from '../../services/shared/telemetry/telemetry-decoder.js';
 import { loadAvroSchema } from '../../services/shared/avro-schema-files.js';
 import { FleethookError } from '../../services/shared/errors.js';
 import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';

@@ -1,12 +1,14 @@
 import avro from 'avsc';
 import type { Type } from 'avsc';
-import type { TopicCatalogue } from '../../schemas/topics.js';
-import { loadAvroSchema } from '../shared/avro-schema-files.js';
-import { BoundedCache } from '../shared/bounded-cache.js';
-import { errorMessage } from '../shared/errors.js';
-import type { SchemaRegistryClient } from '../shared/schema-registry-client.js';
-import type { ItemKind } from './delivery-item.js';
-import { kindByTopicId } from './telemetry-record.js';
+import type { TopicCatalogue } from '../../../schemas/topics.js';
+import { loadAvroSchema } from '../avro-schema-files.js';
+import { BoundedCache } from '../bounded-cache.js';
+import { errorMessage } from '../errors.js';
+import type { SchemaRegistryClient } from '../schema-registry-client.js';
+
+/** The three telemetry record kinds, by the catalogue topic that carries them. */
+export type TelemetryKind = 'gps' | 'dtc' | 'event';
+const telemetryTopics: Readonly<Record<TelemetryKind, string>> = { gps: 'telemetry.gps', dtc: 'telemetry.dtc', event: 'telemetry.events' };
 
 export type DecodeResult = { readonly kind: 'decoded'; readonly value: unknown } | { readonly kind: 'poison'; readonly reason: string };
 
@@ -19,7 +21,7 @@ interface Resolved {
 }
 
 /**
- * Decodes Confluent-framed Avro values into the dispatcher's own view of each record
+ * Decodes Confluent-framed Avro values into the reader's own view of each record
  * (the reader schemas in `schemas/`): the writer schema comes from the registry (bounded
  * cache, see `SchemaRegistryClient.writerSchema`) and Avro schema resolution maps it onto
  * the reader, so a field added by a newer producer is not passed on unvalidated and a
@@ -29,18 +31,18 @@ interface Resolved {
  * because of an outage.
  */
 export class TelemetryDecoder {
-  private readonly readers = new Map<ItemKind, Type>();
+  private readonly readers = new Map<TelemetryKind, Type>();
   /** Per kind and writer schema id; bounded like the registry client's cache. */
   private readonly resolved = new BoundedCache<string, Resolved>(1_000);
 
   constructor(private readonly registry: SchemaRegistryClient, topics: TopicCatalogue) {
-    for (const [id, kind] of Object.entries(kindByTopicId)) {
+    for (const [kind, id] of Object.entries(telemetryTopics) as [TelemetryKind, string][]) {
       const value = topics.get(id).value;
       if (value.format === 'avro') this.readers.set(kind, avro.Type.forSchema(loadAvroSchema(value.schemaFile) as avro.Schema));
     }
   }
 
-  async decode(kind: ItemKind, value: Buffer | null): Promise<DecodeResult> {
+  async decode(kind: TelemetryKind, value: Buffer | null): Promise<DecodeResult> {
     return (await this.decodeAll(kind, [value]))[0] as DecodeResult;
   }
 
@@ -49,7 +51,7 @@ export class TelemetryDecoder {
    * the same schema id (almost always one per batch), not once per record: a batch
    * decodes without an await per record.
    */
-  async decodeAll(kind: ItemKind, values: readonly (Buffer | null)[]): Promise<DecodeResult[]> {
+  async decodeAll(kind: TelemetryKind, values: readonly (Buffer | null)[]): Promise<DecodeResult[]> {
     const out: DecodeResult[] = new Array<DecodeResult>(values.length);
     let lastId = -1;
     let last: Resolved | null = null;
@@ -76,7 +78,7 @@ export class TelemetryDecoder {
     return out;
   }
 
-  private resolve(kind: ItemKind, schemaId: number, writer: Type): Resolved {
+  private resolve(kind: TelemetryKind, schemaId: number, writer: Type): Resolved {
     const key = `${kind}:${schemaId}`;
     let r = this.resolved.get(key);
     if (r === undefined) {
@@ -100,7 +102,7 @@ function framingProblem(value: Buffer | null): string | null {
   return null;
 }
 
-function decodeBody(r: Resolved, kind: ItemKind, schemaId: number, value: Buffer): DecodeResult {
+function decodeBody(r: Resolved, kind: TelemetryKind, schemaId: number, value: Buffer): DecodeResult {
   if (r.problem !== null || r.resolver === null) return { kind: 'poison', reason: `writer schema ${schemaId} cannot be read as a ${kind} record: ${r.problem ?? 'unresolvable'}` };
   try {
     return { kind: 'decoded', value: r.reader.fromBuffer(value.subarray(wireHeaderBytes), r.resolver) };
