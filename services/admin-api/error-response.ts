@@ -44,7 +44,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof ApiError) {
     return { status: err.status, body: { code: err.apiCode, message: cut(err.message), field: err.field === null ? null : cut(err.field) }, logDetail: false };
   }
-  if (err instanceof FleethookError && (err.code === 'CATALOGUE_LAGGING' || err.code === 'COMPACTED_TOPIC_LAGGING')) {
+  if (err instanceof FleethookError && err.code === 'COMPACTED_TOPIC_LAGGING') {
     return { status: 503, body: { code: 'unavailable', message: 'temporarily unavailable, retry shortly', field: null }, logDetail: true };
   }
   return { status: 500, body: { code: 'internal_error', message: 'internal error', field: null }, logDetail: true };

@@ -1,6 +1,6 @@
 /**
  * Every `code` a FleethookError can carry: a closed list, so a misspelt code in a throw or
- * in a branch (`err.code === 'CATALOGUE_LAGING'`) does not compile. Add a code here, with
+ * in a branch (`err.code === 'COMPACTED_TOPIC_LAGING'`) does not compile. Add a code here, with
  * the place that throws it, when a new failure needs callers to tell it apart.
  */
 export const fleethookErrorCodes = [
@@ -11,10 +11,8 @@ export const fleethookErrorCodes = [
   // Kafka, the topic catalogue and the registry.
   'KAFKA_TOPICS_UNAVAILABLE', // start-up wait for topics ran out
   'TOPIC_PARTITION_MISMATCH', // `npm run topics` refuses to change a partition count
-  'CATALOGUE_TOPIC_UNAVAILABLE', // the subscriptions topic cannot be read
-  'CATALOGUE_LAGGING', // the in-memory catalogue did not catch up in time (admin API: 503)
   'CATALOGUE_WRITE_FAILED', // a subscription record write returned no offset
-  'COMPACTED_TOPIC_UNAVAILABLE', // a compacted topic read whole (the landmarks) cannot be read
+  'COMPACTED_TOPIC_UNAVAILABLE', // a compacted topic read whole (subscriptions, landmarks) cannot be read
   'COMPACTED_TOPIC_LAGGING', // its in-memory copy did not catch up in time (admin API: 503)
   'LANDMARK_WRITE_FAILED', // a landmark record write returned no offset
   'PRODUCER_CLOSED', // telemetry producer SDK: publish after close

@@ -18,7 +18,7 @@ export interface CompactedTopicReaderOptions {
 }
 
 /**
- * Materialises a compacted topic in memory, the way the subscription catalogue does: every
+ * Materialises a compacted topic in memory (the subscription catalogue, the landmarks): every
  * instance reads the whole topic from the beginning, commits nothing, and is `ready` once
  * it has applied everything that existed at start. `waitForOffset` and `catchUp` give
  * read-your-writes. A crashed reader is restarted (ConsumerSupervisor) and skips what it

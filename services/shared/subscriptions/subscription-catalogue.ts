@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { FleethookError } from '../errors.js';
-import { CatchUp } from '../kafka/catch-up.js';
-import type { FetchedBatch, KafkaAdmin, KafkaClient } from '../kafka/kafka-port.js';
-import { PartitionedConsumer } from '../kafka/partitioned-consumer.js';
+import { CompactedTopicReader } from '../compacted/compacted-topic-reader.js';
+import type { KafkaClient } from '../kafka/kafka-port.js';
 import type { Logger } from '../logger.js';
 import { decodeSubscriptionRecord } from './subscription-record-codec.js';
 import type { StoredSubscription } from './subscription-types.js';
@@ -30,45 +27,26 @@ export interface SubscriptionCatalogueOptions {
  */
 export class SubscriptionCatalogue {
   private readonly subscriptions = new Map<string, StoredSubscription>();
-  /** How far each partition has been applied (the next offset), and who waits for it. */
-  private readonly applied = new CatchUp();
   private readonly listeners = new Set<CatalogueListener>();
-  private readonly admin: KafkaAdmin;
-  /** Restarts a crashed reader (each incarnation in a group of its own; what was applied is skipped when read again). */
-  private readonly reader: PartitionedConsumer;
-  private readyPromise: Promise<void> | undefined;
-  private isReady = false;
-  private closed = false;
+  /** Reads the topic from the beginning in a group of its own, restarts a crashed reader, gives read-your-writes. */
+  private readonly reader: CompactedTopicReader;
 
   constructor(private readonly options: SubscriptionCatalogueOptions) {
-    this.admin = options.kafka.admin();
-    this.reader = new PartitionedConsumer({
-      client: options.kafka, name: 'catalogue', logger: options.logger, watchTopics: [],
-      settings: () => ({ groupId: `${options.groupIdPrefix}-${randomUUID()}`, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 }),
-      run: {
-        topics: [options.topic], fromBeginning: true, partitionsConsumedConcurrently: 1, autoCommit: null, resolveBatchOnReturn: true,
-        handler: { kind: 'batch', eachBatch: async (batch) => this.applyBatch(batch) },
-      },
+    this.reader = new CompactedTopicReader({
+      kafka: options.kafka, topic: options.topic, logger: options.logger, name: 'catalogue', groupIdPrefix: options.groupIdPrefix,
+      apply: (key, value, partition, offset) => this.apply(key, value, partition, offset),
     });
   }
 
   /** Connects and starts applying; resolves once caught up with the topic as it was at start. */
   async start(timeoutMs = 60_000): Promise<void> {
-    await this.admin.connect();
-    const startTargets = await this.latestOffsets().catch((cause: unknown) => {
-      throw new FleethookError('CATALOGUE_TOPIC_UNAVAILABLE', `cannot read topic ${this.options.topic} (does it exist? \`npm run topics\` creates it)`, { cause, retriable: true });
-    });
-    this.readyPromise = this.waitFor(startTargets, timeoutMs).then(() => {
-      this.isReady = true;
-      this.options.logger.info('subscription catalogue ready', { topic: this.options.topic, subscriptions: this.subscriptions.size });
-    });
-    await this.reader.start();
-    await this.readyPromise;
+    await this.reader.start(timeoutMs);
+    this.options.logger.info('subscription catalogue ready', { topic: this.options.topic, subscriptions: this.subscriptions.size });
   }
 
   /** Caught up once, and its reader is running (not waiting to be restarted after a crash). */
   ready(): boolean {
-    return this.isReady && !this.closed && this.reader.status().state === 'running';
+    return this.reader.ready();
   }
 
   get(id: string): StoredSubscription | undefined {
@@ -91,7 +69,7 @@ export class SubscriptionCatalogue {
 
   /** Resolves once the record at `offset` of `partition` has been applied. */
   waitForOffset(partition: number, offset: number, timeoutMs: number): Promise<void> {
-    return this.waitFor(new Map([[partition, BigInt(offset) + 1n]]), timeoutMs);
+    return this.reader.waitForOffset(partition, offset, timeoutMs);
   }
 
   /**
@@ -99,37 +77,12 @@ export class SubscriptionCatalogue {
    * instance gives read-your-writes for a change another instance made. Costs one
    * ListOffsets round trip.
    */
-  async catchUp(timeoutMs: number): Promise<void> {
-    await this.waitFor(await this.latestOffsets(), timeoutMs);
+  catchUp(timeoutMs: number): Promise<void> {
+    return this.reader.catchUp(timeoutMs);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.reader.close();
-    await this.admin.disconnect().catch(() => undefined);
-  }
-
-  private async latestOffsets(): Promise<Map<number, bigint>> {
-    const offsets = await this.admin.watermarks(this.options.topic);
-    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  }
-
-  private waitFor(targets: ReadonlyMap<number, bigint>, timeoutMs: number): Promise<void> {
-    return this.applied.waitFor(targets, timeoutMs, () => new FleethookError('CATALOGUE_LAGGING', `catalogue did not catch up within ${timeoutMs} ms`, { retriable: true }));
-  }
-
-  private applyBatch(batch: FetchedBatch): void {
-    for (const message of batch.messages) {
-      // A restarted reader reads the topic again from the beginning: what was applied is not applied twice.
-      const offset = BigInt(message.offset);
-      if (offset < this.applied.position(batch.partition)) continue;
-      const key = message.key?.toString('utf8') ?? '';
-      this.apply(key, message.value, batch.partition, message.offset);
-      this.applied.advance(batch.partition, offset + 1n);
-    }
-    // Compaction can leave a fetched range without messages; the batch still tells how far it got.
-    this.applied.advance(batch.partition, BigInt(batch.lastOffset()) + 1n);
+  close(): Promise<void> {
+    return this.reader.close();
   }
 
   private apply(key: string, value: Buffer | null, partition: number, offset: string): void {

@@ -20,7 +20,7 @@ describe('error codes are a closed set', () => {
   it('a misspelt code does not compile (npm run typecheck fails if one of these lines compiles)', () => {
     // @ts-expect-error 'CATALOGUE_LAGING' is not a FleethookErrorCode
     const typo = new FleethookError('CATALOGUE_LAGING', 'x');
-    const err: FleethookError = new FleethookError('CATALOGUE_LAGGING', 'slow', { retriable: true });
+    const err: FleethookError = new FleethookError('COMPACTED_TOPIC_LAGGING', 'slow', { retriable: true });
     // @ts-expect-error comparing with a code outside the set is refused too
     const branch = err.code === 'CATALOGUE_LAGING';
     // @ts-expect-error an admin API body code outside apiErrorCodes does not compile
@@ -42,7 +42,7 @@ describe('error codes are a closed set', () => {
       const res = toErrorResponse(new ApiError(code, 'refused'));
       expect(res).toMatchObject({ status: apiErrorCodes[code], body: { code } });
     }
-    const codes: FleethookErrorCode[] = ['CATALOGUE_LAGGING', 'SCHEMA_REGISTRY'];
+    const codes: FleethookErrorCode[] = ['COMPACTED_TOPIC_LAGGING', 'SCHEMA_REGISTRY'];
     expect(codes.map((c) => toErrorResponse(new FleethookError(c, 'detail')).body.code)).toEqual(['unavailable', 'internal_error']);
     expect(toErrorResponse(new Error('plain')).body.code).toBe('internal_error');
     expect(toErrorResponse('not even an error').body.code).toBe('internal_error');

@@ -81,7 +81,7 @@ describe('error mapping', () => {
     const hidden = toErrorResponse(new FleethookError('KAFKA_TOPICS_UNAVAILABLE', 'broker 10.0.0.7:9092 refused, password=hunter2'));
     expect(hidden).toEqual({ status: 500, body: { code: 'internal_error', message: 'internal error', field: null }, logDetail: true });
     expect(toErrorResponse(new TypeError('x is undefined')).status).toBe(500);
-    expect(toErrorResponse(new FleethookError('CATALOGUE_LAGGING', 'slow')).status).toBe(503);
+    expect(toErrorResponse(new FleethookError('COMPACTED_TOPIC_LAGGING', 'slow')).status).toBe(503);
   });
 });
 
