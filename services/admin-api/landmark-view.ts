@@ -1,14 +1,7 @@
-import type { Landmark, LandmarkShape } from '../shared/landmarks/landmark-types.js';
+import type { Landmark } from '../shared/landmarks/landmark-types.js';
 
-export interface LandmarkView {
-  readonly id: string;
-  readonly accountId: string;
-  readonly name: string;
-  readonly shape: LandmarkShape;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly revision: number;
-}
+/** A landmark as the API shows it: the stored record has nothing to hide. */
+export type LandmarkView = Landmark;
 
 /** What the API returns for a landmark: every field, in a fixed order. */
 export function toLandmarkView(l: Landmark): LandmarkView {
