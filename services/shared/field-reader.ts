@@ -319,3 +319,18 @@ export function complete<T extends Readonly<Record<string, unknown>>>(fields: T)
   for (const value of Object.values(fields)) if (value === undefined) return undefined;
   return fields as Complete<T>;
 }
+
+export type JsonRecordRead<T> = { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'invalid'; readonly reason: string };
+
+/**
+ * A JSON record value read field by field: not JSON, not an object, any issue, or nothing
+ * read is `invalid` with the reason (`field: message; …`, or `incomplete`).
+ */
+export function readJsonRecord<T>(value: Buffer, read: (r: FieldReader, issues: FieldIssue[]) => T | undefined): JsonRecordRead<T> {
+  const issues: FieldIssue[] = [];
+  const r = FieldReader.ofJson(value.toString('utf8'), issues);
+  if (typeof r === 'string') return { kind: 'invalid', reason: r };
+  const result = read(r, issues);
+  if (issues.length > 0 || result === undefined) return { kind: 'invalid', reason: issuesText(issues) || 'incomplete' };
+  return { kind: 'ok', value: result };
+}

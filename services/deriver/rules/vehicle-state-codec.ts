@@ -1,5 +1,5 @@
 import type { FieldIssue } from '../../shared/errors.js';
-import { FieldReader } from '../../shared/field-reader.js';
+import { FieldReader, readJsonRecord } from '../../shared/field-reader.js';
 import type { LandmarkHit } from './derive-params.js';
 import type { SpeedEpisode } from './speed-episode.js';
 import type { Fix, LastPoint, TripState, VehicleState } from './vehicle-state.js';
@@ -20,21 +20,11 @@ export function encodeVehicleState(state: VehicleState): Buffer {
  * the rules on a guess.
  */
 export function decodeVehicleState(value: Buffer): DecodedVehicleState {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { kind: 'invalid', reason: 'not JSON' };
-  }
-  const issues: FieldIssue[] = [];
-  const state = readState(parsed, issues);
-  if (issues.length > 0 || state === undefined) return { kind: 'invalid', reason: issues.map((i) => `${i.field}: ${i.message}`).join('; ') || 'incomplete' };
-  return { kind: 'ok', state };
+  const read = readJsonRecord(value, readState);
+  return read.kind === 'ok' ? { kind: 'ok', state: read.value } : read;
 }
 
-function readState(value: unknown, issues: FieldIssue[]): VehicleState | undefined {
-  const r = FieldReader.of(value, '', issues);
-  if (!r) return undefined;
+function readState(r: FieldReader, issues: FieldIssue[]): VehicleState | undefined {
   const version = r.number('version', { integer: true, min: 1, max: 1 });
   const vehicleId = r.string('vehicleId', { max: 128 });
   const accountId = r.string('accountId', { max: 128 });

@@ -1,5 +1,5 @@
 import type { FieldIssue } from '../errors.js';
-import { FieldReader } from '../field-reader.js';
+import { FieldReader, readJsonRecord } from '../field-reader.js';
 import { decodeLandmarkShape } from './decode-landmark-shape.js';
 import { landmarkIdPattern } from './landmark-types.js';
 import type { Landmark } from './landmark-types.js';
@@ -16,15 +16,11 @@ export function encodeLandmarkRecord(landmark: Landmark): Buffer {
 
 /** Reads a record back; anything malformed is `invalid` with the reason (readers skip and log it). */
 export function decodeLandmarkRecord(value: Buffer): DecodedLandmarkRecord {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { kind: 'invalid', reason: 'not JSON' };
-  }
-  const issues: FieldIssue[] = [];
-  const r = FieldReader.of(parsed, '', issues);
-  if (!r) return { kind: 'invalid', reason: 'not an object' };
+  const read = readJsonRecord(value, readLandmark);
+  return read.kind === 'ok' ? { kind: 'ok', landmark: read.value } : read;
+}
+
+function readLandmark(r: FieldReader, issues: FieldIssue[]): Landmark | undefined {
   const id = r.string('id', { max: 64, pattern: landmarkIdPattern });
   const accountId = r.string('accountId', { max: 128 });
   const name = r.string('name', { max: 1_000 });
@@ -34,8 +30,6 @@ export function decodeLandmarkRecord(value: Buffer): DecodedLandmarkRecord {
   // Its geometry was checked when it was written (checkShapeGeometry is quadratic in the positions).
   const shape = decodeLandmarkShape(r.raw('shape'), 'shape', issues);
   r.rejectUnknown();
-  if (issues.length > 0 || id === undefined || accountId === undefined || name === undefined || createdAt === undefined || updatedAt === undefined || revision === undefined || shape === undefined) {
-    return { kind: 'invalid', reason: issues.map((i) => `${i.field}: ${i.message}`).join('; ') || 'incomplete' };
-  }
-  return { kind: 'ok', landmark: { id, accountId, name, shape, createdAt, updatedAt, revision } };
+  if (id === undefined || accountId === undefined || name === undefined || createdAt === undefined || updatedAt === undefined || revision === undefined || shape === undefined) return undefined;
+  return { id, accountId, name, shape, createdAt, updatedAt, revision };
 }
