@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deliverBatch } from '../../services/dispatcher/deliver-batch.js';
-import type { BatchDeliveryDeps, BatchResult, BatchSignals } from '../../services/dispatcher/deliver-batch.js';
-import { webhookIdFor } from '../../services/dispatcher/build-webhook-request.js';
+import { deliverBatch } from '../../services/dispatcher/deliver/deliver-batch.js';
+import type { BatchDeliveryDeps, BatchResult, BatchSignals } from '../../services/dispatcher/deliver/deliver-batch.js';
+import { webhookIdFor } from '../../services/dispatcher/deliver/build-webhook-request.js';
 import { createGuardedAgent } from '../../services/shared/ssrf/guarded-agent.js';
 import { SsrfGuard } from '../../services/shared/ssrf/ssrf-guard.js';
 import type { StoredSubscription, Subscription, SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';

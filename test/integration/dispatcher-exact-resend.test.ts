@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Subscription } from '../../services/shared/subscriptions/subscription-types.js';
-import { decodeRequestIntent } from '../../services/dispatcher/request-intent.js';
+import { decodeRequestIntent } from '../../services/dispatcher/intents/request-intent.js';
 import { DispatcherHarness, gpsPoint, subscriptionIdOnPartition } from '../helpers/dispatcher-harness.js';
 import { stackEnv } from '../helpers/stack-env.js';
 import { readTopic } from '../helpers/topic-reader.js';

@@ -6,11 +6,11 @@ import type { Dtc, GpsPoint, VehicleEvent } from '../../../schemas/telemetry-rec
 import { vehicleEventTypes } from '../../../schemas/telemetry-records.js';
 import { openApiSchemas } from '../../../services/admin-api/openapi-schemas.js';
 import { sampleRecord, testEventBody } from '../../../services/admin-api/test-event-body.js';
-import type { ClosedBatch } from '../../../services/dispatcher/batch-accumulator.js';
-import { buildWebhookRequest } from '../../../services/dispatcher/build-webhook-request.js';
+import type { ClosedBatch } from '../../../services/dispatcher/deliver/batch-accumulator.js';
+import { buildWebhookRequest } from '../../../services/dispatcher/deliver/build-webhook-request.js';
 import { decodeDeliveryItem, encodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
 import type { ItemKind } from '../../../services/dispatcher/delivery-item.js';
-import { checkTelemetryRecord, endpointData } from '../../../services/dispatcher/telemetry-record.js';
+import { checkTelemetryRecord, endpointData } from '../../../services/dispatcher/match/telemetry-record.js';
 import { loadAvroSchema } from '../../../services/shared/avro-schema-files.js';
 import type { EventSelection, Subscription, SubscriptionSource } from '../../../services/shared/subscriptions/subscription-types.js';
 import { plausibleTimeWindow, telemetryValidators } from '../../../services/shared/telemetry/telemetry-rules.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summariseBacklogs } from '../../../services/dispatcher/backlog-depth.js';
+import { summariseBacklogs } from '../../../services/dispatcher/parking/backlog-depth.js';
 
 const now = Date.parse('2026-12-01T12:00:00Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchAccumulator } from '../../../services/dispatcher/batch-accumulator.js';
+import { BatchAccumulator } from '../../../services/dispatcher/deliver/batch-accumulator.js';
 import { pending } from './dispatcher-fixtures.js';
 
 const policy = { maxItems: 3, maxWaitMs: 1_000 };

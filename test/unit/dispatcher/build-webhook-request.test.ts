@@ -1,10 +1,10 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import type { ClosedBatch } from '../../../services/dispatcher/batch-accumulator.js';
-import { buildWebhookRequest, eventNameOf, webhookIdFor } from '../../../services/dispatcher/build-webhook-request.js';
+import type { ClosedBatch } from '../../../services/dispatcher/deliver/batch-accumulator.js';
+import { buildWebhookRequest, eventNameOf, webhookIdFor } from '../../../services/dispatcher/deliver/build-webhook-request.js';
 import type { ItemKind } from '../../../services/dispatcher/delivery-item.js';
 import { decodeDeliveryItem, encodeDeliveryItem, encodeItemHead } from '../../../services/dispatcher/delivery-item.js';
-import { endpointData } from '../../../services/dispatcher/telemetry-record.js';
+import { endpointData } from '../../../services/dispatcher/match/telemetry-record.js';
 import { pending, plainSub } from './dispatcher-fixtures.js';
 
 const batch = (offsets: number[], partition = 0, kind: ItemKind = 'gps'): ClosedBatch => ({

@@ -5,7 +5,7 @@ import {
   classifyDeliveryResult,
   parseRetryAfterMs,
   retryAfterBoundsMs,
-} from '../../../services/dispatcher/classify-delivery-result.js';
+} from '../../../services/dispatcher/deliver/classify-delivery-result.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDeadLetter } from '../../../services/dispatcher/dead-letter.js';
+import { buildDeadLetter } from '../../../services/dispatcher/match/dead-letter.js';
 import { messageBytes } from '../../../services/shared/kafka-message-size.js';
 
 const origin = { topic: 'telemetry.gps', partition: 2, offset: '12345' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeOrigins, parseMark } from '../../../services/dispatcher/delivered-marks.js';
+import { mergeOrigins, parseMark } from '../../../services/dispatcher/live/delivered-marks.js';
 
 describe('parseMark (dedupe mark values in Redis)', () => {
   it('reads a mark with the telemetry origin of the last delivered item', () => {

@@ -1,4 +1,4 @@
-import type { PendingItem } from '../../../services/dispatcher/batch-accumulator.js';
+import type { PendingItem } from '../../../services/dispatcher/deliver/batch-accumulator.js';
 import type { DeliveryItem, ItemKind } from '../../../services/dispatcher/delivery-item.js';
 import type { SealedSecret, StoredSubscription, Subscription, SubscriptionSource } from '../../../services/shared/subscriptions/subscription-types.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PendingItem } from '../../../services/dispatcher/batch-accumulator.js';
-import { DeliveryGeneration } from '../../../services/dispatcher/delivery-generation.js';
-import type { FetchedMessage, PartitionControl } from '../../../services/dispatcher/delivery-generation.js';
-import { IntentLog } from '../../../services/dispatcher/intent-log.js';
-import { decodeRequestIntent, encodeRequestIntent } from '../../../services/dispatcher/request-intent.js';
+import type { PendingItem } from '../../../services/dispatcher/deliver/batch-accumulator.js';
+import { DeliveryGeneration } from '../../../services/dispatcher/live/delivery-generation.js';
+import type { FetchedMessage, PartitionControl } from '../../../services/dispatcher/live/delivery-generation.js';
+import { IntentLog } from '../../../services/dispatcher/intents/intent-log.js';
+import { decodeRequestIntent, encodeRequestIntent } from '../../../services/dispatcher/intents/request-intent.js';
 import { createLogger } from '../../../services/shared/logger.js';
 
 const sub = 'sub_a';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareOffsets } from '../../../services/dispatcher/offset-order.js';
+import { compareOffsets } from '../../../services/dispatcher/live/offset-order.js';
 
 describe('compareOffsets', () => {
   it('orders decimal offsets as BigInt does, up to int64 and with leading zeros', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OffsetTracker } from '../../../services/dispatcher/offset-tracker.js';
+import { OffsetTracker } from '../../../services/dispatcher/live/offset-tracker.js';
 
 describe('OffsetTracker', () => {
   it('commits nothing before anything is read', () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditItem } from '../../../services/dispatcher/backlog-drain.js';
-import { DeliveryGeneration } from '../../../services/dispatcher/delivery-generation.js';
-import type { FetchedMessage, PartitionControl } from '../../../services/dispatcher/delivery-generation.js';
+import type { AuditItem } from '../../../services/dispatcher/parking/backlog-drain.js';
+import { DeliveryGeneration } from '../../../services/dispatcher/live/delivery-generation.js';
+import type { FetchedMessage, PartitionControl } from '../../../services/dispatcher/live/delivery-generation.js';
 import { encodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
-import { OffsetTracker } from '../../../services/dispatcher/offset-tracker.js';
-import { ParkedLogReader } from '../../../services/dispatcher/parked-log-reader.js';
-import type { DrainSink } from '../../../services/dispatcher/parked-log-reader.js';
-import { encodeParkedRecord } from '../../../services/dispatcher/parked-record.js';
-import type { ParkedRecord } from '../../../services/dispatcher/parked-record.js';
+import { OffsetTracker } from '../../../services/dispatcher/live/offset-tracker.js';
+import { ParkedLogReader } from '../../../services/dispatcher/parking/parked-log-reader.js';
+import type { DrainSink } from '../../../services/dispatcher/parking/parked-log-reader.js';
+import { encodeParkedRecord } from '../../../services/dispatcher/parking/parked-record.js';
+import type { ParkedRecord } from '../../../services/dispatcher/parking/parked-record.js';
 import { createLogger } from '../../../services/shared/logger.js';
 
 const sub = 'sub_a';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planCoPartitioned } from '../../../services/shared/kafka/co-partitioned-plan.js';
-import { retryDelayMs } from '../../../services/dispatcher/retry-delay.js';
+import { retryDelayMs } from '../../../services/dispatcher/deliver/retry-delay.js';
 
 describe('retryDelayMs', () => {
   const policy = { quickDelaysMs: [100, 500, 2_000], maxDelayMs: 30_000 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../services/dispatcher/config.js';
-import { retrySchedule } from '../../../services/dispatcher/retry-policy.js';
+import { retrySchedule } from '../../../services/dispatcher/retry/retry-policy.js';
 
 const base = { FLEETHOOK_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDue, dueAtHeader, dueAtHeaders, readDueAt } from '../../../services/dispatcher/retry-due-header.js';
+import { checkDue, dueAtHeader, dueAtHeaders, readDueAt } from '../../../services/dispatcher/retry/retry-due-header.js';
 
 describe('retry due-time header', () => {
   it('round-trips epoch milliseconds, rounding a fractional due time up (never early)', () => {

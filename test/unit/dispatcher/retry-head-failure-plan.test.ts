@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planHeadFailure } from '../../../services/dispatcher/plan-head-failure.js';
-import type { HeadFailure } from '../../../services/dispatcher/plan-head-failure.js';
-import { retrySchedule } from '../../../services/dispatcher/retry-policy.js';
-import type { RetryTicket } from '../../../services/dispatcher/retry-ticket.js';
+import { planHeadFailure } from '../../../services/dispatcher/parking/plan-head-failure.js';
+import type { HeadFailure } from '../../../services/dispatcher/parking/plan-head-failure.js';
+import { retrySchedule } from '../../../services/dispatcher/retry/retry-policy.js';
+import type { RetryTicket } from '../../../services/dispatcher/retry/retry-ticket.js';
 
 const t0 = 1_764_000_000_000;
 const minuteMs = 60_000;

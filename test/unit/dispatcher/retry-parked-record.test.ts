@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeParkedRecord, encodeParkedRecord, parkedEpisodeHeader, parkedKindHeader } from '../../../services/dispatcher/parked-record.js';
-import type { ClosedFacts, ParkedRecord } from '../../../services/dispatcher/parked-record.js';
+import { decodeParkedRecord, encodeParkedRecord, parkedEpisodeHeader, parkedKindHeader } from '../../../services/dispatcher/parking/parked-record.js';
+import type { ClosedFacts, ParkedRecord } from '../../../services/dispatcher/parking/parked-record.js';
 
 // Not valid UTF-8 (a lone continuation byte, an invalid lead byte, a NUL): a text round trip would mangle it.
 const rawBytes = Buffer.from([0x7b, 0x80, 0xff, 0xfe, 0x00, 0xc3, 0x28, 0x7d]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ParkingBook, unknownEpisode } from '../../../services/dispatcher/parking-book.js';
+import { ParkingBook, unknownEpisode } from '../../../services/dispatcher/parking/parking-book.js';
 
 const sub = 'sub_a';
 const other = 'sub_b';

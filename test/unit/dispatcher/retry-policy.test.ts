@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RetryPolicyName } from '../../../services/shared/subscriptions/subscription-types.js';
-import { decideRetry, laneFor, retrySchedule } from '../../../services/dispatcher/retry-policy.js';
-import type { RetryDecision } from '../../../services/dispatcher/retry-policy.js';
+import { decideRetry, laneFor, retrySchedule } from '../../../services/dispatcher/retry/retry-policy.js';
+import type { RetryDecision } from '../../../services/dispatcher/retry/retry-policy.js';
 
 const minuteMs = 60_000;
 const hourMs = 60 * minuteMs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRetryTicket, encodeRetryTicket } from '../../../services/dispatcher/retry-ticket.js';
-import type { RetryTicket } from '../../../services/dispatcher/retry-ticket.js';
+import { decodeRetryTicket, encodeRetryTicket } from '../../../services/dispatcher/retry/retry-ticket.js';
+import type { RetryTicket } from '../../../services/dispatcher/retry/retry-ticket.js';
 
 const ticket: RetryTicket = {
   v: 1, subscriptionId: 'sub_000000000aaaaaaaaaaaaaaaa', episodeId: 'pke_1', retryCount: 2, firstFailureAtMs: 1_764_000_000_000,

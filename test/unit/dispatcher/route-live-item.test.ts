@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { routeLiveItem } from '../../../services/dispatcher/route-live-item.js';
-import type { LiveItemFacts, LiveItemRoute } from '../../../services/dispatcher/route-live-item.js';
+import { routeLiveItem } from '../../../services/dispatcher/live/route-live-item.js';
+import type { LiveItemFacts, LiveItemRoute } from '../../../services/dispatcher/live/route-live-item.js';
 
 const plain: LiveItemFacts = { malformed: false, inParking: false, subscription: 'deliverable', parked: false, delivered: false, repeat: false };
 const take: LiveItemRoute = { kind: 'take' };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { GpsPoint } from '../../../schemas/telemetry-records.js';
 import { decodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
-import { routeRecord } from '../../../services/dispatcher/route-telemetry.js';
-import type { RouteInput } from '../../../services/dispatcher/route-telemetry.js';
-import { SubscriptionMatcher } from '../../../services/dispatcher/subscription-matcher.js';
+import { routeRecord } from '../../../services/dispatcher/match/route-telemetry.js';
+import type { RouteInput } from '../../../services/dispatcher/match/route-telemetry.js';
+import { SubscriptionMatcher } from '../../../services/dispatcher/match/subscription-matcher.js';
 import { telemetryValidators, timeWindowAround } from '../../../services/shared/telemetry/telemetry-rules.js';
 import { storedSub } from './dispatcher-fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SubscriptionMatcher } from '../../../services/dispatcher/subscription-matcher.js';
-import type { TelemetryRecord } from '../../../services/dispatcher/telemetry-record.js';
+import { SubscriptionMatcher } from '../../../services/dispatcher/match/subscription-matcher.js';
+import type { TelemetryRecord } from '../../../services/dispatcher/match/telemetry-record.js';
 import type { VehicleEvent } from '../../../schemas/telemetry-records.js';
 import { storedSub } from './dispatcher-fixtures.js';
 

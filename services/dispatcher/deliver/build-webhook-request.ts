@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { endpointHeaders } from '../../shared/subscriptions/endpoint-headers.js';
+import type { Subscription } from '../../shared/subscriptions/subscription-types.js';
+import type { ClosedBatch, PendingItem } from './batch-accumulator.js';
+import { buildBody } from '../../shared/webhook/webhook-body.js';
+
+export { eventNameOf, payloadVersion } from '../../shared/webhook/webhook-body.js';
+
+export interface WebhookRequest {
+  readonly webhookId: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * The message id, derived from the subscription and where the batch's first item sits
+ * in `webhook.deliveries`. A request repeated after a crash or rebalance starts at the
+ * same item and so carries the same `webhook-id`: endpoints deduplicate on it.
+ */
+export function webhookIdFor(subscriptionId: string, batch: ClosedBatch): string {
+  const first = batch.items[0];
+  const position = first === undefined ? 'empty' : `${first.partition}:${first.offset}`;
+  const digest = createHash('sha256').update(`${subscriptionId}/${position}`).digest('base64url').slice(0, 24);
+  return `msg_${digest}`;
+}
+
+/**
+ * What the body's head says beside the items; `now` is the attempt's `requestTime`. Every
+ * attempt of a request rebuilds the body: `data`, the id, `createdAt` and `enqueueTime` stay,
+ * `requestTime`, `retryCount` and `queueDepth` are the attempt's, and the signature covers
+ * the attempt's body (see `buildBody` in shared/webhook/webhook-body.ts).
+ */
+export interface RequestMeta {
+  readonly webhookId: string;
+  readonly createdAt: Date;
+  readonly enqueueTime: Date;
+  readonly retryCount: number;
+  readonly queueDepth: number;
+  readonly now: Date;
+}
+
+/** The live body of a batch: its items spliced in as JSON text (see delivery-item.ts), never re-encoded. */
+export function buildWebhookBody(sub: Subscription, batch: ClosedBatch, meta: RequestMeta): string {
+  let data = '[';
+  for (let i = 0; i < batch.items.length; i++) data += (i === 0 ? '' : ',') + (batch.items[i] as PendingItem).item.dataJson;
+  data += ']';
+  return buildBody(sub, batch.kind, data, { ...meta, mode: 'live', requestTime: meta.now });
+}
+
+/** Body and every header of one attempt, signed with the subscription's live secrets. */
+export function buildWebhookRequest(sub: Subscription, batch: ClosedBatch, meta: RequestMeta): WebhookRequest {
+  const body = buildWebhookBody(sub, batch, meta);
+  const headers = endpointHeaders(sub, { webhookId: meta.webhookId, body, contentType: sub.contentType, now: meta.now });
+  return { webhookId: meta.webhookId, headers, body };
+}

@@ -1,0 +1,82 @@
+import type { VehicleEvent } from '../../../schemas/telemetry-records.js';
+import type { EventSelection, StoredSubscription } from '../../shared/subscriptions/subscription-types.js';
+import type { ItemKind } from '../delivery-item.js';
+import type { TelemetryRecord } from './telemetry-record.js';
+
+interface CompiledSubscription {
+  readonly id: string;
+  readonly kind: ItemKind;
+  readonly vehicles: ReadonlySet<string> | null;
+  readonly events: readonly EventSelection[];
+}
+
+/**
+ * Decides which subscriptions receive a telemetry record (pure). Only `active`
+ * subscriptions receive live data; `scheduled` ones are served by the scheduler, not here.
+ * Indexed by account and kind, so a record is compared only with its account's
+ * subscriptions of its kind.
+ */
+export class SubscriptionMatcher {
+  private readonly index = new Map<string, CompiledSubscription[]>();
+
+  constructor(subscriptions: Iterable<StoredSubscription>) {
+    for (const sub of subscriptions) {
+      const compiled = compile(sub);
+      if (compiled === null) continue;
+      const key = indexKey(sub.accountId, compiled.kind);
+      const list = this.index.get(key);
+      if (list === undefined) this.index.set(key, [compiled]);
+      else list.push(compiled);
+    }
+  }
+
+  /** Ids of the subscriptions `telemetry` matches, in catalogue order. */
+  match(telemetry: TelemetryRecord): string[] {
+    const { record } = telemetry;
+    const candidates = this.index.get(indexKey(record.accountId, telemetry.kind));
+    if (candidates === undefined) return [];
+    const out: string[] = [];
+    for (const sub of candidates) {
+      if (sub.vehicles !== null && !sub.vehicles.has(record.vehicleId)) continue;
+      if (telemetry.kind === 'event' && !sub.events.some((sel) => eventMatches(sel, telemetry.record))) continue;
+      out.push(sub.id);
+    }
+    return out;
+  }
+}
+
+function indexKey(accountId: string, kind: ItemKind): string {
+  return `${accountId}\u0000${kind}`;
+}
+
+function compile(sub: StoredSubscription): CompiledSubscription | null {
+  // A failing (parked) subscription keeps collecting: its data waits in the backlog.
+  if ((sub.state !== 'active' && sub.state !== 'failing') || sub.source.kind === 'scheduled') return null;
+  const vehicles = sub.vehicleFilter === null || sub.vehicleFilter.vehicleIds.length === 0 ? null : new Set(sub.vehicleFilter.vehicleIds);
+  const events = sub.source.kind === 'event' ? sub.source.eventTypes : [];
+  return { id: sub.id, kind: sub.source.kind, vehicles, events };
+}
+
+/** An event selection and its parameters (speed thresholds, landmark ids) against one event. */
+export function eventMatches(sel: EventSelection, event: VehicleEvent): boolean {
+  if (sel.type !== event.type) return false;
+  switch (sel.type) {
+    // A derived speed event names the rule it was computed for (one event per rule and episode):
+    // it goes to the subscriptions of exactly that rule. A device's event is compared with the threshold.
+    case 'speeding':
+      if (isDerivedSpeedRule(event)) return event.speedUnits === 'kmh' && event.speedThreshold === sel.thresholdKph;
+      return typeof event.speedKmh === 'number' && event.speedKmh >= sel.thresholdKph;
+    case 'posted_speeding':
+      if (isDerivedSpeedRule(event)) return event.speedUnits === 'kmh' && event.speedThreshold === sel.overLimitKph;
+      return typeof event.speedKmh === 'number' && typeof event.speedLimitKmh === 'number' && event.speedKmh >= event.speedLimitKmh + sel.overLimitKph;
+    case 'landmark_enter':
+    case 'landmark_leave':
+      return sel.landmarkIds.length === 0 || (typeof event.landmarkId === 'string' && sel.landmarkIds.includes(event.landmarkId));
+    default:
+      return true;
+  }
+}
+
+function isDerivedSpeedRule(event: VehicleEvent): boolean {
+  return event.speedUnits !== undefined && event.speedUnits !== null && typeof event.speedThreshold === 'number';
+}

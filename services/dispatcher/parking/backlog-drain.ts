@@ -1,0 +1,218 @@
+import type { Logger } from '../../shared/logger.js';
+import type { SubscriptionCatalogue } from '../../shared/subscriptions/subscription-catalogue.js';
+import { BatchAccumulator } from '../deliver/batch-accumulator.js';
+import type { ClosedBatch, PendingItem } from '../deliver/batch-accumulator.js';
+import { deliverBatch } from '../deliver/deliver-batch.js';
+import type { BatchDeliveryDeps } from '../deliver/deliver-batch.js';
+import type { DeliveryGeneration, TaskResult } from '../live/delivery-generation.js';
+import type { DeliveryItem } from '../delivery-item.js';
+import { markDelivered } from '../live/delivered-marks.js';
+import type { DeliveredMarks } from '../live/delivered-marks.js';
+import type { HeadParking } from './head-parking.js';
+import { OffsetTracker } from '../live/offset-tracker.js';
+import type { ClosedFacts, ParkedRecord } from './parked-record.js';
+import type { ParkingIo } from './parking-io.js';
+
+export interface BacklogDrainOptions {
+  readonly catalogue: SubscriptionCatalogue;
+  readonly deps: BatchDeliveryDeps;
+  readonly parking: ParkingIo;
+  readonly marks: DeliveredMarks;
+  readonly logger: Logger;
+}
+
+/** A backlog item on its way to the audit topic. */
+export interface AuditItem {
+  readonly parkedOffset: bigint;
+  readonly deliveriesOffset: string;
+  readonly value: string;
+}
+
+/** The longest a partial drain batch waits for more backlog items (normally it goes when the partition is read to its end). */
+const drainBatchWaitMs = 1_000;
+
+/**
+ * The second half of an episode, for one generation: delivers a recovered subscription's
+ * backlog in order (batched by its `maxItems`, GPS one vehicle per request), or audits a
+ * deactivated one's, each step inside the subscription's serial queue. The cursor moves
+ * only over items finished without a gap; after each delivered request the progress goes
+ * to `webhook.parked`; when every item seen is finished the episode ends with `drained`
+ * and live delivery resumes (or the deactivation is announced). A drain request that fails
+ * becomes the head of a new episode.
+ */
+export class BacklogDrain {
+  private readonly batches = new BatchAccumulator();
+  /**
+   * Backlog items queued for a drain or audit, per subscription, by parked offset: a
+   * subscription's cursor moves only over items finished without a gap (GPS drains run one
+   * request per vehicle, so a later request may finish before an earlier item of another vehicle).
+   */
+  private readonly queued = new Map<string, OffsetTracker>();
+  /** Items handed to drain or audit requests and not finished, per partition (back-pressure). */
+  private readonly open = new Map<number, number>();
+  /** Subscriptions with an end-of-episode check queued. */
+  private readonly checks = new Set<string>();
+  /** Closing subscriptions: why, and how many backlog items the audit has written. */
+  private readonly closing = new Map<string, { readonly reason: string; readonly facts: ClosedFacts; audited: number }>();
+
+  constructor(
+    private readonly o: BacklogDrainOptions,
+    private readonly gen: DeliveryGeneration,
+    private readonly heads: HeadParking,
+  ) {}
+
+  openOf(partition: number): number {
+    return this.open.get(partition) ?? 0;
+  }
+
+  /** A backlog item read from `webhook.parked` (any route): registered so the cursor waits for it. */
+  register(subscriptionId: string, parkedOffset: bigint): void {
+    this.tracker(subscriptionId).register(Number(parkedOffset));
+  }
+
+  /** A new episode began: its drain starts afresh from the cursor. */
+  resetQueued(subscriptionId: string): void {
+    this.queued.delete(subscriptionId);
+  }
+
+  startClosing(subscriptionId: string, reason: string, facts: ClosedFacts): void {
+    this.closing.set(subscriptionId, { reason, facts, audited: 0 });
+  }
+
+  /** A backlog item to deliver; full batches go at once, partial ones when the partition is read to its end (or after drainBatchWaitMs). */
+  add(partition: number, subscriptionId: string, parkedOffset: bigint, deliveriesOffset: string, item: DeliveryItem, value: Buffer): void {
+    this.addOpen(partition, 1);
+    this.register(subscriptionId, parkedOffset);
+    const maxItems = this.o.catalogue.get(subscriptionId)?.batching.maxItems ?? 500;
+    const closed = this.batches.add({ item, partition, offset: Number(deliveriesOffset), value, parkedOffset }, { maxItems, maxWaitMs: drainBatchWaitMs }, Date.now());
+    if (closed !== null) this.enqueue(partition, closed);
+  }
+
+  /** The partition is read to its end: partial batches go now. */
+  flush(): void {
+    for (const closed of this.batches.drain()) this.enqueue(closed.items[0]?.partition ?? 0, closed);
+  }
+
+  tick(nowMs: number): void {
+    for (const closed of this.batches.due(nowMs)) this.enqueue(closed.items[0]?.partition ?? 0, closed);
+  }
+
+  /** A drain request: the next items of a draining backlog, in order. */
+  private enqueue(partition: number, batch: ClosedBatch): void {
+    const sub = batch.subscriptionId;
+    const task = async (): Promise<TaskResult> => {
+      const book = this.gen.book(partition);
+      const s = book.get(sub);
+      if (s?.phase !== 'draining') return { kind: 'handed' };
+      const items = batch.items.filter((p) => (p.parkedOffset ?? -1n) > s.cursor);
+      if (items.length === 0) return { kind: 'handed' };
+      const request: ClosedBatch = { ...batch, items };
+      const result = await deliverBatch(this.o.deps, request, { stop: this.gen.stop, kill: this.gen.kill, queueDepth: () => book.get(sub)?.backlog ?? 0 });
+      if (result.kind === 'delivered') {
+        await markDelivered(this.o.marks, request);
+        this.o.deps.metrics.itemsDrained.inc(items.length);
+        this.finished(partition, sub, batch.items.map((p) => p.parkedOffset ?? -1n));
+        if (book.complete(sub)) await this.endEpisode(partition, sub);
+        else await this.recordProgress(partition, sub, items);
+        return result;
+      }
+      if (result.kind !== 'failed') return result;
+      // The failing request is the new head; the rest of the backlog stays where it is, behind it.
+      // Items of other streams before it that are not finished stay backlog too: the cursor is the gap-free one.
+      const through = this.tracker(sub).committable();
+      const parked = await this.heads.park(partition, request, result.failure, through === null ? s.cursor : BigInt(through) - 1n);
+      return parked ? { kind: 'handed' } : { kind: 'abandoned' };
+    };
+    this.gen.background(sub, 'drain task', task, (result) => {
+      if (result.kind !== 'abandoned') this.addOpen(partition, -batch.items.length);
+    });
+  }
+
+  /** A closing backlog's items go to the audit topic (the subscription was deactivated). */
+  audit(partition: number, sub: string, items: readonly AuditItem[]): void {
+    this.addOpen(partition, items.length);
+    const task = async (): Promise<TaskResult> => {
+      const closing = this.closing.get(sub);
+      const done = await this.gen.durably(() => this.o.parking.audit(partition, sub, items, closing?.reason ?? 'deactivated'));
+      if (done === null) return { kind: 'abandoned' };
+      this.o.deps.metrics.itemsAudited.inc(items.length);
+      this.finished(partition, sub, items.map((i) => i.parkedOffset));
+      if (closing !== undefined) closing.audited += items.length;
+      if (this.gen.book(partition).complete(sub)) await this.endEpisode(partition, sub);
+      return { kind: 'handed' };
+    };
+    this.gen.background(sub, 'audit task', task, () => this.addOpen(partition, -items.length));
+  }
+
+  /** Backlog items finished (delivered or audited): the cursor moves over those finished without a gap. */
+  finished(partition: number, sub: string, parkedOffsets: readonly bigint[]): void {
+    const tracker = this.tracker(sub);
+    for (const o of parkedOffsets) tracker.complete(Number(o));
+    const next = tracker.committable();
+    if (next !== null) this.gen.book(partition).finished(sub, BigInt(next) - 1n, parkedOffsets.length);
+  }
+
+  /** End-of-episode checks for every draining or closing subscription of the partition. */
+  checkAll(partition: number): void {
+    for (const [sub, s] of this.gen.book(partition).entries()) if (s.phase !== 'parked') this.check(partition, sub);
+  }
+
+  /** Queues an end-of-episode check behind the subscription's work (an empty backlog ends at once). */
+  check(partition: number, sub: string): void {
+    if (this.checks.has(sub)) return;
+    this.checks.add(sub);
+    this.gen.background(sub, 'episode check', async () => {
+      this.checks.delete(sub);
+      if (this.gen.book(partition).complete(sub)) await this.endEpisode(partition, sub);
+      return { kind: 'handed' };
+    });
+  }
+
+  /** The drain's progress goes to `webhook.parked`, so a new owner resumes it there instead of delivering the backlog again. */
+  private async recordProgress(partition: number, sub: string, delivered: readonly PendingItem[]): Promise<void> {
+    const book = this.gen.book(partition);
+    const s = book.get(sub);
+    if (s === undefined) return;
+    const finished = [...s.inHead, ...delivered.flatMap((p) => (p.parkedOffset === undefined ? [] : [p.parkedOffset]))].filter((o) => o > s.cursor);
+    book.progress(sub, s.episodeId, { cursor: s.cursor, finished, backlog: s.backlog });
+    const record: ParkedRecord = { kind: 'progress', episodeId: s.episodeId, cursor: String(s.cursor), finished: [...new Set(finished)].map(String), backlog: s.backlog };
+    await this.gen.durably(() => this.o.parking.writeParked(partition, sub, [record]));
+  }
+
+  /** Every item of the episode is finished: `drained`, and live delivery resumes (or the deactivation is announced). */
+  private async endEpisode(partition: number, sub: string): Promise<void> {
+    const book = this.gen.book(partition);
+    const s = book.get(sub);
+    if (s === undefined) return;
+    // Items read while the subscription was still failing and not yet appended must reach the audit first (their append queues a new check).
+    if (s.phase === 'closing' && this.gen.depth(sub) > 0) return;
+    const marker = await this.gen.durably(() => this.o.parking.writeParked(partition, sub, [{ kind: 'drained', episodeId: s.episodeId }]));
+    if (marker === null) return;
+    book.end(sub, s.episodeId, marker);
+    const closing = this.closing.get(sub);
+    this.closing.delete(sub);
+    if (s.phase === 'closing' && closing !== undefined) {
+      const f = closing.facts;
+      this.o.logger.warn('subscription deactivated; its backlog is in the audit topic', { subscriptionId: sub, partition, audited: closing.audited, head: f.headItems });
+      await this.gen.durably(() => this.o.parking.emit(sub, {
+        kind: 'deactivated',
+        failure: { firstFailureAtMs: f.firstFailureAtMs, lastError: f.lastError, lastStatusCode: f.lastStatusCode, backlogSize: closing.audited, retryCount: f.retryCount },
+        discarded: { items: f.headItems + closing.audited, topic: this.o.parking.topics.audit },
+      }));
+      return;
+    }
+    this.o.logger.info('backlog drained: live delivery resumes', { subscriptionId: sub, partition, episodeId: s.episodeId });
+    this.o.deps.recorder.parking(sub, { tier: null, nextRetryAt: null, firstFailureAt: null, backlogSize: 0 });
+    await this.gen.durably(() => this.o.parking.changeState(sub, { kind: 'recovered' }));
+  }
+
+  private tracker(subscriptionId: string): OffsetTracker {
+    let t = this.queued.get(subscriptionId);
+    if (t === undefined) this.queued.set(subscriptionId, (t = new OffsetTracker()));
+    return t;
+  }
+
+  private addOpen(partition: number, items: number): void {
+    this.open.set(partition, this.openOf(partition) + items);
+  }
+}
