@@ -149,6 +149,14 @@ describe('dispatcher SIGKILLed while two GPS subscriptions are parked (child pro
     await waitFor(() => plans.every((_, i) => delivered(i).size >= (expected[i] as ExpectedItem[]).length), { timeoutMs: 150_000, intervalMs: 500, what: 'every item at every endpoint' })
       .catch(() => undefined);
 
+    // How long each parked subscription's drain took after its head recovered (log lines of the restarted process).
+    const drains = processes.flatMap((proc) => proc.output.join('').split('\n').filter((l) => l.includes('draining the backlog') || l.includes('backlog drained')));
+    const sizes = plans.map((p, i) => {
+      const got = parsed(i, (endpoints[i] as Endpoint).accepted);
+      const items = got.reduce((n, d) => n + d.items.length, 0);
+      return `${p.name}: ${got.length} requests, ${(items / Math.max(1, got.length)).toFixed(1)} items each`;
+    });
+    console.log(`drain log lines:\n${drains.map((l) => l.slice(0, 260)).join('\n')}\n${sizes.join('\n')}`);
     const problems: string[] = [];
     plans.forEach((p, i) => {
       const sub = subs[i] as Subscription;

@@ -10,6 +10,7 @@ import { markDelivered } from '../live/delivered-marks.js';
 import type { DeliveredMarks } from '../live/delivered-marks.js';
 import type { HeadParking } from './head-parking.js';
 import { OffsetTracker } from '../live/offset-tracker.js';
+import { DrainQueue } from './drain-queue.js';
 import type { ClosedFacts, ParkedRecord } from './parked-record.js';
 import type { ParkingIo } from './parking-io.js';
 
@@ -50,6 +51,8 @@ export class BacklogDrain {
   private readonly queued = new Map<string, OffsetTracker>();
   /** Items handed to drain or audit requests and not finished, per partition (back-pressure). */
   private readonly open = new Map<number, number>();
+  /** Drain batches not started yet: a request is made up when its task starts (see DrainQueue). */
+  private readonly waiting = new DrainQueue();
   /** Subscriptions with an end-of-episode check queued. */
   private readonly checks = new Set<string>();
   /** Closing subscriptions: why, and how many backlog items the audit has written. */
@@ -100,18 +103,20 @@ export class BacklogDrain {
   /** A drain request: the next items of a draining backlog, in order. */
   private enqueue(partition: number, batch: ClosedBatch): void {
     const sub = batch.subscriptionId;
+    this.waiting.push(batch);
     const task = async (): Promise<TaskResult> => {
       const book = this.gen.book(partition);
       const s = book.get(sub);
-      if (s?.phase !== 'draining') return { kind: 'handed' };
-      const items = batch.items.filter((p) => (p.parkedOffset ?? -1n) > s.cursor);
+      const taken = this.waiting.take(batch, s?.phase === 'draining' ? (this.o.catalogue.get(sub)?.batching.maxItems ?? 500) : null);
+      if (taken === null || s?.phase !== 'draining') return { kind: 'handed' };
+      const items = taken.items.filter((p) => (p.parkedOffset ?? -1n) > s.cursor);
       if (items.length === 0) return { kind: 'handed' };
-      const request: ClosedBatch = { ...batch, items };
+      const request: ClosedBatch = { ...taken, items };
       const result = await deliverBatch(this.o.deps, request, { stop: this.gen.stop, kill: this.gen.kill, queueDepth: () => book.get(sub)?.backlog ?? 0 });
       if (result.kind === 'delivered') {
         await markDelivered(this.o.marks, request);
         this.o.deps.metrics.itemsDrained.inc(items.length);
-        this.finished(partition, sub, batch.items.map((p) => p.parkedOffset ?? -1n));
+        this.finished(partition, sub, taken.items.map((p) => p.parkedOffset ?? -1n));
         if (book.complete(sub)) await this.endEpisode(partition, sub);
         else await this.recordProgress(partition, sub, items);
         return result;
@@ -216,3 +221,4 @@ export class BacklogDrain {
     this.open.set(partition, this.openOf(partition) + items);
   }
 }
+
