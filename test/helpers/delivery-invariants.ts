@@ -55,24 +55,32 @@ export const itemKey = (vehicleId: string, seq: number): string => `${vehicleId}
 
 /** First copies in arrival order, repeats, and repeats that changed webhook-id. */
 function firstCopies(accepted: readonly ParsedDelivery[]): { first: { key: string; vehicleId: string; seq: number }[]; repeats: number; idChanges: string[] } {
-  const idOf = new Map<string, string>();
+  const firstOf = new Map<string, ParsedDelivery>();
   const first: { key: string; vehicleId: string; seq: number }[] = [];
   const idChanges: string[] = [];
   let repeats = 0;
   for (const d of accepted) {
     for (const item of d.items) {
       const key = itemKey(item.vehicleId, item.seq);
-      const seen = idOf.get(key);
+      const seen = firstOf.get(key);
       if (seen === undefined) {
-        idOf.set(key, d.webhookId);
+        firstOf.set(key, d);
         first.push({ key, vehicleId: item.vehicleId, seq: item.seq });
       } else {
         repeats++;
-        if (seen !== d.webhookId) idChanges.push(`${key}: ${seen} then ${d.webhookId}`);
+        if (seen.webhookId !== d.webhookId) idChanges.push(`${key}: ${describeRequest(seen)} then ${describeRequest(d)}`);
       }
     }
   }
   return { first, repeats, idChanges };
+}
+
+/** A request for a report: its id, when it arrived and its items' range. */
+function describeRequest(d: ParsedDelivery): string {
+  const a = d.items[0];
+  const b = d.items[d.items.length - 1];
+  const range = a === undefined || b === undefined ? 'no items' : `${itemKey(a.vehicleId, a.seq)}..${itemKey(b.vehicleId, b.seq)}`;
+  return `${d.webhookId} (${new Date(d.receivedAt).toISOString().slice(11, 23)}, ${d.items.length} items ${range})`;
 }
 
 function orderBreaks(e: SubscriptionEvidence, first: readonly { key: string; vehicleId: string; seq: number }[]): string[] {

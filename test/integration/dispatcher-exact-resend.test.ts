@@ -118,3 +118,60 @@ describe('exact re-send after a hand-over (child processes, real stack)', () => 
     console.log(`exact re-send: ${repeats} repeated items, all under their first webhook-id (${hanging.requests.length} + ${healthy.requests.length} requests)`);
   }, 150_000);
 });
+
+describe('a finished request read again after a hand-over (child processes, real stack)', () => {
+  let h: DispatcherHarness;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_SESSION_TIMEOUT_MS: '6000', FLEETHOOK_DISPATCHER_REQUEST_TIMEOUT_MS: '60000' });
+  });
+  afterAll(async () => {
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  it('a request delivered across the committed offset (lowest item below it, others above), Redis wiped: its items are not sent again', async () => {
+    // One partition; the hanging request holds the commit between the healthy subscription's first item and its later ones.
+    const hanging = await WebhookReceiver.start(behaviours.hang());
+    const healthy = await WebhookReceiver.start(behaviours.ok());
+    receivers.push(hanging, healthy);
+    const a = await h.startProcess();
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${a.port}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'instance A ready' });
+    const partition = 2;
+    await h.subscribe({ id: subscriptionIdOnPartition(partition, webhookPartitions), url: hanging.url, accountId: 'acc_xs1', batching: { maxItems: 1, maxWaitMs: 0 } });
+    await h.subscribe({ id: subscriptionIdOnPartition(partition, webhookPartitions), url: healthy.url, accountId: 'acc_xs2', batching: { maxItems: 50, maxWaitMs: 3_000 } });
+    const deliveries = h.topics.get('webhook.deliveries').name;
+    const itemsOnPartition = async (n: number): Promise<void> => {
+      await waitFor(async () => (await readTopic(h.kafka, deliveries)).filter((r) => r.partition === partition).length >= n, { timeoutMs: 20_000, what: `${n} items on deliveries partition ${partition}` });
+    };
+    // Offsets 0 (healthy), 1 (held: hangs), 2..3 (healthy): the healthy request [0, 2, 3] goes once its 3 s wait is over.
+    await h.publish({ gps: [gpsPoint('veh_y2', 1, 'acc_xs2')] });
+    await itemsOnPartition(1);
+    await h.publish({ gps: [gpsPoint('veh_y1', 1, 'acc_xs1')] });
+    await itemsOnPartition(2);
+    await h.publish({ gps: [gpsPoint('veh_y2', 2, 'acc_xs2'), gpsPoint('veh_y2', 3, 'acc_xs2')] });
+    await waitFor(() => healthy.requests.length >= 1 && hanging.requests.length >= 1, { timeoutMs: 30_000, what: 'the healthy request and the hanging one' });
+    expect((JSON.parse(healthy.requests[0]?.text ?? '{}') as Body).data.map((d) => d.seq)).toEqual([1, 2, 3]);
+    // The commit reaches offset 1 (the held item), inside the delivered request.
+    const admin = h.kafka.admin();
+    await admin.connect();
+    await waitFor(async () => {
+      const [topic] = await admin.fetchOffsets({ groupId: h.env.FLEETHOOK_DISPATCHER_GROUP_ID as string, topics: [deliveries] });
+      return topic?.partitions.find((p) => p.partition === partition)?.offset === '1';
+    }, { timeoutMs: 20_000, what: 'deliveries committed at offset 1' });
+    await admin.disconnect();
+
+    expect(await wipeRedis(h.env.FLEETHOOK_REDIS_KEY_PREFIX as string)).toBeGreaterThan(0);
+    await h.kill(a, 'SIGKILL');
+    hanging.behave(behaviours.ok());
+    await h.startProcess();
+    await h.publish({ gps: [gpsPoint('veh_y2', 4, 'acc_xs2')] });
+    await waitFor(() => idsPerItem(healthy.requests).size >= 4 && hanging.requests.length >= 2, { timeoutMs: 60_000, intervalMs: 250, what: 'the new item, and the held request again' });
+    const ids = idsPerItem(healthy.requests);
+    expect(changedIds(ids)).toEqual([]);
+    // Items 2 and 3 (above the commit) were read again and skipped: their request had finished.
+    expect([...ids].filter(([, list]) => list.length > 1).map(([k]) => k)).toEqual([]);
+    expect(idsPerItem(hanging.requests).get('veh_y1#1')?.length).toBe(2);
+  }, 150_000);
+});

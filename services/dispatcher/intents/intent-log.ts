@@ -21,22 +21,26 @@ interface OpenIntent {
 /** An intent read from the log, for the commit floor. */
 interface Seen {
   readonly at: bigint;
-  /** Its lowest deliveries offset: once the deliveries commit is above it, the request is finished. */
-  readonly min: number;
+  /** Its highest deliveries offset: once the deliveries commit is above it, no owner reads any of its items again. */
+  readonly max: number;
 }
 
 /**
  * Reads `webhook.intents` for the owned partitions of one generation. After an assignment
  * it reads each partition from the committed floor to the end it had then (the *scan*);
- * the partition's deliveries wait meanwhile. Every intent of the scan whose items are all
- * at or above the committed deliveries offset is a request an earlier owner may have sent
- * and not finished: its items are gathered as they are read again and sent as that very
- * request (same items, so the same webhook-id), whatever the batching would do now.
+ * the partition's deliveries wait meanwhile. For each intent of the scan, against the
+ * deliveries offset committed (C):
+ * - all its items at or above C: a request an earlier owner may have sent and not
+ *   finished. Its items are gathered as they are read again and sent as that very request
+ *   (same items, so the same webhook-id), whatever the batching would do now;
+ * - its lowest item below C and others at or above it: that request is finished (its
+ *   lowest item is, and a request's items finish together: delivered, or handed to
+ *   parking). Its items at or above C, read again, are skipped as delivered. Without this,
+ *   only Redis's dedupe marks would keep them from going again under another webhook-id.
  *
  * After the scan it keeps reading (the owner's own intents come back) only to know the
- * floor: the intents offset committed is the first intent whose lowest item is at or above
- * the deliveries commit (a request whose lowest item is below it is finished: a request's
- * items finish together), so a new owner always reads every intent it may need.
+ * floor: the intents offset committed is the first intent with an item at or above the
+ * deliveries commit, so a new owner always reads every intent it may need.
  */
 export class IntentLog {
   private readonly scanning = new Set<number>();
@@ -51,6 +55,8 @@ export class IntentLog {
   private readonly seen = new Map<number, Seen[]>();
   /** Per partition, deliveries offset → the open intent that holds it. */
   private readonly open = new Map<number, Map<number, OpenIntent>>();
+  /** Per partition, deliveries offsets at or above C of requests known finished (skipped when read again). */
+  private readonly finishedItems = new Map<number, Set<number>>();
 
   constructor(
     private readonly o: IntentLogOptions,
@@ -126,9 +132,12 @@ export class IntentLog {
       } else {
         const offsets = decoded.intent.offsets;
         const min = offsets[0] as number;
-        if (min >= (this.liveFrom.get(partition) ?? 0)) {
-          this.seenIn(partition).push({ at, min });
-          if (this.scanning.has(partition)) this.reopen(partition, subscriptionId, offsets);
+        const max = offsets[offsets.length - 1] as number;
+        const liveFrom = this.liveFrom.get(partition) ?? 0;
+        if (max >= liveFrom) {
+          this.seenIn(partition).push({ at, max });
+          if (this.scanning.has(partition) && min >= liveFrom) this.reopen(partition, subscriptionId, offsets);
+          else if (this.scanning.has(partition)) this.finishedFrom(partition, offsets, liveFrom);
         }
       }
       this.next.set(partition, at + 1n);
@@ -142,6 +151,11 @@ export class IntentLog {
   /** Whether a deliveries offset belongs to a request an earlier owner may have sent. */
   holds(partition: number, offset: number): boolean {
     return this.open.get(partition)?.has(offset) === true;
+  }
+
+  /** Whether a deliveries offset, read again, belongs to a request known finished (it is skipped; asked once per read). */
+  finished(partition: number, offset: number): boolean {
+    return this.finishedItems.get(partition)?.delete(offset) === true;
   }
 
   /**
@@ -174,7 +188,7 @@ export class IntentLog {
     for (const [partition, read] of this.next) {
       if (this.scanning.has(partition)) continue;
       const floor = Math.max(this.liveFrom.get(partition) ?? 0, deliveriesCommit(partition) ?? 0);
-      const kept = (this.seen.get(partition) ?? []).filter((s) => s.min >= floor);
+      const kept = (this.seen.get(partition) ?? []).filter((s) => s.max >= floor);
       this.seen.set(partition, kept);
       const first = kept[0];
       const next = first !== undefined && first.at < read ? first.at : read;
@@ -194,6 +208,12 @@ export class IntentLog {
     if (offsets.some((o) => byOffset.has(o))) return;
     const intent: OpenIntent = { subscriptionId, remaining: new Set(offsets), items: [] };
     for (const o of offsets) byOffset.set(o, intent);
+  }
+
+  private finishedFrom(partition: number, offsets: readonly number[], liveFrom: number): void {
+    let set = this.finishedItems.get(partition);
+    if (set === undefined) this.finishedItems.set(partition, (set = new Set()));
+    for (const o of offsets) if (o >= liveFrom && this.open.get(partition)?.has(o) !== true) set.add(o);
   }
 
   private seenIn(partition: number): Seen[] {

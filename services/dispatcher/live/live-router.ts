@@ -103,7 +103,8 @@ export class LiveRouter {
         inParking: book.routeLive(item.subscriptionId, offset) === 'skip',
         subscription: stateOf(sub),
         parked: book.get(item.subscriptionId) !== undefined,
-        delivered: this.dedupe.isDelivered(stream, offset),
+        // Below the dedupe mark, or an item of a request an earlier owner finished (its intent says so; Redis may be wiped).
+        delivered: this.dedupe.isDelivered(stream, offset) || (!held && this.intents.finished(batch.partition, offset)),
         // An item of a request an earlier owner may have sent is sent again with it, whatever its origin says.
         repeat: !held && this.dedupe.isRepeat(stream, item),
       });

@@ -59,6 +59,7 @@ describe('IntentLog', () => {
     expect(log.holdBack(batch([], 'd'))).toBe(false);
     expect(log.holds(0, 12)).toBe(false);
     expect([10, 11, 13].every((o) => log.holds(0, o))).toBe(true);
+    expect([10, 11, 13].some((o) => log.finished(0, o))).toBe(false);
     expect(log.decide(0, 13, pending(13))).toBeNull();
     expect(log.decide(0, 10, pending(10))).toBeNull();
     const whole = log.decide(0, 11, pending(11));
@@ -76,7 +77,20 @@ describe('IntentLog', () => {
     expect(log.openIntents).toBe(0);
   });
 
-  it('intents read after the scan (this owner\'s own) are not re-sent; the commit floor is the first intent whose lowest item is not below the deliveries commit', async () => {
+  it('a finished request\'s items at or above the deliveries commit are skipped when read again, with Redis\'s marks gone (chaos seed 20: they went again under another webhook-id)', async () => {
+    const { log } = await scanning(2, 10);
+    // Intent 0 straddles the commit: its lowest item (5) is finished, so the whole request is. Intent 1 is open.
+    log.handleBatch(batch([intent(0, [5, 12, 14]), intent(1, [11, 13])]), () => true);
+    expect(log.holds(0, 12)).toBe(false);
+    expect(log.finished(0, 12)).toBe(true);
+    expect(log.finished(0, 12)).toBe(false);
+    expect(log.finished(0, 14)).toBe(true);
+    expect(log.finished(0, 5)).toBe(false);
+    expect(log.finished(0, 11)).toBe(false);
+    expect(log.holds(0, 11)).toBe(true);
+  });
+
+  it('intents read after the scan (this owner\'s own) are not re-sent; the commit floor is the first intent with an item at or above the deliveries commit', async () => {
     const { log } = await scanning(0, 0);
     log.handleBatch(batch([intent(0, [0, 1]), intent(1, [4, 5]), intent(2, [2, 3]), intent(3, [6])]), () => true);
     expect(log.holds(0, 4)).toBe(false);
@@ -86,6 +100,14 @@ describe('IntentLog', () => {
     expect(log.commitOffsets(() => 6)).toEqual([{ partition: 0, offset: 3n }]);
     log.committedAt([{ partition: 0, offset: 3n }]);
     expect(log.commitOffsets(() => 7)).toEqual([{ partition: 0, offset: 4n }]);
+  });
+
+  it('keeps an intent in the commit floor while any of its items is at or above the deliveries commit, so a new owner reads it again', async () => {
+    const { log } = await scanning(0, 0);
+    log.handleBatch(batch([intent(0, [1, 9]), intent(1, [2, 3])]), () => true);
+    expect(log.commitOffsets(() => 4)).toEqual([{ partition: 0, offset: 0n }]);
+    log.committedAt([{ partition: 0, offset: 0n }]);
+    expect(log.commitOffsets(() => 10)).toEqual([{ partition: 0, offset: 2n }]);
   });
 
   it('an intents batch fetched before the scan knows the deliveries commit is read again after it: a finished request is never reopened (chaos seed 14: its items held a partition forever)', async () => {
