@@ -79,3 +79,18 @@ export function failoverFigures(samples: readonly LatencySample[], windows: read
   }
   return rows;
 }
+
+/**
+ * The worst latency per second of record time around a SIGKILL (from 1 s before it to 12 s
+ * after), as `+s:latency` pairs: shows which phase of a failover the items waited on
+ * (detection, the new assignment, a later rebalance when the restarted instance joins).
+ */
+export function killProfile(samples: readonly LatencySample[], atMs: number): string {
+  const worst = new Map<number, number>();
+  for (const s of samples) {
+    const second = Math.floor((s.recordTimeMs - atMs) / 1_000);
+    if (second < -killWindowMs.before / 1_000 || second >= killWindowMs.after / 1_000) continue;
+    worst.set(second, Math.max(worst.get(second) ?? 0, s.receivedAt - s.recordTimeMs));
+  }
+  return [...worst].sort((a, b) => a[0] - b[0]).map(([second, ms]) => `${second >= 0 ? '+' : ''}${second}:${(ms / 1_000).toFixed(1)}`).join(' ');
+}

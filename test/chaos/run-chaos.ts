@@ -19,7 +19,7 @@ import type { SubscriptionRow } from './chaos-report.js';
 import { chaosSubscriptionPlans } from './chaos-subscriptions.js';
 import { describeFault, planTimeline } from './chaos-timeline.js';
 import type { PlannedFault } from './chaos-timeline.js';
-import { failoverFigures } from './failover-latency.js';
+import { failoverFigures, killProfile } from './failover-latency.js';
 import type { LatencyFigure } from './failover-latency.js';
 import { FaultInjector } from './fault-injector.js';
 import { startPrivateRedis } from './private-redis.js';
@@ -138,7 +138,10 @@ async function report(run: ChaosRun, phaseStart: number, quiescentAfterMs: numbe
       .filter((l) => l.includes(s.sub.id)).map((l) => `[dispatcher ${slot} pid ${String(proc.child.pid)}] ${l}`));
     return { name: s.plan.name, role: s.plan.role, kind: s.plan.kind, contentType: s.plan.contentType, verdict, logLines };
   });
-  const figures = failoverFigures(latencySamples(subs), injector.stops.map((s) => ({
+  const samples = latencySamples(subs);
+  const profiles = injector.stops.filter((s) => s.kind === 'kill')
+    .map((s) => `worst latency by second of record time around SIGKILL dispatcher ${s.slot} at +${seconds(s.atMs - phaseStart)} s: ${killProfile(samples, s.atMs)}`);
+  const figures = failoverFigures(samples, injector.stops.map((s) => ({
     kind: s.kind, atMs: s.atMs, label: `${s.kind === 'kill' ? 'SIGKILL' : 'SIGTERM'} dispatcher ${s.slot} at +${seconds(s.atMs - phaseStart)} s`,
   })));
   // Where lost items got to: matched (on webhook.deliveries) or not even that.
@@ -160,7 +163,7 @@ async function report(run: ChaosRun, phaseStart: number, quiescentAfterMs: numbe
     ...injector.events.map((ev) => `  +${seconds(ev.atMs).padStart(5)} ${ev.text}`),
     ...injector.errors.map((err) => `  injector error: ${err}`),
     ...(fleet.publishErrors.length > 0 ? [`  ${fleet.publishErrors.length} publishes failed (items uncertain): ${fleet.publishErrors.slice(0, 3).join(' | ')}`] : []),
-    '', subscriptionTable(rows), '', latencyTable(figures), '',
+    '', subscriptionTable(rows), '', latencyTable(figures), ...profiles, '',
     `load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min) on ${os.cpus().length} cores; heartbeats miss under heavy load`,
     `published ${fleet.published.length} records (${fleet.uncertain.length} uncertain); quiescent ${seconds(quiescentAfterMs)} s after healing; run took ${seconds(Date.now() - runStartedAt)} s; logs ${run.runDir}`,
     ...(violations > 0 ? ['', `VIOLATIONS (${violations}):`, ...details, ...unreadable, ...(args.latencyAdvisory ? [] : slow)] : ['', `seed ${args.seed}: no violation`]),

@@ -23,6 +23,8 @@ export interface ClosedBatch {
   readonly reason: 'full' | 'time';
   /** When the batch opened, i.e. its first item was queued (the body's `enqueueTime`); absent when rebuilt without it. */
   readonly openedAtMs?: number;
+  /** An earlier owner's request gathered again (rule 9): sent exactly as it is, never merged with other batches. */
+  readonly exact?: boolean;
 }
 
 interface OpenBatch {
@@ -117,6 +119,13 @@ export class BatchAccumulator {
     };
     this.open.set(key, batch);
     return batch;
+  }
+
+  /** Closes the open batch of `item`'s stream now, if there is one (what comes next must not join it). */
+  closeStreamOf(item: DeliveryItem): ClosedBatch | null {
+    const key = streamKeyOf(item);
+    const batch = this.open.get(key);
+    return batch === undefined ? null : this.close(key, batch, 'full');
   }
 
   /** Batches whose wait is over at `nowMs`, oldest deadline first. */

@@ -185,7 +185,7 @@ export class LiveRouter {
     const partition = batch.items[0]?.partition ?? 0;
     const task = async (): Promise<TaskResult> => {
       const parking = this.gen.book(partition).get(sub);
-      if (parking !== undefined) return this.append(partition, batch, parking.episodeId);
+      if (parking !== undefined) return this.append(partition, batch, parking.episodeId, !fresh);
       // Deactivated while this request waited behind the head, and the episode is over: its items are audited, not dropped.
       if (this.o.catalogue.get(sub)?.state === 'deactivated') return this.writeAudit(partition, sub, batch.items.map((p) => ({ offset: p.offset, value: p.value ?? Buffer.alloc(0) })));
       const depth = (): number => Math.max(0, this.gen.depth(sub) - batch.items.length);
@@ -202,11 +202,15 @@ export class LiveRouter {
   }
 
   /** The subscription is parked: its items go behind the backlog, in order, once each. Also when deactivated meanwhile: appended behind the closing marker, they are audited, not dropped. */
-  private async append(partition: number, batch: ClosedBatch, episodeId: string): Promise<TaskResult> {
+  private async append(partition: number, batch: ClosedBatch, episodeId: string, exact: boolean): Promise<TaskResult> {
     const sub = batch.subscriptionId;
     const book = this.gen.book(partition);
     if (this.o.catalogue.get(sub) === undefined) return { kind: 'skipped', reason: 'subscription deleted' };
-    const records: ParkedRecord[] = batch.items.map((p) => ({ kind: 'item', episodeId, deliveriesOffset: String(p.offset), value: p.value ?? Buffer.alloc(0) }));
+    // An earlier owner's request (it may have been sent): marked, so the drain sends it as it was, under its webhook-id.
+    const request = exact ? { first: String(batch.items[0]?.offset ?? 0), items: batch.items.length } : undefined;
+    const records: ParkedRecord[] = batch.items.map((p) => ({
+      kind: 'item', episodeId, deliveriesOffset: String(p.offset), value: p.value ?? Buffer.alloc(0), ...(request === undefined ? {} : { request }),
+    }));
     const last = await this.gen.durably(() => this.o.parking.writeParked(partition, sub, records));
     if (last === null) return { kind: 'abandoned' };
     book.appended(sub, last, batch.items.length);

@@ -11,7 +11,8 @@ import type { DeliveredMarks } from '../live/delivered-marks.js';
 import type { HeadParking } from './head-parking.js';
 import { OffsetTracker } from '../live/offset-tracker.js';
 import { DrainQueue } from './drain-queue.js';
-import type { ClosedFacts, ParkedRecord } from './parked-record.js';
+import { ExactRequests } from './exact-requests.js';
+import type { ClosedFacts, ExactRequest, ParkedRecord } from './parked-record.js';
 import type { ParkingIo } from './parking-io.js';
 
 export interface BacklogDrainOptions {
@@ -53,6 +54,8 @@ export class BacklogDrain {
   private readonly open = new Map<number, number>();
   /** Drain batches not started yet: a request is made up when its task starts (see DrainQueue). */
   private readonly waiting = new DrainQueue();
+  /** Earlier owners' requests appended whole, gathered to go as they were. */
+  private readonly exact = new ExactRequests(drainBatchWaitMs);
   /** Subscriptions with an end-of-episode check queued. */
   private readonly checks = new Set<string>();
   /** Closing subscriptions: why, and how many backlog items the audit has written. */
@@ -83,21 +86,30 @@ export class BacklogDrain {
   }
 
   /** A backlog item to deliver; full batches go at once, partial ones when the partition is read to its end (or after drainBatchWaitMs). */
-  add(partition: number, subscriptionId: string, parkedOffset: bigint, deliveriesOffset: string, item: DeliveryItem, value: Buffer): void {
+  add(partition: number, subscriptionId: string, parkedOffset: bigint, deliveriesOffset: string, item: DeliveryItem, value: Buffer, request?: ExactRequest): void {
     this.addOpen(partition, 1);
     this.register(subscriptionId, parkedOffset);
+    const entry: PendingItem = { item, partition, offset: Number(deliveriesOffset), value, parkedOffset };
+    if (request !== undefined) {
+      // An earlier owner's request, appended whole: what its stream has open goes first, then the request as it was.
+      const before = this.batches.closeStreamOf(item);
+      if (before !== null) this.enqueue(partition, before);
+      const whole = this.exact.add(entry, request, Date.now());
+      if (whole !== null) this.enqueue(partition, whole);
+      return;
+    }
     const maxItems = this.o.catalogue.get(subscriptionId)?.batching.maxItems ?? 500;
-    const closed = this.batches.add({ item, partition, offset: Number(deliveriesOffset), value, parkedOffset }, { maxItems, maxWaitMs: drainBatchWaitMs }, Date.now());
+    const closed = this.batches.add(entry, { maxItems, maxWaitMs: drainBatchWaitMs }, Date.now());
     if (closed !== null) this.enqueue(partition, closed);
   }
 
-  /** The partition is read to its end: partial batches go now. */
+  /** The partition is read to its end: partial batches go now (an exact request still gathering waits for its own items). */
   flush(): void {
     for (const closed of this.batches.drain()) this.enqueue(closed.items[0]?.partition ?? 0, closed);
   }
 
   tick(nowMs: number): void {
-    for (const closed of this.batches.due(nowMs)) this.enqueue(closed.items[0]?.partition ?? 0, closed);
+    for (const closed of [...this.batches.due(nowMs), ...this.exact.due(nowMs)]) this.enqueue(closed.items[0]?.partition ?? 0, closed);
   }
 
   /** A drain request: the next items of a draining backlog, in order. */

@@ -39,7 +39,9 @@ export class DrainQueue {
     queue.splice(at, 1);
     const items = [...batch.items];
     let bytes = valueBytes(items);
-    for (let next = queue[0]; maxItems !== null && next !== undefined && items.length + next.items.length <= maxItems; next = queue[0]) {
+    // An earlier owner's request goes exactly as it was: it neither takes others nor is taken.
+    const merge = maxItems !== null && batch.exact !== true;
+    for (let next = queue[0]; merge && next !== undefined && next.exact !== true && items.length + next.items.length <= maxItems; next = queue[0]) {
       const nextBytes = valueBytes(next.items);
       if (bytes + nextBytes > this.maxBytes) break;
       items.push(...next.items);

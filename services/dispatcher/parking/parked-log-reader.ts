@@ -6,7 +6,7 @@ import { decodeDeliveryItem } from '../delivery-item.js';
 import type { DeliveryItem } from '../delivery-item.js';
 import type { ClosedFacts } from './parked-record.js';
 import { decodeParkedRecord } from './parked-record.js';
-import type { ParkedRecord } from './parked-record.js';
+import type { ExactRequest, ParkedRecord } from './parked-record.js';
 
 /** Where a partition's log ends and where the group has committed, per topic. */
 export interface OffsetsSource {
@@ -29,7 +29,7 @@ export interface DrainSink {
   register(subscriptionId: string, parkedOffset: bigint): void;
   /** A new episode began: what the old one had queued for its drain is void. */
   resetQueued(subscriptionId: string): void;
-  add(partition: number, subscriptionId: string, parkedOffset: bigint, deliveriesOffset: string, item: DeliveryItem, value: Buffer): void;
+  add(partition: number, subscriptionId: string, parkedOffset: bigint, deliveriesOffset: string, item: DeliveryItem, value: Buffer, request?: ExactRequest): void;
   flush(): void;
   audit(partition: number, subscriptionId: string, items: readonly AuditItem[]): void;
   finished(partition: number, subscriptionId: string, parkedOffsets: readonly bigint[]): void;
@@ -245,7 +245,7 @@ export class ParkedLogReader {
         const decoded = decodeDeliveryItem(record.value);
         // Written by us from a valid item; should it ever be unreadable, it is audited, not lost.
         if (decoded.kind === 'invalid') audit();
-        else this.drain.add(partition, sub, offset, record.deliveriesOffset, decoded.item, record.value);
+        else this.drain.add(partition, sub, offset, record.deliveriesOffset, decoded.item, record.value, record.request);
         return;
       }
       case 'finished':

@@ -20,12 +20,24 @@ export type ParkedRecord =
     /** After a failure during a drain: the gap-free cursor, and the parked offsets of the items now in the head (skipped by the next drain). */
     readonly backlogAfter?: string; readonly headParkedOffsets?: readonly string[];
   }
-  | { readonly kind: 'item'; readonly episodeId: string; readonly deliveriesOffset: string; readonly value: Buffer }
+  | {
+    readonly kind: 'item'; readonly episodeId: string; readonly deliveriesOffset: string; readonly value: Buffer;
+    /** Set on the items of an earlier owner's request appended whole (rule 9): the drain sends them as that very request, under its webhook-id. */
+    readonly request?: ExactRequest;
+  }
   | { readonly kind: 'recovered'; readonly episodeId: string }
   /** Drain progress: items at or below `cursor`, and those listed above it, are delivered; `backlog` items remain. */
   | { readonly kind: 'progress'; readonly episodeId: string; readonly cursor: string; readonly finished: readonly string[]; readonly backlog: number }
   | { readonly kind: 'closed'; readonly episodeId: string; readonly action: ClosingAction; readonly reason: string; readonly facts: ClosedFacts }
   | { readonly kind: 'drained'; readonly episodeId: string };
+
+/** A request's first deliveries offset (its webhook-id derives from it) and its number of items. */
+export interface ExactRequest {
+  readonly first: string;
+  readonly items: number;
+}
+
+const requestHeader = 'fleethook-request';
 
 /** What the owner's deactivation event needs besides the backlog it audits. */
 export interface ClosedFacts {
@@ -49,7 +61,10 @@ export function encodeParkedRecord(record: ParkedRecord): EncodedParkedRecord {
   switch (record.kind) {
     case 'item':
       // The original deliveries value, untouched: the drain decodes it like a live item.
-      return { value: record.value, headers: { ...headers, 'fleethook-deliveries-offset': record.deliveriesOffset } };
+      return {
+        value: record.value,
+        headers: { ...headers, 'fleethook-deliveries-offset': record.deliveriesOffset, ...(record.request === undefined ? {} : { [requestHeader]: `${record.request.first}/${record.request.items}` }) },
+      };
     case 'begin': {
       const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets, headDeliveriesOffsets } = record;
       const optional = {
@@ -89,7 +104,11 @@ export function decodeParkedRecord(value: Buffer | null, headers: Readonly<Recor
       const deliveriesOffset = text(headers?.['fleethook-deliveries-offset']);
       if (deliveriesOffset === undefined || !/^\d+$/.test(deliveriesOffset)) return { kind: 'invalid', reason: 'item without a decimal fleethook-deliveries-offset' };
       if (value === null) return { kind: 'invalid', reason: 'item without a value' };
-      return { kind: 'record', record: { kind, episodeId, deliveriesOffset, value } };
+      const request = text(headers?.[requestHeader]);
+      if (request === undefined) return { kind: 'record', record: { kind, episodeId, deliveriesOffset, value } };
+      const m = /^(\d+)\/([1-9]\d{0,5})$/.exec(request);
+      if (m === null) return { kind: 'invalid', reason: `item with a malformed ${requestHeader} ${JSON.stringify(request)} (first/items)` };
+      return { kind: 'record', record: { kind, episodeId, deliveriesOffset, value, request: { first: m[1] as string, items: Number(m[2]) } } };
     }
     case 'begin':
       return decodeBegin(value, episodeId);

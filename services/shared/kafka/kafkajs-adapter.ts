@@ -44,7 +44,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   return kafkaClientOf(new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
-    logLevel: log === undefined ? logLevel.NOTHING : options.verbose === true ? logLevel.INFO : logLevel.WARN,
+    logLevel: log === undefined ? logLevel.NOTHING : options.verbose === true || process.env.KAFKAJS_VERBOSE === '1' ? logLevel.INFO : logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       if (log === undefined) return;
       const { message, ...fields } = entry.log;

@@ -48,6 +48,15 @@ describe('DrainQueue: a drain request is made up when its task starts', () => {
     expect(seqs(q.take(z, 500))).toEqual(seqs(z));
   });
 
+  it('an earlier owner\'s request (exact) is neither merged into nor merges others, and keeps its place in its stream', () => {
+    const q = new DrainQueue();
+    const x = batch('gps', 'veh_a', 1); const e = { ...batch('gps', 'veh_a', 2), exact: true }; const y = batch('gps', 'veh_a', 1); const z = batch('gps', 'veh_a', 1);
+    for (const b of [x, e, y, z]) q.push(b);
+    expect(seqs(q.take(x, 100))).toEqual(seqs(x));
+    expect(q.take(e, 100)).toBe(e);
+    expect(seqs(q.take(y, 100))).toEqual([...seqs(y), ...seqs(z)]);
+  });
+
   it('takes only the batch itself when no merge is asked (the subscription is not draining)', () => {
     const q = new DrainQueue();
     const x = batch('gps', 'veh_a', 1); const y = batch('gps', 'veh_a', 1);

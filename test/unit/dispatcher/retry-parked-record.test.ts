@@ -15,6 +15,7 @@ const records: ParkedRecord[] = [
   { kind: 'item', episodeId: 'pke_1', deliveriesOffset: '13', value: Buffer.from('{"v":2}\n{"lat":52.5}') },
   { kind: 'item', episodeId: 'pke_1', deliveriesOffset: '14', value: rawBytes },
   { kind: 'item', episodeId: 'pke_1', deliveriesOffset: '15', value: Buffer.alloc(0) },
+  { kind: 'item', episodeId: 'pke_1', deliveriesOffset: '16', value: Buffer.from('{"v":2}\n{}'), request: { first: '16', items: 3 } },
   { kind: 'recovered', episodeId: 'pke_1' },
   { kind: 'progress', episodeId: 'pke_1', cursor: '14', finished: ['16', '18'], backlog: 3 },
   { kind: 'progress', episodeId: 'pke_1', cursor: '20', finished: [], backlog: 0 },
@@ -26,7 +27,7 @@ const records: ParkedRecord[] = [
 const label = (r: ParkedRecord): string => {
   switch (r.kind) {
     case 'begin': return r.backlogAfter === undefined ? `begin (${r.headDeliveriesOffsets?.length ?? 'no'} head offsets)` : `begin after a drain failure (${r.headParkedOffsets?.length ?? 0} head items)`;
-    case 'item': return `item of ${r.value.length} bytes`;
+    case 'item': return r.request === undefined ? `item of ${r.value.length} bytes` : `item of an earlier owner's request of ${r.request.items}`;
     case 'closed': return `closed (${r.action}, status ${String(r.facts.lastStatusCode)})`;
     default: return r.kind;
   }
@@ -84,6 +85,9 @@ describe('webhook.parked records', () => {
     ['an item with a non-integer offset', ...item('13.5', Buffer.from('x')), /decimal fleethook-deliveries-offset/],
     ['an item with an empty offset', ...item('', Buffer.from('x')), /decimal fleethook-deliveries-offset/],
     ['an item with a null value (tombstone)', ...item('13', null), /item without a value/],
+    ...['16', '16/0', '16/x', '/3', '16/3/1', '-1/3', '16/1234567'].map((request) => [
+      `an item with the request header ${JSON.stringify(request)}`, Buffer.from('x'), { ...item('16', Buffer.from('x'))[1], 'fleethook-request': request }, /malformed fleethook-request/,
+    ] as const),
     ['a begin that is not JSON', ...begin('{'), /begin value is not a JSON object/],
     ['a begin that is a JSON array', ...begin('["12"]'), /begin value is not a JSON object/],
     ['a begin that is JSON null', ...begin('null'), /begin value is not a JSON object/],
