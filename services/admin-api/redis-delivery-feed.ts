@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { capFeedBody, decodeFeedEntry, feedKey, feedTtlSeconds, maxFeedEntries } from '../shared/delivery-feed.js';
-import type { FeedEntry } from '../shared/delivery-feed.js';
+import { decodeFeedEntry, encodeFeedEntry, feedKey, feedTtlSeconds, maxFeedEntries } from '../shared/delivery-feed.js';
+import type { FeedEntry, NewFeedEntry } from '../shared/delivery-feed.js';
 import type { Logger } from '../shared/logger.js';
-
-export type NewFeedEntry = Omit<FeedEntry, 'entryId' | 'body' | 'bodyTruncated'> & { readonly body: string };
 
 /** Where the portal's live feed comes from: reading a subscription's recent requests. */
 export interface DeliveryFeedSource {
@@ -26,9 +23,8 @@ export class RedisDeliveryFeed implements DeliveryFeedSource {
 
   async append(subscriptionId: string, entry: NewFeedEntry): Promise<void> {
     const key = feedKey(this.prefix, subscriptionId);
-    const stored: FeedEntry = { ...entry, entryId: randomBytes(8).toString('hex'), ...capFeedBody(entry.body) };
     try {
-      await this.redis.multi().lpush(key, JSON.stringify(stored)).ltrim(key, 0, maxFeedEntries - 1).expire(key, feedTtlSeconds).exec();
+      await this.redis.multi().lpush(key, encodeFeedEntry(entry)).ltrim(key, 0, maxFeedEntries - 1).expire(key, feedTtlSeconds).exec();
     } catch (err) {
       this.logger.warn('could not record the feed entry', { subscriptionId, err });
     }

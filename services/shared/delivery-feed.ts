@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * The demo feed of a subscription in Redis: the requests most recently sent to its
  * endpoint, body included (capped), for the portal's live feed (DESIGN.md §11). Written by
@@ -25,6 +27,15 @@ export interface FeedEntry {
   /** The request body, cut at `maxFeedBodyBytes` (then `bodyTruncated`). */
   readonly body: string;
   readonly bodyTruncated: boolean;
+}
+
+/** What a writer supplies; the entry id and the body cap are added by `encodeFeedEntry`. */
+export type NewFeedEntry = Omit<FeedEntry, 'entryId' | 'bodyTruncated'>;
+
+/** The stored JSON of an entry: a fresh entry id, the body capped. */
+export function encodeFeedEntry(entry: NewFeedEntry): string {
+  const stored: FeedEntry = { ...entry, entryId: randomBytes(8).toString('hex'), ...capFeedBody(entry.body) };
+  return JSON.stringify(stored);
 }
 
 export function feedKey(prefix: string, subscriptionId: string): string {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
 import { portalContentSecurityPolicy } from '../../services/admin-api/portal-files.js';
 import { exampleSigningSecret } from '../../services/admin-api/request-examples.js';
+import { DeliveryStatusRecorder } from '../../services/dispatcher/deliver/delivery-status-recorder.js';
 import { feedKey, maxFeedBodyBytes } from '../../services/shared/delivery-feed.js';
 import { verifySignature } from '../../services/shared/webhook-signature.js';
 import { accountKeys, AdminApiHarness, operatorKey } from '../helpers/admin-api-harness.js';
@@ -154,6 +155,23 @@ describe('the portal is served by the admin API', () => {
     // Deleted since the token was issued: 404, not a stream.
     await h.call(app, 'DELETE', `/v1/subscriptions/${sub.id}`);
     expect((await fetch(feedUrl)).status).toBe(404);
+  });
+
+  it("shows the dispatcher's live deliveries, as its recorder writes them, with the body cut at 8 KiB", async () => {
+    const sub = await create();
+    const recorder = new DeliveryStatusRecorder(redis, `${h.prefix}fh:`, h.logger);
+    const big = JSON.stringify({ data: 'x'.repeat(20_000) });
+    const attempt = { at: new Date().toISOString(), statusCode: 204, latencyMs: 7, webhookId: 'msg_live1' };
+    recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...attempt, error: null }, items: 20, backlogSize: 0, sent: { body: big, contentType: 'application/json', items: 20 } });
+    recorder.attempt(sub.id, { kind: 'failed', attempt: { ...attempt, webhookId: 'msg_live2', statusCode: 503, error: 'status 503' }, nextRetryAt: null, backlogSize: 3, sent: { body: '{}', contentType: 'application/json', items: 2 } });
+    const { token } = (await h.call(app, 'POST', `/v1/subscriptions/${sub.id}/feed-token`)).json as { token: string };
+    const events = await readEvents(`${base()}/v1/subscriptions/${sub.id}/feed?token=${encodeURIComponent(token)}`, (e) => e.filter((x) => x.event === 'delivery').length >= 2);
+    const entries = events.filter((e) => e.event === 'delivery').map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    expect(entries).toMatchObject([
+      { webhookId: 'msg_live1', mode: 'live', statusCode: 204, items: 20, bodyTruncated: true },
+      { webhookId: 'msg_live2', mode: 'live', statusCode: 503, error: 'status 503', items: 2, body: '{}', bodyTruncated: false },
+    ]);
+    expect(Buffer.byteLength(String(entries[0]?.body))).toBe(maxFeedBodyBytes);
   });
 
   it('keeps only a bounded, recent feed per subscription and skips entries it cannot read', async () => {
