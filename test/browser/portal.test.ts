@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
 import { challengeResponse } from '../../services/shared/webhook-signature.js';
-import { accountKeys, AdminApiHarness } from '../helpers/admin-api-harness.js';
+import { accountKeys, AdminApiHarness, operatorKey } from '../helpers/admin-api-harness.js';
 import { stackEnv } from '../helpers/stack-env.js';
 import { behaviours, WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -88,8 +88,13 @@ describe('Webhook Manager in a real browser', () => {
     await signIn(page, 'not-a-key-0123456789');
     await expect.poll(() => page.locator('#api-key-error').textContent()).toBe('This key was refused.');
     expect(await page.getByLabel('API key').getAttribute('aria-invalid')).toBe('true');
-    await signIn(page, accountKeys.acc_alpha);
+    // By keyboard: the field keeps focus after a refusal, Enter submits.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(accountKeys.acc_alpha);
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#grid-status').textContent()).toBe('No subscriptions yet.');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
     expect(await page.evaluate(() => document.cookie)).toBe('');
   });
 
@@ -158,7 +163,7 @@ describe('Webhook Manager in a real browser', () => {
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(() => page.locator('#action-result').textContent()).toBe('Paused.');
     await expect.poll(() => page.locator(`#grid tr[data-id="${subscriptionId}"] .badge`).textContent()).toBe('paused');
-    expect(await page.locator('[data-fact="State"]').textContent()).toBe('paused');
+    await expect.poll(() => page.locator('[data-fact="State"]').textContent()).toBe('paused');
     await shot('06-paused');
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     await page.locator('#secret-once').waitFor({ state: 'visible' });
@@ -168,6 +173,16 @@ describe('Webhook Manager in a real browser', () => {
     await page.getByRole('button', { name: 'I have stored it' }).click();
     expect(await page.content()).not.toContain(rotated.slice(6));
     expect(await page.locator('[data-fact="Signing secret"]').textContent()).toMatch(/^\*{4}/);
+  });
+
+  it('edits: only what changed is sent, and the grid shows it', async () => {
+    await page.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.getByLabel('Endpoint URL').inputValue()).toBe(receiver.url);
+    await page.getByLabel('Name', { exact: true }).fill('portal test 2');
+    await page.getByLabel('Retry policy').selectOption('pause-24h');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.locator(`#grid tr[data-id="${subscriptionId}"] td`).nth(1).textContent()).toBe('portal test 2');
+    expect((await h.call(app, 'GET', `/v1/subscriptions/${subscriptionId}`)).json).toMatchObject({ name: 'portal test 2', retryPolicy: 'pause-24h', state: 'paused', url: receiver.url });
   });
 
   it('lists, creates and deletes landmarks', async () => {
@@ -186,19 +201,25 @@ describe('Webhook Manager in a real browser', () => {
     await page.getByRole('button', { name: 'Subscriptions' }).click();
   });
 
-  it("a second account's key sees none of it", async () => {
+  it("a second account's key sees none of it; the operator key sees it", async () => {
     const other = await openPage();
     await signIn(other, accountKeys.acc_beta);
     await expect.poll(() => other.locator('#grid-status').textContent()).toBe('No subscriptions yet.');
     expect(await other.content()).not.toContain(subscriptionId);
     await shot('08-other-account', other);
     await other.context().close();
+    const operator = await openPage();
+    await signIn(operator, operatorKey);
+    await operator.locator(`#grid tr[data-id="${subscriptionId}"]`).waitFor();
+    await operator.context().close();
   });
 
   it('deletes after a confirmation, and the page caused no console error or CSP refusal', async () => {
-    await page.locator(`#grid tr[data-id="${subscriptionId}"]`).getByRole('button', { name: 'Open portal test' }).click();
+    await page.locator(`#grid tr[data-id="${subscriptionId}"]`).getByRole('button', { name: 'Open portal test 2' }).click();
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
-    await page.getByRole('button', { name: 'Keep it' }).click();
+    // The confirmation takes focus on its safe choice.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('confirm-delete-no');
+    await page.keyboard.press('Enter');
     expect(await page.locator(`#grid tr[data-id="${subscriptionId}"]`).count()).toBe(1);
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await shot('09-confirm-delete');

@@ -21,8 +21,9 @@ async function edit(sub) {
   await openForm(sub, async (reply) => {
     closeEditor();
     await grid.refresh();
-    if (reply.signingSecret) showSecretOnce(reply.signingSecret);
     await openDetails(reply.subscription ?? reply);
+    // After the details, so the secret is what has focus (and is read out) first.
+    if (reply.signingSecret) showSecretOnce(reply.signingSecret);
   }, () => {
     closeEditor();
     byId(sub ? 'details' : 'new-subscription').focus();
