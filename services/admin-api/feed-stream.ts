@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FeedEntry } from '../shared/delivery-feed.js';
 import type { DeliveryFeedSource } from './redis-delivery-feed.js';
-import { newFeedEntries } from './new-feed-entries.js';
 
 /** Where a stream writes; `signal` aborts when the client goes away or the server closes. */
 export interface StreamSink {
@@ -25,7 +24,7 @@ export function feedEvent(entry: FeedEntry): string {
 
 /**
  * A subscription's live feed as Server-Sent Events: the recent entries first, then every
- * new one as the poll of the feed list finds it, a comment line as heartbeat (proxies
+ * new one as the poll of the feed stream finds it (an idle poll reads nothing), a comment line as heartbeat (proxies
  * drop idle connections), and `event: expired` at the end of its time.
  */
 export async function streamFeed(source: DeliveryFeedSource, subscriptionId: string, sink: StreamSink, timing: FeedStreamTiming): Promise<void> {
@@ -34,7 +33,7 @@ export async function streamFeed(source: DeliveryFeedSource, subscriptionId: str
   let lastWriteAt = started;
   sink.write('retry: 2000\n\n');
   while (!sink.signal.aborted && Date.now() - started < timing.maxDurationMs) {
-    const fresh = newFeedEntries(await source.recent(subscriptionId), lastSentId);
+    const fresh = await source.read(subscriptionId, lastSentId);
     for (const entry of fresh) sink.write(feedEvent(entry));
     const newest = fresh[fresh.length - 1];
     if (newest !== undefined) {

@@ -176,15 +176,25 @@ describe('the portal is served by the admin API', () => {
 
   it('keeps only a bounded, recent feed per subscription and skips entries it cannot read', async () => {
     const sub = await create();
-    await redis.lpush(feedKey(`${h.prefix}fh:`, sub.id), 'not json', JSON.stringify({ entryId: 'x' }));
+    const key = feedKey(`${h.prefix}fh:`, sub.id);
+    // Entries a reader cannot use: not JSON, the wrong shape, another field.
+    await redis.xadd(key, '*', 'e', 'not json');
+    await redis.xadd(key, '*', 'e', JSON.stringify({ webhookId: 'x' }));
+    await redis.xadd(key, '*', 'other', '{}');
     for (let i = 0; i < 3; i++) expect((await h.call(app, 'POST', `/v1/subscriptions/${sub.id}/test`)).status).toBe(200);
-    const stored = await redis.lrange(feedKey(`${h.prefix}fh:`, sub.id), 0, -1);
-    expect(stored.length).toBeLessThanOrEqual(20);
-    expect(await redis.ttl(feedKey(`${h.prefix}fh:`, sub.id))).toBeGreaterThan(0);
-    expect(Math.max(...stored.map((s) => Buffer.byteLength(s)))).toBeLessThan(maxFeedBodyBytes + 1_000);
+    const stored = await redis.xrange(key, '-', '+');
+    expect(stored).toHaveLength(6);
+    expect(await redis.ttl(key)).toBeGreaterThan(0);
+    expect(Math.max(...stored.map(([, fields]) => Buffer.byteLength(fields.join(''))))).toBeLessThan(maxFeedBodyBytes + 1_000);
     const { token } = (await h.call(app, 'POST', `/v1/subscriptions/${sub.id}/feed-token`)).json as { token: string };
     const events = await readEvents(`${base()}/v1/subscriptions/${sub.id}/feed?token=${encodeURIComponent(token)}`, (e) => e.filter((x) => x.event === 'delivery').length >= 3);
     expect(events.filter((e) => e.event === 'delivery')).toHaveLength(3);
+    // Trimmed to the newest 20 however many are written.
+    const recorder = new DeliveryStatusRecorder(redis, `${h.prefix}fh:`, h.logger);
+    const attempt = { at: new Date().toISOString(), statusCode: 200, latencyMs: 1, error: null };
+    for (let i = 0; i < 25; i++) recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...attempt, webhookId: `msg_${i}` }, items: 1, backlogSize: 0, sent: { body: '{}', contentType: 'application/json', items: 1 } });
+    await expect.poll(async () => (await redis.xrevrange(key, '+', '-', 'COUNT', 1))[0]?.[1]?.[1] ?? '').toContain('"msg_24"');
+    expect(await redis.xlen(key)).toBe(20);
   });
 
   it('puts no signing secret in any portal file or example', async () => {

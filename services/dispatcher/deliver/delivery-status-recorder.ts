@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { attemptLogKey, deliveryStatusKey, maxLoggedAttempts, statusFields } from '../../shared/delivery-status-keys.js';
 import type { LoggedAttempt } from '../../shared/delivery-status-keys.js';
-import { encodeFeedEntry, feedKey, feedTtlSeconds, maxFeedEntries } from '../../shared/delivery-feed.js';
+import { encodeFeedEntry, feedField, feedKey, feedTtlSeconds, maxFeedEntries } from '../../shared/delivery-feed.js';
 import type { Logger } from '../../shared/logger.js';
 
 /** The request as sent, for the portal's live feed (shared/delivery-feed.ts; the body is capped there). */
@@ -44,8 +44,8 @@ export class DeliveryStatusRecorder {
       // The live feed: the last few requests with their (capped) bodies, in the same round trip.
       const feed = feedKey(this.prefix, subscriptionId);
       const { at, webhookId, statusCode, latencyMs, error } = record.attempt;
-      multi.lpush(feed, encodeFeedEntry({ at, webhookId, statusCode, latencyMs, error, mode: 'live', ...record.sent }))
-        .ltrim(feed, 0, maxFeedEntries - 1).expire(feed, feedTtlSeconds);
+      multi.xadd(feed, 'MAXLEN', String(maxFeedEntries), '*', feedField, encodeFeedEntry({ at, webhookId, statusCode, latencyMs, error, mode: 'live', ...record.sent }))
+        .expire(feed, feedTtlSeconds);
     }
     // One HSET per attempt (all fields of the hash at once).
     if (record.kind === 'delivered') {
