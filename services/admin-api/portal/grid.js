@@ -43,7 +43,8 @@ export class Grid {
   start() {
     this.stop();
     const tick = async () => {
-      await this.refresh();
+      // A hidden tab does not poll; it catches up when shown again.
+      if (!document.hidden) await this.refresh();
       this.timer = setTimeout(tick, pollMs);
     };
     void tick();

@@ -34,13 +34,15 @@ export function initLandmarks() {
     textField('lm-lat', 'Centre latitude', { type: 'number', value: '52.52' }),
     textField('lm-lon', 'Centre longitude', { type: 'number', value: '13.405' }),
     textField('lm-radius', 'Radius (m)', { type: 'number', value: '250' }),
+    textField('lm-account', 'Account id (operator key only)', { help: 'Leave empty with an account key.' }),
     el('button', { type: 'submit', text: 'Add landmark' }),
   );
-  const map = new Map([['name', 'lm-name'], ['shape', 'lm-radius'], ['shape.center.lat', 'lm-lat'], ['shape.center.lon', 'lm-lon'], ['shape.radiusM', 'lm-radius']]);
+  const map = new Map([['name', 'lm-name'], ['shape', 'lm-radius'], ['shape.center.lat', 'lm-lat'], ['shape.center.lon', 'lm-lon'], ['shape.radiusM', 'lm-radius'], ['accountId', 'lm-account']]);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form, byId('lm-summary'));
     const body = { name: valueOf('lm-name'), shape: { type: 'circle', center: { lat: numberOf('lm-lat'), lon: numberOf('lm-lon') }, radiusM: numberOf('lm-radius') } };
+    if (valueOf('lm-account') !== '') body.accountId = valueOf('lm-account');
     const r = await api('POST', '/v1/landmarks', body);
     if (!r.ok) return showErrors(r.body, map, byId('lm-summary'));
     byId('landmark-result').textContent = `Added ${r.body.name} (${r.body.id}).`;
