@@ -29,7 +29,7 @@ import { openApiDocument } from './openapi-document.js';
 import { defaultFeedStreamTiming } from './feed-stream.js';
 import type { FeedStreamTiming } from './feed-stream.js';
 import { FeedTokens } from './feed-token.js';
-import { PortalFiles } from './portal-files.js';
+import { PortalFiles, portalFolder } from './portal-files.js';
 import { addPortalRoutes } from './portal-routes.js';
 import { RedisDeliveryFeed } from './redis-delivery-feed.js';
 import { SubscriptionRepository } from './subscription-repository.js';
@@ -111,7 +111,9 @@ export async function startAdminApp(options: {
   const feed = new RedisDeliveryFeed(redis, config.redisKeyPrefix, logger);
   const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures, limiter, feed });
   const activeKey = config.encryptionKeys.find((k) => k.keyId === config.activeKeyId)?.key ?? Buffer.alloc(32);
-  const portal = { service, files: PortalFiles.load(), feed, tokens: new FeedTokens(activeKey), timing: options.feedTiming ?? defaultFeedStreamTiming, now };
+  const files = PortalFiles.load();
+  if (files.totalBytes() === 0) logger.warn('the portal\'s files are missing; /portal/ answers 404', { folder: portalFolder });
+  const portal = { service, files, feed, tokens: new FeedTokens(activeKey), timing: options.feedTiming ?? defaultFeedStreamTiming, now };
   const routes = addPortalRoutes(adminRoutes({
     service, actions, landmarks: new LandmarkService({
       registry: landmarks, writer: new LandmarkWriter(producer, topics.get('fleet.landmarks').name),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,8 +53,10 @@ export function portalFileName(requested: string): string | null {
 export class PortalFiles {
   private constructor(private readonly files: ReadonlyMap<string, PortalFile>) {}
 
+  /** A missing folder (a build that did not copy it) serves nothing: the API itself still starts. */
   static load(folder = portalFolder): PortalFiles {
     const files = new Map<string, PortalFile>();
+    if (!existsSync(folder)) return new PortalFiles(files);
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const type = contentTypes[path.extname(entry.name)];
       if (!entry.isFile() || type === undefined || !fileNamePattern.test(entry.name)) continue;

@@ -30,6 +30,7 @@ describe('portal files', () => {
     expect(files.get('sub.js')).toBeNull();
     expect(files.get('link.js')).toBeNull();
     expect(files.totalBytes()).toBe('<!doctype html>'.length + 'export {}'.length);
+    expect(PortalFiles.load(path.join(dir, 'absent')).get('')).toBeNull();
   });
 });
 
