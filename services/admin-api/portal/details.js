@@ -100,8 +100,11 @@ export function initDetails(h) {
     byId('details').querySelector('[data-action="delete"]').focus();
   });
   byId('attempts-refresh').addEventListener('click', () => void loadAttempts());
+  // Each grid refresh also refreshes the open subscription's facts and attempt log.
   window.addEventListener('portal:statuses', (e) => {
-    if (current && e.detail.has(current.id)) facts(current, e.detail.get(current.id));
+    if (!current || !e.detail.has(current.id)) return;
+    facts(current, e.detail.get(current.id));
+    void loadAttempts();
   });
 }
 

@@ -32,6 +32,7 @@ function addEntry(entry) {
     el('td', { text: status }), el('td', { class: 'num', text: entry.latencyMs === null ? '—' : `${entry.latencyMs} ms` }), el('td', { class: 'num', text: String(entry.items) }),
     el('td', {}, el('button', { type: 'button', 'aria-label': `Show body of ${entry.webhookId}`, onclick: () => showBody(entry), text: 'Body' })));
   byId('feed').tBodies[0].prepend(tr);
+  byId('feed-status').textContent = `Live: ${bodies.size} request(s) shown, newest first.`;
 }
 
 async function connect() {
