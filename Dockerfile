@@ -37,6 +37,8 @@ COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY schemas/*.avsc ./schemas/
 COPY --from=build /app/dist/schemas ./dist/schemas
 COPY --from=build /app/dist/services ./dist/services
+# The Webhook Manager's static files (not TypeScript, so tsc does not copy them).
+COPY services/admin-api/portal ./dist/services/admin-api/portal
 USER node
 # The dispatcher's metrics port; the admin API listens on 8080, the alerter on 9091.
 EXPOSE 9090 8080 9091

@@ -24,6 +24,8 @@ const aloneFiles = [
   // A whole pipeline, three services and a 1 s scrape in one process: beside another file, its first
   // parking episode once took over 30 s to show in CI.
   'test/integration/prometheus-dashboards.test.ts',
+  // Chromium beside another file's brokers and dispatchers on 2 cores: one browser at a time.
+  'test/browser/**/*.test.ts',
 ];
 
 const realStack = {

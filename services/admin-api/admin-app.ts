@@ -26,6 +26,12 @@ import { EndpointCallLimiter } from './endpoint-call-limiter.js';
 import { RedisFixedWindow } from '../shared/redis-fixed-window.js';
 import { LandmarkService } from './landmark-service.js';
 import { openApiDocument } from './openapi-document.js';
+import { defaultFeedStreamTiming } from './feed-stream.js';
+import type { FeedStreamTiming } from './feed-stream.js';
+import { FeedTokens } from './feed-token.js';
+import { PortalFiles, portalFolder } from './portal-files.js';
+import { addPortalRoutes } from './portal-routes.js';
+import { RedisDeliveryFeed } from './redis-delivery-feed.js';
 import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
 import { VerificationFailureNotifier } from './verification-failure-notifier.js';
@@ -55,6 +61,8 @@ export async function startAdminApp(options: {
   /** Shared counters (rate limits); main.ts passes its client, otherwise the app connects its own to `redisUrl`. */
   redis?: Redis;
   now?: () => Date;
+  /** How often the live feed polls Redis and how long a stream lasts (tests shorten them). */
+  feedTiming?: FeedStreamTiming;
 }): Promise<AdminApp> {
   const { config, kafka, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -100,8 +108,13 @@ export async function startAdminApp(options: {
     emitter: new FailureEventEmitter(failuresProducer, failuresTopic), topic: failuresTopic,
     timeoutMs: config.failureEventTimeoutMs, logger, count: (outcome) => metrics.failureEventWrite(outcome),
   });
-  const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures, limiter });
-  const routes = adminRoutes({
+  const feed = new RedisDeliveryFeed(redis, config.redisKeyPrefix, logger);
+  const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures, limiter, feed });
+  const activeKey = config.encryptionKeys.find((k) => k.keyId === config.activeKeyId)?.key ?? Buffer.alloc(32);
+  const files = PortalFiles.load();
+  if (files.totalBytes() === 0) logger.warn('the portal\'s files are missing; /portal/ answers 404', { folder: portalFolder });
+  const portal = { service, files, feed, tokens: new FeedTokens(activeKey), timing: options.feedTiming ?? defaultFeedStreamTiming, now };
+  const routes = addPortalRoutes(adminRoutes({
     service, actions, landmarks: new LandmarkService({
       registry: landmarks, writer: new LandmarkWriter(producer, topics.get('fleet.landmarks').name),
       maxLandmarksPerAccount: config.maxLandmarksPerAccount, readTimeoutMs: config.readTimeoutMs, now,
@@ -110,7 +123,7 @@ export async function startAdminApp(options: {
     isReady: () => catalogue.ready() && landmarks.ready(),
     metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     openapi: () => openApiDocument,
-  });
+  }), portal);
   const server = new AdminServer({
     routes, authenticator: new ApiKeyAuthenticator(config.accountKeys, config.operatorKey), metrics, logger,
     bodyLimitBytes: config.bodyLimitBytes, maxConnections: config.maxConnections,

@@ -5,6 +5,7 @@ import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
 import type { DeliveryStatusSource } from './delivery-status-source.js';
 import type { EndpointActions } from './endpoint-actions.js';
+import type { StreamSink } from './feed-stream.js';
 import { landmarkIdPattern } from '../shared/landmarks/landmark-types.js';
 import type { LandmarkService } from './landmark-service.js';
 import { toLandmarkView } from './landmark-view.js';
@@ -23,6 +24,10 @@ export interface RequestContext {
 export type Reply =
   | { readonly status: number; readonly json: unknown }
   | { readonly status: number; readonly text: string; readonly contentType: string }
+  /** Bytes as they are (the portal's files, a redirect), with headers of their own. */
+  | { readonly status: number; readonly raw: Buffer; readonly contentType: string | null; readonly headers: Readonly<Record<string, string>> }
+  /** Server-Sent Events, written until `run` returns or the client goes away. */
+  | { readonly status: 200; readonly stream: (sink: StreamSink) => Promise<void> }
   | { readonly status: 204 };
 
 export interface Route {

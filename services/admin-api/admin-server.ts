@@ -8,6 +8,7 @@ import { readRequestBody } from '../shared/http/read-request-body.js';
 import type { Logger } from '../shared/logger.js';
 import type { AdminMetrics } from './admin-metrics.js';
 import type { Reply, Route } from './admin-routes.js';
+import type { StreamSink } from './feed-stream.js';
 import { ApiError } from './api-error.js';
 import type { ApiKeyAuthenticator, Principal } from './authenticate.js';
 import { clientErrorResponse } from './client-error-reply.js';
@@ -28,6 +29,8 @@ export interface AdminServerDeps {
 export const maxTargetLength = 8_192;
 /** JSON nested deeper than this is refused; no admin body needs more than a few levels. */
 export const maxJsonDepth = 32;
+/** Open live feeds per instance; more are a 503 (each holds a connection and polls Redis once a second). */
+export const maxStreams = 200;
 
 /**
  * The admin API on plain `node:http`. About fifteen routes need no framework: this keeps
@@ -37,6 +40,8 @@ export const maxJsonDepth = 32;
 export class AdminServer {
   private readonly server: Server;
   private closing: Promise<void> | undefined;
+  /** Open event streams: ended on close, so `close()` does not wait for clients that never leave. */
+  private readonly streams = new Set<AbortController>();
 
   constructor(private readonly deps: AdminServerDeps) {
     this.server = createServer((req, res) => {
@@ -62,6 +67,7 @@ export class AdminServer {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close(() => resolve());
+      for (const stream of this.streams) stream.abort();
       this.server.closeIdleConnections();
     });
     return this.closing;
@@ -97,6 +103,11 @@ export class AdminServer {
       if (mapped.status === 401) res.setHeader('www-authenticate', 'Bearer');
       for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
       reply = { status: mapped.status, json: mapped.body };
+    }
+    if ('stream' in reply) {
+      this.deps.metrics.observe(template, method, reply.status, (performance.now() - started) / 1000);
+      await this.stream(res, reply.stream);
+      return;
     }
     this.send(res, reply);
     this.deps.metrics.observe(template, method, reply.status, (performance.now() - started) / 1000);
@@ -143,9 +154,32 @@ export class AdminServer {
     return parsed;
   }
 
-  private send(res: ServerResponse, reply: Reply): void {
+  /** Server-Sent Events until the producer returns, the client leaves or the server closes; at most `maxStreams` at once. */
+  private async stream(res: ServerResponse, run: (sink: StreamSink) => Promise<void>): Promise<void> {
+    if (this.streams.size >= maxStreams || this.closing !== undefined) {
+      this.send(res, { status: 503, json: { code: 'unavailable', message: 'too many open feeds on this instance; retry shortly', field: null } });
+      return;
+    }
+    const stop = new AbortController();
+    this.streams.add(stop);
+    res.on('close', () => stop.abort());
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+    try {
+      await run({ write: (text) => void (res.writableEnded || res.write(text)), signal: stop.signal });
+    } finally {
+      this.streams.delete(stop);
+      res.end();
+    }
+  }
+
+  private send(res: ServerResponse, reply: Exclude<Reply, { stream: unknown }>): void {
     res.setHeader('cache-control', 'no-store');
-    if (!('json' in reply) && !('text' in reply)) {
+    if ('raw' in reply) {
+      for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+      if (reply.contentType !== null) res.setHeader('content-type', reply.contentType);
+      res.writeHead(reply.status).end(reply.raw);
+    } else if (!('json' in reply) && !('text' in reply)) {
       res.writeHead(reply.status).end();
     } else if ('json' in reply) {
       res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(reply.json));

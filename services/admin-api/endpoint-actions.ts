@@ -13,6 +13,8 @@ import { RateLimitedError } from './rate-limited-error.js';
 import { classifyVerification } from './classify-verification.js';
 import type { VerificationResult } from './classify-verification.js';
 import { postToEndpoint } from './post-to-endpoint.js';
+import type { EndpointOutcome } from './post-to-endpoint.js';
+import type { RedisDeliveryFeed } from './redis-delivery-feed.js';
 import type { SubscriptionService } from './subscription-service.js';
 import { testEventBody } from './test-event-body.js';
 import type { VerificationFailureNotifier } from './verification-failure-notifier.js';
@@ -27,6 +29,8 @@ export interface EndpointActionsDeps {
   readonly failures: Pick<VerificationFailureNotifier, 'notify'>;
   /** Verify and test calls per subscription per window, across instances. */
   readonly limiter: Pick<EndpointCallLimiter, 'take'>;
+  /** The portal's live feed: every test event is appended (best effort, never throws). */
+  readonly feed?: Pick<RedisDeliveryFeed, 'append'>;
 }
 
 export type TestEventResult = {
@@ -39,6 +43,15 @@ export type TestEventResult = {
 
 export function newMessageId(): string {
   return `msg_${randomBytes(12).toString('hex')}`;
+}
+
+function testEventResult(webhookId: string, outcome: EndpointOutcome): TestEventResult {
+  if (outcome.kind === 'response') {
+    const delivered = outcome.status >= 200 && outcome.status < 300;
+    return { webhookId, delivered, statusCode: outcome.status, latencyMs: outcome.latencyMs, error: delivered ? null : `status ${outcome.status}` };
+  }
+  const error = outcome.kind === 'network_error' ? `network_error ${outcome.code}` : outcome.kind;
+  return { webhookId, delivered: false, statusCode: null, latencyMs: outcome.latencyMs, error };
 }
 
 /** Verification and test events: the two calls the admin API makes to an endpoint. */
@@ -75,12 +88,12 @@ export class EndpointActions {
     if (event.kind === 'no_live_format') throw new ApiError('conflict', event.message, 'source');
     await this.limit('test', stored.id);
     const outcome = await this.send(sub, event.body, sub.contentType, now, webhookId);
-    if (outcome.kind === 'response') {
-      const delivered = outcome.status >= 200 && outcome.status < 300;
-      return { webhookId, delivered, statusCode: outcome.status, latencyMs: outcome.latencyMs, error: delivered ? null : `status ${outcome.status}` };
-    }
-    const error = outcome.kind === 'network_error' ? `network_error ${outcome.code}` : outcome.kind;
-    return { webhookId, delivered: false, statusCode: null, latencyMs: outcome.latencyMs, error };
+    const result = testEventResult(webhookId, outcome);
+    await this.deps.feed?.append(sub.id, {
+      at: now.toISOString(), webhookId, mode: 'test', statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error,
+      items: 1, contentType: sub.contentType, body: event.body,
+    });
+    return result;
   }
 
   /** Counted after the ownership and state checks, before anything is sent: a refused call costs the endpoint nothing. */

@@ -1,4 +1,6 @@
+import { contentTypes, eventTypes } from '../shared/subscriptions/subscription-types.js';
 import { maxPageSize } from './list-query.js';
+import { exampleAuthTypes, exampleKinds } from './request-examples.js';
 import { accountIdSchema, landmarkIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
 
 /**
@@ -171,6 +173,36 @@ export const openApiDocument = {
     '/v1/subscriptions/{id}/rotate-secret': action('rotateSecret', 'New signing secret; the previous one keeps signing for the grace period.', json('SubscriptionWithSecret', 'Rotated.')),
     '/v1/subscriptions/{id}/status': {
       get: { operationId: 'getStatus', summary: 'State (from the catalogue) and delivery status: counters, backlog size, and while parked the current retry tier, next retry time, first failure time and last error. Unknown figures are null.', security: secured, parameters: [idParam], responses: { '200': json('SubscriptionStatus', 'Status.'), ...errors(...always, 404) } },
+    },
+    '/v1/subscriptions/{id}/feed-token': action(
+      'createFeedToken',
+      'A token that opens this subscription\'s live feed (`GET …/feed?token=`) for 60 s. EventSource cannot send headers and an API key must not sit in a URL, so the key stays here.',
+      json('FeedToken', 'The token.'),
+    ),
+    '/v1/subscriptions/{id}/feed': {
+      get: {
+        operationId: 'getFeed',
+        summary: 'The live feed (Server-Sent Events): the recent requests sent to the endpoint (test events and, where the dispatcher records them, live deliveries), then each new one. Event `delivery` carries a FeedEntry (body capped at 8 KiB); `expired` ends the stream after 10 minutes.',
+        parameters: [idParam, { name: 'token', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 600 } }],
+        responses: {
+          '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...errors(400, 404, 503), '401': json('Error', 'Missing, expired or foreign feed token.'),
+        },
+      },
+    },
+    '/v1/examples': {
+      get: {
+        operationId: 'getRequestExample',
+        summary: 'The headers and body an endpoint receives for a kind and content type, built by the code that builds real requests and signed with a published example secret (auth headers carry placeholders). A scheduled kind has no live format yet: 409.',
+        security: secured,
+        parameters: [
+          { name: 'kind', in: 'query', required: true, schema: { enum: [...exampleKinds] } },
+          { name: 'contentType', in: 'query', required: false, schema: { enum: [...contentTypes], default: 'application/json' } },
+          { name: 'eventType', in: 'query', required: false, description: 'For kind `event`.', schema: { enum: [...eventTypes], default: 'heartbeat' } },
+          { name: 'auth', in: 'query', required: false, schema: { enum: [...exampleAuthTypes], default: 'none' } },
+        ],
+        responses: { '200': json('RequestExample', 'The example request.'), ...errors(...always, 409) },
+      },
     },
     '/v1/subscriptions/{id}/attempts': {
       get: {

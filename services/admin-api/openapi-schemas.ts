@@ -233,6 +233,16 @@ export const openApiSchemas = {
       }),
     }),
   }),
+  FeedToken: closed(['token', 'expiresAt'], { token: { type: 'string' }, expiresAt: isoTime }),
+  RequestExample: closed(['headers', 'body'], {
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Header names in lower case, as sent.' },
+    body: { type: 'string', description: 'The body exactly as sent (JSON or form-encoded).' },
+  }),
+  FeedEntry: closed(['entryId', 'at', 'webhookId', 'mode', 'statusCode', 'latencyMs', 'error', 'items', 'contentType', 'body', 'bodyTruncated'], {
+    entryId: { type: 'string' }, at: isoTime, webhookId: { type: 'string', pattern: '^msg_' }, mode: { enum: ['live', 'test'] },
+    statusCode: { type: ['integer', 'null'] }, latencyMs: { type: ['integer', 'null'] }, error: { type: ['string', 'null'] }, items: { type: 'integer', minimum: 0 },
+    contentType: { type: 'string' }, body: { type: 'string', description: 'The request body, cut at 8 KiB.' }, bodyTruncated: { type: 'boolean' },
+  }),
   LandmarkShape: {
     description: [
       'A circle (centre, radius in metres) or a polygon: GeoJSON Polygon `coordinates`, positions `[lon, lat]` in WGS84 degrees, the first ring the outline and any further ones holes.',

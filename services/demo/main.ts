@@ -77,6 +77,8 @@ async function main(): Promise<void> {
   try {
     group.start('admin', tsx, ['services/admin-api/main.ts'], { ...common, FLEETHOOK_ADMIN_LOG_LEVEL: 'warn' });
     await admin.waitUntilReady(60_000);
+    // The Webhook Manager: this run's key signs in (it lives only as long as the demo).
+    say(`Webhook Manager: open http://127.0.0.1:${adminPort}/portal/ and sign in with the API key ${apiKey}`);
     const stale = await deleteAllSubscriptions(admin);
     if (stale > 0) say(`removed ${stale} subscription(s) left by an earlier demo`);
 

@@ -107,6 +107,12 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     expect(verified.json).toMatchObject({ result: { kind: 'verified' }, subscription: { state: 'active' } });
     receiver.behave(behaviours.ok());
     await call('POST', '/v1/subscriptions/{id}/test', id);
+    // The portal's routes: the example request and the feed token (the event stream itself: admin-portal-http.test.ts).
+    conforms('/v1/examples', 'GET', await h.call(app, 'GET', '/v1/examples?kind=event&eventType=speeding&contentType=application/x-www-form-urlencoded&auth=custom'));
+    conforms('/v1/examples', 'GET', await h.call(app, 'GET', '/v1/examples?kind=scheduled'));
+    conforms('/v1/examples', 'GET', await h.call(app, 'GET', '/v1/examples?kind=bus'));
+    await call('POST', '/v1/subscriptions/{id}/feed-token', id);
+    conforms('/v1/subscriptions/{id}/feed', 'GET', await h.call(app, 'GET', `/v1/subscriptions/${id}/feed?token=forged.token`, { key: null }));
     expect((await call('POST', '/v1/subscriptions/{id}/pause', id)).json).toMatchObject({ state: 'paused', enabled: false });
     expect((await call('POST', '/v1/subscriptions/{id}/verify', id)).status).toBe(409);
     expect((await call('POST', '/v1/subscriptions/{id}/resume', id)).json).toMatchObject({ state: 'active' });

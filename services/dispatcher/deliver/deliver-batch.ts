@@ -101,8 +101,9 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     const outcome = classifyDeliveryResult(sent.result, now);
     observe(deps, batch, outcome, sent);
     const logged = { at: now.toISOString(), statusCode: statusOf(sent), latencyMs: sent.latencyMs, webhookId };
+    const shown = { body: request.body, contentType: sub.contentType, items: batch.items.length };
     if (outcome.kind === 'delivered') {
-      deps.recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...logged, error: null }, items: batch.items.length, backlogSize: signals.queueDepth() });
+      deps.recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...logged, error: null }, items: batch.items.length, backlogSize: signals.queueDepth(), sent: shown });
       return { kind: 'delivered', attempts: attempt + 1 };
     }
     firstFailureAtMs ??= now.getTime();
@@ -110,7 +111,7 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     const last = attempt + 1 >= maxAttempts || outcome.kind === 'gone' || (retryAfterMs ?? 0) > longestQuickWaitMs;
     const delayMs = retryDelayMs(attempt, { quickDelaysMs: deps.quickRetryDelaysMs, maxDelayMs: deps.maxRetryDelayMs }, retryAfterMs);
     // The next retry time of a request about to be parked is the tier's; the parking step records it.
-    deps.recorder.attempt(sub.id, { kind: 'failed', attempt: { ...logged, error: outcome.reason }, nextRetryAt: last ? null : new Date(Date.now() + delayMs).toISOString(), backlogSize: signals.queueDepth() });
+    deps.recorder.attempt(sub.id, { kind: 'failed', attempt: { ...logged, error: outcome.reason }, nextRetryAt: last ? null : new Date(Date.now() + delayMs).toISOString(), backlogSize: signals.queueDepth(), sent: shown });
     deps.logger.warn('delivery attempt failed', { subscriptionId: sub.id, webhookId, attempt, reason: outcome.reason, retryInMs: last ? null : delayMs, items: batch.items.length });
     if (last) {
       return { kind: 'failed', failure: { error: outcome.reason, statusCode: statusOf(sent), retryAfterMs, gone: outcome.kind === 'gone', firstFailureAtMs, webhookId } };

@@ -1,11 +1,19 @@
 import type { Redis } from 'ioredis';
 import { attemptLogKey, deliveryStatusKey, maxLoggedAttempts, statusFields } from '../../shared/delivery-status-keys.js';
 import type { LoggedAttempt } from '../../shared/delivery-status-keys.js';
+import { encodeFeedEntry, feedField, feedKey, feedTtlSeconds, maxFeedEntries } from '../../shared/delivery-feed.js';
 import type { Logger } from '../../shared/logger.js';
 
+/** The request as sent, for the portal's live feed (shared/delivery-feed.ts; the body is capped there). */
+export interface SentRequest {
+  readonly body: string;
+  readonly contentType: string;
+  readonly items: number;
+}
+
 export type AttemptRecord =
-  | { readonly kind: 'delivered'; readonly attempt: LoggedAttempt; readonly items: number; readonly backlogSize: number }
-  | { readonly kind: 'failed'; readonly attempt: LoggedAttempt; readonly nextRetryAt: string | null; readonly backlogSize: number };
+  | { readonly kind: 'delivered'; readonly attempt: LoggedAttempt; readonly items: number; readonly backlogSize: number; readonly sent?: SentRequest }
+  | { readonly kind: 'failed'; readonly attempt: LoggedAttempt; readonly nextRetryAt: string | null; readonly backlogSize: number; readonly sent?: SentRequest };
 
 /**
  * Writes per-subscription status where the admin API reads it (see
@@ -32,6 +40,13 @@ export class DeliveryStatusRecorder {
     const multi = this.redis.multi()
       .lpush(logKey, JSON.stringify(record.attempt))
       .ltrim(logKey, 0, maxLoggedAttempts - 1);
+    if (record.sent !== undefined) {
+      // The live feed: the last few requests with their (capped) bodies, in the same round trip.
+      const feed = feedKey(this.prefix, subscriptionId);
+      const { at, webhookId, statusCode, latencyMs, error } = record.attempt;
+      multi.xadd(feed, 'MAXLEN', String(maxFeedEntries), '*', feedField, encodeFeedEntry({ at, webhookId, statusCode, latencyMs, error, mode: 'live', ...record.sent }))
+        .expire(feed, feedTtlSeconds);
+    }
     // One HSET per attempt (all fields of the hash at once).
     if (record.kind === 'delivered') {
       multi.hset(statusKey, statusFields.backlogSize, String(record.backlogSize), statusFields.lastSuccessAt, record.attempt.at)
