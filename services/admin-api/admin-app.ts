@@ -26,13 +26,15 @@ import { EndpointCallLimiter } from './endpoint-call-limiter.js';
 import { RedisFixedWindow } from '../shared/redis-fixed-window.js';
 import { LandmarkService } from './landmark-service.js';
 import { openApiDocument } from './openapi-document.js';
+import { AuditLogReader } from './audit-log-reader.js';
+import { RecoveryService } from './recovery-service.js';
 import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
 import { VerificationFailureNotifier } from './verification-failure-notifier.js';
 
 
 /** The topics an admin API instance reads or writes (it waits for them at start-up). */
-export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks'] as const;
+export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks', 'webhook.audit', 'webhook.parked'] as const;
 export interface AdminApp {
   readonly port: number;
   readonly catalogue: SubscriptionCatalogue;
@@ -101,12 +103,17 @@ export async function startAdminApp(options: {
     timeoutMs: config.failureEventTimeoutMs, logger, count: (outcome) => metrics.failureEventWrite(outcome),
   });
   const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures, limiter });
+  const recoveries = new RecoveryService({
+    service, producer, redis, redisKeyPrefix: config.redisKeyPrefix, logger, now,
+    audit: new AuditLogReader({ kafka, topic: topics.get('webhook.audit').name, timeoutMs: config.auditReadTimeoutMs }),
+    topics: { parked: topics.get('webhook.parked').name, audit: topics.get('webhook.audit').name },
+  });
   const routes = adminRoutes({
     service, actions, landmarks: new LandmarkService({
       registry: landmarks, writer: new LandmarkWriter(producer, topics.get('fleet.landmarks').name),
       maxLandmarksPerAccount: config.maxLandmarksPerAccount, readTimeoutMs: config.readTimeoutMs, now,
     }),
-    confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus,
+    confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus, recoveries,
     isReady: () => catalogue.ready() && landmarks.ready(),
     metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     openapi: () => openApiDocument,

@@ -209,6 +209,23 @@ export class ParkedLogReader {
       case 'item':
         this.applyItem(partition, sub, offset, record, audits, settled, countOnly);
         return false;
+      case 'recovery-item':
+        // Before its marker (or an orphan of an attempt that never wrote one): nothing yet.
+        if (book.isRecoveryItem(sub, record.episodeId, offset)) this.applyItem(partition, sub, offset, record, audits, settled, countOnly);
+        return false;
+      case 'recovery': {
+        const began = book.beginRecovery(sub, { episodeId: record.episodeId, markerOffset: offset, first: BigInt(record.firstOffset), last: BigInt(record.lastOffset), items: record.items });
+        if (!began) {
+          if (book.get(sub)?.recovery?.episodeId !== record.episodeId && !book.hasEnded(sub, record.episodeId)) {
+            this.o.logger.warn('recovery not started: the subscription has an open episode', { subscriptionId: sub, partition, recoveryId: record.episodeId });
+          }
+          return false;
+        }
+        this.drain.resetQueued(sub);
+        settled.add(sub);
+        this.o.logger.info('recovery: draining the audited items', { subscriptionId: sub, partition, recoveryId: record.episodeId, items: record.items });
+        return true;
+      }
       case 'recovered':
         if (!book.settle(sub, record.episodeId, 'draining', offset)) return false;
         settled.add(sub);
@@ -232,7 +249,7 @@ export class ParkedLogReader {
     }
   }
 
-  private applyItem(partition: number, sub: string, offset: bigint, record: Extract<ParkedRecord, { kind: 'item' }>, audits: Audits, settled: Set<string>, countOnly: boolean): void {
+  private applyItem(partition: number, sub: string, offset: bigint, record: Extract<ParkedRecord, { kind: 'item' | 'recovery-item' }>, audits: Audits, settled: Set<string>, countOnly: boolean): void {
     const route = this.gen.book(partition).item(sub, offset, Number(record.deliveriesOffset), countOnly || this.scan.isCatchingUp(partition));
     const audit = (): void => {
       this.drain.register(sub, offset);
