@@ -112,6 +112,50 @@ describe('POST /v1/subscriptions/:id/recover', () => {
     expect(accepted.flatMap((r) => bodyOf(r).data)).toHaveLength(20);
   }, 120_000);
 
+  it('survives the dispatcher killed mid-recovery: the next owner finishes it in order; only the request in flight is repeated, under its webhook-id', async () => {
+    const [app] = h.apps;
+    if (app === undefined) throw new Error('the first test starts the dispatcher');
+    up = false;
+    const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_alpha', retryPolicy: 'disable-10m', batching: { maxItems: 2, maxWaitMs: 100 } });
+    await h.publish({ gps: range(1, 16).map((s) => gpsPoint('veh_k', s, 'acc_alpha')) });
+    await waitFor(() => app.catalogue.get(sub.id)?.state === 'deactivated', { timeoutMs: 40_000, what: 'the subscription to be deactivated' });
+    await waitFor(() => !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 20_000, what: 'the audit' });
+    expect((await call('POST', `/v1/subscriptions/${sub.id}/reactivate`)).json).toMatchObject({ state: 'active' });
+    // From here on a dispatcher that can be SIGKILLed owns the partitions.
+    await app.close();
+    h.apps.splice(h.apps.indexOf(app), 1);
+    const first = await h.startProcess();
+    accepted.length = 0;
+    up = true;
+    expect(await call('POST', `/v1/subscriptions/${sub.id}/recover`)).toMatchObject({ status: 202, json: { items: 16 } });
+    await waitFor(() => accepted.filter((r) => bodyOf(r).data[0]?.vehicleId === 'veh_k').length >= 3, { timeoutMs: 60_000, what: 'part of the recovery' });
+    await h.kill(first, 'SIGKILL');
+    await h.startProcess();
+    await h.publish({ gps: range(17, 20).map((s) => gpsPoint('veh_k', s, 'acc_alpha')) });
+    const requests = await waitFor(() => {
+      const mine = accepted.filter((r) => bodyOf(r).data[0]?.vehicleId === 'veh_k');
+      return new Set(mine.flatMap((r) => bodyOf(r).data.map((d) => d.seq))).size >= 20 && mine;
+    }, { timeoutMs: 60_000, what: 'the rest of the recovery and the live items' });
+    const firstSeen: number[] = [];
+    const idOf = new Map<number, string>();
+    let repeated = 0;
+    for (const r of requests) {
+      for (const d of bodyOf(r).data) {
+        const id = String(r.headers['webhook-id']);
+        if (idOf.has(d.seq)) {
+          repeated++;
+          // A repeat is the request that was in flight, under the webhook-id it had.
+          expect(idOf.get(d.seq)).toBe(id);
+        } else {
+          idOf.set(d.seq, id);
+          firstSeen.push(d.seq);
+        }
+      }
+    }
+    expect(firstSeen).toEqual(range(1, 20));
+    expect(repeated).toBeLessThanOrEqual(2);
+  }, 180_000);
+
   it('refuses a subscription with nothing audited (409 nothing_to_recover)', async () => {
     const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_alpha' });
     expect(await call('POST', `/v1/subscriptions/${sub.id}/recover`)).toMatchObject({ status: 409, json: { code: 'nothing_to_recover', field: 'episodeId' } });
