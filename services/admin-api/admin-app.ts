@@ -104,7 +104,7 @@ export async function startAdminApp(options: {
   });
   const actions = new EndpointActions({ service, box, agent, timeoutMs: config.endpointTimeoutMs, now, failures, limiter });
   const recoveries = new RecoveryService({
-    service, producer, redis, redisKeyPrefix: config.redisKeyPrefix, logger, now,
+    service, producer, redis, redisKeyPrefix: config.redisKeyPrefix, logger, now, ownerWaitMs: config.readTimeoutMs,
     audit: new AuditLogReader({ kafka, topic: topics.get('webhook.audit').name, timeoutMs: config.auditReadTimeoutMs }),
     topics: { parked: topics.get('webhook.parked').name, audit: topics.get('webhook.audit').name },
   });

@@ -283,9 +283,10 @@ export const openApiSchemas = {
   RecoverRequest: {
     ...closed([], { episodeId: { ...episodeIdSchema, description: 'The deactivation episode to recover (its id is in the audit records\' `fleethook-episode` header); the latest when left out.' } }),
   },
-  RecoveryStarted: closed(['recoveryId', 'subscriptionId', 'episodeId', 'items'], {
+  RecoveryStarted: closed(['recoveryId', 'subscriptionId', 'episodeId', 'items', 'ownerReady'], {
     recoveryId: { type: 'string', pattern: '^rcv_' }, subscriptionId: subscriptionIdSchema, episodeId: { type: 'string' },
     items: { type: 'integer', minimum: 1, description: 'Audited items handed back for delivery, in order, before any newer live data.' },
+    ownerReady: { type: 'boolean', description: 'True once the dispatcher that owns the subscription has taken the recovery in hand: live data it routes from then on goes behind these items. False if it did not say so within the wait (it takes it up when it runs).' },
   }),
   RecoveryProgress: closed(['id', 'episodeId', 'items', 'recovered', 'left', 'startedAt'], {
     id: { type: 'string', pattern: '^rcv_' }, episodeId: { type: 'string' }, items: { type: 'integer', minimum: 1 },

@@ -22,6 +22,8 @@ export interface RecoveryServiceDeps {
   readonly redisKeyPrefix: string;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** How long the call waits for the owning dispatcher to take the recovery in hand. */
+  readonly ownerWaitMs: number;
 }
 
 export interface RecoveryStarted {
@@ -29,6 +31,8 @@ export interface RecoveryStarted {
   readonly subscriptionId: string;
   readonly episodeId: string;
   readonly items: number;
+  /** The owning dispatcher has applied the recovery: live data it routes from now on goes behind these items. */
+  readonly ownerReady: boolean;
 }
 
 /** The latest recovery of a subscription, as its status shows it (Redis, best effort). */
@@ -71,8 +75,9 @@ export class RecoveryService {
       const recoveryId = `rcv_${randomBytes(12).toString('hex')}`;
       await this.writeBack(sub.id, recoveryId, episode);
       await this.recordStatus(sub.id, { recoveryId, episodeId: episode.episodeId, items: episode.items.length });
-      this.d.logger.info('recovery started', { subscriptionId: sub.id, recoveryId, episodeId: episode.episodeId, items: episode.items.length });
-      return { recoveryId, subscriptionId: sub.id, episodeId: episode.episodeId, items: episode.items.length };
+      const ownerReady = await this.ownerReady(recoveryId);
+      this.d.logger.info('recovery started', { subscriptionId: sub.id, recoveryId, episodeId: episode.episodeId, items: episode.items.length, ownerReady });
+      return { recoveryId, subscriptionId: sub.id, episodeId: episode.episodeId, items: episode.items.length, ownerReady };
     } finally {
       await this.d.redis.del(lock).catch(() => undefined);
     }
@@ -89,6 +94,18 @@ export class RecoveryService {
     } catch (err) {
       this.d.logger.warn('recovery status unavailable', { subscriptionId, err });
       return null;
+    }
+  }
+
+  /** Waits (bounded) for the owner's sign that it applied the marker (its recovered-items counter appears in Redis). */
+  private async ownerReady(recoveryId: string): Promise<boolean> {
+    const key = recoveredCountKey(this.d.redisKeyPrefix, recoveryId);
+    const deadline = Date.now() + this.d.ownerWaitMs;
+    for (;;) {
+      const seen = await this.d.redis.exists(key).catch(() => 0);
+      if (seen > 0) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 

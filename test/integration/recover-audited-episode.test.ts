@@ -85,7 +85,7 @@ describe('POST /v1/subscriptions/:id/recover', () => {
     up = true;
 
     const started = await recover({ body: {} });
-    expect(started).toMatchObject({ status: 202, json: { subscriptionId: sub.id, items: 12 } });
+    expect(started).toMatchObject({ status: 202, json: { subscriptionId: sub.id, items: 12, ownerReady: true } });
     await h.publish({ gps: range(13, 20).map((s) => gpsPoint('veh_r', s, 'acc_alpha')) });
     const seqs = await waitFor(() => {
       const got = accepted.flatMap((r) => bodyOf(r).data.map((d) => d.seq));
@@ -127,7 +127,7 @@ describe('POST /v1/subscriptions/:id/recover', () => {
     const first = await h.startProcess();
     accepted.length = 0;
     up = true;
-    expect(await call('POST', `/v1/subscriptions/${sub.id}/recover`)).toMatchObject({ status: 202, json: { items: 16 } });
+    expect(await call('POST', `/v1/subscriptions/${sub.id}/recover`)).toMatchObject({ status: 202, json: { items: 16, ownerReady: true } });
     await waitFor(() => accepted.filter((r) => bodyOf(r).data[0]?.vehicleId === 'veh_k').length >= 3, { timeoutMs: 60_000, what: 'part of the recovery' });
     await h.kill(first, 'SIGKILL');
     await h.startProcess();

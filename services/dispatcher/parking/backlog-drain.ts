@@ -79,6 +79,10 @@ export class BacklogDrain {
     this.queued.delete(subscriptionId);
   }
 
+  recoveryBegan(recoveryId: string): void {
+    this.o.parking.recoveryBegan(recoveryId);
+  }
+
   startClosing(subscriptionId: string, reason: string, facts: ClosedFacts): void {
     this.closing.set(subscriptionId, { reason, facts, audited: 0 });
   }

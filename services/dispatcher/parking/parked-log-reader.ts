@@ -36,6 +36,8 @@ export interface DrainSink {
   check(partition: number, subscriptionId: string): void;
   checkAll(partition: number): void;
   startClosing(subscriptionId: string, reason: string, facts: ClosedFacts): void;
+  /** A recovery's marker was applied: the book routes the subscription's live items behind its items from now on. */
+  recoveryBegan?(recoveryId: string): void;
 }
 
 /**
@@ -222,6 +224,7 @@ export class ParkedLogReader {
           return false;
         }
         this.drain.resetQueued(sub);
+        this.drain.recoveryBegan?.(record.episodeId);
         settled.add(sub);
         this.o.logger.info('recovery: draining the audited items', { subscriptionId: sub, partition, recoveryId: record.episodeId, items: record.items });
         return true;

@@ -42,7 +42,7 @@ export interface ParkingIoOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   /** Where a recovery's delivered items are counted (status only). */
-  readonly recoveryProgress?: Pick<RecoveryProgress, 'delivered'>;
+  readonly recoveryProgress?: Pick<RecoveryProgress, 'began' | 'delivered'>;
 }
 
 /**
@@ -105,6 +105,11 @@ export class ParkingIo {
       headers: { [auditReasonHeader]: reason, [auditDeliveriesOffsetHeader]: i.deliveriesOffset, ...episode },
     }));
     for (const chunk of chunkBySize(messages, writeBudgetBytes)) await this.o.producer.send(this.o.topics.audit, chunk);
+  }
+
+  /** The owner applied recovery `recoveryId`'s marker (status only). */
+  recoveryBegan(recoveryId: string): void {
+    this.o.recoveryProgress?.began(recoveryId);
   }
 
   /** A delivered drain request carried `items` of recovery `recoveryId` (status only). */

@@ -15,6 +15,11 @@ export class RecoveryProgress {
     private readonly logger: Logger,
   ) {}
 
+  /** The owner has read the recovery's marker: live items routed from now on go behind its items (the admin API waits for this before it answers). */
+  began(recoveryId: string): void {
+    this.delivered(recoveryId, 0);
+  }
+
   delivered(recoveryId: string, items: number): void {
     const key = recoveredCountKey(this.prefix, recoveryId);
     this.redis.multi().incrby(key, items).expire(key, recoveryStatusTtlSeconds).exec()
