@@ -4,6 +4,8 @@ import { startAdminApp } from '../../services/admin-api/admin-app.js';
 import type { AdminApp } from '../../services/admin-api/admin-app.js';
 import { loadConfig } from '../../services/admin-api/config.js';
 import { RedisDeliveryStatusSource } from '../../services/admin-api/redis-delivery-status-source.js';
+import type { DispatcherApp } from '../../services/dispatcher/dispatcher-app.js';
+import type { Subscription } from '../../services/shared/subscriptions/subscription-types.js';
 import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { accountKeys } from '../helpers/admin-api-harness.js';
@@ -27,6 +29,9 @@ let up = false;
 const accepted: RecordedRequest[] = [];
 let endpoint: WebhookReceiver;
 const adminLog: string[] = [];
+let dispatcher: DispatcherApp;
+let first: Subscription;
+let second: Subscription;
 
 async function call(method: string, path: string, options: { key?: string; body?: unknown } = {}): Promise<{ status: number; json: Record<string, unknown> }> {
   const headers: Record<string, string> = { authorization: `Bearer ${options.key ?? accountKeys.acc_alpha}` };
@@ -54,7 +59,16 @@ beforeAll(async () => {
   });
   const logger = createLogger('admin-api', { level: 'info', write: (l) => adminLog.push(l) });
   admin = await startAdminApp({ config, kafka: kafkaClientOf(h.kafka), logger, redis, statusSource: new RedisDeliveryStatusSource(redis, config.redisKeyPrefix, logger) });
-}, 60_000);
+  // Two subscriptions deactivated by their retry policy at once, their data audited: one per test below.
+  dispatcher = await h.startInProcess();
+  first = await h.subscribe({ url: endpoint.url, accountId: 'acc_alpha', retryPolicy: 'disable-10m', batching: { maxItems: 5, maxWaitMs: 100 }, vehicleFilter: { vehicleIds: ['veh_r'] } });
+  second = await h.subscribe({ url: endpoint.url, accountId: 'acc_alpha', retryPolicy: 'disable-10m', batching: { maxItems: 2, maxWaitMs: 100 }, vehicleFilter: { vehicleIds: ['veh_k'] } });
+  await h.publish({ gps: [...range(1, 12).map((s) => gpsPoint('veh_r', s, 'acc_alpha')), ...range(1, 16).map((s) => gpsPoint('veh_k', s, 'acc_alpha'))] });
+  for (const sub of [first, second]) {
+    await waitFor(() => dispatcher.catalogue.get(sub.id)?.state === 'deactivated', { timeoutMs: 40_000, what: 'the subscription to be deactivated' });
+    await waitFor(() => !dispatcher.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 20_000, what: 'the audit' });
+  }
+}, 120_000);
 
 afterAll(async () => {
   await admin?.close();
@@ -65,11 +79,8 @@ afterAll(async () => {
 
 describe('POST /v1/subscriptions/:id/recover', () => {
   it('re-delivers every audited item of the deactivation once, in order, before the live data sent after it; once per episode', async () => {
-    const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_alpha', retryPolicy: 'disable-10m', batching: { maxItems: 5, maxWaitMs: 100 } });
-    const app = await h.startInProcess();
-    await h.publish({ gps: range(1, 12).map((s) => gpsPoint('veh_r', s, 'acc_alpha')) });
-    await waitFor(() => app.catalogue.get(sub.id)?.state === 'deactivated', { timeoutMs: 40_000, what: 'the subscription to be deactivated' });
-    await waitFor(() => !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 20_000, what: 'the audit' });
+    const sub = first;
+    const app = dispatcher;
     const recover = (options: { key?: string; body?: unknown } = {}) => call('POST', `/v1/subscriptions/${sub.id}/recover`, options);
 
     // Not active yet: refused, naming the state; another account sees nothing; bad bodies name the field.
@@ -113,23 +124,18 @@ describe('POST /v1/subscriptions/:id/recover', () => {
   }, 120_000);
 
   it('survives the dispatcher killed mid-recovery: the next owner finishes it in order; only the request in flight is repeated, under its webhook-id', async () => {
-    const [app] = h.apps;
-    if (app === undefined) throw new Error('the first test starts the dispatcher');
-    up = false;
-    const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_alpha', retryPolicy: 'disable-10m', batching: { maxItems: 2, maxWaitMs: 100 } });
-    await h.publish({ gps: range(1, 16).map((s) => gpsPoint('veh_k', s, 'acc_alpha')) });
-    await waitFor(() => app.catalogue.get(sub.id)?.state === 'deactivated', { timeoutMs: 40_000, what: 'the subscription to be deactivated' });
-    await waitFor(() => !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 20_000, what: 'the audit' });
+    const sub = second;
+    const app = dispatcher;
     expect((await call('POST', `/v1/subscriptions/${sub.id}/reactivate`)).json).toMatchObject({ state: 'active' });
     // From here on a dispatcher that can be SIGKILLed owns the partitions.
     await app.close();
     h.apps.splice(h.apps.indexOf(app), 1);
-    const first = await h.startProcess();
+    const killed = await h.startProcess();
     accepted.length = 0;
     up = true;
     expect(await call('POST', `/v1/subscriptions/${sub.id}/recover`)).toMatchObject({ status: 202, json: { items: 16, ownerReady: true } });
     await waitFor(() => accepted.filter((r) => bodyOf(r).data[0]?.vehicleId === 'veh_k').length >= 3, { timeoutMs: 60_000, what: 'part of the recovery' });
-    await h.kill(first, 'SIGKILL');
+    await h.kill(killed, 'SIGKILL');
     await h.startProcess();
     await h.publish({ gps: range(17, 20).map((s) => gpsPoint('veh_k', s, 'acc_alpha')) });
     const requests = await waitFor(() => {
