@@ -105,7 +105,10 @@ const definitions: readonly TopicDefinition[] = [
     webhook(tier.topic, keep(durableRetentionMs), `Failed requests waiting ${tier.name} before the next attempt.`, dispatcherState),
   ),
   webhook('webhook.intents', keep(durableRetentionMs), 'The composition of each live request (its deliveries offsets), written before it is sent, so a new owner sends a request cut in flight again exactly, under the same webhook-id.', dispatcherState),
-  webhook('webhook.parked', keep(durableRetentionMs), 'Backlog of a parked subscription, kept in order behind its failed request.', dispatcherState),
+  webhook('webhook.parked', keep(durableRetentionMs), 'Backlog of a parked subscription, kept in order behind its failed request; and recoveries: audited items written back, then the marker that makes them a backlog.', {
+    // The admin API writes recoveries (issue 15): `recovery-item` records, inert until their `recovery` marker follows.
+    writers: ['dispatcher', 'admin-api'], readers: ['dispatcher'],
+  }),
   webhook('webhook.failures', keep(durableRetentionMs), 'Failure and recovery events the alerter turns into e-mails.', {
     // The admin API writes failed verifications.
     writers: ['dispatcher', 'admin-api'], readers: ['alerter'],
@@ -113,7 +116,10 @@ const definitions: readonly TopicDefinition[] = [
   webhook('webhook.alert-confirmations', keep(durableRetentionMs), 'Requests (from the admin API) to e-mail a newly added alert address its confirmation link; the alerter sends them.', {
     writers: ['admin-api'], readers: ['alerter'],
   }),
-  webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter).', { writers: ['dispatcher'], readers: [] }),
+  webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter), by episode; and which episodes were recovered.', {
+    // The admin API reads a subscription's episodes to recover one, and notes the recovery.
+    writers: ['dispatcher', 'admin-api'], readers: ['admin-api'],
+  }),
   {
     id: 'fleet.landmarks', group: 'registry', key: 'landmarkId', value: { format: 'json', owner: 'admin-api' }, configs: compacted,
     description: 'Landmarks (geofences) per account, latest state per landmarkId; a null value deletes. Written by the admin API, read whole by every instance that needs them.',

@@ -32,13 +32,15 @@ import { FeedTokens } from './feed-token.js';
 import { PortalFiles, portalFolder } from './portal-files.js';
 import { addPortalRoutes } from './portal-routes.js';
 import { RedisDeliveryFeed } from './redis-delivery-feed.js';
+import { AuditLogReader } from './audit-log-reader.js';
+import { RecoveryService } from './recovery-service.js';
 import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
 import { VerificationFailureNotifier } from './verification-failure-notifier.js';
 
 
 /** The topics an admin API instance reads or writes (it waits for them at start-up). */
-export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks'] as const;
+export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks', 'webhook.audit', 'webhook.parked'] as const;
 export interface AdminApp {
   readonly port: number;
   readonly catalogue: SubscriptionCatalogue;
@@ -114,12 +116,17 @@ export async function startAdminApp(options: {
   const files = PortalFiles.load();
   if (files.totalBytes() === 0) logger.warn('the portal\'s files are missing; /portal/ answers 404', { folder: portalFolder });
   const portal = { service, files, feed, tokens: new FeedTokens(activeKey), timing: options.feedTiming ?? defaultFeedStreamTiming, now };
+  const recoveries = new RecoveryService({
+    service, producer, redis, redisKeyPrefix: config.redisKeyPrefix, logger, now, ownerWaitMs: config.readTimeoutMs,
+    audit: new AuditLogReader({ kafka, topic: topics.get('webhook.audit').name, timeoutMs: config.auditReadTimeoutMs }),
+    topics: { parked: topics.get('webhook.parked').name, audit: topics.get('webhook.audit').name },
+  });
   const routes = addPortalRoutes(adminRoutes({
     service, actions, landmarks: new LandmarkService({
       registry: landmarks, writer: new LandmarkWriter(producer, topics.get('fleet.landmarks').name),
       maxLandmarksPerAccount: config.maxLandmarksPerAccount, readTimeoutMs: config.readTimeoutMs, now,
     }),
-    confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus,
+    confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus, recoveries,
     isReady: () => catalogue.ready() && landmarks.ready(),
     metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     openapi: () => openApiDocument,

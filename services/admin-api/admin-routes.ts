@@ -12,6 +12,7 @@ import { toLandmarkView } from './landmark-view.js';
 import { decodeListQuery } from './list-query.js';
 import { confirmationFormPage, confirmationResultPage } from './confirmation-page.js';
 import { RouteTable } from './route-table.js';
+import type { RecoveryService } from './recovery-service.js';
 import type { SubscriptionService } from './subscription-service.js';
 
 export interface RequestContext {
@@ -33,8 +34,8 @@ export type Reply =
 export interface Route {
   /** Whether the call needs an API key. */
   readonly auth: boolean;
-  /** `json`: a JSON object body is required; `empty`: no body, or `{}`; `none`: not read. */
-  readonly body: 'json' | 'empty' | 'none';
+  /** `json`: a JSON object body is required; `empty`: no body, or `{}`; `optional`: no body, or JSON; `none`: not read. */
+  readonly body: 'json' | 'empty' | 'optional' | 'none';
   run(ctx: RequestContext): Promise<Reply>;
 }
 
@@ -44,6 +45,7 @@ export interface RouteDeps {
   readonly confirmer: AlertEmailConfirmer;
   readonly landmarks: LandmarkService;
   readonly status: DeliveryStatusSource;
+  readonly recoveries: Pick<RecoveryService, 'recover' | 'status'>;
   readonly isReady: () => boolean;
   readonly metricsText: () => Promise<{ text: string; contentType: string }>;
   readonly openapi: () => unknown;
@@ -99,8 +101,9 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
     .add('POST', `${sub}/rotate-secret`, api('empty', async (c) => ok(await d.service.rotateSecret(who(c), id(c)))))
     .add('GET', `${sub}/status`, api('none', async (c) => {
       const s = await d.service.get(who(c), id(c));
-      return ok({ id: s.id, state: s.state, verifiedAt: s.verifiedAt, delivery: await d.status.read(s.id) });
+      return ok({ id: s.id, state: s.state, verifiedAt: s.verifiedAt, delivery: await d.status.read(s.id), recovery: await d.recoveries.status(s.id) });
     }))
+    .add('POST', `${sub}/recover`, api('optional', async (c) => ({ status: 202, json: await d.recoveries.recover(who(c), id(c), c.body) })))
     .add('GET', `${sub}/attempts`, api('none', async (c) => {
       const s = await d.service.get(who(c), id(c));
       return ok({ id: s.id, attempts: await d.status.attempts(s.id, decodeAttemptLimit(c.query)) });

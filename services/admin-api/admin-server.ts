@@ -140,7 +140,7 @@ export class AdminServer {
     const read = await readRequestBody(req, this.deps.bodyLimitBytes);
     if (read.kind === 'too_large') throw new ApiError('payload_too_large', `request body exceeds ${read.limitBytes} bytes`, '(body)');
     if (read.kind === 'aborted') throw new ApiError('invalid_request', 'request body was not received completely', '(body)');
-    if (read.bytes.length === 0 && mode === 'empty') return undefined;
+    if (read.bytes.length === 0 && (mode === 'empty' || mode === 'optional')) return undefined;
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') throw new ApiError('unsupported_media_type', 'send the body as application/json', '(body)');
     // The parser's message quotes the body: never echo it.

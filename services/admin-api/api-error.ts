@@ -7,6 +7,12 @@ export const apiErrorCodes = {
   method_not_allowed: 405,
   request_timeout: 408,
   conflict: 409,
+  /** Recover (issue 15): the episode's items were handed back already. */
+  already_recovered: 409,
+  /** Recover: the subscription has no audited episode, or the episode holds no items. */
+  nothing_to_recover: 409,
+  /** Recover: another call is starting a recovery of this subscription right now. */
+  recovery_in_progress: 409,
   payload_too_large: 413,
   uri_too_long: 414,
   unsupported_media_type: 415,

@@ -29,6 +29,8 @@ export interface AdminConfig extends ServiceKafkaConfig, RedisConfig, SecretKeys
   readonly secretGraceMs: number;
   readonly endpointTimeoutMs: number;
   readonly readTimeoutMs: number;
+  /** How long a recover may take to read the subscription's records of `webhook.audit` (503 past it). */
+  readonly auditReadTimeoutMs: number;
   /** How long a failed verify waits for its `webhook.failures` event to be acknowledged before answering anyway. */
   readonly failureEventTimeoutMs: number;
   /** Verify calls per subscription per rate-limit window, across instances. */
@@ -56,6 +58,7 @@ export const adminDefaults = {
   secretGraceMs: 86_400_000,
   endpointTimeoutMs: 10_000,
   readTimeoutMs: 5_000,
+  auditReadTimeoutMs: 30_000,
   failureEventTimeoutMs: 3_000,
   verifyLimit: 5,
   testEventLimit: 5,
@@ -102,6 +105,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     secretGraceMs: r.int('ADMIN_SECRET_GRACE_MS', d.secretGraceMs, { min: 0, max: 30 * 86_400_000 }),
     endpointTimeoutMs: r.int('ADMIN_ENDPOINT_TIMEOUT_MS', d.endpointTimeoutMs, { min: 100, max: 60_000 }),
     readTimeoutMs: r.int('ADMIN_READ_TIMEOUT_MS', d.readTimeoutMs, { min: 100, max: 60_000 }),
+    auditReadTimeoutMs: r.int('ADMIN_AUDIT_READ_TIMEOUT_MS', d.auditReadTimeoutMs, { min: 1_000, max: 600_000 }),
     failureEventTimeoutMs: r.int('ADMIN_FAILURE_EVENT_TIMEOUT_MS', d.failureEventTimeoutMs, { min: 100, max: 60_000 }),
     ...readRedisConfig(r),
     verifyLimit: r.int('ADMIN_VERIFY_LIMIT', d.verifyLimit, { min: 1, max: 10_000 }),

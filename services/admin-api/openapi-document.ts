@@ -41,7 +41,7 @@ const idFrom = (pointer: string): Record<string, unknown> => ({ parameters: { id
 /** Where a subscription's id leads (stateful testing follows these). */
 const linksFrom = (pointer: string): Record<string, unknown> => Object.fromEntries(
   ['getSubscription', 'patchSubscription', 'deleteSubscription', 'verifySubscription', 'testSubscription', 'pauseSubscription', 'resumeSubscription',
-    'reactivateSubscription', 'rotateSecret', 'getStatus', 'getAttempts'].map((op) => [op, { operationId: op, ...idFrom(pointer) }]),
+    'reactivateSubscription', 'rotateSecret', 'getStatus', 'getAttempts', 'recoverSubscription'].map((op) => [op, { operationId: op, ...idFrom(pointer) }]),
 );
 const landmarkIdParam = { name: 'id', in: 'path', required: true, schema: landmarkIdSchema };
 const landmarkLinks = Object.fromEntries(['getLandmark', 'patchLandmark', 'deleteLandmark'].map((op) => [op, { operationId: op, ...idFrom('/id') }]));
@@ -170,6 +170,24 @@ export const openApiDocument = {
       json('Subscription', 'Reactivated.'),
       [409],
     ),
+    '/v1/subscriptions/{id}/recover': {
+      post: {
+        operationId: 'recoverSubscription',
+        summary: [
+          'Re-deliver what a deactivation put in the audit topic: the latest episode, or `episodeId`. The items go out in their order, each once (same',
+          '`webhook-id` if a request is repeated), before any live data that arrives from now on; the status shows the progress. An episode is recovered',
+          'once: again is 409 already_recovered; a subscription that is not active, or has nothing audited, is 409 (conflict, nothing_to_recover).',
+        ].join(' '),
+        security: secured,
+        parameters: [idParam],
+        requestBody: { required: false, description: 'No body, `{}`, or `{ "episodeId": "…" }`.', content: { 'application/json': { schema: { $ref: '#/components/schemas/RecoverRequest' } } } },
+        responses: {
+          '202': json('RecoveryStarted', 'Handed to the dispatcher; delivery follows.'), ...errors(...always, 413, 415),
+          '404': json('Error', 'No such subscription for this key (another account\'s is also 404), or (`field`: episodeId) no such audited episode.'),
+          '409': json('Error', 'conflict (not active), nothing_to_recover, already_recovered or recovery_in_progress.'),
+        },
+      },
+    },
     '/v1/subscriptions/{id}/rotate-secret': action('rotateSecret', 'New signing secret; the previous one keeps signing for the grace period.', json('SubscriptionWithSecret', 'Rotated.')),
     '/v1/subscriptions/{id}/status': {
       get: { operationId: 'getStatus', summary: 'State (from the catalogue) and delivery status: counters, backlog size, and while parked the current retry tier, next retry time, first failure time and last error. Unknown figures are null.', security: secured, parameters: [idParam], responses: { '200': json('SubscriptionStatus', 'Status.'), ...errors(...always, 404) } },

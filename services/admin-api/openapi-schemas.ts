@@ -22,6 +22,7 @@ const closed = (required: string[], properties: Record<string, unknown>): Record
 export const subscriptionIdSchema = { type: 'string', pattern: subscriptionIdPattern.source } as const;
 export const landmarkIdSchema = { type: 'string', pattern: landmarkIdPattern.source } as const;
 export const accountIdSchema = { type: 'string', pattern: accountIdPattern.source } as const;
+const episodeIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,100}$' } as const;
 
 const plainEventTypes = eventTypes.filter((t) => !['speeding', 'posted_speeding', 'landmark_enter', 'landmark_leave'].includes(t));
 /** Each event type at most once (the decoder refuses a second selection of a type, whatever its options). */
@@ -284,8 +285,22 @@ export const openApiSchemas = {
     data: { type: 'array', items: ref('Landmark') },
     nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
   }),
-  SubscriptionStatus: closed(['id', 'state', 'verifiedAt', 'delivery'], {
+  SubscriptionStatus: closed(['id', 'state', 'verifiedAt', 'delivery', 'recovery'], {
     id: { type: 'string' }, state: { enum: [...subscriptionStates] }, verifiedAt: nullable(isoTime),
     delivery: { ...ref('DeliveryStatus'), description: 'Figures the dispatcher has not reported yet are null, never guessed.' },
+    recovery: { ...nullable(ref('RecoveryProgress')), description: 'The latest recovery (POST …/recover), or null when there was none (or its status was lost with Redis).' },
+  }),
+  RecoverRequest: {
+    ...closed([], { episodeId: { ...episodeIdSchema, description: 'The deactivation episode to recover (its id is in the audit records\' `fleethook-episode` header); the latest when left out.' } }),
+  },
+  RecoveryStarted: closed(['recoveryId', 'subscriptionId', 'episodeId', 'items', 'ownerReady'], {
+    recoveryId: { type: 'string', pattern: '^rcv_' }, subscriptionId: subscriptionIdSchema, episodeId: { type: 'string' },
+    items: { type: 'integer', minimum: 1, description: 'Audited items handed back for delivery, in order, before any newer live data.' },
+    ownerReady: { type: 'boolean', description: 'True once the dispatcher that owns the subscription has taken the recovery in hand: live data it routes from then on goes behind these items. False if it did not say so within the wait (it takes it up when it runs).' },
+  }),
+  RecoveryProgress: closed(['id', 'episodeId', 'items', 'recovered', 'left', 'startedAt'], {
+    id: { type: 'string', pattern: '^rcv_' }, episodeId: { type: 'string' }, items: { type: 'integer', minimum: 1 },
+    recovered: { type: 'integer', minimum: 0, description: 'Items delivered so far (best effort: counted in Redis).' },
+    left: { type: 'integer', minimum: 0 }, startedAt: isoTime,
   }),
 } as const;

@@ -13,6 +13,7 @@ import { DeliveredMarks } from './live/delivered-marks.js';
 import { IntentWriter } from './intents/intent-writer.js';
 import { DeliveryConsumer } from './live/delivery-consumer.js';
 import { DeliveryStatusRecorder } from './deliver/delivery-status-recorder.js';
+import { RecoveryProgress } from './parking/recovery-progress.js';
 import { createDispatcherMetrics } from './dispatcher-metrics.js';
 import { FanOutConsumer } from './match/fan-out-consumer.js';
 import { OpenedSubscriptions } from './deliver/opened-subscriptions.js';
@@ -65,7 +66,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   };
   const schedule = retrySchedule(config.retryTimeScale);
   const parking = new ParkingIo({
-    producer, catalogue, recorder, schedule, logger,
+    producer, catalogue, recorder, schedule, logger, recoveryProgress: new RecoveryProgress(redis, config.redisKeyPrefix, logger),
     topics: { parked: topics.get('webhook.parked').name, audit: topics.get('webhook.audit').name, lane: (id) => topics.get(id).name },
     writer: new SubscriptionWriter(producer, topics.get('webhook.subscriptions').name),
     events: new FailureEventEmitter(producer, topics.get('webhook.failures').name),

@@ -52,6 +52,7 @@ describe('subscription status', () => {
     expect(before.json).toEqual({
       id, state: 'pending_verification', verifiedAt: null,
       delivery: { backlogSize: null, currentTier: null, firstFailureAt: null, totalMessages: null, totalDelivered: null, lastSuccessAt: null, lastFailureAt: null, lastError: null, nextRetryAt: null, recentAttempts: null },
+      recovery: null,
     });
 
     // What the dispatcher writes (shared/delivery-status-keys.ts).
@@ -83,6 +84,7 @@ describe('subscription status', () => {
         // Not written here, so not shown: nothing is derived from the other fields.
         totalMessages: null, totalDelivered: null, lastSuccessAt: null, lastFailureAt: null, recentAttempts: [],
       },
+      recovery: null,
     });
 
     // The pause-24h policy's limit: tier `paused`, no next retry.

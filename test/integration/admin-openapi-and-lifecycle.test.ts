@@ -115,6 +115,10 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     conforms('/v1/subscriptions/{id}/feed', 'GET', await h.call(app, 'GET', `/v1/subscriptions/${id}/feed?token=forged.token`, { key: null }));
     expect((await call('POST', '/v1/subscriptions/{id}/pause', id)).json).toMatchObject({ state: 'paused', enabled: false });
     expect((await call('POST', '/v1/subscriptions/{id}/verify', id)).status).toBe(409);
+    // Recover needs an active subscription (the good path: recover-audited-episode.test.ts).
+    expect((await call('POST', '/v1/subscriptions/{id}/recover', id)).json).toMatchObject({ code: 'conflict', field: 'state' });
+    expect((await call('POST', '/v1/subscriptions/{id}/recover', 'sub_doesnotexist', { body: { episodeId: 'pke_1' } })).status).toBe(404);
+    expect((await call('POST', '/v1/subscriptions/{id}/recover', id, { body: { episodeId: '' } })).json).toMatchObject({ code: 'validation_failed', field: 'episodeId' });
     expect((await call('POST', '/v1/subscriptions/{id}/resume', id)).json).toMatchObject({ state: 'active' });
     await call('POST', '/v1/subscriptions/{id}/rotate-secret', id);
     const patched = await call('PATCH', '/v1/subscriptions/{id}', id, { body: { url: `${receiver.url}/v2`, vehicleFilter: null, auth: { type: 'none' } } });

@@ -42,6 +42,7 @@ describe('tenant isolation', () => {
       ['POST', `/v1/subscriptions/${b}/pause`, undefined],
       ['POST', `/v1/subscriptions/${b}/resume`, undefined],
       ['POST', `/v1/subscriptions/${b}/reactivate`, undefined],
+      ['POST', `/v1/subscriptions/${b}/recover`, undefined],
       ['POST', `/v1/subscriptions/${b}/rotate-secret`, undefined],
       ['GET', `/v1/subscriptions/${b}/status`, undefined],
       ['DELETE', `/v1/subscriptions/${b}`, undefined],

@@ -14,6 +14,7 @@ import { DrainQueue } from './drain-queue.js';
 import { ExactRequests } from './exact-requests.js';
 import type { ClosedFacts, ExactRequest, ParkedRecord } from './parked-record.js';
 import type { ParkingIo } from './parking-io.js';
+import type { RecoveryRange } from './parking-book.js';
 
 export interface BacklogDrainOptions {
   readonly catalogue: SubscriptionCatalogue;
@@ -81,6 +82,10 @@ export class BacklogDrain {
     this.queued.delete(subscriptionId);
   }
 
+  recoveryBegan(recoveryId: string): void {
+    this.o.parking.recoveryBegan(recoveryId);
+  }
+
   startClosing(subscriptionId: string, reason: string, facts: ClosedFacts): void {
     this.closing.set(subscriptionId, { reason, facts, audited: 0 });
   }
@@ -128,6 +133,7 @@ export class BacklogDrain {
       if (result.kind === 'delivered') {
         await markDelivered(this.o.marks, request);
         this.o.deps.metrics.itemsDrained.inc(items.length);
+        this.countRecovered(s.recovery, items);
         this.finished(partition, sub, taken.items.map((p) => p.parkedOffset ?? -1n));
         if (book.complete(sub)) await this.endEpisode(partition, sub);
         else await this.recordProgress(partition, sub, items);
@@ -150,7 +156,8 @@ export class BacklogDrain {
     this.addOpen(partition, items.length);
     const task = async (): Promise<TaskResult> => {
       const closing = this.closing.get(sub);
-      const done = await this.gen.durably(() => this.o.parking.audit(partition, sub, items, closing?.reason ?? 'deactivated'));
+      const episodeId = this.gen.book(partition).get(sub)?.episodeId;
+      const done = await this.gen.durably(() => this.o.parking.audit(partition, sub, items, closing?.reason ?? 'deactivated', episodeId));
       if (done === null) return { kind: 'abandoned' };
       this.o.deps.metrics.itemsAudited.inc(items.length);
       this.finished(partition, sub, items.map((i) => i.parkedOffset));
@@ -221,6 +228,13 @@ export class BacklogDrain {
     this.o.logger.info('backlog drained: live delivery resumes', { subscriptionId: sub, partition, episodeId: s.episodeId });
     this.o.deps.recorder.parking(sub, { tier: null, nextRetryAt: null, firstFailureAt: null, backlogSize: 0 });
     await this.gen.durably(() => this.o.parking.changeState(sub, { kind: 'recovered' }));
+  }
+
+  /** How many of a delivered drain request's items a recovery wrote back (status only). */
+  private countRecovered(recovery: RecoveryRange | null, delivered: readonly PendingItem[]): void {
+    if (recovery === null) return;
+    const n = delivered.filter((p) => p.parkedOffset !== undefined && p.parkedOffset >= recovery.first && p.parkedOffset <= recovery.last).length;
+    if (n > 0) this.o.parking.recoveredItems(recovery.episodeId, n);
   }
 
   private tracker(subscriptionId: string): OffsetTracker {

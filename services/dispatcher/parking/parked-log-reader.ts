@@ -36,6 +36,8 @@ export interface DrainSink {
   check(partition: number, subscriptionId: string): void;
   checkAll(partition: number): void;
   startClosing(subscriptionId: string, reason: string, facts: ClosedFacts): void;
+  /** A recovery's marker was applied: the book routes the subscription's live items behind its items from now on. */
+  recoveryBegan?(recoveryId: string): void;
 }
 
 /**
@@ -209,6 +211,24 @@ export class ParkedLogReader {
       case 'item':
         this.applyItem(partition, sub, offset, record, audits, settled, countOnly);
         return false;
+      case 'recovery-item':
+        // Before its marker (or an orphan of an attempt that never wrote one): nothing yet.
+        if (book.isRecoveryItem(sub, record.episodeId, offset)) this.applyItem(partition, sub, offset, record, audits, settled, countOnly);
+        return false;
+      case 'recovery': {
+        const began = book.beginRecovery(sub, { episodeId: record.episodeId, markerOffset: offset, first: BigInt(record.firstOffset), last: BigInt(record.lastOffset), items: record.items });
+        if (!began) {
+          if (book.get(sub)?.recovery?.episodeId !== record.episodeId && !book.hasEnded(sub, record.episodeId)) {
+            this.o.logger.warn('recovery not started: the subscription has an open episode', { subscriptionId: sub, partition, recoveryId: record.episodeId });
+          }
+          return false;
+        }
+        this.drain.resetQueued(sub);
+        this.drain.recoveryBegan?.(record.episodeId);
+        settled.add(sub);
+        this.o.logger.info('recovery: draining the audited items', { subscriptionId: sub, partition, recoveryId: record.episodeId, items: record.items });
+        return true;
+      }
       case 'recovered':
         if (!book.settle(sub, record.episodeId, 'draining', offset)) return false;
         settled.add(sub);
@@ -232,7 +252,7 @@ export class ParkedLogReader {
     }
   }
 
-  private applyItem(partition: number, sub: string, offset: bigint, record: Extract<ParkedRecord, { kind: 'item' }>, audits: Audits, settled: Set<string>, countOnly: boolean): void {
+  private applyItem(partition: number, sub: string, offset: bigint, record: Extract<ParkedRecord, { kind: 'item' | 'recovery-item' }>, audits: Audits, settled: Set<string>, countOnly: boolean): void {
     const route = this.gen.book(partition).item(sub, offset, Number(record.deliveriesOffset), countOnly || this.scan.isCatchingUp(partition));
     const audit = (): void => {
       this.drain.register(sub, offset);
@@ -245,7 +265,7 @@ export class ParkedLogReader {
         const decoded = decodeDeliveryItem(record.value);
         // Written by us from a valid item; should it ever be unreadable, it is audited, not lost.
         if (decoded.kind === 'invalid') audit();
-        else this.drain.add(partition, sub, offset, record.deliveriesOffset, decoded.item, record.value, record.request);
+        else this.drain.add(partition, sub, offset, record.deliveriesOffset, decoded.item, record.value, record.kind === 'item' ? record.request : undefined);
         return;
       }
       case 'finished':

@@ -29,7 +29,15 @@ export type ParkedRecord =
   /** Drain progress: items at or below `cursor`, and those listed above it, are delivered; `backlog` items remain. */
   | { readonly kind: 'progress'; readonly episodeId: string; readonly cursor: string; readonly finished: readonly string[]; readonly backlog: number }
   | { readonly kind: 'closed'; readonly episodeId: string; readonly action: ClosingAction; readonly reason: string; readonly facts: ClosedFacts }
-  | { readonly kind: 'drained'; readonly episodeId: string };
+  | { readonly kind: 'drained'; readonly episodeId: string }
+  /**
+   * Recovery (issue 15; written by the admin API): audited items written back, in order, before
+   * their `recovery` marker. Read before the marker they are nothing; the marker starts an
+   * episode (already draining) whose backlog is the items in [firstOffset, lastOffset] of
+   * this episode id — so live items of the subscription go behind them, as behind any backlog.
+   */
+  | { readonly kind: 'recovery-item'; readonly episodeId: string; readonly deliveriesOffset: string; readonly value: Buffer }
+  | { readonly kind: 'recovery'; readonly episodeId: string; readonly firstOffset: string; readonly lastOffset: string; readonly items: number; readonly auditEpisodeId: string };
 
 /** A request's first deliveries offset (its webhook-id derives from it) and its number of items. */
 export interface ExactRequest {
@@ -60,10 +68,11 @@ export function encodeParkedRecord(record: ParkedRecord): EncodedParkedRecord {
   const headers = { [parkedKindHeader]: record.kind, [parkedEpisodeHeader]: record.episodeId };
   switch (record.kind) {
     case 'item':
+    case 'recovery-item':
       // The original deliveries value, untouched: the drain decodes it like a live item.
       return {
         value: record.value,
-        headers: { ...headers, 'fleethook-deliveries-offset': record.deliveriesOffset, ...(record.request === undefined ? {} : { [requestHeader]: `${record.request.first}/${record.request.items}` }) },
+        headers: { ...headers, 'fleethook-deliveries-offset': record.deliveriesOffset, ...(record.kind !== 'item' || record.request === undefined ? {} : { [requestHeader]: `${record.request.first}/${record.request.items}` }) },
       };
     case 'begin': {
       const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets, headDeliveriesOffsets } = record;
@@ -77,6 +86,10 @@ export function encodeParkedRecord(record: ParkedRecord): EncodedParkedRecord {
       return { value: Buffer.from(JSON.stringify({ action: record.action, reason: record.reason, facts: record.facts })), headers };
     case 'progress':
       return { value: Buffer.from(JSON.stringify({ cursor: record.cursor, finished: record.finished, backlog: record.backlog })), headers };
+    case 'recovery': {
+      const { firstOffset, lastOffset, items, auditEpisodeId } = record;
+      return { value: Buffer.from(JSON.stringify({ firstOffset, lastOffset, items, auditEpisodeId })), headers };
+    }
     case 'recovered':
     case 'drained':
       return { value: Buffer.alloc(0), headers };
@@ -100,7 +113,8 @@ export function decodeParkedRecord(value: Buffer | null, headers: Readonly<Recor
   const episodeId = text(headers?.[parkedEpisodeHeader]);
   if (episodeId === undefined || episodeId === '') return { kind: 'invalid', reason: `header ${parkedEpisodeHeader} missing` };
   switch (kind) {
-    case 'item': {
+    case 'item':
+    case 'recovery-item': {
       const deliveriesOffset = text(headers?.['fleethook-deliveries-offset']);
       if (deliveriesOffset === undefined || !/^\d+$/.test(deliveriesOffset)) return { kind: 'invalid', reason: 'item without a decimal fleethook-deliveries-offset' };
       if (value === null) return { kind: 'invalid', reason: 'item without a value' };
@@ -116,6 +130,8 @@ export function decodeParkedRecord(value: Buffer | null, headers: Readonly<Recor
       return decodeClosed(value, episodeId);
     case 'progress':
       return decodeProgress(value, episodeId);
+    case 'recovery':
+      return decodeRecovery(value, episodeId);
     case 'recovered':
     case 'drained':
       return { kind: 'record', record: { kind, episodeId } };
@@ -178,4 +194,13 @@ function decodeProgress(value: Buffer | null, episodeId: string): DecodedParked 
     return { kind: 'invalid', reason: 'progress needs a decimal cursor, a list of decimal finished offsets and a backlog count' };
   }
   return { kind: 'record', record: { kind: 'progress', episodeId, cursor, finished: finished as string[], backlog: backlog as number } };
+}
+
+function decodeRecovery(value: Buffer | null, episodeId: string): DecodedParked {
+  const raw = jsonObject(value);
+  const { firstOffset, lastOffset, items, auditEpisodeId } = raw ?? {};
+  if (!isDecimal(firstOffset) || !isDecimal(lastOffset) || BigInt(lastOffset) < BigInt(firstOffset) || !(Number.isInteger(items) && (items as number) > 0) || typeof auditEpisodeId !== 'string') {
+    return { kind: 'invalid', reason: 'recovery needs decimal firstOffset <= lastOffset, a positive item count and an auditEpisodeId' };
+  }
+  return { kind: 'record', record: { kind: 'recovery', episodeId, firstOffset, lastOffset, items: items as number, auditEpisodeId } };
 }

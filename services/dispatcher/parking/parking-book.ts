@@ -35,6 +35,16 @@ export interface SubscriptionParking {
   readonly inHead: ReadonlySet<bigint>;
   /** Offset of the episode's begin marker, once read or written: kept readable for a rebuild. */
   readonly beginAt: bigint | null;
+  /** A recovery's items still belong to this backlog (carried into an episode that began during its drain). */
+  readonly recovery: RecoveryRange | null;
+}
+
+/** The audited items a recovery wrote back (`recovery-item` records of `episodeId` in [first, last]) and its marker. */
+export interface RecoveryRange {
+  readonly episodeId: string;
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly markerAt: bigint;
 }
 
 /** What to do with a backlog item read from `webhook.parked`. */
@@ -129,8 +139,32 @@ export class ParkingBook {
     const seenThrough = s === undefined ? cursor : max(s.seenThrough, cursor);
     const backlog = s === undefined || b.backlogAfter === undefined ? 0 : s.backlog;
     const inHead = new Set(b.inHead ?? []);
-    this.subs.set(subscriptionId, { episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, backlog: Math.max(0, backlog - inHead.size), inHead, beginAt: b.markerOffset });
+    this.subs.set(subscriptionId, {
+      episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, backlog: Math.max(0, backlog - inHead.size), inHead, beginAt: b.markerOffset,
+      recovery: s?.recovery ?? null,
+    });
     return true;
+  }
+
+  /**
+   * A recovery marker (issue 15): an episode begins, already draining, whose backlog is the
+   * recovery's items written before the marker. Refused (false) while another episode is
+   * open, for a marker read again after its episode ended, or one this book has seen.
+   */
+  beginRecovery(subscriptionId: string, r: { episodeId: string; markerOffset: bigint; first: bigint; last: bigint; items: number }): boolean {
+    if (this.subs.has(subscriptionId) || this.isPast(subscriptionId, r.markerOffset) || this.hasEnded(subscriptionId, r.episodeId)) return false;
+    const cursor = r.first - 1n;
+    this.subs.set(subscriptionId, {
+      episodeId: r.episodeId, phase: 'draining', cursor, seenThrough: r.last, queuedThrough: cursor, backlog: r.items, inHead: new Set(), beginAt: r.markerOffset,
+      recovery: { episodeId: r.episodeId, first: r.first, last: r.last, markerAt: r.markerOffset },
+    });
+    return true;
+  }
+
+  /** A `recovery-item` record belongs to the subscription's backlog only inside its recovery's range (else: an orphan of an attempt that never wrote its marker). */
+  isRecoveryItem(subscriptionId: string, episodeId: string, parkedOffset: bigint): boolean {
+    const r = this.subs.get(subscriptionId)?.recovery;
+    return r !== undefined && r !== null && r.episodeId === episodeId && parkedOffset >= r.first && parkedOffset <= r.last;
   }
 
   /** This instance appended live items to the backlog at these parked offsets (acknowledged). */
@@ -150,7 +184,7 @@ export class ParkingBook {
     if (s === undefined) {
       if (this.isPast(subscriptionId, parkedOffset)) return 'skip';
       // Read before its episode's marker (a rebuild that starts inside a backlog whose begin marker follows it).
-      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, backlog: 0, inHead: new Set(), beginAt: null };
+      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, backlog: 0, inHead: new Set(), beginAt: null, recovery: null };
     }
     if (parkedOffset <= s.cursor) return 'skip';
     if (parkedOffset > s.seenThrough) {
@@ -240,6 +274,7 @@ export class ParkingBook {
     let min: bigint | null = null;
     for (const s of this.subs.values()) {
       // The begin marker too: a rebuild that starts after it would know the items but not the episode.
+      // (A recovery's marker follows its items, so while any remains above the cursor the marker is read again too.)
       const need = s.beginAt !== null && s.beginAt < s.cursor + 1n ? s.beginAt : s.cursor + 1n;
       if (min === null || need < min) min = need;
     }

@@ -12,6 +12,8 @@ import type { RequestFailure } from '../deliver/deliver-batch.js';
 import type { DeliveryStatusRecorder } from '../deliver/delivery-status-recorder.js';
 import type { FailureEventEmitter } from '../../shared/failures/failure-event-emitter.js';
 import { encodeParkedRecord } from './parked-record.js';
+import type { RecoveryProgress } from './recovery-progress.js';
+import { auditDeliveriesOffsetHeader, auditEpisodeHeader, auditReasonHeader } from '../../shared/recovery/audit-headers.js';
 import type { ParkedRecord } from './parked-record.js';
 import { planHeadFailure } from './plan-head-failure.js';
 import type { HeadFailurePlan } from './plan-head-failure.js';
@@ -39,6 +41,8 @@ export interface ParkingIoOptions {
   readonly schedule: { readonly policies: Readonly<Record<RetryPolicyName, RetryPolicy>>; readonly lanes: readonly RetryLane[] };
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Where a recovery's delivered items are counted (status only). */
+  readonly recoveryProgress?: Pick<RecoveryProgress, 'began' | 'delivered'>;
 }
 
 /**
@@ -92,14 +96,25 @@ export class ParkingIo {
     await this.o.producer.send(this.o.topics.lane(laneId), [{ key: ticket.subscriptionId, partition, value: encodeRetryTicket(ticket), headers: dueAtHeaders(dueAtMs) }]);
   }
 
-  /** Undelivered items, byte for byte, with why and where they came from in headers. */
-  async audit(partition: number, subscriptionId: string, items: readonly TicketItem[], reason: string): Promise<void> {
+  /** Undelivered items, byte for byte, with why, where they came from and (when known) the episode that audited them in headers. */
+  async audit(partition: number, subscriptionId: string, items: readonly TicketItem[], reason: string, episodeId?: string): Promise<void> {
     if (items.length === 0) return;
+    const episode = episodeId === undefined ? {} : { [auditEpisodeHeader]: episodeId };
     const messages: OutgoingRecord[] = items.map((i) => ({
       key: subscriptionId, partition, value: i.value,
-      headers: { 'fleethook-audit-reason': reason, 'fleethook-deliveries-offset': i.deliveriesOffset },
+      headers: { [auditReasonHeader]: reason, [auditDeliveriesOffsetHeader]: i.deliveriesOffset, ...episode },
     }));
     for (const chunk of chunkBySize(messages, writeBudgetBytes)) await this.o.producer.send(this.o.topics.audit, chunk);
+  }
+
+  /** The owner applied recovery `recoveryId`'s marker (status only). */
+  recoveryBegan(recoveryId: string): void {
+    this.o.recoveryProgress?.began(recoveryId);
+  }
+
+  /** A delivered drain request carried `items` of recovery `recoveryId` (status only). */
+  recoveredItems(recoveryId: string, items: number): void {
+    this.o.recoveryProgress?.delivered(recoveryId, items);
   }
 
   async emit(subscriptionId: string, change: FailureChange): Promise<void> {
@@ -165,7 +180,7 @@ export class ParkingIo {
       return 'paused';
     }
     const reason = `${plan.action === 'disable' ? 'disabled' : 'deactivated'}: ${plan.event.failure.lastError}`;
-    await this.audit(partition, sub.id, ticket.items, reason);
+    await this.audit(partition, sub.id, ticket.items, reason, ticket.episodeId);
     const e = plan.event.failure;
     const facts = { headItems: ticket.items.length, firstFailureAtMs: e.firstFailureAtMs, retryCount: e.retryCount, lastError: e.lastError, lastStatusCode: e.lastStatusCode };
     await this.writeParked(partition, sub.id, [{ kind: 'closed', episodeId: ticket.episodeId, action: plan.action === 'disable' ? 'disable' : 'deactivate', reason, facts }]);

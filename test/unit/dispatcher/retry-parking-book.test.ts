@@ -14,7 +14,7 @@ function parkedBook(): ParkingBook {
 describe('parking book: a parked subscription', () => {
   it('begins parked with the cursor on its marker and counts the items read while parked', () => {
     const book = parkedBook();
-    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, backlog: 0, inHead: new Set(), beginAt: 10n });
+    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, backlog: 0, inHead: new Set(), beginAt: 10n, recovery: null });
     expect(book.item(sub, 11n, 101)).toBe('count');
     expect(book.item(sub, 12n, 102)).toBe('count');
     // Read again after a seek: still parked, not counted twice.
