@@ -12,6 +12,8 @@ import { decodeListQuery } from './list-query.js';
 import { confirmationFormPage, confirmationResultPage } from './confirmation-page.js';
 import { RouteTable } from './route-table.js';
 import type { SubscriptionService } from './subscription-service.js';
+import type { VehicleStateService } from './vehicle-state-service.js';
+import { toVehicleStateView } from './vehicle-state-view.js';
 
 export interface RequestContext {
   readonly principal: Principal | null;
@@ -38,6 +40,7 @@ export interface RouteDeps {
   readonly actions: EndpointActions;
   readonly confirmer: AlertEmailConfirmer;
   readonly landmarks: LandmarkService;
+  readonly vehicles: VehicleStateService;
   readonly status: DeliveryStatusSource;
   readonly isReady: () => boolean;
   readonly metricsText: () => Promise<{ text: string; contentType: string }>;
@@ -115,6 +118,7 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
       await d.landmarks.remove(who(c), id(c));
       return { status: 204 };
     }))
+    .add('GET', '/v1/vehicles/:vehicleId/state', api('none', async (c) => ok(toVehicleStateView(await d.vehicles.get(who(c), c.params.vehicleId ?? '')))))
     .add('GET', '/v1/alert-email-confirmations/:token', open(async (c) => {
       checkTokenSyntax(c.params.token ?? '');
       return html(200, confirmationFormPage(c.params.token ?? ''));

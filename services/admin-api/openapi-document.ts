@@ -213,10 +213,19 @@ export const openApiDocument = {
       },
       delete: { operationId: 'deleteLandmark', summary: 'Delete (a tombstone on the landmark topic). A vehicle inside it gets no landmark_leave.', security: secured, parameters: [landmarkIdParam], responses: { '204': { description: 'Deleted.' }, ...errors(...always), ...noLandmark } },
     },
+    '/v1/vehicles/{vehicleId}/state': {
+      get: {
+        operationId: 'getVehicleState',
+        summary: 'The latest state of a vehicle of the account (last GPS fix, active DTCs, last event times, mode), from the compacted vehicle.state topic. A vehicle of another account, or one never seen, is a 404. The GPS fields are null until its first point.',
+        security: secured,
+        parameters: [{ name: 'vehicleId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 128 } }],
+        responses: { '200': json('VehicleState', 'The state.'), ...errors(...always, 404) },
+      },
+    },
     '/v1/openapi.json': { get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': openJson('OpenAPI 3.1 document.') } } },
     '/healthz': { get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': openJson('Alive.') } } },
     '/readyz': {
-      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue and the landmarks have caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
+      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue, the landmarks and the vehicle states have caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
     },
     '/metrics': { get: { operationId: 'getMetrics', summary: 'Prometheus metrics.', responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
   },

@@ -274,6 +274,18 @@ export const openApiSchemas = {
     data: { type: 'array', items: ref('Landmark') },
     nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
   }),
+  VehicleState: closed(['vehicleId', 'accountId', 'mode', 'time', 'location', 'speedKmh', 'headingDeg', 'odometerKm', 'ignition', 'activeDtcs', 'lastEventTimes'], {
+    vehicleId: { type: 'string' }, accountId: accountIdSchema,
+    mode: { enum: ['live', 'simulated'], description: '`simulated` when the vehicle\'s latest record was marked simulated (the fleet simulator marks its own).' },
+    time: { ...isoTime, description: 'The newest record time seen, of any kind.' },
+    location: nullable(closed(['lat', 'lon', 'time'], { lat: { type: 'number' }, lon: { type: 'number' }, time: isoTime })),
+    speedKmh: nullable({ type: 'number' }), headingDeg: nullable({ type: 'number' }), odometerKm: nullable({ type: 'number' }), ignition: nullable({ type: 'boolean' }),
+    activeDtcs: {
+      type: 'array', description: 'Codes reported active and not cleared (or reported pending) since, by code; at most 64.',
+      items: closed(['code', 'source', 'time'], { code: { type: 'string' }, source: { enum: ['OBD_II', 'J1939'] }, time: isoTime, spn: { type: 'integer' }, fmi: { type: 'integer' }, description: { type: 'string' } }),
+    },
+    lastEventTimes: { type: 'object', additionalProperties: isoTime, description: 'The newest time of each event type seen (device-reported or derived).' },
+  }),
   SubscriptionStatus: closed(['id', 'state', 'verifiedAt', 'delivery'], {
     id: { type: 'string' }, state: { enum: [...subscriptionStates] }, verifiedAt: nullable(isoTime),
     delivery: { ...ref('DeliveryStatus'), description: 'Figures the dispatcher has not reported yet are null, never guessed.' },

@@ -145,6 +145,10 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     await call('GET', '/v1/landmarks/{id}', lm.id);
     await call('PATCH', '/v1/landmarks/{id}', lm.id, { body: { name: 'main depot' } });
     await call('DELETE', '/v1/landmarks/{id}', lm.id);
+    // Vehicle state: never seen is a 404 (a state read back: vehicle-state-api.test.ts).
+    const unseen = await h.call(app, 'GET', '/v1/vehicles/veh_never_seen/state');
+    expect(unseen.status).toBe(404);
+    conforms('/v1/vehicles/{vehicleId}/state', 'GET', unseen);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const exercised = new Set([...checked].map((c) => c.split(' ').slice(0, 2).join(' ')));
     expect(documented.filter((op) => !exercised.has(op))).toEqual([]);
