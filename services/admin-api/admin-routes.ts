@@ -103,6 +103,8 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
       const s = await d.service.get(who(c), id(c));
       return ok({ id: s.id, attempts: await d.status.attempts(s.id, decodeAttemptLimit(c.query)) });
     }))
+    .add('PUT', `${sub}/vehicles/:vehicleId`, api('empty', async (c) => ok(d.service.view(await d.service.changeVehicle(who(c), id(c), 'subscribe', c.params.vehicleId ?? '')))))
+    .add('DELETE', `${sub}/vehicles/:vehicleId`, api('none', async (c) => ok(d.service.view(await d.service.changeVehicle(who(c), id(c), 'unsubscribe', c.params.vehicleId ?? '')))))
     .add('POST', `${sub}/alert-emails/confirm`, api('json', async (c) => ok(d.service.view(await d.confirmer.confirmByOwner(who(c), id(c), c.body)))))
     .add('POST', '/v1/landmarks', api('json', async (c) => ({ status: 201, json: toLandmarkView(await d.landmarks.create(who(c), c.body)) })))
     .add('GET', '/v1/landmarks', api('none', async (c) => {
