@@ -94,10 +94,12 @@ export const openApiSchemas = {
     ],
   },
   Cadence: {
-    description: 'Scheduled snapshots fire on UTC boundaries; `month` = the 1st, 00:00 UTC.',
+    description: 'Scheduled snapshots fire on UTC boundaries: every N minutes counted from the Unix epoch (N dividing 60 gives :00, :N, …), every hour at :00, every day at `at` (HH:MM UTC, default 00:00), every month on `day` (1–28, default 1) at 00:00 UTC. Scheduled subscriptions are accepted but not delivered yet (no scheduler runs).',
     oneOf: [
       closed(['every', 'minutes'], { every: { const: 'minutes' }, minutes: { type: 'integer', minimum: 1, maximum: limits.maxScheduledEveryMinutes } }),
-      closed(['every'], { every: { enum: ['hour', 'day', 'month'] } }),
+      closed(['every'], { every: { const: 'hour' } }),
+      closed(['every'], { every: { const: 'day' }, at: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '00:00' } }),
+      closed(['every'], { every: { const: 'month' }, day: { type: 'integer', minimum: 1, maximum: 28, default: 1 } }),
     ],
   },
   Source: {
