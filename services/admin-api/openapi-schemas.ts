@@ -63,7 +63,7 @@ const specProperties = {
     type: 'array', maxItems: limits.maxAlertEmails, uniqueItems: true,
     items: { type: 'string', maxLength: maxEmailLength, pattern: textPatterns.email, description: 'user@host.domain: dot-atom local part, DNS domain (IDN in punycode); no IP literal.' },
   },
-  retryPolicy: { enum: [...retryPolicyNames] },
+  retryPolicy: { enum: [...retryPolicyNames], description: 'Default `standard-7d`; `disable-10m` (5 retries over 10 minutes, then disabled) for scheduled subscriptions.' },
   enabled: { type: 'boolean', description: 'false pauses the subscription; true resumes it.' },
 };
 /** Responses show what was stored; they are not held to the input rules (a record may predate one). */

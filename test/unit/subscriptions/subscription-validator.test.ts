@@ -20,6 +20,12 @@ describe('subscription create validation', () => {
     });
   });
 
+  it('defaults scheduled subscriptions to 5 retries over 10 minutes, then disabled; an explicit policy stays', () => {
+    const scheduled = { ...base, source: { kind: 'scheduled', cadence: { every: 'hour' } } };
+    expect(decodeSubscriptionCreate(scheduled)).toMatchObject({ kind: 'ok', value: { retryPolicy: 'disable-10m' } });
+    expect(decodeSubscriptionCreate({ ...scheduled, retryPolicy: 'standard-7d' })).toMatchObject({ kind: 'ok', value: { retryPolicy: 'standard-7d' } });
+  });
+
   it('defaults event subscriptions to one event per request', () => {
     const r = decodeSubscriptionCreate({ ...base, source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }] } });
     expect(r.kind === 'ok' && r.value.batching).toEqual({ maxItems: 1, maxWaitMs: 0 });
