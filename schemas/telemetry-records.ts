@@ -47,6 +47,8 @@ export interface GpsPoint {
   postedSpeedLimitKmh?: number | null;
   driverId?: string | null;
   seq?: number | null;
+  /** True for a simulated vehicle's records (the simulator marks its own); absent for real ones. */
+  simulated?: boolean | null;
 }
 
 export interface Dtc {
@@ -60,6 +62,8 @@ export interface Dtc {
   status: DtcStatus;
   description?: string | null;
   seq?: number | null;
+  /** True for a simulated vehicle's records (the simulator marks its own); absent for real ones. */
+  simulated?: boolean | null;
 }
 
 export interface VehicleEvent {
@@ -90,4 +94,6 @@ export interface VehicleEvent {
   tripStartLon?: number | null;
   speedThreshold?: number | null;
   speedUnits?: SpeedUnits | null;
+  /** True for a simulated vehicle's records (the simulator marks its own); absent for real ones. */
+  simulated?: boolean | null;
 }

@@ -73,22 +73,28 @@ const webhook = (id: string, configs: Record<string, string>, description: strin
   id, group: 'webhook', key: 'subscriptionId', value: { format: 'json', owner: 'dispatcher' },
   configs, description, ...flow,
 });
-const telemetryFlow: Flow = { writers: ['producer'], readers: ['dispatcher'] };
-/** The deriver reads the GPS points and adds its derived events to the device-reported ones. */
+/** The deriver reads the GPS points and adds its derived events to the device-reported ones; its state stage reads all three kinds. */
 const gpsFlow: Flow = { writers: ['producer'], readers: ['dispatcher', 'deriver'] };
-const eventsFlow: Flow = { writers: ['producer', 'deriver'], readers: ['dispatcher'] };
+const dtcFlow: Flow = { writers: ['producer'], readers: ['dispatcher', 'deriver'] };
+const eventsFlow: Flow = { writers: ['producer', 'deriver'], readers: ['dispatcher', 'deriver'] };
 /** The dispatcher's own pipeline state: it writes and reads it alone. */
 const dispatcherState: Flow = { writers: ['dispatcher'], readers: ['dispatcher'] };
 
 const definitions: readonly TopicDefinition[] = [
   telemetry('telemetry.gps', 'gps-point.avsc', 'GPS points from devices; the bulk of the traffic.', gpsFlow),
-  telemetry('telemetry.dtc', 'dtc.avsc', 'Diagnostic trouble codes (OBD-II, J1939).', telemetryFlow),
+  telemetry('telemetry.dtc', 'dtc.avsc', 'Diagnostic trouble codes (OBD-II, J1939).', dtcFlow),
   telemetry('telemetry.events', 'vehicle-event.avsc', 'Vehicle events, device-reported or derived.', eventsFlow),
   {
     // Co-partitioned with telemetry.gps (same group, same key): partition N holds the states of the vehicles of GPS partition N.
     id: 'deriver.vehicle-state', group: 'telemetry', key: 'vehicleId', value: { format: 'json', owner: 'deriver' }, configs: compacted,
     description: "The deriver's changelog: each vehicle's rule state (last point, trip, idle, episodes, landmarks) and the last GPS offset applied; restored on assignment.",
     writers: ['deriver'], readers: ['deriver'],
+  },
+  {
+    // Co-partitioned with the three telemetry topics: partition N holds the snapshots of the vehicles of their partition N.
+    id: 'vehicle.state', group: 'telemetry', key: 'vehicleId', value: { format: 'json', owner: 'deriver' }, configs: compacted,
+    description: "Latest state per vehicle (last GPS fix, active DTCs, last event times, mode), materialised from the three telemetry topics by the deriver's state stage; its own changelog, and read whole by the admin API (`GET /v1/vehicles/:vehicleId/state`).",
+    writers: ['deriver'], readers: ['deriver', 'admin-api'],
   },
   {
     id: 'telemetry.deadletter', group: 'deadletter', key: 'vehicleId',

@@ -37,10 +37,12 @@ import { RecoveryService } from './recovery-service.js';
 import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
 import { VerificationFailureNotifier } from './verification-failure-notifier.js';
+import { VehicleStateService } from './vehicle-state-service.js';
+import { VehicleStateRegistry } from '../shared/vehicles/vehicle-state-registry.js';
 
 
 /** The topics an admin API instance reads or writes (it waits for them at start-up). */
-export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks', 'webhook.audit', 'webhook.parked'] as const;
+export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks', 'webhook.audit', 'webhook.parked', 'vehicle.state'] as const;
 export interface AdminApp {
   readonly port: number;
   readonly catalogue: SubscriptionCatalogue;
@@ -74,6 +76,7 @@ export async function startAdminApp(options: {
   const confirmationsTopic = topics.get('webhook.alert-confirmations').name;
   const catalogue = new SubscriptionCatalogue({ kafka, topic, logger, groupIdPrefix: `fleethook-admin-${hostname()}` });
   const landmarks = new LandmarkRegistry({ kafka, topic: topics.get('fleet.landmarks').name, logger, groupIdPrefix: `fleethook-admin-landmarks-${hostname()}` });
+  const vehicles = new VehicleStateRegistry({ kafka, topic: topics.get('vehicle.state').name, logger, groupIdPrefix: `fleethook-admin-vehicles-${hostname()}` });
   const producer: RecordProducer = kafka.producer();
   // Its own producer: a failure-event write still retrying after its deadline never queues subscription writes behind it.
   const failuresProducer: RecordProducer = kafka.producer();
@@ -82,6 +85,7 @@ export async function startAdminApp(options: {
   const agent = createGuardedAgent(guard, { connectTimeoutMs: config.endpointTimeoutMs });
   await catalogue.start();
   await landmarks.start();
+  await vehicles.start();
   await producer.connect();
   await failuresProducer.connect();
   const ownRedis = options.redis === undefined;
@@ -126,8 +130,9 @@ export async function startAdminApp(options: {
       registry: landmarks, writer: new LandmarkWriter(producer, topics.get('fleet.landmarks').name),
       maxLandmarksPerAccount: config.maxLandmarksPerAccount, readTimeoutMs: config.readTimeoutMs, now,
     }),
+    vehicles: new VehicleStateService(vehicles, config.readTimeoutMs),
     confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus, recoveries,
-    isReady: () => catalogue.ready() && landmarks.ready(),
+    isReady: () => catalogue.ready() && landmarks.ready() && vehicles.ready(),
     metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     openapi: () => openApiDocument,
   }), portal);
@@ -146,6 +151,7 @@ export async function startAdminApp(options: {
       await failuresProducer.disconnect().catch(() => undefined);
       await catalogue.close();
       await landmarks.close();
+      await vehicles.close();
       await agent.close();
       if (ownRedis) redis.disconnect();
     })()),

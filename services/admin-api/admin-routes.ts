@@ -14,6 +14,8 @@ import { confirmationFormPage, confirmationResultPage } from './confirmation-pag
 import { RouteTable } from './route-table.js';
 import type { RecoveryService } from './recovery-service.js';
 import type { SubscriptionService } from './subscription-service.js';
+import type { VehicleStateService } from './vehicle-state-service.js';
+import { toVehicleStateView } from './vehicle-state-view.js';
 
 export interface RequestContext {
   readonly principal: Principal | null;
@@ -44,6 +46,7 @@ export interface RouteDeps {
   readonly actions: EndpointActions;
   readonly confirmer: AlertEmailConfirmer;
   readonly landmarks: LandmarkService;
+  readonly vehicles: VehicleStateService;
   readonly status: DeliveryStatusSource;
   readonly recoveries: Pick<RecoveryService, 'recover' | 'status'>;
   readonly isReady: () => boolean;
@@ -108,6 +111,8 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
       const s = await d.service.get(who(c), id(c));
       return ok({ id: s.id, attempts: await d.status.attempts(s.id, decodeAttemptLimit(c.query)) });
     }))
+    .add('PUT', `${sub}/vehicles/:vehicleId`, api('empty', async (c) => ok(d.service.view(await d.service.changeVehicle(who(c), id(c), 'subscribe', c.params.vehicleId ?? '')))))
+    .add('DELETE', `${sub}/vehicles/:vehicleId`, api('none', async (c) => ok(d.service.view(await d.service.changeVehicle(who(c), id(c), 'unsubscribe', c.params.vehicleId ?? '')))))
     .add('POST', `${sub}/alert-emails/confirm`, api('json', async (c) => ok(d.service.view(await d.confirmer.confirmByOwner(who(c), id(c), c.body)))))
     .add('POST', '/v1/landmarks', api('json', async (c) => ({ status: 201, json: toLandmarkView(await d.landmarks.create(who(c), c.body)) })))
     .add('GET', '/v1/landmarks', api('none', async (c) => {
@@ -123,6 +128,7 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
       await d.landmarks.remove(who(c), id(c));
       return { status: 204 };
     }))
+    .add('GET', '/v1/vehicles/:vehicleId/state', api('none', async (c) => ok(toVehicleStateView(await d.vehicles.get(who(c), c.params.vehicleId ?? '')))))
     .add('GET', '/v1/alert-email-confirmations/:token', open(async (c) => {
       checkTokenSyntax(c.params.token ?? '');
       return html(200, confirmationFormPage(c.params.token ?? ''));

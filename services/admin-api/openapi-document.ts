@@ -30,6 +30,7 @@ const errorText: Record<number, string> = {
 /** Every authenticated call: unknown or repeated query parameters are a 400; a lagging catalogue a 503. */
 const always = [400, 401, 503];
 const idParam = { name: 'id', in: 'path', required: true, schema: subscriptionIdSchema };
+const vehicleIdParam = { name: 'vehicleId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 128 } };
 const tokenParam = { name: 'token', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$' } };
 const secured = [{ apiKey: [] }];
 const noBody = {
@@ -131,6 +132,20 @@ export const openApiDocument = {
     },
     '/v1/subscriptions/{id}/verify': action('verifySubscription', 'Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s confirmed alert addresses. Limited per subscription per window (5 a minute by default).', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409, 429]),
     '/v1/subscriptions/{id}/test': action('testSubscription', 'Send one signed test event now: the live body of the subscription\'s kind (same head, `version` included, and one sample item in the live item format) with mode `test`. 409 for a scheduled subscription (not delivered yet, so no live format). Limited per subscription per window (5 a minute by default).', json('TestEventResult', 'What the endpoint answered.'), [409, 429]),
+    '/v1/subscriptions/{id}/vehicles/{vehicleId}': {
+      put: {
+        operationId: 'subscribeVehicle',
+        summary: 'Add a vehicle to the subscription\'s vehicle filter (per-vehicle subscribe, beside PATCH of `vehicleFilter`). Idempotent; a subscription without a filter takes every vehicle already and is left as it is.',
+        security: secured, parameters: [idParam, vehicleIdParam], requestBody: noBody,
+        responses: { '200': json('Subscription', 'The subscription as it is now.'), ...errors(...always, 404, 413, 415) },
+      },
+      delete: {
+        operationId: 'unsubscribeVehicle',
+        summary: 'Remove a vehicle from the vehicle filter. Idempotent (a vehicle not in it changes nothing). 409 when the subscription has no filter (it takes every vehicle) or when it is the last vehicle of the filter (an empty filter would take every vehicle: pause or delete instead).',
+        security: secured, parameters: [idParam, vehicleIdParam],
+        responses: { '200': json('Subscription', 'The subscription as it is now.'), ...errors(...always, 404, 409) },
+      },
+    },
     '/v1/subscriptions/{id}/alert-emails/confirm': {
       post: {
         operationId: 'confirmAlertEmail',
@@ -263,10 +278,19 @@ export const openApiDocument = {
       },
       delete: { operationId: 'deleteLandmark', summary: 'Delete (a tombstone on the landmark topic). A vehicle inside it gets no landmark_leave.', security: secured, parameters: [landmarkIdParam], responses: { '204': { description: 'Deleted.' }, ...errors(...always), ...noLandmark } },
     },
+    '/v1/vehicles/{vehicleId}/state': {
+      get: {
+        operationId: 'getVehicleState',
+        summary: 'The latest state of a vehicle of the account (last GPS fix, active DTCs, last event times, mode), from the compacted vehicle.state topic. A vehicle of another account, or one never seen, is a 404. The GPS fields are null until its first point.',
+        security: secured,
+        parameters: [vehicleIdParam],
+        responses: { '200': json('VehicleState', 'The state.'), ...errors(...always, 404) },
+      },
+    },
     '/v1/openapi.json': { get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': openJson('OpenAPI 3.1 document.') } } },
     '/healthz': { get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': openJson('Alive.') } } },
     '/readyz': {
-      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue and the landmarks have caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
+      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue, the landmarks and the vehicle states have caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
     },
     '/metrics': { get: { operationId: 'getMetrics', summary: 'Prometheus metrics.', responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
   },

@@ -64,7 +64,7 @@ const specProperties = {
     type: 'array', maxItems: limits.maxAlertEmails, uniqueItems: true,
     items: { type: 'string', maxLength: maxEmailLength, pattern: textPatterns.email, description: 'user@host.domain: dot-atom local part, DNS domain (IDN in punycode); no IP literal.' },
   },
-  retryPolicy: { enum: [...retryPolicyNames] },
+  retryPolicy: { enum: [...retryPolicyNames], description: 'Default `standard-7d`; `disable-10m` (5 retries over 10 minutes, then disabled) for scheduled subscriptions.' },
   enabled: { type: 'boolean', description: 'false pauses the subscription; true resumes it.' },
 };
 /** Responses show what was stored; they are not held to the input rules (a record may predate one). */
@@ -95,10 +95,12 @@ export const openApiSchemas = {
     ],
   },
   Cadence: {
-    description: 'Scheduled snapshots fire on UTC boundaries; `month` = the 1st, 00:00 UTC.',
+    description: 'Scheduled snapshots fire on UTC boundaries: every N minutes counted from the Unix epoch (N dividing 60 gives :00, :N, …), every hour at :00, every day at `at` (HH:MM UTC, default 00:00), every month on `day` (1–28, default 1) at 00:00 UTC. Scheduled subscriptions are accepted but not delivered yet (no scheduler runs).',
     oneOf: [
       closed(['every', 'minutes'], { every: { const: 'minutes' }, minutes: { type: 'integer', minimum: 1, maximum: limits.maxScheduledEveryMinutes } }),
-      closed(['every'], { every: { enum: ['hour', 'day', 'month'] } }),
+      closed(['every'], { every: { const: 'hour' } }),
+      closed(['every'], { every: { const: 'day' }, at: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '00:00' } }),
+      closed(['every'], { every: { const: 'month' }, day: { type: 'integer', minimum: 1, maximum: 28, default: 1 } }),
     ],
   },
   Source: {
@@ -284,6 +286,18 @@ export const openApiSchemas = {
   LandmarkPage: closed(['data', 'nextCursor'], {
     data: { type: 'array', items: ref('Landmark') },
     nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
+  }),
+  VehicleState: closed(['vehicleId', 'accountId', 'mode', 'time', 'location', 'speedKmh', 'headingDeg', 'odometerKm', 'ignition', 'activeDtcs', 'lastEventTimes'], {
+    vehicleId: { type: 'string' }, accountId: accountIdSchema,
+    mode: { enum: ['live', 'simulated'], description: '`simulated` when the vehicle\'s latest record was marked simulated (the fleet simulator marks its own).' },
+    time: { ...isoTime, description: 'The newest record time seen, of any kind.' },
+    location: nullable(closed(['lat', 'lon', 'time'], { lat: { type: 'number' }, lon: { type: 'number' }, time: isoTime })),
+    speedKmh: nullable({ type: 'number' }), headingDeg: nullable({ type: 'number' }), odometerKm: nullable({ type: 'number' }), ignition: nullable({ type: 'boolean' }),
+    activeDtcs: {
+      type: 'array', description: 'Codes reported active and not cleared (or reported pending) since, by code; at most 64.',
+      items: closed(['code', 'source', 'time'], { code: { type: 'string' }, source: { enum: ['OBD_II', 'J1939'] }, time: isoTime, spn: { type: 'integer' }, fmi: { type: 'integer' }, description: { type: 'string' } }),
+    },
+    lastEventTimes: { type: 'object', additionalProperties: isoTime, description: 'The newest time of each event type seen (device-reported or derived).' },
   }),
   SubscriptionStatus: closed(['id', 'state', 'verifiedAt', 'delivery', 'recovery'], {
     id: { type: 'string' }, state: { enum: [...subscriptionStates] }, verifiedAt: nullable(isoTime),

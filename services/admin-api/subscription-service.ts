@@ -21,6 +21,7 @@ import { checkUrlHost } from './check-url-host.js';
 import type { SubscriptionRepository } from './subscription-repository.js';
 import { splitAccount } from './split-account.js';
 import { toSubscriptionView } from './subscription-view.js';
+import { changeVehicleFilter } from './vehicle-filter-change.js';
 import type { SubscriptionView } from './subscription-view.js';
 
 export interface SubscriptionServiceDeps {
@@ -115,6 +116,25 @@ export class SubscriptionService {
   /** Deactivated → active (or pending_verification if its current URL is not verified); any other state is a 409. */
   async reactivate(principal: Principal, id: string): Promise<StoredSubscription> {
     return this.deps.repository.update(principal, checkId(id), (c) => this.withEvent(c, { kind: 'reactivated', verified: isVerifiedForCurrentUrl(c) }));
+  }
+
+  /** Adds (`subscribe`) or removes a vehicle of the vehicle filter; idempotent (see changeVehicleFilter). */
+  async changeVehicle(principal: Principal, id: string, op: 'subscribe' | 'unsubscribe', vehicleId: string): Promise<StoredSubscription> {
+    const first = changeVehicleFilter(null, 'subscribe', vehicleId);
+    if (first.kind === 'invalid') throw new ValidationError([first.issue]);
+    return this.deps.repository.update(principal, checkId(id), (c) => {
+      const change = changeVehicleFilter(c.vehicleFilter, op, vehicleId);
+      switch (change.kind) {
+        case 'changed':
+          return { ...c, vehicleFilter: change.vehicleFilter, updatedAt: this.deps.now().toISOString() };
+        case 'unchanged':
+          return c;
+        case 'invalid':
+          throw new ValidationError([change.issue]);
+        case 'conflict':
+          throw new ApiError('conflict', change.message, 'vehicleFilter');
+      }
+    });
   }
 
   async rotateSecret(principal: Principal, id: string): Promise<WithSecret> {

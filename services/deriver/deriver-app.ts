@@ -20,6 +20,7 @@ import type { AccountRules, DeriveParams, DeriveTimings } from './rules/derive-p
 import type { SourcePoint } from './rules/step-vehicle.js';
 import { encodeVehicleState } from './rules/vehicle-state-codec.js';
 import { VehicleStateStore } from './vehicle-state-store.js';
+import { startVehicleStateStage } from './state/vehicle-state-stage.js';
 
 export interface DeriverAppOptions {
   readonly config: DeriverConfig;
@@ -196,10 +197,15 @@ export async function startDeriverApp(o: DeriverAppOptions): Promise<DeriverApp>
     },
   });
 
-  const ready = (): boolean => consumer.ready() && landmarks.ready() && catalogue.ready();
+  // The latest state per vehicle (vehicle.state), in a group of its own: see state/vehicle-state-stage.ts.
+  const stateStage = await startVehicleStateStage({
+    kafka, topics, groupId: `${config.groupId}-state`, sessionTimeoutMs: config.sessionTimeoutMs, partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    decoder, validators, send, metricsRegistry: metrics.registry, logger,
+  });
+  const ready = (): boolean => consumer.ready() && stateStage.ready() && landmarks.ready() && catalogue.ready();
   const ops = await OpsServer.start({
     registry: metrics.registry, host: config.host, port: config.port,
-    health: () => ({ healthy: consumer.healthy(), ready: ready(), detail: { vehicles: store.size, generation: store.generation } }),
+    health: () => ({ healthy: consumer.healthy() && stateStage.healthy(), ready: ready(), detail: { vehicles: store.size, generation: store.generation, snapshots: stateStage.vehicles } }),
   });
   await consumer.start();
 
@@ -209,7 +215,7 @@ export async function startDeriverApp(o: DeriverAppOptions): Promise<DeriverApp>
     ready,
     close: () => {
       closing ??= (async () => {
-        await consumer.close();
+        await Promise.all([consumer.close(), stateStage.close()]);
         await sending;
         await producer.disconnect().catch(() => undefined);
         await Promise.all([landmarks.close(), catalogue.close(), ops.close()]);

@@ -14,7 +14,7 @@ runService({
   start: async ({ config, logger }) => {
     const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-deriver', logger });
     const topics = topicCatalogue({ prefix: config.topicPrefix });
-    const needed = ['telemetry.gps', 'telemetry.events', 'deriver.vehicle-state', 'fleet.landmarks', 'webhook.subscriptions'].map((id) => topics.get(id).name);
+    const needed = ['telemetry.gps', 'telemetry.dtc', 'telemetry.events', 'deriver.vehicle-state', 'vehicle.state', 'fleet.landmarks', 'webhook.subscriptions'].map((id) => topics.get(id).name);
     await waitForTopics({ brokers: config.kafkaBrokers, clientId: 'fleethook-deriver', topics: needed, settings: config.topicWait, logger });
     const registry = new SchemaRegistryClient({ url: config.schemaRegistryUrl, clientId: 'fleethook-deriver' });
     const app = await startDeriverApp({ config, kafka, registry, logger, defaultMetrics: true });

@@ -27,6 +27,8 @@ export interface DeliveryItem {
   readonly seq: number | null;
   readonly recordTimeMs: number;
   readonly origin: ItemOrigin;
+  /** The record came from a simulated vehicle (its `simulated` flag); absent for a real one. */
+  readonly simulated?: boolean;
   /** The telemetry record as the endpoint receives it (JSON object text, ISO 8601 time, no null fields). */
   readonly dataJson: string;
 }
@@ -38,7 +40,8 @@ const newline = 0x0a;
 /** The head line of an item, without `dataJson` (which follows it as is). */
 export function encodeItemHead(item: Omit<DeliveryItem, 'dataJson'>): string {
   const { subscriptionId, kind, vehicleId, seq, recordTimeMs, origin } = item;
-  return JSON.stringify({ v: 2, subscriptionId, kind, vehicleId, seq, recordTimeMs, origin });
+  // Written only when true: a real vehicle's item is byte for byte what it was before the flag.
+  return JSON.stringify({ v: 2, subscriptionId, kind, vehicleId, seq, recordTimeMs, origin, ...(item.simulated === true ? { simulated: true } : {}) });
 }
 
 /** `dataJson` is given separately so a record matched by many subscriptions is serialised once. */
@@ -75,7 +78,7 @@ export function decodeDeliveryItem(value: Buffer | null): DecodedItem {
 }
 
 function decodeHead(raw: Record<string, unknown>, dataJson: string): DecodedItem {
-  const { subscriptionId, kind, vehicleId, seq, recordTimeMs, origin } = raw;
+  const { subscriptionId, kind, vehicleId, seq, recordTimeMs, origin, simulated } = raw;
   if (typeof subscriptionId !== 'string' || typeof vehicleId !== 'string') return { kind: 'invalid', reason: 'subscriptionId/vehicleId missing' };
   if (typeof kind !== 'string' || !(itemKinds as readonly string[]).includes(kind)) return { kind: 'invalid', reason: `unknown kind ${String(kind)}` };
   if (typeof recordTimeMs !== 'number' || !(seq === null || typeof seq === 'number')) return { kind: 'invalid', reason: 'recordTimeMs/seq malformed' };
@@ -87,6 +90,7 @@ function decodeHead(raw: Record<string, unknown>, dataJson: string): DecodedItem
     item: {
       subscriptionId, kind: kind as ItemKind, vehicleId, seq, recordTimeMs,
       origin: { topic: origin.topic, partition: origin.partition, offset: origin.offset }, dataJson,
+      ...(simulated === true ? { simulated: true } : {}),
     },
   };
 }

@@ -60,7 +60,7 @@ export class AdminApiHarness {
     this.topic = topicCatalogue({ prefix }).get('webhook.subscriptions').name;
   }
 
-  /** Creates the compacted subscriptions and landmark topics, `webhook.failures` and `webhook.alert-confirmations` (3 partitions each) with the catalogue's configs. */
+  /** Creates the compacted subscriptions, landmark and vehicle.state topics, `webhook.failures` and `webhook.alert-confirmations` (3 partitions each) with the catalogue's configs. */
   static async create(overrides: Record<string, string> = {}, options: { failuresTopic?: boolean } = {}): Promise<AdminApiHarness> {
     const h = new AdminApiHarness(`${uniqueName('adm')}.`, overrides);
     const spec = topicCatalogue({ prefix: h.prefix }).get('webhook.subscriptions');
@@ -75,13 +75,16 @@ export class AdminApiHarness {
       const confirmations = topicCatalogue({ prefix: h.prefix }).get('webhook.alert-confirmations');
       // fleet.landmarks: the landmark registry reads it at start.
       const landmarks = topicCatalogue({ prefix: h.prefix }).get('fleet.landmarks');
+      // vehicle.state: the vehicle state registry reads it at start.
+      const vehicles = topicCatalogue({ prefix: h.prefix }).get('vehicle.state');
       await waitFor(async () => {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: (options.failuresTopic === false ? [spec, confirmations, landmarks] : [spec, failures, confirmations, landmarks]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
+          topics: (options.failuresTopic === false ? [spec, confirmations, landmarks, vehicles] : [spec, failures, confirmations, landmarks, vehicles]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
         });
         await admin.fetchTopicOffsets(h.topic);
         await admin.fetchTopicOffsets(landmarks.name);
+        await admin.fetchTopicOffsets(vehicles.name);
         if (options.failuresTopic !== false) await admin.fetchTopicOffsets(failures.name);
         return true;
       }, { timeoutMs: 30_000, intervalMs: 500, what: `topics ${h.topic}, ${landmarks.name} and ${failures.name} with leaders` });
@@ -147,7 +150,7 @@ export class AdminApiHarness {
     const admin = this.kafka.admin();
     await admin.connect();
     const catalogue = topicCatalogue({ prefix: this.prefix });
-    await admin.deleteTopics({ topics: [this.topic, catalogue.get('webhook.failures').name, catalogue.get('webhook.alert-confirmations').name, catalogue.get('fleet.landmarks').name] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [this.topic, catalogue.get('webhook.failures').name, catalogue.get('webhook.alert-confirmations').name, catalogue.get('fleet.landmarks').name, catalogue.get('vehicle.state').name] }).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -155,6 +155,26 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     await call('GET', '/v1/landmarks/{id}', lm.id);
     await call('PATCH', '/v1/landmarks/{id}', lm.id, { body: { name: 'main depot' } });
     await call('DELETE', '/v1/landmarks/{id}', lm.id);
+    // Per-vehicle subscribe/unsubscribe (rules: vehicle-filter-change.test.ts).
+    const fleet = (await h.call(app, 'POST', '/v1/subscriptions', { body: { url: receiver.url, name: 'fleet', source: { kind: 'gps' }, vehicleFilter: { vehicleIds: ['veh_1'] } } })).json as { subscription: { id: string } };
+    const onVehicle = async (method: string, subId: string, vehicleId: string, options: Parameters<AdminApiHarness['call']>[3] = {}): Promise<ApiReply> => {
+      const reply = await h.call(app, method, `/v1/subscriptions/${subId}/vehicles/${vehicleId}`, options);
+      conforms('/v1/subscriptions/{id}/vehicles/{vehicleId}', method, reply);
+      return reply;
+    };
+    const fleetId = fleet.subscription.id;
+    const vehicleIdsOf = (r: ApiReply): unknown => (r.json as { vehicleFilter: { vehicleIds: string[] } | null }).vehicleFilter?.vehicleIds;
+    expect(vehicleIdsOf(await onVehicle('PUT', fleetId, 'veh_2'))).toEqual(['veh_1', 'veh_2']);
+    expect(vehicleIdsOf(await onVehicle('PUT', fleetId, 'veh_2'))).toEqual(['veh_1', 'veh_2']);
+    expect((await onVehicle('PUT', fleetId, 'bad%20id')).json).toMatchObject({ code: 'validation_failed', field: 'path.vehicleId' });
+    expect((await onVehicle('PUT', 'sub_doesnotexist', 'veh_1')).status).toBe(404);
+    expect(vehicleIdsOf(await onVehicle('DELETE', fleetId, 'veh_1'))).toEqual(['veh_2']);
+    expect((await onVehicle('DELETE', fleetId, 'veh_2')).status).toBe(409);
+    expect((await onVehicle('DELETE', fleetId, 'veh_2', { key: accountKeys.acc_beta })).status).toBe(404);
+    // Vehicle state: never seen is a 404 (a state read back: vehicle-state-api.test.ts).
+    const unseen = await h.call(app, 'GET', '/v1/vehicles/veh_never_seen/state');
+    expect(unseen.status).toBe(404);
+    conforms('/v1/vehicles/{vehicleId}/state', 'GET', unseen);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const exercised = new Set([...checked].map((c) => c.split(' ').slice(0, 2).join(' ')));
     expect(documented.filter((op) => !exercised.has(op))).toEqual([]);

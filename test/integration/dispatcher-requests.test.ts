@@ -117,7 +117,7 @@ describe('dispatcher requests (real stack)', () => {
     await h.publish({
       gps: [1, 2, 3, 4, 5, 6].map((s) => gpsPoint('veh_g', s, 'acc_batch')),
       dtc: [dtc('veh_1', 1), dtc('veh_2', 2), dtc('veh_3', 3)],
-      events: [ev('ignition_on', 1), ev('speeding', 2, 99), ev('speeding', 3, 120), ev('heartbeat', 4)],
+      events: [ev('ignition_on', 1), ev('speeding', 2, 99), { ...ev('speeding', 3, 120), simulated: true }, ev('heartbeat', 4)],
     });
     const gps = await gpsHook.waitForRequests(2, 30_000);
     expect(gps.map((q) => bodyOf(q).data.map((d) => d.seq))).toEqual([[1, 2, 3, 4], [5, 6]]);
@@ -137,6 +137,9 @@ describe('dispatcher requests (real stack)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(eventHook.requests.map((q) => bodyOf(q).data.map((d) => d.seq))).toEqual([[1], [3]]);
     expect(events.every((q) => bodyOf(q).type === 'event' && bodyOf(q).eventName === 'eventBased')).toBe(true);
+    // A record marked simulated (the simulator marks its own) makes a request of its items `simulated`, and says so itself.
+    expect(events.map((q) => bodyOf(q).mode)).toEqual(['live', 'simulated']);
+    expect(events.map((q) => (bodyOf(q).data[0] as { simulated?: boolean }).simulated)).toEqual([undefined, true]);
   });
 
   it('sends a poison record to the dead-letter topic with the reason, and keeps delivering the rest', async () => {

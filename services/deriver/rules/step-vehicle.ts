@@ -51,6 +51,7 @@ export function stepVehicle(prev: VehicleState | null, source: SourcePoint, para
       eventId: derivedEventId(point.vehicleId, position, rule),
       lat: at.lat, lon: at.lon, odometerKm: at.odometerKm,
       ...(point.driverId === undefined || point.driverId === null ? {} : { driverId: point.driverId }),
+      ...(point.simulated === true ? { simulated: true } : {}),
       ...details,
     });
   };

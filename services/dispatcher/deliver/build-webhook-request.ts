@@ -44,7 +44,12 @@ export function buildWebhookBody(sub: Subscription, batch: ClosedBatch, meta: Re
   let data = '[';
   for (let i = 0; i < batch.items.length; i++) data += (i === 0 ? '' : ',') + (batch.items[i] as PendingItem).item.dataJson;
   data += ']';
-  return buildBody(sub, batch.kind, data, { ...meta, mode: 'live', requestTime: meta.now });
+  return buildBody(sub, batch.kind, data, { ...meta, mode: modeOf(batch), requestTime: meta.now });
+}
+
+/** `simulated` when every item comes from a simulated vehicle (each such item also says `simulated: true`); `live` otherwise. */
+export function modeOf(batch: ClosedBatch): 'live' | 'simulated' {
+  return batch.items.length > 0 && batch.items.every((p) => p.item.simulated === true) ? 'simulated' : 'live';
 }
 
 /** Body and every header of one attempt, signed with the subscription's live secrets. */

@@ -53,7 +53,7 @@ export function routeRecord(input: RouteInput): Routed {
   const dataJson = JSON.stringify(endpointData(record));
   const messages: ItemMessage[] = [];
   for (const subscriptionId of ids) {
-    const head = { subscriptionId, kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin: input.origin };
+    const head = { subscriptionId, kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin: input.origin, ...(record.simulated === true ? { simulated: true } : {}) };
     const message = { key: subscriptionId, value: encodeDeliveryItem(head, dataJson) };
     const bytes = messageBytes(message);
     if (bytes > input.itemBudgetBytes) {

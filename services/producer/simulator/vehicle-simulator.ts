@@ -209,8 +209,9 @@ export class VehicleSimulator {
     out.events.push({ ...this.ids(), time: nowMs, origin: 'device', ...detail, seq: this.seq.events++ });
   }
 
-  private ids(): { vehicleId: string; accountId: string } {
-    return { vehicleId: this.profile.vehicleId, accountId: this.profile.accountId };
+  /** Every record says who it is and that it is simulated: endpoints get `mode: "simulated"` for these vehicles. */
+  private ids(): { vehicleId: string; accountId: string; simulated: true } {
+    return { vehicleId: this.profile.vehicleId, accountId: this.profile.accountId, simulated: true };
   }
 
   private gpsPoint(nowMs: number): GpsPoint {

@@ -1,5 +1,6 @@
 import type { FieldIssue } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { readCadence } from './decode-cadence.js';
 import { eventTypes, limits } from './subscription-types.js';
 import type { Cadence, EventSelection, EventType, SubscriptionSource } from './subscription-types.js';
 
@@ -101,14 +102,7 @@ function decodeEventSelection(value: unknown, path: string, issues: FieldIssue[]
 function decodeCadence(value: unknown, path: string, issues: FieldIssue[]): Cadence | undefined {
   const r = FieldReader.of(value, path, issues, strict);
   if (!r) return undefined;
-  const every = r.oneOf('every', ['minutes', 'hour', 'day', 'month'] as const);
-  let cadence: Cadence | undefined;
-  if (every === 'minutes') {
-    const minutes = r.number('minutes', { integer: true, min: 1, max: limits.maxScheduledEveryMinutes });
-    cadence = minutes === undefined ? undefined : { every, minutes };
-  } else if (every !== undefined) {
-    cadence = { every };
-  }
+  const cadence = readCadence(r, true);
   r.rejectUnknown();
   return cadence;
 }

@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../errors.js';
+import { readCadence } from './decode-cadence.js';
 import { FieldReader, complete } from '../field-reader.js';
 import { isSealedSecret } from '../secret-box.js';
 import { contentTypes, eventTypes, retryPolicyNames, subscriptionStates } from './subscription-types.js';
@@ -102,7 +103,7 @@ function readSource(s: FieldReader): SubscriptionSource | undefined {
       return selections && { kind, eventTypes: selections };
     }
     case 'scheduled': {
-      const cadence = s.object('cadence', readCadence);
+      const cadence = s.object('cadence', readStoredCadence);
       return cadence && { kind, cadence };
     }
     case undefined:
@@ -133,11 +134,8 @@ function readSelection(e: FieldReader): EventSelection | undefined {
   }
 }
 
-function readCadence(c: FieldReader): Cadence | undefined {
-  const every = c.oneOf('every', ['minutes', 'hour', 'day', 'month'] as const);
-  if (every !== 'minutes') return every && { every };
-  const minutes = c.number('minutes', { integer: true, min: 1 });
-  return minutes === undefined ? undefined : { every, minutes };
+function readStoredCadence(c: FieldReader): Cadence | undefined {
+  return readCadence(c, false);
 }
 
 function readConfirmations(r: FieldReader): AlertEmailConfirmations | undefined {

@@ -5,7 +5,7 @@ import { decodeSource, idItem } from './decode-source.js';
 import { FieldReader } from '../field-reader.js';
 import { contentTypes, defaults, limits, retryPolicyNames } from './subscription-types.js';
 import { maxEmailLength, textRules } from './text-rules.js';
-import type { Batching, SubscriptionSource, SubscriptionSpec, VehicleFilter } from './subscription-types.js';
+import type { Batching, RetryPolicyName, SubscriptionSource, SubscriptionSpec, VehicleFilter } from './subscription-types.js';
 
 /**
  * A subscription field is either left out or has a value: null is refused (vehicleFilter
@@ -42,7 +42,7 @@ export function decodeSubscriptionCreate(body: unknown): Decoded<SpecCreate> {
       batching: patch.batching ?? defaultBatching(source),
       auth: patch.auth ?? { type: 'none' },
       alertEmails: patch.alertEmails ?? [],
-      retryPolicy: patch.retryPolicy ?? defaults.retryPolicy,
+      retryPolicy: patch.retryPolicy ?? defaultRetryPolicy(source),
       enabled: patch.enabled ?? true,
     },
   };
@@ -59,6 +59,11 @@ export function decodeSubscriptionPatch(body: unknown): Decoded<SpecPatch> {
 
 export function defaultBatching(source: SubscriptionSource): Batching {
   return source.kind === 'event' ? defaults.eventBatching : defaults.batching;
+}
+
+/** Scheduled subscriptions default to Smartcar's rule (5 retries over 10 minutes, then disabled); the rest to the standard policy. */
+export function defaultRetryPolicy(source: SubscriptionSource): RetryPolicyName {
+  return source.kind === 'scheduled' ? 'disable-10m' : defaults.retryPolicy;
 }
 
 function decodeFields(body: unknown, issues: FieldIssue[], creating: boolean): SpecPatch | undefined {

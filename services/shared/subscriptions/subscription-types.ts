@@ -35,7 +35,7 @@ export const limits = {
   maxLandmarkIds: 1_000,
   maxAlertEmails: 20,
   maxSecretLength: 4_096,
-  maxScheduledEveryMinutes: 1_440,
+  maxScheduledEveryMinutes: 59,
   maxSpeedKph: 400,
 } as const;
 
@@ -52,12 +52,16 @@ export type EventSelection =
   | { readonly type: 'landmark_enter' | 'landmark_leave'; readonly landmarkIds: readonly string[] }
   | { readonly type: Exclude<EventType, 'speeding' | 'posted_speeding' | 'landmark_enter' | 'landmark_leave'> };
 
-/** Scheduled snapshots fire on UTC boundaries (monthly = 1st of the month, 00:00 UTC). */
+/**
+ * Scheduled snapshots fire on UTC boundaries (`shared/schedule/cadence-slots.ts`): every N
+ * minutes counted from the Unix epoch (N dividing 60 gives :00, :N, …), every hour at :00,
+ * every day at `at` (HH:MM, default 00:00), every month on `day` (1–28, default 1) at 00:00.
+ */
 export type Cadence =
   | { readonly every: 'minutes'; readonly minutes: number }
   | { readonly every: 'hour' }
-  | { readonly every: 'day' }
-  | { readonly every: 'month' };
+  | { readonly every: 'day'; readonly at: string }
+  | { readonly every: 'month'; readonly day: number };
 
 export type SubscriptionSource =
   | { readonly kind: 'gps' }

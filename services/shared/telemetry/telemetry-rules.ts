@@ -58,6 +58,7 @@ export function telemetryValidators(window: TimeWindow): TelemetryValidators {
     r.string('accountId', id);
     r.number('time', time);
     r.number('seq', { integer: true, min: 0, required: false });
+    r.bool('simulated', { required: false });
     return r;
   };
 

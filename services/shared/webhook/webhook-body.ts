@@ -17,7 +17,8 @@ export function eventNameOf(kind: PayloadKind): EventName {
 /** What the head says beside the items. */
 export interface BodyHead {
   readonly webhookId: string;
-  readonly mode: 'live' | 'test';
+  /** `simulated`: every item comes from a vehicle marked simulated (DESIGN.md §5). */
+  readonly mode: 'live' | 'test' | 'simulated';
   readonly createdAt: Date;
   /** When the request's first item was queued (its batch opened). */
   readonly enqueueTime: Date;

@@ -18,8 +18,8 @@ describe('topic catalogue', () => {
     }
   });
 
-  it('keys telemetry (and the deriver changelog) by vehicleId, webhook topics by subscriptionId and the landmark registry by landmarkId', () => {
-    const keyOf = (id: string): string => (id.startsWith('telemetry.') || id === 'deriver.vehicle-state' ? 'vehicleId' : id === 'fleet.landmarks' ? 'landmarkId' : 'subscriptionId');
+  it('keys telemetry (and the deriver changelog and vehicle.state) by vehicleId, webhook topics by subscriptionId and the landmark registry by landmarkId', () => {
+    const keyOf = (id: string): string => (id.startsWith('telemetry.') || id === 'deriver.vehicle-state' || id === 'vehicle.state' ? 'vehicleId' : id === 'fleet.landmarks' ? 'landmarkId' : 'subscriptionId');
     for (const t of catalogue.topics) expect(t.key, t.id).toBe(keyOf(t.id));
   });
 
@@ -29,6 +29,13 @@ describe('topic catalogue', () => {
     }
     expect(catalogue.get('deriver.vehicle-state').configs['cleanup.policy']).toBe('compact');
     expect(catalogue.get('deriver.vehicle-state').configs['cleanup.policy']).not.toBe(catalogue.get('telemetry.gps').configs['cleanup.policy']);
+  });
+
+  it('keeps vehicle.state co-partitioned with the three telemetry topics (the state stage restores it per partition), also under overrides, and compacted', () => {
+    for (const c of [catalogue, topicCatalogue({ partitions: { telemetry: 5 } })]) {
+      for (const id of ['telemetry.gps', 'telemetry.dtc', 'telemetry.events']) expect(c.get('vehicle.state').partitions, id).toBe(c.get(id).partitions);
+    }
+    expect(catalogue.get('vehicle.state').configs).toMatchObject({ 'cleanup.policy': 'compact', 'retention.ms': '-1' });
   });
 
   it('keeps every webhook topic co-partitioned, also under overrides', () => {

@@ -26,7 +26,8 @@ describe('subscription record codec', () => {
     ['no auth but an Authorization header', { auth: { type: 'none', authorization: 'Basic abc' } }],
     ['event selections of every shape', { source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 120 }, { type: 'posted_speeding', overLimitKph: 10 }, { type: 'landmark_enter', landmarkIds: ['lm_1'] }, { type: 'ignition_on' }] } }],
     ['a schedule every 15 minutes', { source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 15 } } }],
-    ['a monthly schedule, paused', { source: { kind: 'scheduled', cadence: { every: 'month' } }, state: 'paused' }],
+    ['a monthly schedule on the 15th, paused', { source: { kind: 'scheduled', cadence: { every: 'month', day: 15 } }, state: 'paused' }],
+    ['a daily schedule at 06:30 UTC', { source: { kind: 'scheduled', cadence: { every: 'day', at: '06:30' } } }],
     ['alert-address confirmations', { alertEmailConfirmations: { 'a@example.com': { state: 'pending', tokenHash: 'h', requestedAt: 'r', expiresAt: 'e' }, 'b@example.com': { state: 'confirmed', confirmedAt: 'c', via: 'link' } } }],
   ])('round-trips %s exactly', (_what, patch) => {
     const sub = stored(patch);
@@ -37,6 +38,15 @@ describe('subscription record codec', () => {
     const sub = stored();
     const rotated = { ...sub, signing: { ...sub.signing, previous: sub.signing.current, previousExpiresAt: 'x', rotatedAt: 'y' } };
     expect(decodeSubscriptionRecord(record({ ...rotated, addedLater: true }))).toEqual({ kind: 'subscription', subscription: rotated });
+  });
+
+  it.each([
+    ['a monthly cadence without its day reads as the 1st', { every: 'month' }, { every: 'month', day: 1 }],
+    ['a daily cadence without its time reads as 00:00', { every: 'day' }, { every: 'day', at: '00:00' }],
+    ['every 120 minutes (the old limit was a day) stays readable', { every: 'minutes', minutes: 120 }, { every: 'minutes', minutes: 120 }],
+  ])('reads a record written before the cadence options: %s', (_what, written, read) => {
+    const sub = stored({ source: { kind: 'scheduled', cadence: { every: 'hour' } } });
+    expect(decodeSubscriptionRecord(record({ ...sub, source: { kind: 'scheduled', cadence: written } }))).toEqual({ kind: 'subscription', subscription: { ...sub, source: { kind: 'scheduled', cadence: read } } });
   });
 
   const good = stored({ auth: { type: 'basic', userName: 'u', password: 'p' } });

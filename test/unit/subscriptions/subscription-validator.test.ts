@@ -20,6 +20,12 @@ describe('subscription create validation', () => {
     });
   });
 
+  it('defaults scheduled subscriptions to 5 retries over 10 minutes, then disabled; an explicit policy stays', () => {
+    const scheduled = { ...base, source: { kind: 'scheduled', cadence: { every: 'hour' } } };
+    expect(decodeSubscriptionCreate(scheduled)).toMatchObject({ kind: 'ok', value: { retryPolicy: 'disable-10m' } });
+    expect(decodeSubscriptionCreate({ ...scheduled, retryPolicy: 'standard-7d' })).toMatchObject({ kind: 'ok', value: { retryPolicy: 'standard-7d' } });
+  });
+
   it('defaults event subscriptions to one event per request', () => {
     const r = decodeSubscriptionCreate({ ...base, source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }] } });
     expect(r.kind === 'ok' && r.value.batching).toEqual({ maxItems: 1, maxWaitMs: 0 });
@@ -44,7 +50,7 @@ describe('subscription create validation', () => {
       retryPolicy: 'disable-10m',
     };
     expect(decodeSubscriptionCreate(full).kind).toBe('ok');
-    for (const cadence of [{ every: 'minutes', minutes: 15 }, { every: 'hour' }, { every: 'day' }, { every: 'month' }]) {
+    for (const cadence of [{ every: 'minutes', minutes: 15 }, { every: 'minutes', minutes: 1 }, { every: 'minutes', minutes: 59 }, { every: 'hour' }, { every: 'day' }, { every: 'day', at: '23:59' }, { every: 'month' }, { every: 'month', day: 28 }]) {
       expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence } }).kind).toBe('ok');
     }
     for (const auth of [
@@ -75,7 +81,16 @@ describe('subscription create validation', () => {
     [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'idle', extra: 1 }] } }, 'source.eventTypes[0].extra', 'unknown field'],
     [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'idle' }, { type: 'idle' }] } }, 'source.eventTypes', 'twice'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'minutes' } } }, 'source.cadence.minutes', 'is required'],
-    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 0 } } }, 'source.cadence.minutes', '>= 1 and <= 1440'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 0 } } }, 'source.cadence.minutes', '>= 1 and <= 59'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 60 } } }, 'source.cadence.minutes', '>= 1 and <= 59'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 2.5 } } }, 'source.cadence.minutes', 'integer'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'day', at: '24:00' } } }, 'source.cadence.at', 'HH:MM'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'day', at: '7:30' } } }, 'source.cadence.at', 'HH:MM'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'day', at: 730 } } }, 'source.cadence.at', 'must be a string'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'month', day: 29 } } }, 'source.cadence.day', '>= 1 and <= 28'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'month', day: 0 } } }, 'source.cadence.day', '>= 1 and <= 28'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour', at: '00:30' } } }, 'source.cadence.at', 'unknown field'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'month', at: '06:00' } } }, 'source.cadence.at', 'unknown field'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'week' } } }, 'source.cadence.every', 'must be one of'],
     [{ ...base, source: { kind: 'gps', eventTypes: [] } }, 'source.eventTypes', 'unknown field'],
     [{ ...base, vehicleFilter: { vehicleIds: [] } }, 'vehicleFilter.vehicleIds', 'at least 1'],
