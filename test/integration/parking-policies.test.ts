@@ -65,8 +65,12 @@ describe('retry policy pause-24h (24 hours in ~4 s)', () => {
     const events = await failureEvents(h, sub.id);
     expect(events[0]?.kind).toBe('parked');
     expect(events[events.length - 1]?.kind).toBe('paused');
-    // Retries ran through the whole compressed day (hourly at the end): many of them.
-    expect(events.filter((e) => e.kind === 'still_failing').length).toBeGreaterThan(10);
+    // Retries ran through the whole compressed day: past the 5/15/35-minute tiers into the hourly ones,
+    // and the pause came only once the day was over. (How many hourly retries fit depends on the machine's load.)
+    expect(events.filter((e) => e.kind === 'still_failing').length).toBeGreaterThan(3);
+    const paused = events[events.length - 1];
+    const firstFailureMs = Date.parse(paused?.firstFailureAt ?? '');
+    expect(Date.parse(paused?.at ?? '') - firstFailureMs).toBeGreaterThanOrEqual(4_000);
     await sleep(1_000);
     const attemptsWhilePaused = endpoint.requests.length;
     await sleep(1_000);
