@@ -68,6 +68,8 @@ export class DeliveryConsumer {
   private generations = 0;
   /** The request running per subscription, across generations: a new owner waits for the old one. */
   private readonly running = new Map<string, Promise<unknown>>();
+  /** The last ended generation's Kafka writes in flight, settled (or its grace over). */
+  private previousWrites: Promise<unknown> = Promise.resolve();
   private readonly offsets: OffsetsSource;
   private timers: NodeJS.Timeout[] = [];
   private joined = false;
@@ -189,8 +191,15 @@ export class DeliveryConsumer {
     if (old !== null) {
       this.owned = null;
       this.joined = false;
-      void old.gen.end(this.o.rebalanceGraceMs);
+      this.endGeneration(old.gen);
     }
+  }
+
+  /** Ends a generation; the next one starts reading its logs only once this one's writes in flight are settled (bounded by the grace). */
+  private endGeneration(gen: DeliveryGeneration): void {
+    void gen.end(this.o.rebalanceGraceMs);
+    const settled = gen.writesSettled();
+    this.previousWrites = Promise.race([settled, new Promise((r) => setTimeout(r, this.o.rebalanceGraceMs).unref())]);
   }
 
   /**
@@ -201,7 +210,7 @@ export class DeliveryConsumer {
     const owned = this.owned;
     if (owned === null || owned.gen.ended) return;
     void this.commitOwned(owned);
-    void owned.gen.end(this.o.rebalanceGraceMs);
+    this.endGeneration(owned.gen);
   }
 
   private onJoin(assignment: Assignment): void {
@@ -221,9 +230,11 @@ export class DeliveryConsumer {
     this.joined = true;
     logger.info('deliveries assignment', { topic: this.o.topic, generation: gen.id, partitions: gen.partitions });
     // The old generation's buffers are dropped; its items are read again from committed offsets.
-    if (old !== null) void old.gen.end(this.o.rebalanceGraceMs);
-    void reader.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
-    void intents.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
+    if (old !== null) this.endGeneration(old.gen);
+    void this.previousWrites.then(() => {
+      void reader.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
+      void intents.startScan(this.offsets, (ms) => sleep(ms, gen.stop));
+    });
   }
 
   private async handle(batch: FetchedBatch, { isRunning, isStale, heartbeat }: BatchContext): Promise<void> {

@@ -51,6 +51,9 @@ export class DeliveryGeneration {
   private killTimer: NodeJS.Timeout | undefined;
 
   /** `running`: the request in flight per subscription across generations, so a new owner waits for the old one. */
+  /** Kafka writes in flight (`durably`). */
+  private readonly writes: Set<Promise<unknown>>;
+
   constructor(
     readonly id: number,
     readonly partitions: readonly number[],
@@ -59,6 +62,7 @@ export class DeliveryGeneration {
     private readonly logger: Logger,
   ) {
     this.queue = new KeyedSerialQueue<string>(maxInFlight);
+    this.writes = new Set();
     // Every request in flight listens on these; up to maxInFlight listeners is expected.
     setMaxListeners(0, this.stopController.signal, this.killController.signal);
   }
@@ -123,13 +127,27 @@ export class DeliveryGeneration {
   async durably<T>(write: () => Promise<T>): Promise<T | null> {
     for (let attempt = 0; ; attempt++) {
       if (this.ended) return null;
+      const pending = write();
+      this.writes.add(pending);
       try {
-        return await write();
+        return await pending;
       } catch (err) {
         this.logger.warn('a parking write failed; retrying', { err: errorMessage(err), attempt });
         await sleep(Math.min(5_000, 200 * 2 ** attempt), this.stop);
+      } finally {
+        this.writes.delete(pending);
       }
     }
+  }
+
+  /**
+   * Resolves once no write of this generation is in flight. None starts after `end`, so
+   * after both, everything this generation wrote is in Kafka: the next generation's scans of
+   * `webhook.parked` and `webhook.intents` see it (else an append landing after a scan's end
+   * goes unseen, and its item is taken live as well as drained).
+   */
+  writesSettled(): Promise<void> {
+    return Promise.allSettled([...this.writes]).then(() => undefined);
   }
 
   /** Resolves when no task of any subscription is queued or running. */
