@@ -14,7 +14,16 @@ export interface PendingItem {
   readonly value?: Buffer;
   /** Where a backlog item sits in `webhook.parked` (drain batches only). */
   readonly parkedOffset?: bigint;
+  /** When it was queued on `webhook.deliveries` (its Kafka timestamp): a batch's wait counts from its first item's. */
+  readonly queuedAtMs?: number;
 }
+
+/**
+ * How long a batch whose first item was queued a whole window ago (read again after a
+ * hand-over) still gathers what is read with it: it goes at the next tick or so, not
+ * after a second window, and not one item per request either.
+ */
+export const readAgainGatherMs = 50;
 
 export interface ClosedBatch {
   readonly subscriptionId: string;
@@ -59,7 +68,7 @@ export interface AccumulatorOptions {
 
 /**
  * Batching decisions (pure; the caller supplies the clock). A batch closes when it
- * holds `maxItems`, or `maxWaitMs` after its first item (the caller polls `due()` on a
+ * holds `maxItems`, or `maxWaitMs` after its first item was queued (the caller polls `due()` on a
  * wall-clock timer, so an idle subscription still flushes), earlier by the stream's
  * spread if one is configured. GPS requests carry one vehicle each, so GPS batches are
  * open per subscription and vehicle; DTC and event batches are per subscription and may
@@ -95,7 +104,7 @@ export class BatchAccumulator {
       this.openWith(key, entry, policy, nowMs);
       return full;
     }
-    batch ??= this.newBatch(key, item, policy, nowMs);
+    batch ??= this.newBatch(key, entry, policy, nowMs);
     batch.items.push(entry);
     batch.bytes += size;
     this.openItemCount++;
@@ -105,17 +114,21 @@ export class BatchAccumulator {
 
   /** A new batch with `entry`, left open (a one-item limit or a zero wait closes it at the next add or tick). */
   private openWith(key: string, entry: PendingItem, policy: BatchPolicy, nowMs: number): void {
-    const batch = this.newBatch(key, entry.item, policy, nowMs);
+    const batch = this.newBatch(key, entry, policy, nowMs);
     batch.items.push(entry);
     batch.bytes = entry.value?.length ?? 0;
     this.openItemCount++;
   }
 
-  private newBatch(key: string, item: DeliveryItem, policy: BatchPolicy, nowMs: number): OpenBatch {
+  private newBatch(key: string, entry: PendingItem, policy: BatchPolicy, nowMs: number): OpenBatch {
+    const { item } = entry;
     const waitMs = Math.max(0, policy.maxWaitMs);
     const earlyMs = this.spreadShare === 0 ? 0 : Math.floor(waitMs * this.spreadShare * unitHash(key));
+    // The window counts from when the first item was queued (never later than now: a clock ahead is ignored).
+    const queuedAtMs = Math.min(nowMs, entry.queuedAtMs ?? nowMs);
+    const deadlineMs = Math.max(nowMs + Math.min(waitMs, readAgainGatherMs), queuedAtMs + waitMs - earlyMs);
     const batch: OpenBatch = {
-      subscriptionId: item.subscriptionId, kind: item.kind, items: [], maxItems: Math.max(1, policy.maxItems), deadlineMs: nowMs + waitMs - earlyMs, openedAtMs: nowMs, bytes: 0,
+      subscriptionId: item.subscriptionId, kind: item.kind, items: [], maxItems: Math.max(1, policy.maxItems), deadlineMs, openedAtMs: queuedAtMs, bytes: 0,
     };
     this.open.set(key, batch);
     return batch;

@@ -29,6 +29,8 @@ export interface FetchedMessage {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers?: Readonly<Record<string, Buffer | string | readonly (Buffer | string)[] | undefined>>;
+  /** Kafka timestamp, epoch ms as a decimal string (absent in hand-built test batches). */
+  readonly timestamp?: string;
 }
 
 /** Whether the batch being handled still belongs to a running, current generation. */

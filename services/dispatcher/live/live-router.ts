@@ -50,6 +50,8 @@ export class LiveRouter {
   private readonly committed = new Map<number, number>();
   private readonly paused = new Set<number>();
   private readonly dedupe: LiveDedupe;
+  /** Per partition, its end when this generation first read it: offsets below it are read again. */
+  private readonly readAgainEnd = new Map<number, number>();
 
   constructor(
     private readonly o: LiveRouterOptions,
@@ -85,12 +87,12 @@ export class LiveRouter {
       if (decoded.kind === 'invalid') {
         this.o.logger.error('skipping a malformed delivery item', { topic: batch.topic, partition: batch.partition, offset: message.offset, reason: decoded.reason });
       }
-      return { offset: Number(message.offset), item: decoded.kind === 'item' ? decoded.item : null, value: message.value };
+      return { offset: Number(message.offset), item: decoded.kind === 'item' ? decoded.item : null, value: message.value, queuedAtMs: this.readAgainQueuedAt(batch, message) };
     });
     await this.dedupe.load(items.map((i) => i.item));
     const nowMs = Date.now();
     const audits = new Map<string, { offset: number; value: Buffer }[]>();
-    for (const { offset, item, value } of items) {
+    for (const { offset, item, value, queuedAtMs } of items) {
       if (!current()) break;
       tracker.register(offset);
       if (!this.readFrom.has(batch.partition)) this.readFrom.set(batch.partition, offset);
@@ -126,7 +128,7 @@ export class LiveRouter {
         this.resend(this.intents.decide(batch.partition, offset, { item, partition: batch.partition, offset, value }, readFrom));
         continue;
       }
-      const closed = this.batches.add({ item, partition: batch.partition, offset, value }, sub.batching, nowMs);
+      const closed = this.batches.add({ item, partition: batch.partition, offset, value, ...(queuedAtMs === undefined ? {} : { queuedAtMs }) }, sub.batching, nowMs);
       if (closed !== null) this.enqueue(closed, true);
     }
     for (const [sub, list] of audits) this.audit(batch.partition, sub, list);
@@ -135,6 +137,19 @@ export class LiveRouter {
       this.control.pause(batch.topic, [batch.partition]);
       this.o.logger.info('pausing a partition: too many unfinished items', { topic: batch.topic, partition: batch.partition, open: tracker.open });
     }
+  }
+
+  /**
+   * The queue time of an item this generation reads again (it was in the partition when the
+   * generation took it over): its batch's window counts from then, so items an earlier owner
+   * had waiting go at once instead of after a second window. Items that arrive later batch
+   * as usual (undefined), also when the dispatcher lags: there the window keeps requests full.
+   */
+  private readAgainQueuedAt(batch: FetchedBatch, message: FetchedBatch['messages'][number]): number | undefined {
+    let end = this.readAgainEnd.get(batch.partition);
+    if (end === undefined) this.readAgainEnd.set(batch.partition, (end = Number(batch.highWatermark)));
+    const queuedAtMs = Number(message.timestamp);
+    return Number(message.offset) < end && Number.isFinite(queuedAtMs) ? queuedAtMs : undefined;
   }
 
   /** Closes due batches and resumes partitions whose unfinished items fell to half the cap. */

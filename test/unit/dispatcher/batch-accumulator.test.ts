@@ -21,6 +21,28 @@ describe('BatchAccumulator', () => {
     expect(acc.drain().map((b) => b.items.map((p) => p.offset))).toEqual([[5]]);
   });
 
+  it('counts the window from when the first item was queued: items read again a window later go at the next tick, together', () => {
+    const acc = new BatchAccumulator();
+    const big = { maxItems: 100, maxWaitMs: 1_000 };
+    // Queued at 0, read at 5_000 (after a hand-over): the batch gathers what is read with it, then goes.
+    expect(acc.add({ ...pending(1), queuedAtMs: 0 }, big, 5_000)).toBeNull();
+    expect(acc.add({ ...pending(2), queuedAtMs: 100 }, big, 5_000)).toBeNull();
+    expect(acc.due(5_049)).toEqual([]);
+    const [closed] = acc.due(5_050);
+    expect(closed?.items.map((p) => p.offset)).toEqual([1, 2]);
+    expect(closed?.openedAtMs).toBe(0);
+    // Queued 400 ms before it is read: waits the rest of its window.
+    acc.add({ ...pending(3), queuedAtMs: 4_600 }, big, 5_000);
+    expect(acc.due(5_599)).toEqual([]);
+    expect(acc.due(5_600).map((b) => b.items.map((p) => p.offset))).toEqual([[3]]);
+    // A queue time ahead of this clock counts as now.
+    acc.add({ ...pending(4), queuedAtMs: 9_000 }, big, 6_000);
+    expect(acc.due(6_999)).toEqual([]);
+    expect(acc.due(7_000)[0]?.openedAtMs).toBe(6_000);
+    // No wait asked: it goes at once, read again or not.
+    expect(acc.add({ ...pending(5), queuedAtMs: 0 }, { maxItems: 10, maxWaitMs: 0 }, 8_000)?.items).toHaveLength(1);
+  });
+
   it('closes a batch when it reaches maxItems', () => {
     const acc = new BatchAccumulator();
     expect(acc.add(pending(1), policy, 0)).toBeNull();
