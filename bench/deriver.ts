@@ -128,11 +128,13 @@ async function startDeriver(prefix: string): Promise<{ child: ChildProcess; port
 }
 
 /** Sums of the deriver's counters: points read (every outcome) and events written. */
-async function counters(port: number): Promise<{ points: number; events: number; landmarkEvents: number }> {
+/** Points counts every point read once (a point read again after a rebalance is `replayed`, counted apart). */
+async function counters(port: number): Promise<{ points: number; replayed: number; events: number; landmarkEvents: number }> {
   const text = await getText(`http://127.0.0.1:${port}/metrics`);
   const sum = (re: RegExp): number => text.split('\n').filter((l) => re.test(l)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   return {
-    points: sum(/^fleethook_deriver_points_total\{/),
+    points: sum(/^fleethook_deriver_points_total\{outcome="(applied|out_of_order|malformed)"/),
+    replayed: sum(/^fleethook_deriver_points_total\{outcome="replayed"/),
     events: sum(/^fleethook_deriver_events_total\{/),
     landmarkEvents: sum(/^fleethook_deriver_events_total\{type="landmark_/),
   };
@@ -181,7 +183,7 @@ async function main(): Promise<void> {
     await new Promise((r) => deriver.child.once('exit', r));
     const pointsPerS = last.points / seconds;
     process.stdout.write(
-      `read ${last.points.toLocaleString('en-US')} points in ${seconds.toFixed(1)} s (from ready to the last one)${last.points < settings.points ? ' — INCOMPLETE: stalled for 60 s' : ''} | ` +
+      `read ${last.points.toLocaleString('en-US')} points (and ${last.replayed.toLocaleString('en-US')} again after a rebalance) in ${seconds.toFixed(1)} s (from ready to the last one)${last.points < settings.points ? ' — INCOMPLETE: stalled for 60 s' : ''} | ` +
         `${Math.round(pointsPerS).toLocaleString('en-US')} points/s | ${last.events.toLocaleString('en-US')} events (${last.landmarkEvents.toLocaleString('en-US')} landmark), ` +
         `${Math.round(last.events / seconds).toLocaleString('en-US')} events/s | deriver CPU ${((cpuUsed * 1e6) / Math.max(1, last.points)).toFixed(1)} µs/point, ` +
         `${((100 * cpuUsed) / seconds).toFixed(0)} % of one core | peak RSS ${rssMiB.toFixed(0)} MiB | load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`,
