@@ -32,6 +32,7 @@ import { cpuSeconds, peakRssMiB } from './dispatcher-process-stats.js';
  * Draining a backlog at X points/s means one instance keeps up with X points/s of live load.
  * Prints points/s and events/s (from the deriver's counters, from ready to the last point),
  * the deriver's CPU µs per point and its peak RSS; the target is >= 20,000 points/s.
+ * BENCH_DEBUG_LOG=1 (with FLEETHOOK_DERIVER_LOG_LEVEL=info) prints the deriver's log at the end.
  */
 const { values } = parseArgs({
   options: { points: { type: 'string', default: '600000' }, vehicles: { type: 'string', default: '2000' }, landmarks: { type: 'string', default: '10000' } },
@@ -122,7 +123,7 @@ async function startDeriver(prefix: string): Promise<{ child: ChildProcess; port
     if (out.length < 100_000) out += d.toString('utf8');
   });
   child.once('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM') process.stderr.write(`deriver exited (${code ?? signal}):\n${out.slice(-5_000)}\n`);
+    if (process.env.BENCH_DEBUG_LOG !== undefined || (code !== 0 && signal !== 'SIGTERM')) process.stderr.write(`deriver exited (${code ?? signal}):\n${out.slice(-50_000)}\n`);
   });
   return { child, port };
 }
