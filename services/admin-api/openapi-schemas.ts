@@ -4,6 +4,8 @@ import { accountIdPattern, subscriptionIdPattern } from '../shared/subscriptions
 import { contentTypes, eventTypes, limits, retryPolicyNames, subscriptionStates } from '../shared/subscriptions/subscription-types.js';
 import { anyCase, maxEmailLength, textPatterns } from '../shared/subscriptions/text-rules.js';
 import { landmarkIdPattern, landmarkLimits } from '../shared/landmarks/landmark-types.js';
+import { speedUnits } from '../../schemas/telemetry-records.js';
+import type { SpeedUnits } from '../../schemas/telemetry-records.js';
 import { apiErrorCodes } from './api-error.js';
 import { maxErrorTextLength, maxIssuesShown } from './error-response.js';
 
@@ -24,7 +26,10 @@ export const landmarkIdSchema = { type: 'string', pattern: landmarkIdPattern.sou
 export const accountIdSchema = { type: 'string', pattern: accountIdPattern.source } as const;
 const episodeIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,100}$' } as const;
 
-const plainEventTypes = eventTypes.filter((t) => !['speeding', 'posted_speeding', 'landmark_enter', 'landmark_leave'].includes(t));
+const plainEventTypes = eventTypes.filter((t) => !['speeding', 'posted_speeding', 'idle', 'landmark_enter', 'landmark_leave', 'landmark_change'].includes(t));
+/** One variant per units: the largest threshold differs. */
+const speedSelections = (type: string, minimum: number, maxima: Readonly<Record<SpeedUnits, number>>): Record<string, unknown>[] =>
+  speedUnits.map((units) => closed(['type', 'threshold', 'units'], { type: { const: type }, threshold: { type: 'integer', minimum, maximum: maxima[units] }, units: { const: units } }));
 /** Each event type at most once (the decoder refuses a second selection of a type, whatever its options). */
 const eachTypeOnce = eventTypes.map((t) => ({ contains: { type: 'object', required: ['type'], properties: { type: { const: t } } }, minContains: 0, maxContains: 1 }));
 
@@ -79,7 +84,7 @@ export const openApiSchemas = {
   Error: closed(['code', 'message', 'field'], {
     code: { type: 'string', enum: Object.keys(apiErrorCodes), description: 'Stable; branch on it, not on the message.' },
     message: { type: 'string', maxLength: 1_300, description: 'For people. Never quotes the request body.' },
-    field: { type: ['string', 'null'], maxLength: maxErrorTextLength, description: 'Path of the offending field, e.g. `batching.maxItems` or `source.eventTypes[0].thresholdKph`.' },
+    field: { type: ['string', 'null'], maxLength: maxErrorTextLength, description: 'Path of the offending field, e.g. `batching.maxItems` or `source.eventTypes[0].threshold`.' },
     issues: {
       type: 'array', maxItems: maxIssuesShown, description: `Validation failures: the first ${maxIssuesShown} field issues.`,
       items: closed(['field', 'message'], { field: { type: 'string', maxLength: maxErrorTextLength }, message: { type: 'string', maxLength: maxErrorTextLength } }),
@@ -87,10 +92,20 @@ export const openApiSchemas = {
     issueCount: { type: 'integer', minimum: 1, description: 'Validation failures: how many issues there were in all.' },
   }),
   EventSelection: {
+    description: [
+      'speeding: speed ≥ `threshold`; posted_speeding: speed ≥ the posted limit + `threshold`; in `units`. A derived event reaches only the subscriptions of its own threshold and units.',
+      'idle: only idle periods of at least `minutes` (left out: all). landmark_*: only the landmarks `landmarkIds` names (left out: all of the account\'s); landmark_change is landmark_enter and landmark_leave.',
+    ].join(' '),
     oneOf: [
-      closed(['type', 'thresholdKph'], { type: { const: 'speeding' }, thresholdKph: { type: 'integer', minimum: 1, maximum: limits.maxSpeedKph } }),
-      closed(['type', 'overLimitKph'], { type: { const: 'posted_speeding' }, overLimitKph: { type: 'integer', minimum: 0, maximum: 200 } }),
-      closed(['type', 'landmarkIds'], { type: { enum: ['landmark_enter', 'landmark_leave'] }, landmarkIds: { type: 'array', minItems: 1, maxItems: limits.maxLandmarkIds, uniqueItems: true, items: id128 } }),
+      ...speedSelections('speeding', 1, limits.maxSpeed),
+      ...speedSelections('posted_speeding', 0, limits.maxOverLimit),
+      { ...closed(['type', 'thresholdKph'], { type: { const: 'speeding' }, thresholdKph: { type: 'integer', minimum: 1, maximum: limits.maxSpeed.kmh } }), deprecated: true, description: 'Read as `{ threshold, units: "kmh" }`.' },
+      { ...closed(['type', 'overLimitKph'], { type: { const: 'posted_speeding' }, overLimitKph: { type: 'integer', minimum: 0, maximum: limits.maxOverLimit.kmh } }), deprecated: true, description: 'Read as `{ threshold, units: "kmh" }`.' },
+      closed(['type'], { type: { const: 'idle' }, minutes: { type: 'integer', minimum: 1, maximum: limits.maxIdleMinutes } }),
+      closed(['type'], {
+        type: { enum: ['landmark_enter', 'landmark_leave', 'landmark_change'] },
+        landmarkIds: { type: 'array', minItems: 1, maxItems: limits.maxLandmarkIds, uniqueItems: true, items: landmarkIdSchema },
+      }),
       closed(['type'], { type: { enum: plainEventTypes } }),
     ],
   },

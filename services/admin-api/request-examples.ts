@@ -89,12 +89,12 @@ function exampleSource(q: ExampleQuery): SubscriptionSource {
 function exampleSelection(type: EventType): EventSelection {
   switch (type) {
     case 'speeding':
-      return { type, thresholdKph: 80 };
+      return { type, threshold: 80, units: 'kmh' };
     case 'posted_speeding':
-      return { type, overLimitKph: 10 };
-    case 'landmark_enter':
-    case 'landmark_leave':
-      return { type, landmarkIds: ['lm_example'] };
+      return { type, threshold: 10, units: 'kmh' };
+    case 'idle':
+      return { type, minutes: 5 };
+    // landmark_*: no landmarkIds, i.e. all the account's landmarks (an id must be one the landmarks API returned).
     default:
       return { type };
   }

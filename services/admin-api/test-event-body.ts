@@ -1,5 +1,6 @@
 import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
 import type { EventSelection, Subscription, SubscriptionSource } from '../shared/subscriptions/subscription-types.js';
+import { speedToKmh } from '../shared/telemetry/speed-units.js';
 import { buildBody, endpointData } from '../shared/webhook/webhook-body.js';
 
 /** A sample telemetry record of a live kind, typed as the topics' records are. */
@@ -43,19 +44,23 @@ export function sampleRecord(source: SubscriptionSource, accountId: string, now:
 }
 
 function sampleEvent(selection: EventSelection, base: { vehicleId: string; accountId: string; time: number; seq: number }): VehicleEvent {
-  const at = { ...base, type: selection.type, origin: 'device' as const, eventId: 'evt_test', lat: 52.52, lon: 13.405 };
+  const type = selection.type === 'landmark_change' ? 'landmark_enter' : selection.type;
+  const at = { ...base, type, origin: 'device' as const, eventId: 'evt_test', lat: 52.52, lon: 13.405 };
   switch (selection.type) {
-    case 'speeding':
-      return { ...at, origin: 'derived', speedKmh: selection.thresholdKph + 12, speedLimitKmh: selection.thresholdKph };
+    case 'speeding': {
+      const thresholdKmh = Math.round(speedToKmh(selection.units, selection.threshold));
+      return { ...at, origin: 'derived', speedKmh: thresholdKmh + 12, speedLimitKmh: thresholdKmh, speedThreshold: selection.threshold, speedUnits: selection.units };
+    }
     case 'posted_speeding':
-      return { ...at, origin: 'derived', speedKmh: 100 + selection.overLimitKph + 5, speedLimitKmh: 100 };
+      return { ...at, origin: 'derived', speedKmh: 100 + Math.round(speedToKmh(selection.units, selection.threshold)) + 5, speedLimitKmh: 100, speedThreshold: selection.threshold, speedUnits: selection.units };
     case 'trip_complete':
       return { ...at, origin: 'derived', tripStartTime: base.time - 1_800_000, tripDistanceKm: 21.4, durationMs: 1_800_000, odometerKm: 12_345.6 };
     case 'idle':
-      return { ...at, origin: 'derived', durationMs: 300_000 };
+      return { ...at, origin: 'derived', durationMs: Math.max(300_000, (selection.minutes ?? 0) * 60_000) };
     case 'landmark_enter':
     case 'landmark_leave':
-      return { ...at, origin: 'derived', landmarkId: selection.landmarkIds[0] ?? 'lm_test', landmarkName: 'Depot' };
+    case 'landmark_change':
+      return { ...at, origin: 'derived', landmarkId: selection.landmarkIds?.[0] ?? 'lm_test', landmarkName: 'Depot' };
     case 'temperature':
       return { ...at, sensorId: 'sensor_test', temperatureCelsius: 4.5 };
     case 'dvir':

@@ -35,3 +35,17 @@ export class AdminClient {
     }
   }
 }
+
+/** Polls until something answers HTTP at `url` (any status): a child process that is still starting refuses connections. */
+export async function waitUntilListening(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await (await request(url)).body.dump();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`nothing listening at ${url} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -10,7 +10,13 @@ export function demoSubscriptionSpecs(receiverUrl: string): Array<Record<string,
       url: `${receiverUrl}/events`,
       source: {
         kind: 'event',
-        eventTypes: [{ type: 'temperature' }, { type: 'dvir' }, { type: 'driver_assignment' }, { type: 'ignition_on' }, { type: 'ignition_off' }],
+        // Device events (temperature, DVIR, driver) and the deriver's: ignition, trips, idling,
+        // speeding over 50 mph or 10 km/h over the posted limit, entering and leaving any landmark.
+        eventTypes: [
+          { type: 'temperature' }, { type: 'dvir' }, { type: 'driver_assignment' }, { type: 'ignition_on' }, { type: 'ignition_off' },
+          { type: 'trip_complete' }, { type: 'idle', minutes: 1 }, { type: 'speeding', threshold: 50, units: 'mph' },
+          { type: 'posted_speeding', threshold: 10, units: 'kmh' }, { type: 'landmark_change' },
+        ],
       },
       contentType: 'application/x-www-form-urlencoded',
     },

@@ -4,20 +4,27 @@ import path from 'node:path';
 import { resolveStackPaths } from '../../stack/stack-paths.js';
 import { stackPortsFromEnv } from '../../stack/stack-ports.js';
 import { errorMessage } from '../shared/errors.js';
-import { AdminClient } from './admin-client.js';
+import { AdminClient, waitUntilListening } from './admin-client.js';
 import { parseDemoArgs } from './demo-args.js';
+import { seedDemoLandmarks } from './demo-landmarks.js';
 import { createSubscription, deleteAllSubscriptions, demoSubscriptionSpecs } from './demo-subscriptions.js';
 import { type ChildFailure, ProcessGroup, runToCompletion } from './process-group.js';
 
 /**
  * `npm run demo`: the whole pipeline on the local Docker-free stack — stack up, topics,
- * admin API, sample receiver, dispatcher, and the fleet simulator publishing telemetry —
- * with demo subscriptions created, verified and tested through the admin API. Every
- * request the receiver gets is printed with its signature check. Ctrl-C stops it all.
+ * admin API, sample receiver, dispatcher, deriver, and the fleet simulator publishing
+ * telemetry — with demo landmarks seeded and demo subscriptions created, verified and
+ * tested through the admin API. Every request the receiver gets is printed with its
+ * signature check. Ctrl-C stops it all.
+ *
+ * Ignition events come from the deriver only: the simulator runs with
+ * `--derived-ignition`, so its devices do not also send their own (the events
+ * subscription would otherwise get each transition twice, once per origin).
  */
 const adminPort = 18_080;
 const receiverPort = 19_000;
 const dispatcherPort = 18_090;
+const deriverPort = 18_190;
 const tsx = 'node_modules/.bin/tsx';
 
 async function main(): Promise<void> {
@@ -81,6 +88,8 @@ async function main(): Promise<void> {
     say(`Webhook Manager: open http://127.0.0.1:${adminPort}/portal/ and sign in with the API key ${apiKey}`);
     const stale = await deleteAllSubscriptions(admin);
     if (stale > 0) say(`removed ${stale} subscription(s) left by an earlier demo`);
+    const landmarks = await seedDemoLandmarks(admin);
+    say(`landmarks for the derived landmark events: ${landmarks.ids.join(', ')} (${landmarks.created} created now, ${landmarks.ids.length - landmarks.created} kept from an earlier demo)`);
 
     const receiverUrl = `http://127.0.0.1:${receiverPort}`;
     const subscriptions = [];
@@ -89,7 +98,8 @@ async function main(): Promise<void> {
       FLEETHOOK_RECEIVER_PORT: String(receiverPort),
       FLEETHOOK_RECEIVER_SECRETS: subscriptions.map((s) => s.signingSecret).join(','),
     });
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Verification needs the receiver up; on a busy machine it takes a few seconds to start.
+    await waitUntilListening(receiverUrl, 60_000);
 
     for (const s of subscriptions) {
       const verified = await admin.call('POST', `/v1/subscriptions/${s.id}/verify`);
@@ -99,6 +109,9 @@ async function main(): Promise<void> {
     say(`test event to ${subscriptions[0]!.name}: ${JSON.stringify(test)}`);
 
     group.start('dispatcher', tsx, ['services/dispatcher/main.ts'], { ...common, FLEETHOOK_DISPATCHER_LOG_LEVEL: 'warn' });
+    group.start('deriver', tsx, ['services/deriver/main.ts'], {
+      ...clients, FLEETHOOK_DERIVER_LOG_LEVEL: 'warn', FLEETHOOK_DERIVER_PORT: String(deriverPort), FLEETHOOK_DERIVER_HOST: '127.0.0.1',
+    });
     const simulator = group.start('simulator', tsx, [
       'services/producer/simulator/main.ts',
       '--vehicles', String(args.vehicles),
@@ -106,6 +119,7 @@ async function main(): Promise<void> {
       '--duration', String(args.durationS),
       '--seed', String(args.seed),
       '--accounts', '1',
+      '--derived-ignition',
     ], clients, { finishes: true });
     const simulatorCode = await group.exited(simulator);
     say(`simulator finished (code ${simulatorCode}); waiting for the last batches…`);

@@ -3,6 +3,8 @@ export interface DeliverySummary {
   readonly type: string | null;
   readonly mode: string | null;
   readonly itemCount: number | null;
+  /** Event items' `type(origin)`, e.g. `speeding(derived)`; empty for other kinds. */
+  readonly events: readonly string[];
   readonly challenge: string | null;
 }
 
@@ -16,8 +18,16 @@ export function describeDelivery(body: string, contentType: string): DeliverySum
     type: str(fields.type) ?? str(fields.eventName),
     mode: str(fields.mode),
     itemCount: Array.isArray(data) ? data.length : null,
+    events: str(fields.type) === 'event' && Array.isArray(data) ? data.flatMap(eventLabel) : [],
     challenge: fields.eventName === 'verify' ? str(fields.challenge) : null,
   };
+}
+
+function eventLabel(item: unknown): string[] {
+  if (typeof item !== 'object' || item === null) return [];
+  const { type, origin } = item as Record<string, unknown>;
+  if (typeof type !== 'string') return [];
+  return [typeof origin === 'string' ? `${type}(${origin})` : type];
 }
 
 function fromJson(body: string): Record<string, unknown> {

@@ -76,5 +76,6 @@ export function formatDelivery(d: ReceivedDelivery): string {
   const sig = d.signature.kind === 'valid' ? 'signature ok' : `signature BAD (${d.signature.reason})`;
   if (d.challenge !== null) return `verify challenge  ${sig}  → ${d.status === 200 ? 'answered' : 'refused'}`;
   const items = d.itemCount === null ? '?' : String(d.itemCount);
-  return `${d.webhookId ?? '(no webhook-id)'}  type=${d.type ?? '?'}  mode=${d.mode ?? '?'}  items=${items}  ${sig}  → ${d.status}`;
+  const events = d.events.length === 0 ? '' : `  events=${d.events.join(',')}`;
+  return `${d.webhookId ?? '(no webhook-id)'}  type=${d.type ?? '?'}  mode=${d.mode ?? '?'}  items=${items}${events}  ${sig}  → ${d.status}`;
 }

@@ -36,7 +36,7 @@ export function chaosSubscriptionPlans(vehicles: readonly string[]): ChaosSubscr
     gps('gps-json-ctl', 'control', json, { maxItems: 50, maxWaitMs: 1_000 }, null),
     dtc('dtc-form-ctl', 'control', form, { maxItems: 20, maxWaitMs: 500 }),
     {
-      name: 'event-json-ctl', role: 'control', kind: 'event', source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'speeding', thresholdKph: 100 }] },
+      name: 'event-json-ctl', role: 'control', kind: 'event', source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'speeding', threshold: 100, units: 'kmh' }] },
       contentType: json, batching: { maxItems: 5, maxWaitMs: 300 }, vehicleFilter: null, orderScope: 'vehicle',
       matches: (r) => r.kind === 'event' && (r.eventType === 'ignition_on' || (r.eventType === 'speeding' && (r.speedKmh ?? 0) >= 100)),
     },

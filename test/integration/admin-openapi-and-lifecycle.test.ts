@@ -80,7 +80,10 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
   it('every response of a full lifecycle matches the document', async () => {
     const full = {
       url: receiver.url, name: 'everything', enabled: true,
-      source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 120 }, { type: 'landmark_leave', landmarkIds: ['lm_9'] }, { type: 'idle' }] },
+      source: { kind: 'event', eventTypes: [
+        { type: 'speeding', threshold: 75, units: 'mph' }, { type: 'posted_speeding', overLimitKph: 10 },
+        { type: 'landmark_leave', landmarkIds: ['lm_00000000000000000000000a9'] }, { type: 'landmark_change' }, { type: 'idle', minutes: 3 },
+      ] },
       vehicleFilter: { vehicleIds: ['veh_1'] }, contentType: 'application/json', batching: { maxItems: 20, maxWaitMs: 1000 },
       auth: { type: 'custom', tokenName: 'X-Key', tokenValue: 'secret-value', authorization: 'Fixed x' }, alertEmails: ['ops@example.com'], retryPolicy: 'pause-24h',
     };
@@ -89,6 +92,8 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     const { subscription, signingSecret } = created.json as { subscription: { id: string }; signingSecret: string };
     const id = subscription.id;
     expect(created.json).toMatchObject({ subscription: { state: 'pending_verification', enabled: true, auth: { tokenValue: '********', authorization: '********', tokenName: 'X-Key' } } });
+    // The km/h-only field of old clients is stored and shown as threshold + units.
+    expect((created.json as { subscription: { source: { eventTypes: unknown[] } } }).subscription.source.eventTypes[1]).toEqual({ type: 'posted_speeding', threshold: 10, units: 'kmh' });
 
     await call('POST', '/v1/subscriptions', '', { body: { url: receiver.url, name: 'sched', source: { kind: 'scheduled', cadence: { every: 'month' } }, auth: { type: 'basic', userName: 'u', password: 'p' } } });
     await call('POST', '/v1/subscriptions', '', { body: { url: receiver.url, name: 'paused at birth', enabled: false, source: { kind: 'gps' } } });

@@ -61,7 +61,7 @@ describe('test events', () => {
     const kinds = [
       { source: { kind: 'gps' }, eventName: 'gps', item: ['lat', 'lon', 'speedKmh', 'headingDeg', 'odometerKm', 'ignition'] },
       { source: { kind: 'dtc' }, eventName: 'dtc', item: ['code', 'source', 'status'] },
-      { source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 120 }] }, eventName: 'eventBased', item: ['type', 'speedKmh', 'speedLimitKmh'] },
+      { source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 75, units: 'mph' }] }, eventName: 'eventBased', item: ['type', 'speedKmh', 'speedLimitKmh'] },
     ];
     for (const k of kinds) {
       const sub = await create({ source: k.source });

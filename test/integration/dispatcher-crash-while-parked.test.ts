@@ -56,7 +56,7 @@ const plans: readonly Plan[] = [
   { name: 'gps 429', source: { kind: 'gps' }, contentType: 'application/json', batching: { maxItems: 100, maxWaitMs: 1_000 }, vehicleFilter: null, failure: { status: 429, body: 'slow down', headers: { 'retry-after': '2' } } },
   { name: 'gps half fleet', source: { kind: 'gps' }, contentType: 'application/json', batching: { maxItems: 200, maxWaitMs: 2_000 }, vehicleFilter: vehicles.slice(0, 50), failure: null },
   { name: 'dtc', source: { kind: 'dtc' }, contentType: 'application/json', batching: { maxItems: 100, maxWaitMs: 1_000 }, vehicleFilter: null, failure: null },
-  { name: 'events', source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'speeding', thresholdKph: 100 }] }, contentType: 'application/x-www-form-urlencoded', batching: { maxItems: 1, maxWaitMs: 0 }, vehicleFilter: null, failure: null },
+  { name: 'events', source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'speeding', threshold: 100, units: 'kmh' }] }, contentType: 'application/x-www-form-urlencoded', batching: { maxItems: 1, maxWaitMs: 0 }, vehicleFilter: null, failure: null },
 ];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -110,7 +110,7 @@ describe('dispatcher requests (real stack)', () => {
     const eventHook = await receiver();
     await h.subscribe({ url: gpsHook.url, accountId: 'acc_batch', batching: { maxItems: 4, maxWaitMs: 1_500 } });
     await h.subscribe({ url: dtcHook.url, accountId: 'acc_batch', source: { kind: 'dtc' }, batching: { maxItems: 100, maxWaitMs: 800 } });
-    await h.subscribe({ url: eventHook.url, accountId: 'acc_batch', source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'speeding', thresholdKph: 100 }] }, batching: { maxItems: 1, maxWaitMs: 0 } });
+    await h.subscribe({ url: eventHook.url, accountId: 'acc_batch', source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'speeding', threshold: 100, units: 'kmh' }] }, batching: { maxItems: 1, maxWaitMs: 0 } });
     const dtc = (vehicleId: string, seq: number): Dtc => ({ vehicleId, accountId: 'acc_batch', time: Date.now(), code: `P030${seq}`, source: 'OBD_II', status: 'active', seq });
     const ev = (type: VehicleEvent['type'], seq: number, speedKmh?: number): VehicleEvent => ({ vehicleId: 'veh_e', accountId: 'acc_batch', time: Date.now(), type, seq, speedKmh: speedKmh ?? null, speedLimitKmh: type === 'speeding' ? 80 : null });
     const publishedAt = Date.now();

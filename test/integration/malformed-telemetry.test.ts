@@ -103,7 +103,7 @@ describe('malformed telemetry at the match stage', () => {
     const batching = { maxItems: 500, maxWaitMs: 100 };
     await h.subscribe({ url: receiver.url, accountId, source: { kind: 'gps' }, batching });
     await h.subscribe({ url: receiver.url, accountId, source: { kind: 'dtc' }, batching });
-    await h.subscribe({ url: receiver.url, accountId, source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 0 }] }, batching });
+    await h.subscribe({ url: receiver.url, accountId, source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 0, units: 'kmh' }] }, batching });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${app.port}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'dispatcher ready' });
   });
 

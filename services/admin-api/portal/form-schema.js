@@ -13,7 +13,8 @@ export async function formSchema() {
   const s = r.body.components.schemas;
   const create = s.SubscriptionCreate.properties;
   const selections = s.EventSelection.oneOf;
-  const eventTypes = selections.flatMap((v) => (v.properties.type.const ? [v.properties.type.const] : v.properties.type.enum));
+  // A type can have several variants (speeding: kmh, mph, the older km/h-only field): list it once.
+  const eventTypes = [...new Set(selections.flatMap((v) => (v.properties.type.const ? [v.properties.type.const] : v.properties.type.enum)))];
   const kinds = s.Source.oneOf.flatMap((v) => (v.properties.kind.const ? [v.properties.kind.const] : v.properties.kind.enum));
   const minutes = firstWith(s.Cadence.oneOf, 'minutes').properties.minutes;
   cached = {

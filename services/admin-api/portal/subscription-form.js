@@ -7,6 +7,9 @@ import { formSchema } from './form-schema.js';
 import { showExample } from './request-example.js';
 
 const withParams = { speeding: 'f-threshold', posted_speeding: 'f-overlimit', landmark_enter: 'f-lm-enter', landmark_leave: 'f-lm-leave' };
+const lmHelp = 'Comma separated; empty = every landmark of the account.';
+/** A stored speed selection's X in km/h, the unit this form edits (the API shows `threshold` + `units`). */
+const kmhOf = (sel) => (sel === undefined ? undefined : sel.units === 'mph' ? Math.round(sel.threshold * 1.609344) : sel.threshold);
 
 function build(schema, sub) {
   const src = sub?.source ?? { kind: 'gps' };
@@ -22,10 +25,10 @@ function build(schema, sub) {
     selectField('f-kind', 'Kind', schema.kinds, { value: src.kind }),
     fieldset('Event types', el('div', { id: 'f-events', class: 'checks' },
       schema.eventTypes.map((t) => checkbox(`f-evt-${t}`, t, { checked: chosen.has(t) }))),
-    textField('f-threshold', 'Speeding threshold (km/h)', { type: 'number', min: schema.threshold.minimum, max: schema.threshold.maximum, value: chosen.get('speeding')?.thresholdKph ?? 80 }),
-    textField('f-overlimit', 'Posted speeding: km/h over the limit', { type: 'number', min: schema.overLimit.minimum, max: schema.overLimit.maximum, value: chosen.get('posted_speeding')?.overLimitKph ?? 10 }),
-    textField('f-lm-enter', 'Landmark ids for landmark_enter', { value: (chosen.get('landmark_enter')?.landmarkIds ?? []).join(', '), help: 'Comma separated.' }),
-    textField('f-lm-leave', 'Landmark ids for landmark_leave', { value: (chosen.get('landmark_leave')?.landmarkIds ?? []).join(', '), help: 'Comma separated.' })),
+    textField('f-threshold', 'Speeding threshold (km/h)', { type: 'number', min: schema.threshold.minimum, max: schema.threshold.maximum, value: kmhOf(chosen.get('speeding')) ?? 80 }),
+    textField('f-overlimit', 'Posted speeding: km/h over the limit', { type: 'number', min: schema.overLimit.minimum, max: schema.overLimit.maximum, value: kmhOf(chosen.get('posted_speeding')) ?? 10 }),
+    textField('f-lm-enter', 'Landmark ids for landmark_enter', { value: (chosen.get('landmark_enter')?.landmarkIds ?? []).join(', '), help: lmHelp }),
+    textField('f-lm-leave', 'Landmark ids for landmark_leave', { value: (chosen.get('landmark_leave')?.landmarkIds ?? []).join(', '), help: lmHelp })),
     fieldset('Schedule (kind scheduled)',
       selectField('f-cadence', 'Every', schema.cadences, { value: cadence.every }),
       textField('f-minutes', 'Minutes (with every = minutes)', { type: 'number', min: schema.minutes.minimum, max: schema.minutes.maximum, value: cadence.minutes ?? 15 })),
@@ -65,7 +68,10 @@ function read(schema, original) {
       map.set(`source.eventTypes[${i}]`, `f-evt-${type}`);
       if (type === 'speeding') return (map.set(`source.eventTypes[${i}].thresholdKph`, 'f-threshold'), { type, thresholdKph: numberOf('f-threshold') });
       if (type === 'posted_speeding') return (map.set(`source.eventTypes[${i}].overLimitKph`, 'f-overlimit'), { type, overLimitKph: numberOf('f-overlimit') });
-      if (withParams[type]) return (map.set(`source.eventTypes[${i}].landmarkIds`, withParams[type]), { type, landmarkIds: listOf(withParams[type]) });
+      if (withParams[type]) {
+        const ids = listOf(withParams[type]);
+        return (map.set(`source.eventTypes[${i}].landmarkIds`, withParams[type]), ids.length === 0 ? { type } : { type, landmarkIds: ids });
+      }
       return { type };
     });
   } else if (kind === 'scheduled') {

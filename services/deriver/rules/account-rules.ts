@@ -4,7 +4,7 @@ import type { AccountRules, SpeedRule } from './derive-params.js';
 
 /**
  * The speed rules each account's subscriptions ask for (pure): every distinct speeding
- * threshold and posted-speeding margin of its event subscriptions that receive live data
+ * threshold and posted-speeding margin (with its units) of its event subscriptions that receive live data
  * (active, or failing and collecting a backlog). Each rule then has its own episodes and
  * events, which the dispatcher routes to the subscriptions of that rule alone.
  */
@@ -18,8 +18,8 @@ export function accountRules(subscriptions: Iterable<StoredSubscription>): Map<s
       found.set(sub.accountId, rules);
     }
     for (const sel of sub.source.eventTypes) {
-      if (sel.type === 'speeding') add(rules.speeding, { threshold: sel.thresholdKph, units: 'kmh' });
-      else if (sel.type === 'posted_speeding') add(rules.postedSpeeding, { threshold: sel.overLimitKph, units: 'kmh' });
+      if (sel.type === 'speeding') add(rules.speeding, { threshold: sel.threshold, units: sel.units });
+      else if (sel.type === 'posted_speeding') add(rules.postedSpeeding, { threshold: sel.threshold, units: sel.units });
     }
   }
   const out = new Map<string, AccountRules>();

@@ -47,17 +47,7 @@ export const noRules: AccountRules = { speeding: [], postedSpeeding: [] };
 
 export const noLandmarks: LandmarkLookup = { containing: () => [], exists: () => false };
 
-export const kmhPerMph = 1.609344;
-
-/** A km/h speed in `units`. */
-export function speedIn(units: SpeedUnits, kmh: number): number {
-  return units === 'kmh' ? kmh : kmh / kmhPerMph;
-}
-
-/** A speed in `units` as km/h. */
-export function speedToKmh(units: SpeedUnits, value: number): number {
-  return units === 'kmh' ? value : value * kmhPerMph;
-}
+export { kmhPerMph, speedIn, speedToKmh } from '../../shared/telemetry/speed-units.js';
 
 /** Names a rule in the state and in event ids, e.g. `60mph`. */
 export function speedRuleKey(rule: SpeedRule): string {

@@ -1,4 +1,5 @@
 import type { VehicleEvent } from '../../../schemas/telemetry-records.js';
+import { speedIn } from '../../shared/telemetry/speed-units.js';
 import type { EventSelection, StoredSubscription } from '../../shared/subscriptions/subscription-types.js';
 import type { ItemKind } from '../delivery-item.js';
 import type { TelemetryRecord } from './telemetry-record.js';
@@ -57,23 +58,29 @@ function compile(sub: StoredSubscription): CompiledSubscription | null {
   return { id: sub.id, kind: sub.source.kind, vehicles, events };
 }
 
-/** An event selection and its parameters (speed thresholds, landmark ids) against one event. */
+/** An event selection and its parameters (speed rule, idle minutes, landmark ids) against one event. */
 export function eventMatches(sel: EventSelection, event: VehicleEvent): boolean {
-  if (sel.type !== event.type) return false;
   switch (sel.type) {
     // A derived speed event names the rule it was computed for (one event per rule and episode):
     // it goes to the subscriptions of exactly that rule. A device's event is compared with the threshold.
     case 'speeding':
-      if (isDerivedSpeedRule(event)) return event.speedUnits === 'kmh' && event.speedThreshold === sel.thresholdKph;
-      return typeof event.speedKmh === 'number' && event.speedKmh >= sel.thresholdKph;
-    case 'posted_speeding':
-      if (isDerivedSpeedRule(event)) return event.speedUnits === 'kmh' && event.speedThreshold === sel.overLimitKph;
-      return typeof event.speedKmh === 'number' && typeof event.speedLimitKmh === 'number' && event.speedKmh >= event.speedLimitKmh + sel.overLimitKph;
+    case 'posted_speeding': {
+      if (sel.type !== event.type) return false;
+      if (isDerivedSpeedRule(event)) return event.speedUnits === sel.units && event.speedThreshold === sel.threshold;
+      const floorKmh = sel.type === 'speeding' ? 0 : event.speedLimitKmh;
+      return typeof event.speedKmh === 'number' && typeof floorKmh === 'number'
+        && speedIn(sel.units, event.speedKmh) >= speedIn(sel.units, floorKmh) + sel.threshold - 1e-9;
+    }
+    case 'idle':
+      return event.type === 'idle' && (sel.minutes === undefined || (typeof event.durationMs === 'number' && event.durationMs >= sel.minutes * 60_000));
     case 'landmark_enter':
     case 'landmark_leave':
-      return sel.landmarkIds.length === 0 || (typeof event.landmarkId === 'string' && sel.landmarkIds.includes(event.landmarkId));
+    case 'landmark_change': {
+      const typeMatches = sel.type === 'landmark_change' ? event.type === 'landmark_enter' || event.type === 'landmark_leave' : sel.type === event.type;
+      return typeMatches && (sel.landmarkIds === undefined || (typeof event.landmarkId === 'string' && sel.landmarkIds.includes(event.landmarkId)));
+    }
     default:
-      return true;
+      return sel.type === event.type;
   }
 }
 

@@ -12,6 +12,8 @@ export interface FleetOptions {
   readonly startTimeMs: number;
   /** Simulated time between two GPS points of one vehicle. */
   readonly stepMs: number;
+  /** Whether devices send ignition_on/off events themselves (default true); false where the deriver derives them. */
+  readonly deviceIgnitionEvents?: boolean;
 }
 
 /** Where accounts' fleets are based; account k drives around city k mod the list. */
@@ -42,7 +44,7 @@ export class FleetModel {
     this.offsetsMs = [];
     for (let i = 0; i < options.vehicles; i++) {
       const rng = SeededRandom.derive(options.seed, i);
-      this.vehicles.push(new VehicleSimulator(profileOf(i, options, rng), rng, options.startTimeMs));
+      this.vehicles.push(new VehicleSimulator(profileOf(i, options, rng), rng, options.startTimeMs, { ignitionEvents: options.deviceIgnitionEvents ?? true }));
       // Devices do not report in lockstep: each keeps a fixed offset within the step.
       this.offsetsMs.push(Math.floor(rng.next() * options.stepMs));
     }

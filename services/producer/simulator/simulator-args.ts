@@ -12,6 +12,8 @@ export interface SimulatorArgs {
   readonly speedup: number;
   /** Simulated time of the first point, epoch ms. */
   readonly startTimeMs: number;
+  /** false (`--derived-ignition`): devices send no ignition_on/off events; the deriver derives them from the GPS ignition flag. */
+  readonly deviceIgnitionEvents: boolean;
 }
 
 export type ParsedArgs =
@@ -27,11 +29,15 @@ export const usage = `Usage: npm run simulate -- --vehicles 200 --rate 5 --durat
   --seed N         PRNG seed (integer); the same seed and start time give the same records
   --accounts N     accounts the vehicles are spread over (default: one per 50 vehicles)
   --speedup X      simulated seconds per wall-clock second (default 1 = real time)
-  --start-time T   simulated time of the first point, ISO 8601 (default: now)`;
+  --start-time T   simulated time of the first point, ISO 8601 (default: now)
+  --derived-ignition
+                   devices send no ignition_on/ignition_off events of their own: the
+                   deriver (npm run deriver) derives them from the points' ignition flag`;
 
 const options = {
   vehicles: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' },
-  accounts: { type: 'string' }, speedup: { type: 'string' }, 'start-time': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  accounts: { type: 'string' }, speedup: { type: 'string' }, 'start-time': { type: 'string' }, 'derived-ignition': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Parses and checks the command line; every problem is reported at once. */
@@ -65,5 +71,6 @@ export function parseSimulatorArgs(argv: readonly string[], defaults: { nowMs: n
   if (Number.isNaN(startTimeMs)) problems.push(`--start-time must be an ISO 8601 time, got "${String(startRaw)}"`);
   if (problems.length > 0) return { kind: 'invalid', problems };
   const durationS = Number.isNaN(duration) ? null : duration;
-  return { kind: 'run', args: { vehicles, rate, durationS, seed, accounts, speedup, startTimeMs } };
+  const deviceIgnitionEvents = values['derived-ignition'] !== true;
+  return { kind: 'run', args: { vehicles, rate, durationS, seed, accounts, speedup, startTimeMs, deviceIgnitionEvents } };
 }

@@ -58,7 +58,12 @@ export class VehicleSimulator {
   private readonly activeDtcs = new Set<string>();
   private readonly seq = { gps: 0, dtc: 0, events: 0 };
 
-  constructor(private readonly profile: VehicleProfile, private readonly rng: SeededRandom, startMs: number) {
+  constructor(
+    private readonly profile: VehicleProfile,
+    private readonly rng: SeededRandom,
+    startMs: number,
+    private readonly device: { readonly ignitionEvents: boolean } = { ignitionEvents: true },
+  ) {
     this.position = moveBy(profile.home, rng.between(0, 360), rng.between(0, 5));
     this.headingDeg = normaliseHeading(rng.between(0, 360));
     this.odometerKm = Math.round(rng.between(5_000, 400_000) * 10) / 10;
@@ -90,7 +95,7 @@ export class VehicleSimulator {
       this.emit(out, nowMs, { type: 'heartbeat', lat: this.position.lat, lon: this.position.lon });
     }
     if (nowMs < phase.untilMs) return;
-    this.emit(out, nowMs, { type: 'ignition_on', lat: this.position.lat, lon: this.position.lon, odometerKm: this.odometerKm });
+    if (this.device.ignitionEvents) this.emit(out, nowMs, { type: 'ignition_on', lat: this.position.lat, lon: this.position.lon, odometerKm: this.odometerKm });
     if (this.driverId === null || this.rng.chance(0.25)) {
       this.driverId = this.rng.pick(this.profile.drivers);
       this.emit(out, nowMs, { type: 'driver_assignment', driverId: this.driverId });
@@ -140,7 +145,7 @@ export class VehicleSimulator {
 
   private endTrip(nowMs: number, out: TickRecords): void {
     this.speedKmh = 0;
-    this.emit(out, nowMs, { type: 'ignition_off', lat: this.position.lat, lon: this.position.lon, odometerKm: this.odometerKm });
+    if (this.device.ignitionEvents) this.emit(out, nowMs, { type: 'ignition_off', lat: this.position.lat, lon: this.position.lon, odometerKm: this.odometerKm });
     const parkedMs = this.rng.chance(0.3) ? this.rng.between(600_000, 3_600_000) : this.rng.between(30_000, 300_000);
     this.phase = { kind: 'parked', untilMs: nowMs + parkedMs };
     this.lastHeartbeatMs = nowMs;

@@ -1,8 +1,10 @@
 import type { FieldIssue } from '../errors.js';
 import { FieldReader } from '../field-reader.js';
+import { speedUnits } from '../../../schemas/telemetry-records.js';
+import { landmarkIdPattern } from '../landmarks/landmark-types.js';
 import { readCadence } from './decode-cadence.js';
 import { eventTypes, limits } from './subscription-types.js';
-import type { Cadence, EventSelection, EventType, SubscriptionSource } from './subscription-types.js';
+import type { Cadence, EventSelection, EventType, SpeedEventType, SubscriptionSource } from './subscription-types.js';
 
 /**
  * A subscription field is either left out or has a value: null is refused (vehicleFilter
@@ -14,6 +16,7 @@ const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const idHint = 'must be an id of letters, digits, "_", ".", ":" or "-" (at most 128 characters)';
 /** The rule for one id in a list (landmark ids, vehicle ids). */
 export const idItem = { maxLength: 128, pattern: idPattern, hint: idHint } as const;
+const landmarkIdItem = { maxLength: 128, pattern: landmarkIdPattern, hint: 'must be a landmark id (lm_ and 25 letters or digits, as the landmarks API returns)' } as const;
 
 /** Decodes `source`: which data a subscription receives. */
 export function decodeSource(value: unknown, path: string, issues: FieldIssue[]): SubscriptionSource | undefined {
@@ -72,22 +75,24 @@ function decodeEventSelection(value: unknown, path: string, issues: FieldIssue[]
   const type: EventType | undefined = r.oneOf('type', eventTypes);
   let selection: EventSelection | undefined;
   switch (type) {
-    case 'speeding': {
-      const thresholdKph = r.number('thresholdKph', { integer: true, min: 1, max: limits.maxSpeedKph });
-      selection = thresholdKph === undefined ? undefined : { type, thresholdKph };
+    case 'speeding':
+    case 'posted_speeding':
+      selection = decodeSpeedSelection(r, type);
       break;
-    }
-    case 'posted_speeding': {
-      const overLimitKph = r.number('overLimitKph', { integer: true, min: 0, max: 200 });
-      selection = overLimitKph === undefined ? undefined : { type, overLimitKph };
+    case 'idle': {
+      const before = issues.length;
+      const minutes = r.number('minutes', { integer: true, min: 1, max: limits.maxIdleMinutes, required: false });
+      if (issues.length === before) selection = minutes === undefined ? { type } : { type, minutes };
       break;
     }
     case 'landmark_enter':
-    case 'landmark_leave': {
+    case 'landmark_leave':
+    case 'landmark_change': {
+      const before = issues.length;
       const landmarkIds = r.stringList('landmarkIds', {
-        minItems: 1, maxItems: limits.maxLandmarkIds, items: idItem, unique: true,
+        minItems: 1, maxItems: limits.maxLandmarkIds, items: landmarkIdItem, unique: true, required: false,
       });
-      selection = landmarkIds && { type, landmarkIds };
+      if (issues.length === before) selection = landmarkIds === undefined ? { type } : { type, landmarkIds };
       break;
     }
     case undefined:
@@ -97,6 +102,25 @@ function decodeEventSelection(value: unknown, path: string, issues: FieldIssue[]
   }
   r.rejectUnknown();
   return selection;
+}
+
+/** The km/h-only fields of records written before `units` existed; still accepted, read as km/h. */
+const legacySpeedField = { speeding: 'thresholdKph', posted_speeding: 'overLimitKph' } as const;
+
+function decodeSpeedSelection(r: FieldReader, type: SpeedEventType): EventSelection | undefined {
+  const min = type === 'speeding' ? 1 : 0;
+  const maxOf = type === 'speeding' ? limits.maxSpeed : limits.maxOverLimit;
+  const legacy = legacySpeedField[type];
+  if (r.has(legacy) && !r.has('threshold') && !r.has('units')) {
+    const threshold = r.number(legacy, { integer: true, min, max: maxOf.kmh, hint: 'km/h' });
+    return threshold === undefined ? undefined : { type, threshold, units: 'kmh' };
+  }
+  // The largest threshold depends on the units; threshold is checked (and reported) first.
+  const sentUnits = speedUnits.find((u) => u === r.raw('units'));
+  const max = sentUnits === undefined ? Math.max(maxOf.kmh, maxOf.mph) : maxOf[sentUnits];
+  const threshold = r.number('threshold', { integer: true, min, max, ...(sentUnits === undefined ? {} : { hint: sentUnits }) });
+  const units = r.oneOf('units', speedUnits);
+  return units === undefined || threshold === undefined ? undefined : { type, threshold, units };
 }
 
 function decodeCadence(value: unknown, path: string, issues: FieldIssue[]): Cadence | undefined {

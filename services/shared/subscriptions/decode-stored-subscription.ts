@@ -1,10 +1,11 @@
 import type { FieldIssue } from '../errors.js';
 import { readCadence } from './decode-cadence.js';
 import { FieldReader, complete } from '../field-reader.js';
+import { speedUnits } from '../../../schemas/telemetry-records.js';
 import { isSealedSecret } from '../secret-box.js';
 import { contentTypes, eventTypes, retryPolicyNames, subscriptionStates } from './subscription-types.js';
 import type {
-  AlertEmailConfirmation, AlertEmailConfirmations, Cadence, EndpointAuth, EventSelection, SealedSecret, StoredSubscription, SubscriptionSource,
+  AlertEmailConfirmation, AlertEmailConfirmations, Cadence, EndpointAuth, EventSelection, SealedSecret, SpeedEventType, StoredSubscription, SubscriptionSource,
 } from './subscription-types.js';
 
 /**
@@ -114,24 +115,38 @@ function readSource(s: FieldReader): SubscriptionSource | undefined {
 function readSelection(e: FieldReader): EventSelection | undefined {
   const type = e.oneOf('type', eventTypes);
   switch (type) {
-    case 'speeding': {
-      const thresholdKph = e.number('thresholdKph');
-      return thresholdKph === undefined ? undefined : { type, thresholdKph };
-    }
-    case 'posted_speeding': {
-      const overLimitKph = e.number('overLimitKph');
-      return overLimitKph === undefined ? undefined : { type, overLimitKph };
+    case 'speeding':
+    case 'posted_speeding':
+      return readSpeedSelection(e, type);
+    case 'idle': {
+      if (!e.has('minutes')) return { type };
+      const minutes = e.number('minutes');
+      return minutes === undefined ? undefined : { type, minutes };
     }
     case 'landmark_enter':
-    case 'landmark_leave': {
+    case 'landmark_leave':
+    case 'landmark_change': {
+      // An empty list was how "all landmarks" could be stored; absent says it now.
+      if (!e.has('landmarkIds')) return { type };
       const landmarkIds = e.stringList('landmarkIds', anyList);
-      return landmarkIds && { type, landmarkIds };
+      return landmarkIds && (landmarkIds.length === 0 ? { type } : { type, landmarkIds });
     }
     case undefined:
       return undefined;
     default:
       return { type };
   }
+}
+
+/** `{ threshold, units }`, or the km/h-only field of records written before units existed. */
+function readSpeedSelection(e: FieldReader, type: SpeedEventType): EventSelection | undefined {
+  const legacy = type === 'speeding' ? 'thresholdKph' : 'overLimitKph';
+  if (e.has(legacy) && !e.has('threshold')) {
+    const threshold = e.number(legacy);
+    return threshold === undefined ? undefined : { type, threshold, units: 'kmh' };
+  }
+  const f = complete({ threshold: e.number('threshold'), units: e.oneOf('units', speedUnits) });
+  return f && { type, ...f };
 }
 
 function readStoredCadence(c: FieldReader): Cadence | undefined {

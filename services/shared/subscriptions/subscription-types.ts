@@ -6,6 +6,7 @@
  *   - `SubscriptionView`      masked secrets, what the admin API returns.
  */
 import { vehicleEventTypes } from '../../../schemas/telemetry-records.js';
+import type { SpeedUnits } from '../../../schemas/telemetry-records.js';
 
 export const subscriptionStates = [
   'pending_verification',
@@ -16,8 +17,11 @@ export const subscriptionStates = [
 ] as const;
 export type SubscriptionState = (typeof subscriptionStates)[number];
 
-/** The event types a subscription may select: exactly those the telemetry schema carries. */
-export const eventTypes = vehicleEventTypes;
+/**
+ * The event types a subscription may select: those the telemetry schema carries, and
+ * `landmark_change`, which selects both `landmark_enter` and `landmark_leave`.
+ */
+export const eventTypes = [...vehicleEventTypes, 'landmark_change'] as const;
 export type EventType = (typeof eventTypes)[number];
 
 export const contentTypes = ['application/json', 'application/x-www-form-urlencoded'] as const;
@@ -36,7 +40,11 @@ export const limits = {
   maxAlertEmails: 20,
   maxSecretLength: 4_096,
   maxScheduledEveryMinutes: 59,
-  maxSpeedKph: 400,
+  /** speeding: the highest threshold X, by units (400 km/h ≈ 248 mph). */
+  maxSpeed: { kmh: 400, mph: 250 },
+  /** posted_speeding: the largest X over the posted limit, by units. */
+  maxOverLimit: { kmh: 200, mph: 125 },
+  maxIdleMinutes: 1_440,
 } as const;
 
 export const defaults = {
@@ -46,11 +54,21 @@ export const defaults = {
   eventBatching: { maxItems: 1, maxWaitMs: 0 },
 } as const;
 
+/**
+ * One event type a subscription selects, with its parameters:
+ *   - speeding: speed ≥ `threshold`; posted_speeding: speed ≥ posted limit + `threshold`; in `units`.
+ *     Records written before units existed hold `thresholdKph` / `overLimitKph` (km/h);
+ *     both decoders read them as `{ threshold, units: 'kmh' }`.
+ *   - idle: only idle periods of at least `minutes`; absent, every idle event.
+ *   - landmark_*: only the landmarks `landmarkIds` names; absent, all of the account's landmarks.
+ */
 export type EventSelection =
-  | { readonly type: 'speeding'; readonly thresholdKph: number }
-  | { readonly type: 'posted_speeding'; readonly overLimitKph: number }
-  | { readonly type: 'landmark_enter' | 'landmark_leave'; readonly landmarkIds: readonly string[] }
-  | { readonly type: Exclude<EventType, 'speeding' | 'posted_speeding' | 'landmark_enter' | 'landmark_leave'> };
+  | { readonly type: SpeedEventType; readonly threshold: number; readonly units: SpeedUnits }
+  | { readonly type: 'idle'; readonly minutes?: number }
+  | { readonly type: LandmarkEventType; readonly landmarkIds?: readonly string[] }
+  | { readonly type: Exclude<EventType, SpeedEventType | 'idle' | LandmarkEventType> };
+export type SpeedEventType = 'speeding' | 'posted_speeding';
+export type LandmarkEventType = 'landmark_enter' | 'landmark_leave' | 'landmark_change';
 
 /**
  * Scheduled snapshots fire on UTC boundaries (`shared/schedule/cadence-slots.ts`): every N

@@ -3,15 +3,16 @@ import formatsPlugin from 'ajv-formats';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import type { Dtc, GpsPoint, VehicleEvent } from '../../../schemas/telemetry-records.js';
-import { vehicleEventTypes } from '../../../schemas/telemetry-records.js';
 import { openApiSchemas } from '../../../services/admin-api/openapi-schemas.js';
 import { sampleRecord, testEventBody } from '../../../services/admin-api/test-event-body.js';
 import type { ClosedBatch } from '../../../services/dispatcher/deliver/batch-accumulator.js';
 import { buildWebhookRequest } from '../../../services/dispatcher/deliver/build-webhook-request.js';
 import { decodeDeliveryItem, encodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
 import type { ItemKind } from '../../../services/dispatcher/delivery-item.js';
+import { eventMatches } from '../../../services/dispatcher/match/subscription-matcher.js';
 import { checkTelemetryRecord, endpointData } from '../../../services/dispatcher/match/telemetry-record.js';
 import { loadAvroSchema } from '../../../services/shared/avro-schema-files.js';
+import { eventTypes } from '../../../services/shared/subscriptions/subscription-types.js';
 import type { EventSelection, Subscription, SubscriptionSource } from '../../../services/shared/subscriptions/subscription-types.js';
 import { plausibleTimeWindow, telemetryValidators } from '../../../services/shared/telemetry/telemetry-rules.js';
 import { plainSub } from '../dispatcher/dispatcher-fixtures.js';
@@ -80,16 +81,17 @@ describe('test event body', () => {
     });
   }
 
-  it.each(vehicleEventTypes.map((type) => [type]))('a sample %s event is a valid record that its selection matches', (type) => {
-    const selection = { type, thresholdKph: 130, overLimitKph: 15, landmarkIds: ['lm_1'] } as unknown as EventSelection;
+  it.each(eventTypes.map((type) => [type]))('a sample %s event is a valid record that its selection matches', (type) => {
+    const selection = { type, threshold: 80, units: 'mph', minutes: 10, landmarkIds: ['lm_1'] } as unknown as EventSelection;
     const sample = sampleRecord({ kind: 'event', eventTypes: [selection] }, 'acc_alpha', now);
     expect(sample?.kind).toBe('event');
     const record = asRecord('event', endpointData(sample?.record ?? {}));
-    expect(record.type).toBe(type);
+    expect(record.type).toBe(type === 'landmark_change' ? 'landmark_enter' : type);
     expect(avro.Type.forSchema(loadAvroSchema(schemaFiles.event) as avro.Schema).isValid(record)).toBe(true);
     expect(checkTelemetryRecord('event', record, telemetryValidators(plausibleTimeWindow))).toMatchObject({ kind: 'ok' });
-    if (type === 'speeding') expect(record.speedKmh as number).toBeGreaterThan(130);
-    if (type === 'posted_speeding') expect((record.speedKmh as number) - (record.speedLimitKmh as number)).toBeGreaterThan(15);
+    expect(sample?.kind === 'event' && eventMatches(selection, sample.record)).toBe(true);
+    if (type === 'speeding') expect(record.speedKmh as number).toBeGreaterThan(80 * 1.609344);
+    if (type === 'posted_speeding') expect((record.speedKmh as number) - (record.speedLimitKmh as number)).toBeGreaterThan(10 * 1.609344);
     if (type.startsWith('landmark_')) expect(record.landmarkId).toBe('lm_1');
   });
 

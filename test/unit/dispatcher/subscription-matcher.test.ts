@@ -17,8 +17,8 @@ describe('SubscriptionMatcher', () => {
     storedSub({ id: 'sub_paused', state: 'paused' }),
     storedSub({ id: 'sub_pending', state: 'pending_verification' }),
     storedSub({ id: 'sub_dtc', source: { kind: 'dtc' } }),
-    storedSub({ id: 'sub_speed_90', source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 90 }] } }),
-    storedSub({ id: 'sub_posted_10', source: { kind: 'event', eventTypes: [{ type: 'posted_speeding', overLimitKph: 10 }] } }),
+    storedSub({ id: 'sub_speed_90', source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 90, units: 'kmh' }] } }),
+    storedSub({ id: 'sub_posted_10', source: { kind: 'event', eventTypes: [{ type: 'posted_speeding', threshold: 10, units: 'kmh' }] } }),
     storedSub({ id: 'sub_landmark', source: { kind: 'event', eventTypes: [{ type: 'landmark_enter', landmarkIds: ['lm_depot'] }, { type: 'ignition_on' }] } }),
     storedSub({ id: 'sub_sched', source: { kind: 'scheduled', cadence: { every: 'hour' } } }),
   ];
@@ -45,6 +45,41 @@ describe('SubscriptionMatcher', () => {
     ['a derived posted_speeding event of another X does not', event({ type: 'posted_speeding', origin: 'derived', speedKmh: 90, speedLimitKmh: 60, speedThreshold: 20, speedUnits: 'kmh' }), []],
   ])('%s', (_name, record, expected) => {
     expect(matcher.match(record)).toEqual(expected);
+  });
+
+  describe('event parameters: units, idle minutes, landmark lists', () => {
+    const params = new SubscriptionMatcher([
+      storedSub({ id: 'sub_kmh_100', source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 100, units: 'kmh' }, { type: 'idle', minutes: 2 }, { type: 'landmark_enter', landmarkIds: ['lm_a'] }] } }),
+      storedSub({ id: 'sub_mph_55', source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 55, units: 'mph' }, { type: 'posted_speeding', threshold: 5, units: 'mph' }, { type: 'idle', minutes: 10 }, { type: 'landmark_change' }] } }),
+      storedSub({ id: 'sub_idle_any', source: { kind: 'event', eventTypes: [{ type: 'idle' }, { type: 'landmark_leave', landmarkIds: ['lm_a', 'lm_b'] }] } }),
+    ]);
+    const derivedSpeeding = (threshold: number, units: 'kmh' | 'mph', speedKmh: number) => event({ type: 'speeding', origin: 'derived', speedKmh, speedThreshold: threshold, speedUnits: units });
+
+    it.each<[string, TelemetryRecord, string[]]>([
+      ['a derived 100 km/h event reaches the km/h subscription only', derivedSpeeding(100, 'kmh', 120), ['sub_kmh_100']],
+      ['a derived 55 mph event reaches the mph subscription only', derivedSpeeding(55, 'mph', 120), ['sub_mph_55']],
+      ['a derived 100 mph event reaches nobody (no such rule)', derivedSpeeding(100, 'mph', 170), []],
+      ['a derived 55 km/h event reaches nobody (same number, other units)', derivedSpeeding(55, 'kmh', 120), []],
+      ['a device speeding event at 89 km/h is over 55 mph (88.5 km/h) only', event({ type: 'speeding', speedKmh: 89 }), ['sub_mph_55']],
+      ['a device speeding event at exactly 55 mph counts as 55 mph', event({ type: 'speeding', speedKmh: 55 * 1.609344 }), ['sub_mph_55']],
+      ['a device speeding event at 100 km/h reaches both', event({ type: 'speeding', speedKmh: 100 }), ['sub_kmh_100', 'sub_mph_55']],
+      ['device posted speeding: 60 km/h limit + 5 mph = 68.05 km/h', event({ type: 'posted_speeding', speedKmh: 68.1, speedLimitKmh: 60 }), ['sub_mph_55']],
+      ['device posted speeding just under limit + 5 mph', event({ type: 'posted_speeding', speedKmh: 68, speedLimitKmh: 60 }), []],
+      ['device posted speeding without a limit', event({ type: 'posted_speeding', speedKmh: 200 }), []],
+      ['idle of 1 min: only the subscription without minutes', event({ type: 'idle', durationMs: 60_000 }), ['sub_idle_any']],
+      ['idle of exactly 2 min passes minutes 2', event({ type: 'idle', durationMs: 120_000 }), ['sub_kmh_100', 'sub_idle_any']],
+      ['idle of 9:59 does not pass minutes 10', event({ type: 'idle', durationMs: 599_999 }), ['sub_kmh_100', 'sub_idle_any']],
+      ['idle of 10 min passes both', event({ type: 'idle', durationMs: 600_000 }), ['sub_kmh_100', 'sub_mph_55', 'sub_idle_any']],
+      ['idle without a duration passes only a selection without minutes', event({ type: 'idle' }), ['sub_idle_any']],
+      ['entering landmark A: its list and landmark_change', event({ type: 'landmark_enter', landmarkId: 'lm_a' }), ['sub_kmh_100', 'sub_mph_55']],
+      ['entering landmark B: landmark_change (all landmarks) only', event({ type: 'landmark_enter', landmarkId: 'lm_b' }), ['sub_mph_55']],
+      ['leaving landmark B: landmark_change and the leave list', event({ type: 'landmark_leave', landmarkId: 'lm_b' }), ['sub_mph_55', 'sub_idle_any']],
+      ['leaving landmark C: landmark_change only', event({ type: 'landmark_leave', landmarkId: 'lm_c' }), ['sub_mph_55']],
+      ['a landmark event without an id: only all-landmark selections', event({ type: 'landmark_leave' }), ['sub_mph_55']],
+      ['landmark_change does not select other event types', event({ type: 'trip_complete' }), []],
+    ])('%s', (_name, record, expected) => {
+      expect(params.match(record)).toEqual(expected);
+    });
   });
 
   it('matches dtc records to dtc subscriptions', () => {

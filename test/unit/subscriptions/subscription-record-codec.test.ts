@@ -24,7 +24,11 @@ describe('subscription record codec', () => {
     ['an API key with a fixed Authorization header', { auth: { type: 'apikey', tokenValue: 'k', authorization: 'Token x' } }],
     ['a custom header and a form body', { auth: { type: 'custom', tokenName: 'X-Key', tokenValue: 'v' }, contentType: 'application/x-www-form-urlencoded' }],
     ['no auth but an Authorization header', { auth: { type: 'none', authorization: 'Basic abc' } }],
-    ['event selections of every shape', { source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: 120 }, { type: 'posted_speeding', overLimitKph: 10 }, { type: 'landmark_enter', landmarkIds: ['lm_1'] }, { type: 'ignition_on' }] } }],
+    ['event selections of every shape', { source: { kind: 'event', eventTypes: [
+      { type: 'speeding', threshold: 120, units: 'kmh' }, { type: 'posted_speeding', threshold: 10, units: 'mph' }, { type: 'landmark_enter', landmarkIds: ['lm_1'] },
+      { type: 'landmark_change' }, { type: 'idle', minutes: 5 }, { type: 'ignition_on' },
+    ] } }],
+    ['an idle selection without minutes, a landmark selection without ids', { source: { kind: 'event', eventTypes: [{ type: 'idle' }, { type: 'landmark_leave' }] } }],
     ['a schedule every 15 minutes', { source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 15 } } }],
     ['a monthly schedule on the 15th, paused', { source: { kind: 'scheduled', cadence: { every: 'month', day: 15 } }, state: 'paused' }],
     ['a daily schedule at 06:30 UTC', { source: { kind: 'scheduled', cadence: { every: 'day', at: '06:30' } } }],
@@ -32,6 +36,17 @@ describe('subscription record codec', () => {
   ])('round-trips %s exactly', (_what, patch) => {
     const sub = stored(patch);
     expect(decodeSubscriptionRecord(encodeSubscriptionRecord(sub))).toEqual({ kind: 'subscription', subscription: sub });
+  });
+
+  it.each<[string, unknown[], unknown[]]>([
+    ['speeding in km/h as written before units', [{ type: 'speeding', thresholdKph: 120 }], [{ type: 'speeding', threshold: 120, units: 'kmh' }]],
+    ['posted_speeding in km/h as written before units', [{ type: 'posted_speeding', overLimitKph: 10 }], [{ type: 'posted_speeding', threshold: 10, units: 'kmh' }]],
+    ['an empty landmark list (all landmarks)', [{ type: 'landmark_enter', landmarkIds: [] }], [{ type: 'landmark_enter' }]],
+  ])('reads %s', (_what, written, read) => {
+    const sub = stored();
+    expect(decodeSubscriptionRecord(record({ ...sub, source: { kind: 'event', eventTypes: written } }))).toEqual({
+      kind: 'subscription', subscription: { ...sub, source: { kind: 'event', eventTypes: read } },
+    });
   });
 
   it('keeps a previous signing secret during a rotation and ignores fields it does not know', () => {
@@ -63,7 +78,10 @@ describe('subscription record codec', () => {
     ['an unknown state', record({ ...good, state: 'sleeping' }), 'subscription.state: must be one of'],
     ['an unknown auth type', record({ ...good, auth: { type: 'oauth' } }), 'subscription.auth.type: must be one of'],
     ['an unknown event type', record({ ...good, source: { kind: 'event', eventTypes: [{ type: 'teleported' }] } }), 'subscription.source.eventTypes[0].type: must be one of'],
-    ['a speeding selection without its threshold', record({ ...good, source: { kind: 'event', eventTypes: [{ type: 'speeding' }] } }), 'subscription.source.eventTypes[0].thresholdKph: is required'],
+    ['a speeding selection without its threshold', record({ ...good, source: { kind: 'event', eventTypes: [{ type: 'speeding', units: 'kmh' }] } }), 'subscription.source.eventTypes[0].threshold: is required'],
+    ['a speeding selection in unknown units', record({ ...good, source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 9, units: 'knots' }] } }), 'subscription.source.eventTypes[0].units: must be one of kmh, mph'],
+    ['idle minutes as text', record({ ...good, source: { kind: 'event', eventTypes: [{ type: 'idle', minutes: '5' }] } }), 'subscription.source.eventTypes[0].minutes: must be a number'],
+    ['landmark ids that are not strings', record({ ...good, source: { kind: 'event', eventTypes: [{ type: 'landmark_change', landmarkIds: [1] }] } }), 'subscription.source.eventTypes[0].landmarkIds: must be an array of strings'],
     ['a revision as text', record({ ...good, revision: '3' }), 'subscription.revision: must be a number'],
     ['no batching', record({ ...good, batching: undefined }), 'subscription.batching: is required'],
     ['a confirmation of an unknown state', record({ ...good, alertEmailConfirmations: { 'a@x': { state: 'maybe' } } }), 'subscription.alertEmailConfirmations.a@x.state: must be one of'],

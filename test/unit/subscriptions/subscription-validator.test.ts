@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSubscriptionCreate, decodeSubscriptionPatch } from '../../../services/shared/subscriptions/decode-subscription-spec.js';
 
+const lmA = 'lm_00000000a0123456789abcdef';
+const lmB = 'lm_00000000b0123456789abcdef';
 const base = { url: 'https://hooks.example.com/in', name: 'Fleet GPS', source: { kind: 'gps' } };
 
 function issuesOf(body: unknown): { field: string; message: string }[] {
@@ -38,8 +40,9 @@ describe('subscription create validation', () => {
       source: {
         kind: 'event',
         eventTypes: [
-          { type: 'speeding', thresholdKph: 110 }, { type: 'posted_speeding', overLimitKph: 15 },
-          { type: 'landmark_enter', landmarkIds: ['lm_1', 'lm_2'] }, { type: 'landmark_leave', landmarkIds: ['lm_1'] }, { type: 'dvir' },
+          { type: 'speeding', threshold: 110, units: 'kmh' }, { type: 'posted_speeding', threshold: 15, units: 'mph' },
+          { type: 'landmark_enter', landmarkIds: [lmA, lmB] }, { type: 'landmark_leave', landmarkIds: [lmA] }, { type: 'landmark_change' }, { type: 'dvir' },
+          { type: 'idle', minutes: 10 },
         ],
       },
       vehicleFilter: { vehicleIds: ['veh-1', 'veh-2'] },
@@ -61,6 +64,19 @@ describe('subscription create validation', () => {
     }
   });
 
+  it.each<[string, unknown, unknown]>([
+    ['km/h as older clients send it', { type: 'speeding', thresholdKph: 120 }, { type: 'speeding', threshold: 120, units: 'kmh' }],
+    ['posted X in km/h as older clients send it', { type: 'posted_speeding', overLimitKph: 0 }, { type: 'posted_speeding', threshold: 0, units: 'kmh' }],
+    ['mph', { type: 'speeding', threshold: 55, units: 'mph' }, { type: 'speeding', threshold: 55, units: 'mph' }],
+    ['idle without minutes', { type: 'idle' }, { type: 'idle' }],
+    ['idle with minutes', { type: 'idle', minutes: 1_440 }, { type: 'idle', minutes: 1_440 }],
+    ['landmark_change without ids (all landmarks)', { type: 'landmark_change' }, { type: 'landmark_change' }],
+    ['landmark_enter with ids', { type: 'landmark_enter', landmarkIds: [lmA] }, { type: 'landmark_enter', landmarkIds: [lmA] }],
+  ])('reads an event selection: %s', (_what, selection, read) => {
+    const r = decodeSubscriptionCreate({ ...base, source: { kind: 'event', eventTypes: [selection] } });
+    expect(r.kind === 'ok' && r.value.source).toEqual({ kind: 'event', eventTypes: [read] });
+  });
+
   it.each([
     [{}, 'url', 'is required'],
     [{ ...base, url: 42 }, 'url', 'must be a string, got a number'],
@@ -74,10 +90,23 @@ describe('subscription create validation', () => {
     [{ ...base, source: { kind: 'weather' } }, 'source.kind', 'must be one of'],
     [{ ...base, source: { kind: 'event' } }, 'source.eventTypes', 'is required'],
     [{ ...base, source: { kind: 'event', eventTypes: [] } }, 'source.eventTypes', 'non-empty'],
-    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding' }] } }, 'source.eventTypes[0].thresholdKph', 'is required'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding' }] } }, 'source.eventTypes[0].threshold', 'is required'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 100 }] } }, 'source.eventTypes[0].units', 'is required (one of kmh, mph)'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 100, units: 'knots' }] } }, 'source.eventTypes[0].units', 'must be one of kmh, mph'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 300, units: 'mph' }] } }, 'source.eventTypes[0].threshold', '>= 1 and <= 250 (mph)'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 0, units: 'kmh' }] } }, 'source.eventTypes[0].threshold', '>= 1 and <= 400 (kmh)'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'posted_speeding', threshold: -5, units: 'kmh' }] } }, 'source.eventTypes[0].threshold', '>= 0 and <= 200 (kmh)'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'posted_speeding', threshold: 2.5, units: 'mph' }] } }, 'source.eventTypes[0].threshold', 'integer'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding', threshold: 50, units: 'kmh', thresholdKph: 50 }] } }, 'source.eventTypes[0].thresholdKph', 'unknown field'],
     [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'speeding', thresholdKph: '100' }] } }, 'source.eventTypes[0].thresholdKph', 'integer'],
     [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'ignition_on' }, { type: 'posted_speeding', overLimitKph: -1 }] } }, 'source.eventTypes[1].overLimitKph', '>= 0 and <= 200'],
-    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'landmark_enter', landmarkIds: ['ok', 'bad id'] }] } }, 'source.eventTypes[0].landmarkIds[1]', 'must be an id'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'idle', minutes: 0 }] } }, 'source.eventTypes[0].minutes', '>= 1 and <= 1440'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'idle', minutes: null }] } }, 'source.eventTypes[0].minutes', 'must not be null'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'landmark_enter', landmarkIds: [lmA, 'bad id'] }] } }, 'source.eventTypes[0].landmarkIds[1]', 'must be a landmark id'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'landmark_change', landmarkIds: ['lm_9'] }] } }, 'source.eventTypes[0].landmarkIds[0]', 'must be a landmark id'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'landmark_leave', landmarkIds: [] }] } }, 'source.eventTypes[0].landmarkIds', 'at least 1'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'landmark_leave', landmarkIds: [lmA, lmA] }] } }, 'source.eventTypes[0].landmarkIds[1]', 'repeats'],
+    [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'landmark_change', landmarkIds: lmA }] } }, 'source.eventTypes[0].landmarkIds', 'array'],
     [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'idle', extra: 1 }] } }, 'source.eventTypes[0].extra', 'unknown field'],
     [{ ...base, source: { kind: 'event', eventTypes: [{ type: 'idle' }, { type: 'idle' }] } }, 'source.eventTypes', 'twice'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'minutes' } } }, 'source.cadence.minutes', 'is required'],

@@ -20,6 +20,17 @@ describe('fleet model', () => {
     expect(run({ ...options, seed: 43 }, 50)).not.toEqual(run(options, 50));
   });
 
+  it('without device ignition events sends the same points and every other event, only no ignition_on/off', () => {
+    const withDevice = run(options, 900);
+    const derived = run({ ...options, deviceIgnitionEvents: false }, 900);
+    expect(derived.map((t) => t.gps)).toEqual(withDevice.map((t) => t.gps));
+    const types = (ticks: TickRecords[]): string[] => ticks.flatMap((t) => t.events.map((e) => `${e.vehicleId}:${e.type}:${e.time}`));
+    const ignition = (key: string): boolean => /:ignition_o(n|ff):/.test(key);
+    expect(types(withDevice).filter(ignition).length).toBeGreaterThan(0);
+    expect(types(derived).filter(ignition)).toEqual([]);
+    expect(types(derived)).toEqual(types(withDevice).filter((key) => !ignition(key)));
+  });
+
   it('keeps a vehicle’s behaviour independent of the fleet size', () => {
     const small = run({ ...options, vehicles: 3, accounts: 3 }, 300).map((t) => t.gps[2]);
     const large = run(options, 300).map((t) => t.gps[2]);

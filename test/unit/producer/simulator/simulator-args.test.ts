@@ -11,8 +11,12 @@ describe('simulator arguments', () => {
     );
     expect(parsed).toEqual({
       kind: 'run',
-      args: { vehicles: 200, rate: 5, durationS: 60, seed: 42, accounts: 4, speedup: 1, startTimeMs: Date.UTC(2025, 5, 1) },
+      args: { vehicles: 200, rate: 5, durationS: 60, seed: 42, accounts: 4, speedup: 1, startTimeMs: Date.UTC(2025, 5, 1), deviceIgnitionEvents: true },
     });
+  });
+
+  it('--derived-ignition turns the devices\' own ignition events off', () => {
+    expect(parseSimulatorArgs(['--derived-ignition'], defaults)).toMatchObject({ kind: 'run', args: { deviceIgnitionEvents: false } });
   });
 
   it('defaults: one account per 50 vehicles, no duration, the given seed and start', () => {
@@ -32,6 +36,7 @@ describe('simulator arguments', () => {
     [['--vehicles', '2', '--accounts', '3'], /--accounts \(3\) must not exceed --vehicles \(2\)/],
     [['--start-time', 'yesterday'], /--start-time must be an ISO 8601 time/],
     [['--vehicle', '3'], /Unknown option '--vehicle'/],
+    [['--derived-ignition=yes'], /--derived-ignition/],
   ])('rejects %j clearly', (argv, message) => {
     const parsed = parseSimulatorArgs(argv, defaults);
     expect(parsed.kind).toBe('invalid');
