@@ -2,6 +2,7 @@ import { contentTypes, eventTypes } from '../shared/subscriptions/subscription-t
 import { maxPageSize } from './list-query.js';
 import { exampleAuthTypes, exampleKinds } from './request-examples.js';
 import { accountIdSchema, landmarkIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
+import { messageLogPaths, messageLogSchemas } from './openapi-message-log.js';
 
 /**
  * The admin API's OpenAPI 3.1 document, served at `GET /v1/openapi.json`. A test sends
@@ -95,7 +96,7 @@ export const openApiDocument = {
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-    schemas: openApiSchemas,
+    schemas: { ...openApiSchemas, ...messageLogSchemas },
   },
   paths: {
     '/v1/subscriptions': {
@@ -246,6 +247,7 @@ export const openApiDocument = {
         responses: { '200': json('AttemptLog', 'Attempts.'), ...errors(...always, 404) },
       },
     },
+    ...messageLogPaths,
     '/v1/landmarks': {
       post: {
         operationId: 'createLandmark',
