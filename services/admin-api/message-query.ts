@@ -29,11 +29,19 @@ function decodeTime(query: URLSearchParams, name: string, issues: FieldIssue[]):
   const text = query.get(name);
   if (text === null) return null;
   const ms = Date.parse(text);
-  if (!dateTimePattern.test(text) || !Number.isFinite(ms)) {
+  if (!dateTimePattern.test(text) || !Number.isFinite(ms) || !isCalendarDate(text)) {
     issues.push({ field: `query.${name}`, message: 'must be an RFC 3339 date-time with a zone, e.g. 2026-12-01T10:00:00Z' });
     return null;
   }
   return ms;
+}
+
+/** Date.parse rolls 2026-06-31 over to July 1st; RFC 3339 (and the OpenAPI `date-time` format) refuse it. */
+function isCalendarDate(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(2000, month - 1, day));
+  date.setUTCFullYear(year);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /** `?since=&until=&status=delivered|failed&cursor=&limit=1..100`; every problem is reported by its field. */

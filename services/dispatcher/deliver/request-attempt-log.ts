@@ -13,7 +13,7 @@ interface Logged {
  * The attempts of one request call on their way to `webhook.messages`. Each attempt is
  * appended at once without waiting (the next try is not held up); `durable` is awaited
  * before a delivered request counts as delivered, so every attempt of it is in the log
- * before its dedupe mark, its offset commit or any marker that depends on it (rule 10 of
+ * before its dedupe mark, its offset commit or any marker that depends on it (rule 11 of
  * ARCHITECTURE.md). A failed append is appended again until it is acknowledged.
  */
 export class RequestAttemptLog {

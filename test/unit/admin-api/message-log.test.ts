@@ -83,6 +83,7 @@ describe('message list query', () => {
 
   it('reads times, status, limit and its own cursor', () => {
     expect(q('')).toEqual({ sinceMs: null, untilMs: null, status: null, before: null, limit: 50 });
+    expect(q('since=2024-02-29T23:59:59-17:26').sinceMs).toBe(Date.parse('2024-03-01T17:25:59Z'));
     expect(q(`since=2026-12-01T10:00:00%2B01:00&until=2026-12-01T10:00:00.5Z&status=failed&limit=100&cursor=${encodeMessageCursor('sub_1', 42n)}`)).toEqual({
       sinceMs: Date.parse('2026-12-01T09:00:00Z'), untilMs: Date.parse('2026-12-01T10:00:00.500Z'), status: 'failed', before: 42n, limit: 100,
     });
@@ -92,6 +93,8 @@ describe('message list query', () => {
     ['since=yesterday', '400', 'query.since'],
     ['since=2026-12-01T10:00:00', '400', 'query.since'],
     ['until=2026-12-01T25:00:00Z', '400', 'query.until'],
+    ['until=7102-06-31T20:58:03.7-17:26', '400', 'query.until'],
+    ['since=2026-02-29T00:00:00Z', '400', 'query.since'],
     ['since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z', '422', 'query.until'],
     ['status=lost', '400', 'query.status'],
     ['limit=101', '400', 'query.limit'],
