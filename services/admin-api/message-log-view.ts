@@ -65,7 +65,8 @@ export class MessageLogView {
     const key = `${message.partition}:${attempt.offset}`;
     const kept = this.bodies.get(key);
     if (kept !== undefined) return kept;
-    const read = this.coldRead.then(() => readRecordAt(this.o.kafka, this.o.topic, message.partition, attempt.offset, this.o.readTimeoutMs));
+    // A consumer join takes a few seconds on a busy cluster: more than a catalogue read.
+    const read = this.coldRead.then(() => readRecordAt(this.o.kafka, this.o.topic, message.partition, attempt.offset, 3 * this.o.readTimeoutMs));
     this.coldRead = read.catch(() => undefined);
     const record = await read;
     return record?.value ?? null;
