@@ -94,11 +94,9 @@ export class MessageService {
   /** Another account's message is indistinguishable from a missing one. */
   private async find(principal: Principal, webhookId: string): Promise<IndexedMessage> {
     if (!webhookIdPattern.test(webhookId)) throw new ApiError('validation_failed', 'must be a webhook-id (msg_…)', 'webhookId');
-    let m = this.d.view.get(webhookId);
-    if (m === undefined) {
-      await this.catchUp();
-      m = this.d.view.get(webhookId);
-    }
+    // Caught up first: an attempt written just before (a resend, a retry) is shown.
+    await this.catchUp();
+    const m = this.d.view.get(webhookId);
     if (m === undefined || (principal.kind === 'account' && m.accountId !== principal.accountId)) {
       throw new ApiError('not_found', `no message ${webhookId} in the delivery log`, 'webhookId');
     }

@@ -108,12 +108,12 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     const logged = { at: now.toISOString(), statusCode: statusOf(sent), latencyMs: sent.latencyMs, webhookId };
     const shown = { body: request.body, contentType: sub.contentType, items: batch.items.length };
     const retryCount = (signals.retryCountBase ?? 0) + attempt;
-    const body = Buffer.from(request.body, 'utf8');
+    const body = request.body;
     const base = { webhookId, subscriptionId: sub.id, accountId: sub.accountId, contentType: sub.contentType, itemCount: batch.items.length, retryCount, trigger: 'dispatch' as const };
     if (outcome.kind === 'delivered') {
       deps.recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...logged, error: null }, items: batch.items.length, backlogSize: signals.queueDepth(), sent: shown });
       attemptLog.record({ ...base, at: logged.at, statusCode: logged.statusCode, latencyMs: logged.latencyMs, error: null, outcome: 'delivered' }, body);
-      if (!(await attemptLog.durable(signals.stop, signals.kill))) return { kind: 'abandoned' };
+      if (!(await attemptLog.durable(signals.stop))) return { kind: 'abandoned' };
       return { kind: 'delivered', attempts: attempt + 1 };
     }
     attemptLog.record({ ...base, at: logged.at, statusCode: logged.statusCode, latencyMs: logged.latencyMs, error: outcome.reason, outcome: 'failed' }, body);

@@ -36,7 +36,7 @@ const webhookIdPattern = /^msg_[A-Za-z0-9_-]{1,64}$/;
 const idPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 const maxErrorChars = 500;
 
-export function encodeMessageAttempt(attempt: LoggedMessageAttempt, body: Buffer): OutgoingRecord {
+export function encodeMessageAttempt(attempt: LoggedMessageAttempt, body: Buffer | string): OutgoingRecord {
   const meta = { ...attempt, error: attempt.error === null ? null : attempt.error.slice(0, maxErrorChars) };
   return { key: attempt.subscriptionId, value: body, headers: { [messageHeader]: JSON.stringify(meta) } };
 }

@@ -6,7 +6,7 @@ import type { LoggedMessageAttempt } from './message-log-record.js';
 /** Where attempts go; the dispatcher's deliver stage and the admin API's resend write through it. */
 export interface MessageLog {
   /** Resolves once the attempt (with its body) is acknowledged by every in-sync replica. */
-  append(attempt: LoggedMessageAttempt, body: Buffer): Promise<void>;
+  append(attempt: LoggedMessageAttempt, body: Buffer | string): Promise<void>;
 }
 
 /** One produce request stays under the topic's 1 MiB batch limit; a request body is at most ~400 KiB. */
@@ -20,38 +20,48 @@ interface Waiting {
 
 /**
  * Appends attempts to `webhook.messages`. Appends asked for in the same turn of the event
- * loop go in one gzip-compressed produce request, so many subscriptions finishing their
- * requests together cost one round trip. Give it a producer of its own: bodies are large,
- * and the intents and parking writes of the hot path must not queue behind them.
+ * loop, or while the previous send is in flight, go in one gzip-compressed produce request,
+ * so many subscriptions finishing their requests together cost one round trip. Give it a
+ * producer of its own: bodies are large, and the intents and parking writes of the hot path
+ * must not queue behind them.
  */
 export class MessageLogWriter implements MessageLog {
   private waiting: Waiting[] = [];
-  private scheduled = false;
+  /** A flush loop is scheduled or running: appends made meanwhile join its next send. */
+  private flushing = false;
 
   constructor(private readonly producer: RecordProducer, readonly topic: string) {}
 
-  append(attempt: LoggedMessageAttempt, body: Buffer): Promise<void> {
+  /** The body as sent: a string is written as its UTF-8 bytes (no copy made here). */
+  append(attempt: LoggedMessageAttempt, body: Buffer | string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ record: encodeMessageAttempt(attempt, body), resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
+      if (!this.flushing) {
+        this.flushing = true;
         setImmediate(() => void this.flush());
       }
     });
   }
 
+  /**
+   * Sends what waits, then what arrived during that send, until nothing waits. The producer
+   * has one request in flight, so a send per event-loop turn would queue behind the broker's
+   * round trip; gathering what arrives meanwhile keeps the log's write rate independent of it.
+   */
   private async flush(): Promise<void> {
-    const batch = this.waiting;
-    this.waiting = [];
-    this.scheduled = false;
-    for (const chunk of chunkBySize(batch.map((w) => ({ ...w.record, waiting: w })), writeBudgetBytes)) {
-      try {
-        await this.producer.sendBatch([{ topic: this.topic, messages: chunk.map(({ waiting: _, ...record }) => record) }], { compression: 'gzip' });
-        for (const c of chunk) c.waiting.resolve();
-      } catch (err) {
-        for (const c of chunk) c.waiting.reject(err);
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
+      for (const chunk of chunkBySize(batch.map((w) => ({ ...w.record, waiting: w })), writeBudgetBytes)) {
+        try {
+          await this.producer.sendBatch([{ topic: this.topic, messages: chunk.map(({ waiting: _, ...record }) => record) }], { compression: 'gzip' });
+          for (const c of chunk) c.waiting.resolve();
+        } catch (err) {
+          for (const c of chunk) c.waiting.reject(err);
+        }
       }
     }
+    this.flushing = false;
   }
 }
 
