@@ -94,7 +94,9 @@ export async function startAdminApp(options: {
   await catalogue.start();
   await landmarks.start();
   await vehicles.start();
-  await messageLog.start();
+  // Not awaited: a week of requests takes a while to read, and only the delivery-log routes need
+  // it (they answer 503 until it has caught up); the rest of the API is ready without it.
+  messageLog.start(30 * 60_000).catch((err: unknown) => logger.error('delivery log not available', { topic: messageLogTopic, err }));
   await producer.connect();
   await failuresProducer.connect();
   const ownRedis = options.redis === undefined;
@@ -146,7 +148,7 @@ export async function startAdminApp(options: {
       // A resend's attempt shares the failure-event producer: a small, bounded write that must not queue subscription writes.
       log: new MessageLogWriter(failuresProducer, messageLogTopic),
     }),
-    isReady: () => catalogue.ready() && landmarks.ready() && vehicles.ready() && messageLog.ready(),
+    isReady: () => catalogue.ready() && landmarks.ready() && vehicles.ready(),
     metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     openapi: () => openApiDocument,
   }), portal);

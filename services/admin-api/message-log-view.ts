@@ -39,8 +39,9 @@ export class MessageLogView {
     });
   }
 
-  start(): Promise<void> {
-    return this.reader.start();
+  /** Resolves once caught up with the topic as it was at start (`ready` from then on). */
+  start(timeoutMs: number): Promise<void> {
+    return this.reader.start(timeoutMs);
   }
 
   ready(): boolean {

@@ -292,7 +292,7 @@ export const openApiDocument = {
     '/v1/openapi.json': { get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': openJson('OpenAPI 3.1 document.') } } },
     '/healthz': { get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': openJson('Alive.') } } },
     '/readyz': {
-      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue, the landmarks, the vehicle states and the delivery log have caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
+      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue, the landmarks and the vehicle states have caught up (the delivery log catches up on its own; its routes answer 503 until then).', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
     },
     '/metrics': { get: { operationId: 'getMetrics', summary: 'Prometheus metrics.', responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
   },
