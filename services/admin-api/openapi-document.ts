@@ -2,7 +2,7 @@ import { contentTypes, eventTypes } from '../shared/subscriptions/subscription-t
 import { maxPageSize } from './list-query.js';
 import { exampleAuthTypes, exampleKinds } from './request-examples.js';
 import { accountIdSchema, landmarkIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
-import { messageLogPaths, messageLogSchemas } from './openapi-message-log.js';
+import { messageLogPaths, messageLogSchemas, messageResendPath } from './openapi-message-log.js';
 
 /**
  * The admin API's OpenAPI 3.1 document, served at `GET /v1/openapi.json`. A test sends
@@ -289,6 +289,7 @@ export const openApiDocument = {
         responses: { '200': json('VehicleState', 'The state.'), ...errors(...always, 404) },
       },
     },
+    ...messageResendPath,
     '/v1/openapi.json': { get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': openJson('OpenAPI 3.1 document.') } } },
     '/healthz': { get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': openJson('Alive.') } } },
     '/readyz': {
