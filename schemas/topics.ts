@@ -51,6 +51,8 @@ export interface TopicSpec {
 const dayMs = 86_400_000;
 /** Durable pipeline state must survive the 7-day retry window plus a day of margin (DESIGN.md §6). */
 export const durableRetentionMs = 8 * dayMs;
+/** How long the delivery log (`webhook.messages`) keeps requests and attempts unless the catalogue is given another value. */
+export const defaultMessageLogRetentionMs = 7 * dayMs;
 
 const keep = (retentionMs: number): Record<string, string> => ({
   'cleanup.policy': 'delete',
@@ -122,6 +124,12 @@ const definitions: readonly TopicDefinition[] = [
   webhook('webhook.alert-confirmations', keep(durableRetentionMs), 'Requests (from the admin API) to e-mail a newly added alert address its confirmation link; the alerter sends them.', {
     writers: ['admin-api'], readers: ['alerter'],
   }),
+  {
+    // Co-partitioned with webhook.deliveries (same group and key): a subscription's attempts sit on its deliveries partition number.
+    id: 'webhook.messages', group: 'webhook', key: 'subscriptionId', value: { format: 'raw', owner: 'dispatcher' }, configs: keep(defaultMessageLogRetentionMs),
+    description: 'The delivery log: one record per attempt of every request sent (value = the exact body bytes; header `fleethook-message` = webhook-id, account, time, item count, content type, status, latency, error). Read whole by the admin API; survives a Redis wipe.',
+    writers: ['dispatcher', 'admin-api'], readers: ['admin-api'],
+  },
   webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter), by episode; and which episodes were recovered.', {
     // The admin API reads a subscription's episodes to recover one, and notes the recovery.
     writers: ['dispatcher', 'admin-api'], readers: ['admin-api'],
@@ -137,6 +145,8 @@ export interface CatalogueOptions {
   /** Prepended to every topic name, e.g. a unique test prefix `t-abc123.`. */
   readonly prefix?: string;
   readonly partitions?: Partial<Record<PartitionGroup, number>>;
+  /** `retention.ms` of `webhook.messages` (default 7 days; `FLEETHOOK_TOPICS_MESSAGE_LOG_RETENTION_MS`). */
+  readonly messageLogRetentionMs?: number;
 }
 
 export interface TopicCatalogue {
@@ -149,7 +159,11 @@ export interface TopicCatalogue {
 export function topicCatalogue(options: CatalogueOptions = {}): TopicCatalogue {
   const prefix = options.prefix ?? '';
   const counts = { ...defaultPartitions, ...options.partitions };
-  const topics = definitions.map((d) => ({ ...d, name: prefix + d.id, partitions: counts[d.group] }));
+  const retention = options.messageLogRetentionMs;
+  const topics = definitions.map((d) => ({
+    ...d, name: prefix + d.id, partitions: counts[d.group],
+    ...(d.id === 'webhook.messages' && retention !== undefined ? { configs: keep(retention) } : {}),
+  }));
   const byId = new Map(topics.map((t) => [t.id, t]));
   return {
     prefix,

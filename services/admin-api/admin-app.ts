@@ -25,6 +25,9 @@ import { EndpointActions } from './endpoint-actions.js';
 import { EndpointCallLimiter } from './endpoint-call-limiter.js';
 import { RedisFixedWindow } from '../shared/redis-fixed-window.js';
 import { LandmarkService } from './landmark-service.js';
+import { MessageLogView } from './message-log-view.js';
+import { MessageService } from './message-service.js';
+import { MessageLogWriter } from '../shared/message-log/message-log-writer.js';
 import { openApiDocument } from './openapi-document.js';
 import { defaultFeedStreamTiming } from './feed-stream.js';
 import type { FeedStreamTiming } from './feed-stream.js';
@@ -42,7 +45,7 @@ import { VehicleStateRegistry } from '../shared/vehicles/vehicle-state-registry.
 
 
 /** The topics an admin API instance reads or writes (it waits for them at start-up). */
-export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks', 'webhook.audit', 'webhook.parked', 'vehicle.state'] as const;
+export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks', 'webhook.audit', 'webhook.parked', 'vehicle.state', 'webhook.messages'] as const;
 export interface AdminApp {
   readonly port: number;
   readonly catalogue: SubscriptionCatalogue;
@@ -77,6 +80,11 @@ export async function startAdminApp(options: {
   const catalogue = new SubscriptionCatalogue({ kafka, topic, logger, groupIdPrefix: `fleethook-admin-${hostname()}` });
   const landmarks = new LandmarkRegistry({ kafka, topic: topics.get('fleet.landmarks').name, logger, groupIdPrefix: `fleethook-admin-landmarks-${hostname()}` });
   const vehicles = new VehicleStateRegistry({ kafka, topic: topics.get('vehicle.state').name, logger, groupIdPrefix: `fleethook-admin-vehicles-${hostname()}` });
+  const messageLogTopic = topics.get('webhook.messages').name;
+  const messageLog = new MessageLogView({
+    kafka, topic: messageLogTopic, logger, groupIdPrefix: `fleethook-admin-messages-${hostname()}`,
+    maxMessages: config.messageLogMaxMessages, bodyCacheBytes: config.messageLogBodyCacheBytes, readTimeoutMs: config.readTimeoutMs,
+  });
   const producer: RecordProducer = kafka.producer();
   // Its own producer: a failure-event write still retrying after its deadline never queues subscription writes behind it.
   const failuresProducer: RecordProducer = kafka.producer();
@@ -86,6 +94,9 @@ export async function startAdminApp(options: {
   await catalogue.start();
   await landmarks.start();
   await vehicles.start();
+  // Not awaited: a week of requests takes a while to read, and only the delivery-log routes need
+  // it (they answer 503 until it has caught up); the rest of the API is ready without it.
+  messageLog.start(30 * 60_000).catch((err: unknown) => logger.error('delivery log not available', { topic: messageLogTopic, err }));
   await producer.connect();
   await failuresProducer.connect();
   const ownRedis = options.redis === undefined;
@@ -132,6 +143,11 @@ export async function startAdminApp(options: {
     }),
     vehicles: new VehicleStateService(vehicles, config.readTimeoutMs),
     confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus, recoveries,
+    messages: new MessageService({
+      view: messageLog, service, box, agent, timeoutMs: config.endpointTimeoutMs, limiter, logger, now,
+      // A resend's attempt shares the failure-event producer: a small, bounded write that must not queue subscription writes.
+      log: new MessageLogWriter(failuresProducer, messageLogTopic),
+    }),
     isReady: () => catalogue.ready() && landmarks.ready() && vehicles.ready(),
     metricsText: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     openapi: () => openApiDocument,
@@ -152,6 +168,7 @@ export async function startAdminApp(options: {
       await catalogue.close();
       await landmarks.close();
       await vehicles.close();
+      await messageLog.close();
       await agent.close();
       if (ownRedis) redis.disconnect();
     })()),

@@ -10,6 +10,7 @@ import { landmarkIdPattern } from '../shared/landmarks/landmark-types.js';
 import type { LandmarkService } from './landmark-service.js';
 import { toLandmarkView } from './landmark-view.js';
 import { decodeListQuery } from './list-query.js';
+import type { MessageService } from './message-service.js';
 import { confirmationFormPage, confirmationResultPage } from './confirmation-page.js';
 import { RouteTable } from './route-table.js';
 import type { RecoveryService } from './recovery-service.js';
@@ -49,6 +50,7 @@ export interface RouteDeps {
   readonly vehicles: VehicleStateService;
   readonly status: DeliveryStatusSource;
   readonly recoveries: Pick<RecoveryService, 'recover' | 'status'>;
+  readonly messages: MessageService;
   readonly isReady: () => boolean;
   readonly metricsText: () => Promise<{ text: string; contentType: string }>;
   readonly openapi: () => unknown;
@@ -62,6 +64,12 @@ const id = (ctx: RequestContext): string => ctx.params.id ?? '';
 const ok = (json: unknown): Reply => ({ status: 200, json });
 const html = (status: number, text: string): Reply => ({ status, text, contentType: 'text/html; charset=utf-8' });
 export const maxAttemptsShown = 100;
+
+/** A route that takes no query parameters refuses any. */
+function noQuery(query: URLSearchParams): void {
+  const unknown = [...query.keys()][0];
+  if (unknown !== undefined) throw new ValidationError([{ field: `query.${unknown}`, message: 'is not a known parameter' }]);
+}
 
 /** `?limit=1..100` on the attempt log (default 100); anything else is refused. */
 function decodeAttemptLimit(query: URLSearchParams): number {
@@ -113,6 +121,15 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
     }))
     .add('PUT', `${sub}/vehicles/:vehicleId`, api('empty', async (c) => ok(d.service.view(await d.service.changeVehicle(who(c), id(c), 'subscribe', c.params.vehicleId ?? '')))))
     .add('DELETE', `${sub}/vehicles/:vehicleId`, api('none', async (c) => ok(d.service.view(await d.service.changeVehicle(who(c), id(c), 'unsubscribe', c.params.vehicleId ?? '')))))
+    .add('GET', `${sub}/messages`, api('none', async (c) => ok(await d.messages.list(who(c), id(c), c.query))))
+    .add('GET', '/v1/messages/:webhookId', api('none', async (c) => {
+      noQuery(c.query);
+      return ok(await d.messages.show(who(c), c.params.webhookId ?? ''));
+    }))
+    .add('POST', '/v1/messages/:webhookId/resend', api('empty', async (c) => {
+      noQuery(c.query);
+      return ok(await d.messages.resend(who(c), c.params.webhookId ?? ''));
+    }))
     .add('POST', `${sub}/alert-emails/confirm`, api('json', async (c) => ok(d.service.view(await d.confirmer.confirmByOwner(who(c), id(c), c.body)))))
     .add('POST', '/v1/landmarks', api('json', async (c) => ({ status: 201, json: toLandmarkView(await d.landmarks.create(who(c), c.body)) })))
     .add('GET', '/v1/landmarks', api('none', async (c) => {

@@ -23,6 +23,8 @@ export const apiErrorCodes = {
   /** A landmark shape that is well formed but not an area (checkShapeGeometry). */
   invalid_shape: 422,
   invalid_confirmation_code: 422,
+  /** A well-formed query the delivery log refuses: a cursor it did not issue for this list, until before since. */
+  invalid_query: 422,
   header_fields_too_large: 431,
   rate_limited: 429,
   invalid_json: 400,

@@ -42,6 +42,10 @@ export interface AdminConfig extends ServiceKafkaConfig, RedisConfig, SecretKeys
   readonly publicUrl: string;
   /** How long an alert-address confirmation link works. */
   readonly alertConfirmationTtlMs: number;
+  /** The delivery log in memory: at most this many requests (the oldest read dropped first) … */
+  readonly messageLogMaxMessages: number;
+  /** … and this many bytes of their bodies (older ones are read back from `webhook.messages` when asked for). */
+  readonly messageLogBodyCacheBytes: number;
   readonly logLevel: LogLevel;
 }
 
@@ -65,6 +69,8 @@ export const adminDefaults = {
   rateLimitWindowMs: 60_000,
   publicUrl: 'http://127.0.0.1:8080',
   alertConfirmationTtlMs: 7 * 86_400_000,
+  messageLogMaxMessages: 200_000,
+  messageLogBodyCacheBytes: 128 * 1_048_576,
 } as const;
 
 const minKeyLength = 16;
@@ -78,7 +84,8 @@ const minKeyLength = 16;
  * ALLOW_HTTP, ALLOW_ADDRESSES (CIDRs/hosts), ALLOWED_PORTS (`443,80,8000-8999`),
  * MAX_SUBSCRIPTIONS_PER_ACCOUNT, MAX_LANDMARKS_PER_ACCOUNT, MAX_CONNECTIONS, BODY_LIMIT_BYTES, SECRET_GRACE_MS,
  * ENDPOINT_TIMEOUT_MS, READ_TIMEOUT_MS, FAILURE_EVENT_TIMEOUT_MS, VERIFY_LIMIT, TEST_EVENT_LIMIT,
- * RATE_LIMIT_WINDOW_MS, PUBLIC_URL, ALERT_CONFIRMATION_TTL_MS, LOG_LEVEL.
+ * RATE_LIMIT_WINDOW_MS, PUBLIC_URL, ALERT_CONFIRMATION_TTL_MS, MESSAGE_LOG_MAX_MESSAGES,
+ * MESSAGE_LOG_BODY_CACHE_BYTES, LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): AdminConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
@@ -113,6 +120,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     rateLimitWindowMs: r.int('ADMIN_RATE_LIMIT_WINDOW_MS', d.rateLimitWindowMs, { min: 1_000, max: 86_400_000 }),
     publicUrl: r.string('ADMIN_PUBLIC_URL', d.publicUrl),
     alertConfirmationTtlMs: r.int('ADMIN_ALERT_CONFIRMATION_TTL_MS', d.alertConfirmationTtlMs, { min: 1_000, max: 30 * 86_400_000 }),
+    messageLogMaxMessages: r.int('ADMIN_MESSAGE_LOG_MAX_MESSAGES', d.messageLogMaxMessages, { min: 1, max: 100_000_000 }),
+    messageLogBodyCacheBytes: r.int('ADMIN_MESSAGE_LOG_BODY_CACHE_BYTES', d.messageLogBodyCacheBytes, { min: 0, max: 64 * 1_073_741_824 }),
     logLevel: readLogLevel(r, 'ADMIN'),
   };
   if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(config.publicUrl)) r.problem('FLEETHOOK_ADMIN_PUBLIC_URL must be an http(s) URL without query or fragment');

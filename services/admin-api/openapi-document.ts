@@ -2,6 +2,7 @@ import { contentTypes, eventTypes } from '../shared/subscriptions/subscription-t
 import { maxPageSize } from './list-query.js';
 import { exampleAuthTypes, exampleKinds } from './request-examples.js';
 import { accountIdSchema, landmarkIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
+import { messageLogPaths, messageLogSchemas, messageResendPath } from './openapi-message-log.js';
 
 /**
  * The admin API's OpenAPI 3.1 document, served at `GET /v1/openapi.json`. A test sends
@@ -95,7 +96,7 @@ export const openApiDocument = {
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-    schemas: openApiSchemas,
+    schemas: { ...openApiSchemas, ...messageLogSchemas },
   },
   paths: {
     '/v1/subscriptions': {
@@ -246,6 +247,7 @@ export const openApiDocument = {
         responses: { '200': json('AttemptLog', 'Attempts.'), ...errors(...always, 404) },
       },
     },
+    ...messageLogPaths,
     '/v1/landmarks': {
       post: {
         operationId: 'createLandmark',
@@ -287,10 +289,11 @@ export const openApiDocument = {
         responses: { '200': json('VehicleState', 'The state.'), ...errors(...always, 404) },
       },
     },
+    ...messageResendPath,
     '/v1/openapi.json': { get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': openJson('OpenAPI 3.1 document.') } } },
     '/healthz': { get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': openJson('Alive.') } } },
     '/readyz': {
-      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue, the landmarks and the vehicle states have caught up.', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
+      get: { operationId: 'getReadiness', summary: 'Ready once the subscription catalogue, the landmarks and the vehicle states have caught up (the delivery log catches up on its own; its routes answer 503 until then).', responses: { '200': openJson('Ready.'), '503': openJson('Catching up.') } },
     },
     '/metrics': { get: { operationId: 'getMetrics', summary: 'Prometheus metrics.', responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
   },

@@ -14,6 +14,7 @@ import { IntentWriter } from './intents/intent-writer.js';
 import { DeliveryConsumer } from './live/delivery-consumer.js';
 import { DeliveryStatusRecorder } from './deliver/delivery-status-recorder.js';
 import { RecoveryProgress } from './parking/recovery-progress.js';
+import { MessageLogWriter } from '../shared/message-log/message-log-writer.js';
 import { createDispatcherMetrics } from './dispatcher-metrics.js';
 import { FanOutConsumer } from './match/fan-out-consumer.js';
 import { OpenedSubscriptions } from './deliver/opened-subscriptions.js';
@@ -59,9 +60,11 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   });
   const producer = kafka.producer();
   const recorder = new DeliveryStatusRecorder(redis, config.redisKeyPrefix, logger);
+  // Its own producer: request bodies are large, and intents and parking writes must not queue behind them.
+  const logProducer = kafka.producer({ rememberKeyPartitions: true });
   const deps = {
     agent, lookup: (id: string) => catalogue.get(id), opened: new OpenedSubscriptions(new SecretBox(config.encryptionKeys, config.activeKeyId)),
-    recorder, metrics, logger, requestTimeoutMs: config.requestTimeoutMs, maxResponseBytes: config.maxResponseBytes,
+    recorder, messageLog: new MessageLogWriter(logProducer, topics.get('webhook.messages').name), metrics, logger, requestTimeoutMs: config.requestTimeoutMs, maxResponseBytes: config.maxResponseBytes,
     quickRetryDelaysMs: config.quickRetryDelaysMs, maxRetryDelayMs: config.maxRetryDelayMs,
   };
   const schedule = retrySchedule(config.retryTimeScale);
@@ -111,6 +114,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   });
   await catalogue.start();
   await producer.connect();
+  await logProducer.connect();
   await deliveries.start();
   await tiers.start();
   await fanOut.start();
@@ -136,6 +140,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
       stopRetries.abort();
       await Promise.all([fanOut.close(), tiers.close().catch(() => undefined), deliveries.close(config.shutdownGraceMs), lag.close(), backlogs.close()]);
       await producer.disconnect().catch(() => undefined);
+      await logProducer.disconnect().catch(() => undefined);
       await ops.close();
       await catalogue.close();
       await agent.close().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { defaultPartitions, partitionGroups } from '../../schemas/topics.js';
+import { defaultMessageLogRetentionMs, defaultPartitions, partitionGroups } from '../../schemas/topics.js';
 import type { PartitionGroup } from '../../schemas/topics.js';
 import { EnvReader } from '../shared/env-reader.js';
 import { readSchemaRegistryUrl, readServiceKafkaConfig, sharedDefaults } from '../shared/runtime/common-config.js';
@@ -14,6 +14,8 @@ export interface TopicsConfig extends ServiceKafkaConfig {
   /** Per-group partition counts; tests shrink them, production keeps the catalogue's. */
   readonly partitions: Readonly<Record<PartitionGroup, number>>;
   readonly registerSchemas: boolean;
+  /** `retention.ms` of the delivery log, `webhook.messages`. */
+  readonly messageLogRetentionMs: number;
 }
 
 export const topicsDefaults: TopicsConfig = {
@@ -25,12 +27,13 @@ export const topicsDefaults: TopicsConfig = {
   minInsyncReplicas: 1,
   partitions: defaultPartitions,
   registerSchemas: true,
+  messageLogRetentionMs: defaultMessageLogRetentionMs,
 };
 
 /**
  * `FLEETHOOK_KAFKA_BROKERS`, `FLEETHOOK_SCHEMA_REGISTRY_URL`, `FLEETHOOK_TOPIC_PREFIX`,
  * `FLEETHOOK_TOPICS_REPLICATION_FACTOR`, `FLEETHOOK_TOPICS_MIN_INSYNC_REPLICAS` (default: 2, or 1
- * with a replication factor of 1), `FLEETHOOK_TOPICS_REGISTER_SCHEMAS`, and
+ * with a replication factor of 1), `FLEETHOOK_TOPICS_REGISTER_SCHEMAS`, `FLEETHOOK_TOPICS_MESSAGE_LOG_RETENTION_MS` (default 7 days), and
  * `FLEETHOOK_TOPICS_<GROUP>_PARTITIONS` (TELEMETRY, DEADLETTER, WEBHOOK, REGISTRY).
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): TopicsConfig {
@@ -47,6 +50,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): T
     minInsyncReplicas: r.int('TOPICS_MIN_INSYNC_REPLICAS', defaultMinInsyncReplicas(replicationFactor), { min: 1, max: 5 }),
     partitions,
     registerSchemas: r.bool('TOPICS_REGISTER_SCHEMAS', d.registerSchemas),
+    messageLogRetentionMs: r.int('TOPICS_MESSAGE_LOG_RETENTION_MS', d.messageLogRetentionMs, { min: 3_600_000, max: 365 * 86_400_000 }),
   };
   if (config.minInsyncReplicas > config.replicationFactor) {
     r.problem(`FLEETHOOK_TOPICS_MIN_INSYNC_REPLICAS (${config.minInsyncReplicas}) must not exceed FLEETHOOK_TOPICS_REPLICATION_FACTOR (${config.replicationFactor}): no write with acks=all could succeed`);

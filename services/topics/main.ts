@@ -13,7 +13,7 @@ import { loadConfig } from './config.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger('topics', { level: 'warn' });
-  const catalogue = topicCatalogue({ prefix: config.topicPrefix, partitions: config.partitions });
+  const catalogue = topicCatalogue({ prefix: config.topicPrefix, partitions: config.partitions, messageLogRetentionMs: config.messageLogRetentionMs });
   const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'fleethook-topics', logger });
   const admin = kafka.admin();
   await admin.connect();

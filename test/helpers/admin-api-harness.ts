@@ -77,14 +77,17 @@ export class AdminApiHarness {
       const landmarks = topicCatalogue({ prefix: h.prefix }).get('fleet.landmarks');
       // vehicle.state: the vehicle state registry reads it at start.
       const vehicles = topicCatalogue({ prefix: h.prefix }).get('vehicle.state');
+      // webhook.messages: the delivery log the admin API reads whole.
+      const messages = topicCatalogue({ prefix: h.prefix }).get('webhook.messages');
       await waitFor(async () => {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: (options.failuresTopic === false ? [spec, confirmations, landmarks, vehicles] : [spec, failures, confirmations, landmarks, vehicles]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
+          topics: (options.failuresTopic === false ? [spec, confirmations, landmarks, vehicles, messages] : [spec, failures, confirmations, landmarks, vehicles, messages]).map((t) => ({ topic: t.name, numPartitions: 3, replicationFactor: 1, configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
         });
         await admin.fetchTopicOffsets(h.topic);
         await admin.fetchTopicOffsets(landmarks.name);
         await admin.fetchTopicOffsets(vehicles.name);
+        await admin.fetchTopicOffsets(messages.name);
         if (options.failuresTopic !== false) await admin.fetchTopicOffsets(failures.name);
         return true;
       }, { timeoutMs: 30_000, intervalMs: 500, what: `topics ${h.topic}, ${landmarks.name} and ${failures.name} with leaders` });
@@ -150,7 +153,7 @@ export class AdminApiHarness {
     const admin = this.kafka.admin();
     await admin.connect();
     const catalogue = topicCatalogue({ prefix: this.prefix });
-    await admin.deleteTopics({ topics: [this.topic, catalogue.get('webhook.failures').name, catalogue.get('webhook.alert-confirmations').name, catalogue.get('fleet.landmarks').name, catalogue.get('vehicle.state').name] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [this.topic, catalogue.get('webhook.failures').name, catalogue.get('webhook.alert-confirmations').name, catalogue.get('fleet.landmarks').name, catalogue.get('vehicle.state').name, catalogue.get('webhook.messages').name] }).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -34,6 +34,7 @@ import { SubscriptionWriter } from '../../services/shared/subscriptions/subscrip
 import { generateSigningSecret } from '../../services/shared/webhook-signature.js';
 import { stackEnv, uniqueName } from './stack-env.js';
 import { waitFor } from './wait-for.js';
+import { noMessageLog } from '../../services/shared/message-log/message-log-writer.js';
 
 /**
  * The dispatcher's delivery parts, built the way `dispatcher-app.ts` builds them, for tests
@@ -54,7 +55,7 @@ export class DeliveryParts {
 
   deps(lookup: (id: string) => StoredSubscription | undefined, overrides: Partial<BatchDeliveryDeps> = {}): BatchDeliveryDeps {
     return {
-      agent: this.agent, lookup, opened: this.opened, recorder: this.recorder, metrics: this.metrics, logger: this.logger,
+      agent: this.agent, lookup, opened: this.opened, recorder: this.recorder, messageLog: noMessageLog, metrics: this.metrics, logger: this.logger,
       requestTimeoutMs: 2_000, maxResponseBytes: 4_096, quickRetryDelaysMs: [50, 100, 200], maxRetryDelayMs: 1_000, ...overrides,
     };
   }

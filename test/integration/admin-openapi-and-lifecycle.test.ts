@@ -7,6 +7,8 @@ import type { AdminApp } from '../../services/admin-api/admin-app.js';
 import { RedisDeliveryStatusSource } from '../../services/admin-api/redis-delivery-status-source.js';
 import { attemptLogKey, deliveryStatusKey } from '../../services/shared/delivery-status-keys.js';
 import { producerOf, reliableProducerConfig } from '../../services/shared/kafka/kafkajs-adapter.js';
+import { MessageLogWriter } from '../../services/shared/message-log/message-log-writer.js';
+import { topicCatalogue } from '../../schemas/topics.js';
 import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
 import type { SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';
 import { challengeResponse } from '../../services/shared/webhook-signature.js';
@@ -154,6 +156,18 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     const refused = await h.call(app, 'POST', `/v1/alert-email-confirmations/${forged}`, { key: null });
     expect(refused.status).toBe(404);
     conforms('/v1/alert-email-confirmations/{token}', 'POST', refused);
+    // The delivery log, with one attempt written as the dispatcher writes it (the real flow: delivery-log.test.ts).
+    const webhookId = 'msg_lifecycle0000000000000';
+    const sent = { webhookId, subscriptionId: other.subscription.id, accountId: 'acc_alpha', contentType: 'application/json', itemCount: 1, at: new Date().toISOString(), retryCount: 0, trigger: 'dispatch' } as const;
+    await new MessageLogWriter(producerOf(producer), topicCatalogue({ prefix: h.prefix }).get('webhook.messages').name).append({ ...sent, statusCode: 200, latencyMs: 3, error: null, outcome: 'delivered' }, Buffer.from('{"id":"msg_lifecycle0000000000000","data":[]}'));
+    expect((await call('GET', '/v1/subscriptions/{id}/messages', other.subscription.id, { headers: {} })).json).toMatchObject({ data: [{ webhookId, status: 'delivered' }], nextCursor: null });
+    for (const query of ['?since=yesterday', '?since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z']) {
+      conforms('/v1/subscriptions/{id}/messages', 'GET', await h.call(app, 'GET', `/v1/subscriptions/${other.subscription.id}/messages${query}`));
+    }
+    conforms('/v1/subscriptions/{id}/messages', 'GET', await h.call(app, 'GET', '/v1/subscriptions/sub_doesnotexist/messages'));
+    for (const path of [`/v1/messages/${webhookId}`, '/v1/messages/msg_unknown', '/v1/messages/bad']) conforms('/v1/messages/{webhookId}', 'GET', await h.call(app, 'GET', path));
+    // Pending verification: no resends (409); unknown: 404.
+    for (const path of [`/v1/messages/${webhookId}/resend`, '/v1/messages/msg_unknown/resend']) conforms('/v1/messages/{webhookId}/resend', 'POST', await h.call(app, 'POST', path));
     // Landmarks (their rules and refusals: admin-landmarks.test.ts).
     const lm = (await call('POST', '/v1/landmarks', '', { body: { name: 'depot', shape: { type: 'circle', center: { lat: 52.5, lon: 13.4 }, radiusM: 100 } } })).json as { id: string };
     await call('GET', '/v1/landmarks', '');

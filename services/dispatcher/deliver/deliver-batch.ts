@@ -6,6 +6,8 @@ import { buildWebhookRequest, webhookIdFor } from './build-webhook-request.js';
 import { classifyDeliveryResult } from './classify-delivery-result.js';
 import type { DeliveryOutcome } from './classify-delivery-result.js';
 import type { DeliveryStatusRecorder } from './delivery-status-recorder.js';
+import type { MessageLog } from '../../shared/message-log/message-log-writer.js';
+import { RequestAttemptLog } from './request-attempt-log.js';
 import type { DispatcherMetrics } from '../dispatcher-metrics.js';
 import type { OpenedSubscriptions } from './opened-subscriptions.js';
 import { statusClass } from '../dispatcher-metrics.js';
@@ -36,6 +38,8 @@ export interface BatchDeliveryDeps {
   readonly lookup: (subscriptionId: string) => StoredSubscription | undefined;
   readonly opened: OpenedSubscriptions;
   readonly recorder: DeliveryStatusRecorder;
+  /** `webhook.messages`: every attempt with its exact body; a delivered request finishes only once its attempts are in it. */
+  readonly messageLog: MessageLog;
   readonly metrics: DispatcherMetrics;
   readonly logger: Logger;
   readonly requestTimeoutMs: number;
@@ -83,6 +87,7 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
   const enqueueTime = batch.openedAtMs === undefined ? createdAt : new Date(batch.openedAtMs);
   const maxAttempts = signals.maxAttempts ?? deps.quickRetryDelaysMs.length + 1;
   let firstFailureAtMs = signals.firstFailureAtMs;
+  const attemptLog = new RequestAttemptLog(deps.messageLog, deps.logger);
   for (let attempt = 0; ; attempt++) {
     if (signals.stop.aborted) return { kind: 'abandoned' };
     const stored = deps.lookup(batch.subscriptionId);
@@ -102,10 +107,16 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     observe(deps, batch, outcome, sent);
     const logged = { at: now.toISOString(), statusCode: statusOf(sent), latencyMs: sent.latencyMs, webhookId };
     const shown = { body: request.body, contentType: sub.contentType, items: batch.items.length };
+    const retryCount = (signals.retryCountBase ?? 0) + attempt;
+    const body = request.body;
+    const base = { webhookId, subscriptionId: sub.id, accountId: sub.accountId, contentType: sub.contentType, itemCount: batch.items.length, retryCount, trigger: 'dispatch' as const };
     if (outcome.kind === 'delivered') {
       deps.recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...logged, error: null }, items: batch.items.length, backlogSize: signals.queueDepth(), sent: shown });
+      attemptLog.record({ ...base, at: logged.at, statusCode: logged.statusCode, latencyMs: logged.latencyMs, error: null, outcome: 'delivered' }, body);
+      if (!(await attemptLog.durable(signals.stop))) return { kind: 'abandoned' };
       return { kind: 'delivered', attempts: attempt + 1 };
     }
+    attemptLog.record({ ...base, at: logged.at, statusCode: logged.statusCode, latencyMs: logged.latencyMs, error: outcome.reason, outcome: 'failed' }, body);
     firstFailureAtMs ??= now.getTime();
     const retryAfterMs = outcome.kind === 'retry' ? outcome.retryAfterMs : undefined;
     const last = attempt + 1 >= maxAttempts || outcome.kind === 'gone' || (retryAfterMs ?? 0) > longestQuickWaitMs;

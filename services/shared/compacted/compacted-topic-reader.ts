@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FleethookError } from '../errors.js';
 import { CatchUp } from '../kafka/catch-up.js';
-import type { FetchedBatch, KafkaAdmin, KafkaClient } from '../kafka/kafka-port.js';
+import type { FetchedBatch, KafkaAdmin, KafkaClient, RecordHeaders } from '../kafka/kafka-port.js';
 import { PartitionedConsumer } from '../kafka/partitioned-consumer.js';
 import type { Logger } from '../logger.js';
 
@@ -14,7 +14,7 @@ export interface CompactedTopicReaderOptions {
   /** Each incarnation reads in a group of its own (`<prefix>-<uuid>`), so it gets every partition. */
   readonly groupIdPrefix: string;
   /** Applies one record (a null value is a tombstone); called in offset order per partition. */
-  readonly apply: (key: string, value: Buffer | null, partition: number, offset: string) => void;
+  readonly apply: (key: string, value: Buffer | null, partition: number, offset: string, headers?: RecordHeaders) => void;
 }
 
 /**
@@ -91,7 +91,7 @@ export class CompactedTopicReader {
       const offset = BigInt(message.offset);
       if (offset < this.applied.position(batch.partition)) continue;
       try {
-        this.options.apply(message.key?.toString('utf8') ?? '', message.value, batch.partition, message.offset);
+        this.options.apply(message.key?.toString('utf8') ?? '', message.value, batch.partition, message.offset, message.headers);
       } catch (err) {
         this.options.logger.error('compacted topic record not applied', { topic: this.options.topic, partition: batch.partition, offset: message.offset, err });
       }

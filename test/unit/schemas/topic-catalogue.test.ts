@@ -51,9 +51,18 @@ describe('topic catalogue', () => {
     for (const t of catalogue.topics) {
       const policy = t.configs['cleanup.policy'];
       expect(['delete', 'compact']).toContain(policy);
-      if (policy === 'delete') expect(Number(t.configs['retention.ms'])).toBeGreaterThan(sevenDaysMs);
+      // The delivery log is a record for owners, not pipeline state: its own retention (below).
+      if (policy === 'delete' && t.id !== 'webhook.messages') expect(Number(t.configs['retention.ms'])).toBeGreaterThan(sevenDaysMs);
     }
     expect(catalogue.get('webhook.subscriptions').configs['cleanup.policy']).toBe('compact');
+  });
+
+  it('keeps the delivery log 7 days unless told otherwise, co-partitioned with the deliveries', () => {
+    expect(catalogue.get('webhook.messages').configs).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': String(sevenDaysMs) });
+    const longer = topicCatalogue({ messageLogRetentionMs: 30 * 86_400_000, partitions: { webhook: 5 } });
+    expect(longer.get('webhook.messages').configs['retention.ms']).toBe(String(30 * 86_400_000));
+    expect(longer.get('webhook.deliveries').configs).toEqual(catalogue.get('webhook.deliveries').configs);
+    expect(longer.get('webhook.messages').partitions).toBe(longer.get('webhook.deliveries').partitions);
   });
 
   it('orders retry tiers by the schedule in DESIGN.md §6', () => {
