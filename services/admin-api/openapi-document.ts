@@ -1,7 +1,7 @@
 import { contentTypes, eventTypes } from '../shared/subscriptions/subscription-types.js';
 import { maxPageSize } from './list-query.js';
 import { exampleAuthTypes, exampleKinds } from './request-examples.js';
-import { accountIdSchema, landmarkIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
+import { accountIdSchema, id128, landmarkIdSchema, openApiSchemas, subscriptionIdSchema } from './openapi-schemas.js';
 import { messageLogPaths, messageLogSchemas, messageResendPath } from './openapi-message-log.js';
 
 /**
@@ -32,6 +32,8 @@ const errorText: Record<number, string> = {
 const always = [400, 401, 503];
 const idParam = { name: 'id', in: 'path', required: true, schema: subscriptionIdSchema };
 const vehicleIdParam = { name: 'vehicleId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 128 } };
+/** A vehicle id as a subscription's vehicle filter holds it (the same rule as `VehicleFilter.vehicleIds`). */
+const filterVehicleIdParam = { ...vehicleIdParam, schema: id128 };
 const tokenParam = { name: 'token', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$' } };
 const secured = [{ apiKey: [] }];
 const noBody = {
@@ -137,13 +139,13 @@ export const openApiDocument = {
       put: {
         operationId: 'subscribeVehicle',
         summary: 'Add a vehicle to the subscription\'s vehicle filter (per-vehicle subscribe, beside PATCH of `vehicleFilter`). Idempotent; a subscription without a filter takes every vehicle already and is left as it is.',
-        security: secured, parameters: [idParam, vehicleIdParam], requestBody: noBody,
+        security: secured, parameters: [idParam, filterVehicleIdParam], requestBody: noBody,
         responses: { '200': json('Subscription', 'The subscription as it is now.'), ...errors(...always, 404, 413, 415) },
       },
       delete: {
         operationId: 'unsubscribeVehicle',
         summary: 'Remove a vehicle from the vehicle filter. Idempotent (a vehicle not in it changes nothing). 409 when the subscription has no filter (it takes every vehicle) or when it is the last vehicle of the filter (an empty filter would take every vehicle: pause or delete instead).',
-        security: secured, parameters: [idParam, vehicleIdParam],
+        security: secured, parameters: [idParam, filterVehicleIdParam],
         responses: { '200': json('Subscription', 'The subscription as it is now.'), ...errors(...always, 404, 409) },
       },
     },

@@ -19,7 +19,7 @@ import { maxErrorTextLength, maxIssuesShown } from './error-response.js';
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: Record<string, unknown>): Record<string, unknown> => ({ oneOf: [schema, { type: 'null' }] });
 const isoTime = { type: 'string', format: 'date-time' } as const;
-const id128 = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$', minLength: 1, maxLength: 128 } as const;
+export const id128 = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$', minLength: 1, maxLength: 128 } as const;
 const closed = (required: string[], properties: Record<string, unknown>): Record<string, unknown> => ({ type: 'object', additionalProperties: false, required, properties });
 export const subscriptionIdSchema = { type: 'string', pattern: subscriptionIdPattern.source } as const;
 export const landmarkIdSchema = { type: 'string', pattern: landmarkIdPattern.source } as const;
