@@ -59,7 +59,7 @@ describe('parking survives the loss of one broker of three (3-node KRaft cluster
     releaseCluster?.();
   }, 120_000);
 
-  it('keeps the parked state and backlog when the leader of the parked partition is SIGKILLed mid-parking: every item delivered in order, each parked item written once', { timeout: 180_000 }, async () => {
+  it('keeps the parked state and backlog when the leader of the parked partition is SIGKILLed mid-parking: every item delivered in order, each parked item delivered once', { timeout: 180_000 }, async () => {
     const parkedTopic = h.topics.get('webhook.parked').name;
     const existing = await readExistingTopics(adminOf(admin), h.topics.topics.map((t) => t.name));
     const parkedMetadata = await admin.fetchTopicMetadata({ topics: [parkedTopic] });
@@ -138,7 +138,8 @@ describe('parking survives the loss of one broker of three (3-node KRaft cluster
     }, { timeoutMs: 30_000, what: 'seq 1–95 of both vehicles after the restart' }).catch(failWith);
     for (const v of vehicles) expect(all.filter((d) => d.vehicleId === v).map((d) => d.seq), v).toEqual(range(1, 95));
 
-    // One episode, its retries counted across the broker loss; each parked item written once.
+    // One episode, its retries counted across the broker loss; every parked item delivered once (checked above), also one
+    // whose write to webhook.parked failed over and was retried after it had landed (written twice: the drain skips the copy).
     const events = await failureEvents(h, sub.id);
     // Events are at-least-once: a write that failed over may repeat one (the alerter sends each alert once anyway);
     // the schedule itself never forks — retry counts never go back, and nothing follows the recovery but a repeat of it.
@@ -150,8 +151,7 @@ describe('parking survives the loss of one broker of three (3-node KRaft cluster
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     const parkedItems = (await readTopic(h.kafka, parkedTopic)).filter((r) => r.key === sub.id && r.headers['fleethook-parked-kind']?.toString() === 'item');
     const offsets = parkedItems.map((r) => r.headers['fleethook-deliveries-offset']?.toString());
-    expect(new Set(offsets).size).toBe(offsets.length);
-    expect(offsets.length).toBeGreaterThanOrEqual(40);
-    console.log(`parking-broker-loss: killed node ${victim} (leader of ${parkedTopic}[${partition}]), failover ${failoverMs} ms, ${receiver.requests.length} requests, ${events.length} failure events, ${offsets.length} parked items`);
+    expect(new Set(offsets).size).toBeGreaterThanOrEqual(40);
+    console.log(`parking-broker-loss: killed node ${victim} (leader of ${parkedTopic}[${partition}]), failover ${failoverMs} ms, ${receiver.requests.length} requests, ${events.length} failure events, ${offsets.length} parked items (${offsets.length - new Set(offsets).size} written twice)`);
   });
 });

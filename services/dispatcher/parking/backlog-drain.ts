@@ -1,6 +1,6 @@
 import type { Logger } from '../../shared/logger.js';
 import type { SubscriptionCatalogue } from '../../shared/subscriptions/subscription-catalogue.js';
-import { BatchAccumulator } from '../deliver/batch-accumulator.js';
+import { BatchAccumulator, streamKeyOf } from '../deliver/batch-accumulator.js';
 import type { ClosedBatch, PendingItem } from '../deliver/batch-accumulator.js';
 import { deliverBatch } from '../deliver/deliver-batch.js';
 import type { BatchDeliveryDeps } from '../deliver/deliver-batch.js';
@@ -55,6 +55,8 @@ export class BacklogDrain {
   private readonly open = new Map<number, number>();
   /** Drain batches not started yet: a request is made up when its task starts (see DrainQueue). */
   private readonly waiting = new DrainQueue();
+  /** Per episode and stream, the highest deliveries offset a drain request of this generation delivered. */
+  private readonly sentThrough = new Map<string, number>();
   /** Earlier owners' requests appended whole, gathered to go as they were. */
   private readonly exact = new ExactRequests(drainBatchWaitMs);
   /** Subscriptions with an end-of-episode check queued. */
@@ -126,12 +128,22 @@ export class BacklogDrain {
       const s = book.get(sub);
       const taken = this.waiting.take(batch, s?.phase === 'draining' ? (this.o.catalogue.get(sub)?.batching.maxItems ?? 500) : null);
       if (taken === null || s?.phase !== 'draining') return { kind: 'handed' };
-      const items = taken.items.filter((p) => (p.parkedOffset ?? -1n) > s.cursor);
-      if (items.length === 0) return { kind: 'handed' };
+      const fresh = taken.items.filter((p) => (p.parkedOffset ?? -1n) > s.cursor);
+      const items = this.firstCopies(s.episodeId, fresh);
+      if (items.length < fresh.length) {
+        this.o.logger.warn('skipping backlog items written twice (a parking write retried after it had landed)', { subscriptionId: sub, partition, items: fresh.length - items.length });
+      }
+      if (items.length === 0) {
+        if (fresh.length === 0) return { kind: 'handed' };
+        this.finished(partition, sub, fresh.map((p) => p.parkedOffset ?? -1n));
+        if (book.complete(sub)) await this.endEpisode(partition, sub);
+        return { kind: 'handed' };
+      }
       const request: ClosedBatch = { ...taken, items };
       const result = await deliverBatch(this.o.deps, request, { stop: this.gen.stop, kill: this.gen.kill, queueDepth: () => book.get(sub)?.backlog ?? 0 });
       if (result.kind === 'delivered') {
         await markDelivered(this.o.marks, request);
+        this.sent(s.episodeId, items);
         this.o.deps.metrics.itemsDrained.inc(items.length);
         this.countRecovered(s.recovery, items);
         this.finished(partition, sub, taken.items.map((p) => p.parkedOffset ?? -1n));
@@ -149,6 +161,23 @@ export class BacklogDrain {
     this.gen.background(sub, 'drain task', task, (result) => {
       if (result.kind !== 'abandoned') this.addOpen(partition, -batch.items.length);
     });
+  }
+
+  /**
+   * The items of a drain request not sent before in this episode. Within an episode a
+   * stream's backlog items are in deliveries-offset order, so one at or below what the
+   * stream already sent is a second copy: a write to `webhook.parked` that failed over
+   * (a broker lost) and was retried after it had landed.
+   */
+  private firstCopies(episodeId: string, items: readonly PendingItem[]): PendingItem[] {
+    return items.filter((p) => p.offset > (this.sentThrough.get(`${episodeId}/${streamKeyOf(p.item)}`) ?? -1));
+  }
+
+  private sent(episodeId: string, items: readonly PendingItem[]): void {
+    for (const p of items) {
+      const key = `${episodeId}/${streamKeyOf(p.item)}`;
+      this.sentThrough.set(key, Math.max(this.sentThrough.get(key) ?? -1, p.offset));
+    }
   }
 
   /** A closing backlog's items go to the audit topic (the subscription was deactivated). */
