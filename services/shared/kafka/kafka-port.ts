@@ -132,7 +132,12 @@ export interface ConsumerSettings {
   readonly groupId: string;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
-  /** The fetch long-poll; shorter means a resumed partition is read sooner. */
+  /**
+   * The fetch long-poll; shorter means a resumed partition is read sooner. Default: the
+   * heartbeat interval. kafkajs heartbeats between fetches only, so on idle partitions a
+   * longer poll delays the heartbeat that tells a member a rebalance began (a dead member's
+   * partitions then wait that much longer than its session timeout).
+   */
   readonly maxWaitTimeMs?: number;
   /** Partition N of every subscribed topic goes to one member (`co-partitioned-plan.ts`). */
   readonly assignment?: 'default' | 'co-partitioned';

@@ -132,7 +132,7 @@ function consumerOf(kafka: KafkaJs, s: ConsumerSettings): GroupConsumer {
     allowAutoTopicCreation: false,
     sessionTimeout: s.sessionTimeoutMs,
     heartbeatInterval: s.heartbeatIntervalMs,
-    ...(s.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: s.maxWaitTimeMs }),
+    maxWaitTimeInMs: s.maxWaitTimeMs ?? s.heartbeatIntervalMs,
     ...(s.assignment === 'co-partitioned' ? { partitionAssigners: [coPartitionedAssigner] } : {}),
     ...(s.retries === undefined ? {} : { retry: { retries: s.retries } }),
   });
