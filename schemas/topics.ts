@@ -117,6 +117,9 @@ const definitions: readonly TopicDefinition[] = [
     // The admin API writes recoveries (issue 15): `recovery-item` records, inert until their `recovery` marker follows.
     writers: ['dispatcher', 'admin-api'], readers: ['dispatcher'],
   }),
+  webhook('webhook.replays', keep(durableRetentionMs), 'Replays (issue 15): the request from the admin API, then the owning dispatcher\'s progress after each delivered request (the telemetry offsets next to read) and its end; a cancel from the admin API.', {
+    writers: ['admin-api', 'dispatcher'], readers: ['dispatcher'],
+  }),
   webhook('webhook.failures', keep(durableRetentionMs), 'Failure and recovery events the alerter turns into e-mails.', {
     // The admin API writes failed verifications.
     writers: ['dispatcher', 'admin-api'], readers: ['alerter'],

@@ -37,6 +37,7 @@ import { addPortalRoutes } from './portal-routes.js';
 import { RedisDeliveryFeed } from './redis-delivery-feed.js';
 import { AuditLogReader } from './audit-log-reader.js';
 import { RecoveryService } from './recovery-service.js';
+import { ReplayService } from './replay-service.js';
 import { SubscriptionRepository } from './subscription-repository.js';
 import { SubscriptionService } from './subscription-service.js';
 import { VerificationFailureNotifier } from './verification-failure-notifier.js';
@@ -136,13 +137,17 @@ export async function startAdminApp(options: {
     audit: new AuditLogReader({ kafka, topic: topics.get('webhook.audit').name, timeoutMs: config.auditReadTimeoutMs }),
     topics: { parked: topics.get('webhook.parked').name, audit: topics.get('webhook.audit').name },
   });
+  const replays = new ReplayService({
+    service, kafka, producer, redis, redisKeyPrefix: config.redisKeyPrefix, logger, now,
+    topics: { replays: topics.get('webhook.replays').name, telemetry: { gps: topics.get('telemetry.gps').name, dtc: topics.get('telemetry.dtc').name, event: topics.get('telemetry.events').name } },
+  });
   const routes = addPortalRoutes(adminRoutes({
     service, actions, landmarks: new LandmarkService({
       registry: landmarks, writer: new LandmarkWriter(producer, topics.get('fleet.landmarks').name),
       maxLandmarksPerAccount: config.maxLandmarksPerAccount, readTimeoutMs: config.readTimeoutMs, now,
     }),
     vehicles: new VehicleStateService(vehicles, config.readTimeoutMs),
-    confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus, recoveries,
+    confirmer: new AlertEmailConfirmer({ repository, now }), status: options.statusSource ?? noDeliveryStatus, recoveries, replays,
     messages: new MessageService({
       view: messageLog, service, box, agent, timeoutMs: config.endpointTimeoutMs, limiter, logger, now,
       // A resend's attempt shares the failure-event producer: a small, bounded write that must not queue subscription writes.

@@ -14,6 +14,7 @@ import type { MessageService } from './message-service.js';
 import { confirmationFormPage, confirmationResultPage } from './confirmation-page.js';
 import { RouteTable } from './route-table.js';
 import type { RecoveryService } from './recovery-service.js';
+import type { ReplayService } from './replay-service.js';
 import type { SubscriptionService } from './subscription-service.js';
 import type { VehicleStateService } from './vehicle-state-service.js';
 import { toVehicleStateView } from './vehicle-state-view.js';
@@ -51,6 +52,7 @@ export interface RouteDeps {
   readonly status: DeliveryStatusSource;
   readonly recoveries: Pick<RecoveryService, 'recover' | 'status'>;
   readonly messages: MessageService;
+  readonly replays: Pick<ReplayService, 'start' | 'get' | 'cancel'>;
   readonly isReady: () => boolean;
   readonly metricsText: () => Promise<{ text: string; contentType: string }>;
   readonly openapi: () => unknown;
@@ -115,6 +117,9 @@ export function adminRoutes(d: RouteDeps): RouteTable<Route> {
       return ok({ id: s.id, state: s.state, verifiedAt: s.verifiedAt, delivery: await d.status.read(s.id), recovery: await d.recoveries.status(s.id) });
     }))
     .add('POST', `${sub}/recover`, api('optional', async (c) => ({ status: 202, json: await d.recoveries.recover(who(c), id(c), c.body) })))
+    .add('POST', `${sub}/replays`, api('json', async (c) => ({ status: 202, json: await d.replays.start(who(c), id(c), c.body) })))
+    .add('GET', `${sub}/replays/:replayId`, api('none', async (c) => ok(await d.replays.get(who(c), id(c), c.params.replayId ?? ''))))
+    .add('DELETE', `${sub}/replays/:replayId`, api('none', async (c) => ({ status: 202, json: await d.replays.cancel(who(c), id(c), c.params.replayId ?? '') })))
     .add('GET', `${sub}/attempts`, api('none', async (c) => {
       const s = await d.service.get(who(c), id(c));
       return ok({ id: s.id, attempts: await d.status.attempts(s.id, decodeAttemptLimit(c.query)) });

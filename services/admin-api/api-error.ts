@@ -13,6 +13,8 @@ export const apiErrorCodes = {
   nothing_to_recover: 409,
   /** Recover: another call is starting a recovery of this subscription right now. */
   recovery_in_progress: 409,
+  /** Replay: `from` is older than the telemetry Kafka keeps (the message names the earliest time available). */
+  replay_window_expired: 409,
   payload_too_large: 413,
   uri_too_long: 414,
   unsupported_media_type: 415,
@@ -25,6 +27,8 @@ export const apiErrorCodes = {
   invalid_confirmation_code: 422,
   /** A well-formed query the delivery log refuses: a cursor it did not issue for this list, until before since. */
   invalid_query: 422,
+  /** Replay: `from` is after `to`. */
+  invalid_range: 422,
   header_fields_too_large: 431,
   rate_limited: 429,
   invalid_json: 400,

@@ -31,6 +31,7 @@ const errorText: Record<number, string> = {
 /** Every authenticated call: unknown or repeated query parameters are a 400; a lagging catalogue a 503. */
 const always = [400, 401, 503];
 const idParam = { name: 'id', in: 'path', required: true, schema: subscriptionIdSchema };
+const replayIdParam = { name: 'replayId', in: 'path', required: true, schema: { type: 'string', maxLength: 100 } };
 const vehicleIdParam = { name: 'vehicleId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 128 } };
 /** A vehicle id as a subscription's vehicle filter holds it (the same rule as `VehicleFilter.vehicleIds`). */
 const filterVehicleIdParam = { ...vehicleIdParam, schema: id128 };
@@ -204,6 +205,36 @@ export const openApiDocument = {
           '404': json('Error', 'No such subscription for this key (another account\'s is also 404), or (`field`: episodeId) no such audited episode.'),
           '409': json('Error', 'conflict (not active), nothing_to_recover, already_recovered or recovery_in_progress.'),
         },
+      },
+    },
+    '/v1/subscriptions/{id}/replays': {
+      post: {
+        operationId: 'startReplay',
+        summary: [
+          'Re-deliver the subscription\'s matching telemetry whose time lies in [from, to] as a stream of its own beside the live one: bodies with `mode: "replay"`',
+          'and `replayId`, new `webhook-id`s (the same again if a request is repeated), GPS in order per vehicle, DTC and events in order per telemetry partition;',
+          'rate-limited so live delivery keeps its pace. The dispatcher that owns the subscription runs it; GET shows its progress.',
+        ].join(' '),
+        security: secured,
+        parameters: [idParam],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ReplayRequest' } } } },
+        responses: {
+          '202': { ...json('Replay', 'Handed to the dispatcher (state queued).'), links: { getReplay: { operationId: 'getReplay', parameters: { id: '$response.body#/subscriptionId', replayId: '$response.body#/id' } }, cancelReplay: { operationId: 'cancelReplay', parameters: { id: '$response.body#/subscriptionId', replayId: '$response.body#/id' } } } },
+          ...errors(...always, 413, 415),
+          '404': json('Error', 'No such subscription for this key (another account\'s is also 404).'),
+          '409': json('Error', 'replay_window_expired (`from` older than the telemetry kept; the message names the earliest time available), or conflict (the subscription is not active, or is scheduled).'),
+          '422': json('Error', 'invalid_range: `from` is after `to`.'),
+        },
+      },
+    },
+    '/v1/subscriptions/{id}/replays/{replayId}': {
+      get: {
+        operationId: 'getReplay', summary: 'A replay\'s progress: state, requests and items delivered.', security: secured, parameters: [idParam, replayIdParam],
+        responses: { '200': json('Replay', 'Progress.'), ...errors(...always), '404': json('Error', 'No such replay of this subscription for this key (another account\'s is also 404).') },
+      },
+      delete: {
+        operationId: 'cancelReplay', summary: 'Cancel a replay: its dispatcher starts no request after it reads the cancel. A replay that ended already is shown as it is.', security: secured, parameters: [idParam, replayIdParam],
+        responses: { '202': json('Replay', 'Cancelling (or ended already).'), ...errors(...always), '404': json('Error', 'No such replay of this subscription for this key (another account\'s is also 404).') },
       },
     },
     '/v1/subscriptions/{id}/rotate-secret': action('rotateSecret', 'New signing secret; the previous one keeps signing for the grace period.', json('SubscriptionWithSecret', 'Rotated.')),

@@ -201,7 +201,8 @@ export const openApiSchemas = {
     type: { type: 'string', enum: ['gps', 'dtc', 'event'], description: 'The kind of the items.' },
     eventName: { type: 'string', enum: ['gps', 'dtc', 'eventBased'], description: 'What produced the items: `gps`/`dtc` streams, or `eventBased` for events. (`scheduled` is reserved for scheduled webhooks, which are not delivered yet.)' },
     version: { const: 1, description: 'Payload version; additive changes keep it.' },
-    mode: { type: 'string', enum: ['live', 'test'], description: '`test` for the test event of `POST /v1/subscriptions/{id}/test`.' },
+    mode: { type: 'string', enum: ['live', 'test', 'simulated', 'replay'], description: '`test` for the test event of `POST /v1/subscriptions/{id}/test`; `simulated` when every item comes from a simulated vehicle; `replay` for the requests of a replay (`POST /v1/subscriptions/{id}/replays`), which also carry `replayId`.' },
+    replayId: { type: 'string', pattern: '^rpl_', description: 'The replay a `mode: "replay"` request belongs to; absent otherwise.' },
     accountId: accountIdSchema,
     subscriptionId: subscriptionIdSchema,
     createdAt: { ...isoTime, description: 'When this owner first built the request.' },
@@ -326,6 +327,17 @@ export const openApiSchemas = {
     recoveryId: { type: 'string', pattern: '^rcv_' }, subscriptionId: subscriptionIdSchema, episodeId: { type: 'string' },
     items: { type: 'integer', minimum: 1, description: 'Audited items handed back for delivery, in order, before any newer live data.' },
     ownerReady: { type: 'boolean', description: 'True once the dispatcher that owns the subscription has taken the recovery in hand: live data it routes from then on goes behind these items. False if it did not say so within the wait (it takes it up when it runs).' },
+  }),
+  ReplayRequest: closed(['from'], {
+    from: { ...isoTime, description: 'Start of the window (record time, inclusive). Older than the telemetry Kafka keeps: 409 replay_window_expired naming the earliest time available.' },
+    to: { ...isoTime, description: 'End of the window (inclusive); now when left out or in the future. Before `from`: 422 invalid_range.' },
+  }),
+  Replay: closed(['id', 'subscriptionId', 'accountId', 'from', 'to', 'state', 'requestsSent', 'itemsSent', 'requestedAt', 'updatedAt', 'error'], {
+    id: { type: 'string', pattern: '^rpl_' }, subscriptionId: subscriptionIdSchema, accountId: accountIdSchema, from: isoTime, to: isoTime,
+    state: { enum: ['queued', 'running', 'done', 'cancelling', 'cancelled', 'failed'], description: '`queued` until the owning dispatcher starts it; `cancelling` until it has read the cancel (no request starts after that).' },
+    requestsSent: { type: 'integer', minimum: 0, description: 'Requests delivered (2xx) so far.' },
+    itemsSent: { type: 'integer', minimum: 0, description: 'Items in the requests delivered so far.' },
+    requestedAt: isoTime, updatedAt: isoTime, error: { ...nullable({ type: 'string' }), description: 'Why it failed (the last attempt\'s error), else null.' },
   }),
   RecoveryProgress: closed(['id', 'episodeId', 'items', 'recovered', 'left', 'startedAt'], {
     id: { type: 'string', pattern: '^rcv_' }, episodeId: { type: 'string' }, items: { type: 'integer', minimum: 1 },

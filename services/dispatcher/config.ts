@@ -31,6 +31,10 @@ export interface DispatcherConfig extends ServiceKafkaConfig, RedisConfig, Secre
   readonly consumerRestartMinMs: number;
   readonly consumerRestartMaxMs: number;
   readonly stallAfterMs: number;
+  /** Replays (issue 15): the instance's budget of replay requests a second, how far around [from, to] telemetry is read by Kafka time, offsets read per chunk. */
+  readonly replayRequestsPerSecond: number;
+  readonly replayMarginMs: number;
+  readonly replayChunkOffsets: number;
   readonly logLevel: LogLevel;
 }
 
@@ -56,6 +60,9 @@ export const dispatcherDefaults = {
   consumerRestartMinMs: 1_000,
   consumerRestartMaxMs: 30_000,
   stallAfterMs: 60_000,
+  replayRequestsPerSecond: 20,
+  replayMarginMs: 3_600_000,
+  replayChunkOffsets: 500,
 } as const;
 
 /**
@@ -72,7 +79,9 @@ export const dispatcherDefaults = {
  * accepted by the match stage, default 30 days back and 1 hour ahead of now; others are
  * dead-lettered), CONSUMER_RESTART_MIN_MS / CONSUMER_RESTART_MAX_MS (backoff before a crashed
  * consumer is restarted), STALL_AFTER_MS (a partition with records to read and no commit for
- * this long makes /readyz fail), LOG_LEVEL.
+ * this long makes /readyz fail), REPLAY_REQUESTS_PER_SECOND (all replays of an instance together,
+ * so live delivery keeps the rest), REPLAY_MARGIN_MS (telemetry read by Kafka time this far
+ * before `from` and after `to`; record times decide), REPLAY_CHUNK_OFFSETS, LOG_LEVEL.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): DispatcherConfig {
   const r = new EnvReader(env, 'FLEETHOOK_');
@@ -110,6 +119,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     consumerRestartMinMs: r.int('DISPATCHER_CONSUMER_RESTART_MIN_MS', d.consumerRestartMinMs, { min: 10, max: 600_000 }),
     consumerRestartMaxMs: r.int('DISPATCHER_CONSUMER_RESTART_MAX_MS', d.consumerRestartMaxMs, { min: 10, max: 600_000 }),
     stallAfterMs: r.int('DISPATCHER_STALL_AFTER_MS', d.stallAfterMs, { min: 1_000, max: 3_600_000 }),
+    replayRequestsPerSecond: r.int('DISPATCHER_REPLAY_REQUESTS_PER_SECOND', d.replayRequestsPerSecond, { min: 1, max: 10_000 }),
+    replayMarginMs: r.int('DISPATCHER_REPLAY_MARGIN_MS', d.replayMarginMs, { min: 0, max: 7 * 86_400_000 }),
+    replayChunkOffsets: r.int('DISPATCHER_REPLAY_CHUNK_OFFSETS', d.replayChunkOffsets, { min: 1, max: 100_000 }),
     logLevel: readLogLevel(r, 'DISPATCHER'),
   };
   if (config.consumerRestartMaxMs < config.consumerRestartMinMs) {

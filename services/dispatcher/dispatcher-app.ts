@@ -31,6 +31,8 @@ import { ConsumerLagMonitor, defaultLagIntervalMs } from '../shared/metrics/cons
 import { kindByTopicId } from './match/telemetry-record.js';
 import type { SupervisionPolicy } from '../shared/supervision/consumer-supervisor.js';
 import { OpsServer } from '../shared/runtime/ops-server.js';
+import { ReplayConsumer } from './replay/replay-consumer.js';
+import { TokenBucket } from './replay/token-bucket.js';
 import type { OpsHealth } from '../shared/runtime/ops-server.js';
 
 export interface DispatcherApp {
@@ -95,10 +97,22 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     kafka, groupId: `${config.groupId}-retry`, topics: schedule.lanes.map((l) => topics.get(l.topic).name), logger,
     handle: (record) => headRetry.handle(record), sessionTimeoutMs: config.sessionTimeoutMs, supervision: supervisionPolicy(config), observer,
   });
+  const decoder = new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl }), topics);
   const fanOut = new FanOutConsumer({
-    kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder: new TelemetryDecoder(new SchemaRegistryClient({ url: config.schemaRegistryUrl }), topics), metrics, logger,
+    kafka, topics, groupId: `${config.groupId}-match`, catalogue, decoder, metrics, logger,
     sessionTimeoutMs: config.sessionTimeoutMs, maxRecordAgeMs: config.maxRecordAgeMs, maxRecordAheadMs: config.maxRecordAheadMs,
     supervision: supervisionPolicy(config), observer,
+  });
+  const replays = new ReplayConsumer({
+    kafka, groupId: `${config.groupId}-replay`, logger, sessionTimeoutMs: config.sessionTimeoutMs, supervision: supervisionPolicy(config), observer, restartDelayMs: 2_000,
+    runner: {
+      kafka, producer, decoder, redis, redisKeyPrefix: config.redisKeyPrefix, logger, lookup: (id) => catalogue.get(id), open: (s) => deps.opened.get(s),
+      sender: { agent, requestTimeoutMs: config.requestTimeoutMs, maxResponseBytes: config.maxResponseBytes, retryDelaysMs: [...config.quickRetryDelaysMs, config.maxRetryDelayMs] },
+      bucket: new TokenBucket(config.replayRequestsPerSecond, Math.max(1, Math.ceil(config.replayRequestsPerSecond / 4))),
+      topics: { replays: topics.get('webhook.replays').name, telemetry: { gps: topics.get('telemetry.gps').name, dtc: topics.get('telemetry.dtc').name, event: topics.get('telemetry.events').name } },
+      groupPrefix: `${config.groupId}-replay-read`, chunkOffsets: config.replayChunkOffsets, marginMs: config.replayMarginMs,
+      maxRecordAgeMs: config.maxRecordAgeMs, maxRecordAheadMs: config.maxRecordAheadMs, readTimeoutMs: 60_000,
+    },
   });
   const lag = new ConsumerLagMonitor({
     admin: kafka.admin(), gauge: metrics.consumerLag, intervalMs: defaultLagIntervalMs, logger,
@@ -118,11 +132,12 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   await deliveries.start();
   await tiers.start();
   await fanOut.start();
+  await replays.start();
   lag.start();
   backlogs.start();
   const health = (): OpsHealth => ({
     ready: catalogue.ready() && deliveries.ready() && fanOut.ready(),
-    healthy: fanOut.healthy() && deliveries.healthy() && tiers.healthy(),
+    healthy: fanOut.healthy() && deliveries.healthy() && tiers.healthy() && replays.healthy(),
     detail: { catalogueReady: catalogue.ready(), deliveriesJoined: deliveries.isJoined, match: fanOut.status(), deliveries: deliveries.status() },
   });
   // Ready = catalogue caught up, both consumers joined, the match consumer running and none of its partitions stalled.
@@ -138,7 +153,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
       // first would send fresh items to deliveries partitions that still wait for their owner.
       // Nothing is lost either way — each stage commits only what it finished.
       stopRetries.abort();
-      await Promise.all([fanOut.close(), tiers.close().catch(() => undefined), deliveries.close(config.shutdownGraceMs), lag.close(), backlogs.close()]);
+      await Promise.all([fanOut.close(), tiers.close().catch(() => undefined), replays.close().catch(() => undefined), deliveries.close(config.shutdownGraceMs), lag.close(), backlogs.close()]);
       await producer.disconnect().catch(() => undefined);
       await logProducer.disconnect().catch(() => undefined);
       await ops.close();

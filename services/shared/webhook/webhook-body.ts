@@ -18,7 +18,9 @@ export function eventNameOf(kind: PayloadKind): EventName {
 export interface BodyHead {
   readonly webhookId: string;
   /** `simulated`: every item comes from a vehicle marked simulated (DESIGN.md §5). */
-  readonly mode: 'live' | 'test' | 'simulated';
+  readonly mode: 'live' | 'test' | 'simulated' | 'replay';
+  /** A replay's requests (`mode: "replay"`) name their replay (issue 15); absent otherwise. */
+  readonly replayId?: string;
   readonly createdAt: Date;
   /** When the request's first item was queued (its batch opened). */
   readonly enqueueTime: Date;
@@ -51,6 +53,7 @@ export function buildBody(sub: Subscription, kind: PayloadKind, dataJson: string
     requestTime: h.requestTime.toISOString(),
     retryCount: h.retryCount,
     queueDepth: h.queueDepth,
+    ...(h.replayId === undefined ? {} : { replayId: h.replayId }),
   };
   if (sub.contentType === 'application/json') return `${JSON.stringify(head).slice(0, -1)},"data":${dataJson}}`;
   const form = new URLSearchParams(Object.entries(head).map(([k, v]) => [k, String(v)]));
