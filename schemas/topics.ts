@@ -75,10 +75,13 @@ const webhook = (id: string, configs: Record<string, string>, description: strin
   id, group: 'webhook', key: 'subscriptionId', value: { format: 'json', owner: 'dispatcher' },
   configs, description, ...flow,
 });
-/** The deriver reads the GPS points and adds its derived events to the device-reported ones; its state stage reads all three kinds. */
-const gpsFlow: Flow = { writers: ['producer'], readers: ['dispatcher', 'deriver'] };
-const dtcFlow: Flow = { writers: ['producer'], readers: ['dispatcher', 'deriver'] };
-const eventsFlow: Flow = { writers: ['producer', 'deriver'], readers: ['dispatcher', 'deriver'] };
+/**
+ * The deriver reads the GPS points and adds its derived events to the device-reported ones; its state stage reads all three kinds.
+ * The admin API reads only their retention (a replay's `from` older than it is a 409); the dispatcher's replay stage re-reads ranges.
+ */
+const gpsFlow: Flow = { writers: ['producer'], readers: ['dispatcher', 'deriver', 'admin-api'] };
+const dtcFlow: Flow = { writers: ['producer'], readers: ['dispatcher', 'deriver', 'admin-api'] };
+const eventsFlow: Flow = { writers: ['producer', 'deriver'], readers: ['dispatcher', 'deriver', 'admin-api'] };
 /** The dispatcher's own pipeline state: it writes and reads it alone. */
 const dispatcherState: Flow = { writers: ['dispatcher'], readers: ['dispatcher'] };
 

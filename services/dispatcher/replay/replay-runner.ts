@@ -64,6 +64,7 @@ export class ReplayRunner {
     const topic = this.d.topics.telemetry[kind];
     const ranges = this.entry.ranges ?? await this.planRanges(topic);
     if (this.entry.ranges === null) await this.progress(ranges, null);
+    else await this.status('running', null);
     const reader = new TelemetryRangeReader({ kafka: this.d.kafka, topic, partitions: ranges.length, groupPrefix: this.d.groupPrefix, timeoutMs: this.d.readTimeoutMs });
     if (ranges.some((r) => BigInt(r.next) < BigInt(r.end))) await reader.start();
     try {
