@@ -46,7 +46,8 @@ import { VehicleStateRegistry } from '../shared/vehicles/vehicle-state-registry.
 
 
 /** The topics an admin API instance reads or writes (it waits for them at start-up). */
-export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks', 'webhook.audit', 'webhook.parked', 'vehicle.state', 'webhook.messages'] as const;
+export const adminTopicIds = ['webhook.subscriptions', 'webhook.failures', 'webhook.alert-confirmations', 'fleet.landmarks', 'webhook.audit', 'webhook.parked', 'vehicle.state', 'webhook.messages',
+  'webhook.replays', 'telemetry.gps', 'telemetry.dtc', 'telemetry.events'] as const;
 export interface AdminApp {
   readonly port: number;
   readonly catalogue: SubscriptionCatalogue;

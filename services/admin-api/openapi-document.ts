@@ -46,7 +46,7 @@ const idFrom = (pointer: string): Record<string, unknown> => ({ parameters: { id
 /** Where a subscription's id leads (stateful testing follows these). */
 const linksFrom = (pointer: string): Record<string, unknown> => Object.fromEntries(
   ['getSubscription', 'patchSubscription', 'deleteSubscription', 'verifySubscription', 'testSubscription', 'pauseSubscription', 'resumeSubscription',
-    'reactivateSubscription', 'rotateSecret', 'getStatus', 'getAttempts', 'recoverSubscription'].map((op) => [op, { operationId: op, ...idFrom(pointer) }]),
+    'reactivateSubscription', 'rotateSecret', 'getStatus', 'getAttempts', 'recoverSubscription', 'startReplay'].map((op) => [op, { operationId: op, ...idFrom(pointer) }]),
 );
 const landmarkIdParam = { name: 'id', in: 'path', required: true, schema: landmarkIdSchema };
 const landmarkLinks = Object.fromEntries(['getLandmark', 'patchLandmark', 'deleteLandmark'].map((op) => [op, { operationId: op, ...idFrom('/id') }]));

@@ -12,7 +12,9 @@ import { topicCatalogue } from '../../schemas/topics.js';
 import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
 import type { SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';
 import { challengeResponse } from '../../services/shared/webhook-signature.js';
+import { topicCatalogue } from '../../schemas/topics.js';
 import { AdminApiHarness, accountKeys, operatorKey } from '../helpers/admin-api-harness.js';
+import { createTopicsWithLeaders } from '../helpers/create-topics.js';
 import type { ApiReply } from '../helpers/admin-api-harness.js';
 import { stackEnv, uniqueName } from '../helpers/stack-env.js';
 import { behaviours, WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -27,8 +29,18 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 (formatsPlugin as unknown as { default: (a: Ajv2020) => void }).default(ajv);
 const checked = new Set<string>();
 
+/** The replay calls need `webhook.replays` and the telemetry topic of the subscription's kind (its retention decides the 409). */
+const replayTopics = (): string[] => ['webhook.replays', 'telemetry.events'].map((t) => topicCatalogue({ prefix: h.prefix }).get(t).name);
+
 beforeAll(async () => {
   h = await AdminApiHarness.create();
+  const admin = h.kafka.admin();
+  await admin.connect();
+  await createTopicsWithLeaders(admin, replayTopics().map((topic) => ({
+    topic, numPartitions: 1, replicationFactor: 1,
+    configEntries: Object.entries(topicCatalogue().topics.find((t) => topic.endsWith(t.id))?.configs ?? {}).map(([name, value]) => ({ name, value })),
+  })));
+  await admin.disconnect();
   app = await h.startInstance();
   receiver = await WebhookReceiver.start();
   producer = h.kafka.producer(reliableProducerConfig);
@@ -40,6 +52,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const admin = h?.kafka.admin();
+  await admin?.connect();
+  await admin?.deleteTopics({ topics: replayTopics() }).catch(() => undefined);
+  await admin?.disconnect();
   await receiver?.close();
   await producer?.disconnect();
   await h?.close();
@@ -127,6 +143,17 @@ describe('admin API lifecycle, validated against its OpenAPI document', () => {
     expect((await call('POST', '/v1/subscriptions/{id}/recover', 'sub_doesnotexist', { body: { episodeId: 'pke_1' } })).status).toBe(404);
     expect((await call('POST', '/v1/subscriptions/{id}/recover', id, { body: { episodeId: '' } })).json).toMatchObject({ code: 'validation_failed', field: 'episodeId' });
     expect((await call('POST', '/v1/subscriptions/{id}/resume', id)).json).toMatchObject({ state: 'active' });
+    // Replays (the delivery itself: replay-window.test.ts): started, shown, cancelled; refusals.
+    const replays = '/v1/subscriptions/{id}/replays';
+    const replay = await call('POST', replays, id, { body: { from: new Date(Date.now() - 60_000).toISOString() } });
+    expect(replay).toMatchObject({ status: 202, json: { state: 'queued' } });
+    const replayPath = `/v1/subscriptions/${id}/replays/${String((replay.json as { id: string }).id)}`;
+    conforms('/v1/subscriptions/{id}/replays/{replayId}', 'GET', await h.call(app, 'GET', replayPath));
+    conforms('/v1/subscriptions/{id}/replays/{replayId}', 'DELETE', await h.call(app, 'DELETE', replayPath));
+    conforms('/v1/subscriptions/{id}/replays/{replayId}', 'GET', await h.call(app, 'GET', `/v1/subscriptions/${id}/replays/rpl_000000000000000000000000`));
+    expect((await call('POST', replays, id, { body: { from: '2000-01-01T00:00:00Z' } })).json).toMatchObject({ code: 'replay_window_expired', field: 'from' });
+    expect((await call('POST', replays, id, { body: { from: new Date().toISOString(), to: '2026-01-01T00:00:00Z' } })).json).toMatchObject({ code: 'invalid_range', field: 'from' });
+    expect((await call('POST', replays, id, { body: { from: 'now' } })).json).toMatchObject({ code: 'validation_failed', field: 'from' });
     await call('POST', '/v1/subscriptions/{id}/rotate-secret', id);
     const patched = await call('PATCH', '/v1/subscriptions/{id}', id, { body: { url: `${receiver.url}/v2`, vehicleFilter: null, auth: { type: 'none' } } });
     expect(patched.json).toMatchObject({ state: 'pending_verification', verifiedAt: null, vehicleFilter: null, auth: { type: 'none' }, revision: 6 });

@@ -88,7 +88,13 @@ export class ReplayRunner {
         const resumed = this.entry.chunk;
         const chunk: ReplayChunk = resumed !== null && resumed.partition === range.partition && resumed.start === range.next
           ? resumed : { partition: range.partition, start: range.next, end: String(nextChunkEnd(start, BigInt(range.end), this.d.chunkOffsets)), requestsDone: 0 };
-        const records = await reader.read(chunk.partition, BigInt(chunk.start), BigInt(chunk.end));
+        if (this.cancelled()) return { end: 'cancelled', reason: null };
+        if (this.stop.aborted) return null;
+        const records = await reader.read(chunk.partition, BigInt(chunk.start), BigInt(chunk.end), this.stop).catch((err: unknown) => {
+          if (this.stop.aborted) return null;
+          throw err;
+        });
+        if (records === null) return this.cancelled() ? { end: 'cancelled', reason: null } : null;
         const decoded = await this.d.decoder.decodeAll(kind, records.map((r) => r.value));
         const items = replayItems({
           sub: this.d.lookup(stored.id) ?? stored, kind, topic, partition: chunk.partition, validators, window,

@@ -51,8 +51,8 @@ export class TelemetryRangeReader {
     consumer.pause(this.o.topic, all);
   }
 
-  /** The records of `partition` with offsets in [start, end), in order. */
-  async read(partition: number, start: bigint, end: bigint): Promise<ConsumedRecord[]> {
+  /** The records of `partition` with offsets in [start, end), in order; rejects on `stop` or after the timeout. */
+  async read(partition: number, start: bigint, end: bigint, stop: AbortSignal): Promise<ConsumedRecord[]> {
     const consumer = this.consumer;
     if (consumer === null) throw new Error('the range reader is not started');
     if (start >= end) return [];
@@ -62,13 +62,18 @@ export class TelemetryRangeReader {
     consumer.seek(this.o.topic, partition, String(start));
     consumer.resume(this.o.topic, [partition]);
     let timer: NodeJS.Timeout | undefined;
+    let onStop = (): void => undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`reading ${this.o.topic}[${partition}] ${start}..${end} timed out`)), this.o.timeoutMs);
+      onStop = () => reject(new Error('stopped'));
+      if (stop.aborted) onStop();
+      else stop.addEventListener('abort', onStop, { once: true });
     });
     try {
       return await Promise.race([done, late]);
     } finally {
       clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
       this.pending = null;
       consumer.pause(this.o.topic, [partition]);
     }
