@@ -12,7 +12,6 @@ import { topicCatalogue } from '../../schemas/topics.js';
 import { SubscriptionWriter } from '../../services/shared/subscriptions/subscription-writer.js';
 import type { SubscriptionState } from '../../services/shared/subscriptions/subscription-types.js';
 import { challengeResponse } from '../../services/shared/webhook-signature.js';
-import { topicCatalogue } from '../../schemas/topics.js';
 import { AdminApiHarness, accountKeys, operatorKey } from '../helpers/admin-api-harness.js';
 import { createTopicsWithLeaders } from '../helpers/create-topics.js';
 import type { ApiReply } from '../helpers/admin-api-harness.js';
