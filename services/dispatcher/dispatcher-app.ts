@@ -107,7 +107,10 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     kafka, groupId: `${config.groupId}-replay`, logger, sessionTimeoutMs: config.sessionTimeoutMs, supervision: supervisionPolicy(config), observer, restartDelayMs: 2_000,
     runner: {
       kafka, producer, decoder, redis, redisKeyPrefix: config.redisKeyPrefix, logger, lookup: (id) => catalogue.get(id), open: (s) => deps.opened.get(s),
-      sender: { agent, requestTimeoutMs: config.requestTimeoutMs, maxResponseBytes: config.maxResponseBytes, retryDelaysMs: [...config.quickRetryDelaysMs, config.maxRetryDelayMs] },
+      sender: {
+        agent, requestTimeoutMs: config.requestTimeoutMs, maxResponseBytes: config.maxResponseBytes, retryDelaysMs: [...config.quickRetryDelaysMs, config.maxRetryDelayMs],
+        messageLog: deps.messageLog, logger,
+      },
       bucket: new TokenBucket(config.replayRequestsPerSecond, Math.max(1, Math.ceil(config.replayRequestsPerSecond / 4))),
       topics: { replays: topics.get('webhook.replays').name, telemetry: { gps: topics.get('telemetry.gps').name, dtc: topics.get('telemetry.dtc').name, event: topics.get('telemetry.events').name } },
       groupPrefix: `${config.groupId}-replay-read`, chunkOffsets: config.replayChunkOffsets, marginMs: config.replayMarginMs,

@@ -144,6 +144,13 @@ describe('replays', () => {
     const liveIds = new Set(endpoint.requests.map(parse).filter((b) => b.mode === 'live').map((b) => b.id));
     expect(bodies.some((b) => liveIds.has(b.id))).toBe(false);
     expect(await state(replayId)).toMatchObject({ state: 'done', requestsSent: bodies.length, itemsSent: 2 * perVehicle, error: null });
+    // In the delivery log like any request, with its exact body.
+    const first = bodies[0] as Body;
+    const logged = await waitFor(async () => {
+      const r = await call('GET', `/v1/messages/${first.id}`);
+      return r.status === 200 ? r : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 300, what: 'the replay request in the message log' });
+    expect(JSON.parse(String(logged.json.body))).toMatchObject({ id: first.id, mode: 'replay', replayId, data: first.data });
     const latencies = endpoint.requests.slice(liveFrom).flatMap((r) => {
       const b = parse(r);
       return b.mode === 'live' ? b.data.map((i) => r.receivedAt - Date.parse(i.time)) : [];
