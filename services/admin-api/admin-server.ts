@@ -106,7 +106,8 @@ export class AdminServer {
     }
     if ('stream' in reply) {
       this.deps.metrics.observe(template, method, reply.status, (performance.now() - started) / 1000);
-      await this.stream(res, reply.stream);
+      // HEAD of a feed: its headers, without opening the stream.
+      await this.stream(res, method === 'HEAD' ? async () => undefined : reply.stream);
       return;
     }
     this.send(res, reply);
@@ -173,19 +174,27 @@ export class AdminServer {
     }
   }
 
+  /**
+   * Content-Length is set, so a HEAD answer carries the same headers as the GET;
+   * node:http itself drops the body of a HEAD answer.
+   */
   private send(res: ServerResponse, reply: Exclude<Reply, { stream: unknown }>): void {
     res.setHeader('cache-control', 'no-store');
+    let body: Buffer | string = '';
     if ('raw' in reply) {
       for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
       if (reply.contentType !== null) res.setHeader('content-type', reply.contentType);
-      res.writeHead(reply.status).end(reply.raw);
-    } else if (!('json' in reply) && !('text' in reply)) {
-      res.writeHead(reply.status).end();
+      body = reply.raw;
     } else if ('json' in reply) {
-      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(reply.json));
-    } else {
-      res.writeHead(reply.status, { 'content-type': reply.contentType }).end(reply.text);
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      body = JSON.stringify(reply.json);
+    } else if ('text' in reply) {
+      res.setHeader('content-type', reply.contentType);
+      body = reply.text;
     }
+    // A 204 has no Content-Length (RFC 9110 §8.6).
+    if (reply.status !== 204) res.setHeader('content-length', Buffer.byteLength(body));
+    res.writeHead(reply.status).end(body);
   }
 }
 

@@ -16,7 +16,7 @@ interface Route<H> {
   readonly handler: H;
 }
 
-/** A minimal method + path-template router (`/v1/subscriptions/:id/verify`). */
+/** A minimal method + path-template router (`/v1/subscriptions/:id/verify`); a GET route also matches HEAD. */
 export class RouteTable<H> {
   private readonly routes: Route<H>[] = [];
 
@@ -31,10 +31,11 @@ export class RouteTable<H> {
       const params = matchSegments(r.segments, parts);
       return params ? [{ route: r, params }] : [];
     });
-    const hit = matching.find((m) => m.route.method === method);
+    // HEAD is a GET without its body (RFC 9110 §9.3.2): every GET route answers it.
+    const hit = matching.find((m) => m.route.method === method) ?? (method === 'HEAD' ? matching.find((m) => m.route.method === 'GET') : undefined);
     if (hit) return { kind: 'found', match: { template: hit.route.template, handler: hit.route.handler, params: hit.params } };
     const first = matching[0];
-    if (first) return { kind: 'method_not_allowed', template: first.route.template, allowed: matching.map((m) => m.route.method) };
+    if (first) return { kind: 'method_not_allowed', template: first.route.template, allowed: matching.flatMap((m) => (m.route.method === 'GET' ? ['GET', 'HEAD'] : [m.route.method])) };
     return { kind: 'not_found' };
   }
 

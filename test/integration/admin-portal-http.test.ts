@@ -94,6 +94,38 @@ describe('the portal is served by the admin API', () => {
     expect(redirect.headers.get('location')).toBe('/portal/');
   });
 
+  it('answers HEAD on every GET route with the GET\'s status and headers and no body; 405 lists HEAD', async () => {
+    const sub = await create();
+    const { token } = (await h.call(app, 'POST', `/v1/subscriptions/${sub.id}/feed-token`)).json as { token: string };
+    const auth = `authorization: Bearer ${accountKeys.acc_alpha}\r\n`;
+    const targets: [string, string][] = [
+      ['/portal/', ''], ['/portal/app.js', ''], ['/portal', ''], ['/portal/nope.js', ''], ['/v1/openapi.json', ''],
+      ['/v1/subscriptions?limit=1', auth], [`/v1/subscriptions/${sub.id}`, auth], ['/v1/subscriptions/sub_unknown', auth],
+      ['/v1/subscriptions', ''], ['/v1/examples?kind=nope', auth],
+      // The live feed: its headers, and the connection is not held open as a stream.
+      [`/v1/subscriptions/${sub.id}/feed?token=${encodeURIComponent(token)}`, ''],
+    ];
+    const varying = ['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length'];
+    for (const [target, extra] of targets) {
+      const send = (method: string): ReturnType<typeof rawRequest> => rawRequest(app.port, `${method} ${target} HTTP/1.1\r\nhost: x\r\n${extra}connection: close\r\n\r\n`);
+      const [get, head] = [await send('GET'), await send('HEAD')];
+      expect(head.status, target).toBe(get.status);
+      expect(head.body, target).toBe('');
+      const same = (r: typeof get): Record<string, string> => Object.fromEntries(Object.entries(r.headers).filter(([k]) => !varying.includes(k)));
+      expect(same(head), target).toEqual(same(get));
+      // A stream has no length; everything else says how long the GET's body is.
+      if (get.headers['content-type']?.startsWith('text/event-stream')) expect(head.headers['content-length'], target).toBeUndefined();
+      else expect([target, head.headers['content-length']]).toEqual([target, String(Buffer.byteLength(get.body, 'latin1'))]);
+    }
+    const put = await h.call(app, 'PUT', '/v1/openapi.json');
+    expect(put.status).toBe(405);
+    expect(put.json).toMatchObject({ code: 'method_not_allowed', message: 'PUT is not allowed here; use GET, HEAD' });
+    expect((await h.call(app, 'HEAD', '/v1/subscriptions', { key: null })).status).toBe(401);
+    expect((await h.call(app, 'HEAD', '/v1/subscriptions')).text).toBe('');
+    // HEAD on a route with no GET is still refused.
+    expect((await rawRequest(app.port, `HEAD /v1/subscriptions/${sub.id}/verify HTTP/1.1\r\nhost: x\r\n${auth}connection: close\r\n\r\n`)).status).toBe(405);
+  });
+
   it('refuses every path outside its folder, however it is spelled', async () => {
     const targets = [
       '/portal/../package.json', '/portal/..%2Fpackage.json', '/portal/%2e%2e%2fpackage.json', '/portal/..%5cpackage.json',

@@ -71,6 +71,13 @@ describe('route table', () => {
     expect(t.lookup('GET', '/v1/s/a/b')).toEqual({ kind: 'not_found' });
     expect(t.lookup('GET', '/v1/s/%E0%A4%A')).toMatchObject({ kind: 'found', match: { params: { id: '%E0%A4%A' } } });
   });
+  it('answers HEAD with the GET route, and lists HEAD beside GET in a 405', () => {
+    expect(t.lookup('HEAD', '/v1/s/sub_1')).toEqual({ kind: 'found', match: { template: '/v1/s/:id', handler: 'get', params: { id: 'sub_1' } } });
+    expect(t.lookup('HEAD', '/v1/s')).toEqual({ kind: 'method_not_allowed', template: '/v1/s', allowed: ['POST'] });
+    expect(t.lookup('DELETE', '/v1/s/sub_1')).toEqual({ kind: 'method_not_allowed', template: '/v1/s/:id', allowed: ['GET', 'HEAD'] });
+    const withHead = new RouteTable<string>().add('HEAD', '/x', 'head').add('GET', '/x', 'get');
+    expect(withHead.lookup('HEAD', '/x')).toMatchObject({ kind: 'found', match: { handler: 'head' } });
+  });
 });
 
 describe('error mapping', () => {
