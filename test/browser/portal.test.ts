@@ -185,6 +185,56 @@ describe('Webhook Manager in a real browser', () => {
     expect((await h.call(app, 'GET', `/v1/subscriptions/${subscriptionId}`)).json).toMatchObject({ name: 'portal test 2', retryPolicy: 'pause-24h', state: 'paused', url: receiver.url });
   });
 
+  it('edits event parameters as the API holds them: mph stays mph, idle minutes, one landmark for landmark_change', async () => {
+    const landmark = async (name: string): Promise<string> => {
+      const r = await h.call(app, 'POST', '/v1/landmarks', { body: { name, shape: { type: 'circle', center: { lat: 52.5, lon: 13.4 }, radiusM: 100 } } });
+      expect(r.status).toBe(201);
+      return (r.json as { id: string }).id;
+    };
+    const [yard] = [await landmark('yard'), await landmark('port')];
+    await page.getByRole('button', { name: 'New subscription' }).click();
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('Name', { exact: true }).fill('events');
+    await page.getByLabel('Kind').selectOption('event');
+    for (const type of ['speeding', 'idle', 'landmark_change']) await page.getByLabel(type, { exact: true }).check();
+    await page.getByLabel('Units of the speeding threshold').selectOption('mph');
+    // Out of range for mph (at most 250) and below 1 minute: each refusal beside its own field.
+    await page.getByLabel('Speeding threshold (speeding)').fill('300');
+    await page.getByLabel('Idle: at least this many minutes').fill('0');
+    await page.getByLabel('Landmarks for landmark_change').selectOption(yard);
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+    await expect.poll(() => page.locator('#f-threshold-error').textContent()).toMatch(/\S/);
+    expect(await page.locator('#f-idle-minutes-error').textContent()).toMatch(/\S/);
+    expect(await page.getByLabel('Idle: at least this many minutes').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Speeding threshold (speeding)').fill('55');
+    await page.getByLabel('Idle: at least this many minutes').fill('10');
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+    await page.locator('#secret-once').waitFor({ state: 'visible' });
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    const id = (await page.locator('[data-fact="ID"]').textContent()) ?? '';
+    const stored = [{ type: 'speeding', threshold: 55, units: 'mph' }, { type: 'idle', minutes: 10 }, { type: 'landmark_change', landmarkIds: [yard] }];
+    const source = async (): Promise<unknown> => ((await h.call(app, 'GET', `/v1/subscriptions/${id}`)).json as { source: unknown }).source;
+    expect(await source()).toEqual({ kind: 'event', eventTypes: stored });
+    // A fresh page (the key stays in the tab): the form shows what the API holds.
+    await page.reload();
+    await page.locator(`#grid tr[data-id="${id}"]`).getByRole('button', { name: 'Open events' }).click();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.getByLabel('Speeding threshold (speeding)').inputValue()).toBe('55');
+    expect(await page.getByLabel('Units of the speeding threshold').inputValue()).toBe('mph');
+    expect(await page.getByLabel('Idle: at least this many minutes').inputValue()).toBe('10');
+    expect(await page.getByLabel('Landmarks for landmark_change').evaluate((s: HTMLSelectElement) => [...s.selectedOptions].map((o) => o.value))).toEqual([yard]);
+    expect(await page.getByLabel('Landmarks for landmark_enter').isVisible()).toBe(false);
+    expect(await seriousViolations()).toEqual([]);
+    await shot('07-edit-event-parameters');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.locator('#form-summary').textContent()).toBe('Nothing changed.');
+    await page.getByLabel('Name', { exact: true }).fill('events 2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.locator(`#grid tr[data-id="${id}"] td`).nth(1).textContent()).toBe('events 2');
+    expect(await source()).toEqual({ kind: 'event', eventTypes: stored });
+    expect((await h.call(app, 'DELETE', `/v1/subscriptions/${id}`)).status).toBe(204);
+  });
+
   it('lists, creates and deletes landmarks', async () => {
     await page.getByRole('button', { name: 'Landmarks' }).click();
     await page.getByLabel('Landmark name').fill('depot');
@@ -195,7 +245,7 @@ describe('Webhook Manager in a real browser', () => {
     await page.getByRole('button', { name: 'Add landmark' }).click();
     await page.getByRole('button', { name: 'Delete landmark depot' }).waitFor();
     expect(await seriousViolations()).toEqual([]);
-    await shot('07-landmarks');
+    await shot('08-landmarks');
     await page.getByRole('button', { name: 'Delete landmark depot' }).click();
     await expect.poll(() => page.locator('#landmark-result').textContent()).toBe('Deleted depot.');
     await page.getByRole('button', { name: 'Subscriptions' }).click();
@@ -206,7 +256,7 @@ describe('Webhook Manager in a real browser', () => {
     await signIn(other, accountKeys.acc_beta);
     await expect.poll(() => other.locator('#grid-status').textContent()).toBe('No subscriptions yet.');
     expect(await other.content()).not.toContain(subscriptionId);
-    await shot('08-other-account', other);
+    await shot('09-other-account', other);
     await other.context().close();
     const operator = await openPage();
     await signIn(operator, operatorKey);
@@ -222,7 +272,7 @@ describe('Webhook Manager in a real browser', () => {
     await page.keyboard.press('Enter');
     expect(await page.locator(`#grid tr[data-id="${subscriptionId}"]`).count()).toBe(1);
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
-    await shot('09-confirm-delete');
+    await shot('10-confirm-delete');
     await page.getByRole('button', { name: 'Delete for good' }).click();
     await expect.poll(() => page.locator('#grid-status').textContent()).toBe('No subscriptions yet.');
     expect((await h.call(app, 'GET', `/v1/subscriptions/${subscriptionId}`)).status).toBe(404);

@@ -5,6 +5,11 @@ let cached = null;
 
 const firstWith = (variants, key) => variants.find((v) => v.properties?.[key]);
 
+/** The threshold bounds of a speed type, by units: { kmh: { minimum, maximum }, mph: … }. */
+function speedBounds(variants, type) {
+  return Object.fromEntries(variants.filter((v) => v.properties.type.const === type).map((v) => [v.properties.units.const, v.properties.threshold]));
+}
+
 /** Enums and bounds the form offers, from `/v1/openapi.json`'s schemas. */
 export async function formSchema() {
   if (cached) return cached;
@@ -17,11 +22,14 @@ export async function formSchema() {
   const eventTypes = [...new Set(selections.flatMap((v) => (v.properties.type.const ? [v.properties.type.const] : v.properties.type.enum)))];
   const kinds = s.Source.oneOf.flatMap((v) => (v.properties.kind.const ? [v.properties.kind.const] : v.properties.kind.enum));
   const minutes = firstWith(s.Cadence.oneOf, 'minutes').properties.minutes;
+  // One variant per type and units (`threshold` + `units`); the deprecated km/h-only fields are not offered.
+  const speedVariants = selections.filter((v) => v.properties.threshold && v.properties.units?.const);
   cached = {
     kinds,
     eventTypes,
-    threshold: firstWith(selections, 'thresholdKph').properties.thresholdKph,
-    overLimit: firstWith(selections, 'overLimitKph').properties.overLimitKph,
+    speedUnits: [...new Set(speedVariants.map((v) => v.properties.units.const))],
+    speed: { speeding: speedBounds(speedVariants, 'speeding'), posted_speeding: speedBounds(speedVariants, 'posted_speeding') },
+    idleMinutes: selections.find((v) => v.properties.type.const === 'idle').properties.minutes,
     cadences: s.Cadence.oneOf.flatMap((v) => (v.properties.every.const ? [v.properties.every.const] : v.properties.every.enum)),
     minutes,
     contentTypes: create.contentType.enum,

@@ -1,17 +1,13 @@
 // Create and edit a subscription: every option of the API, errors beside their fields, the example request beside the form.
-import { api } from './api.js';
+import { api, listAll } from './api.js';
 import { byId, el, show } from './dom.js';
 import { clearErrors, showErrors } from './field-errors.js';
+import { buildEventParams, paramFieldsOf, readSelection, syncSpeedBounds } from './event-params.js';
 import { checkbox, checked, fieldset, listOf, numberOf, selectField, textArea, textField, valueOf } from './form-controls.js';
 import { formSchema } from './form-schema.js';
 import { showExample } from './request-example.js';
 
-const withParams = { speeding: 'f-threshold', posted_speeding: 'f-overlimit', landmark_enter: 'f-lm-enter', landmark_leave: 'f-lm-leave' };
-const lmHelp = 'Comma separated; empty = every landmark of the account.';
-/** A stored speed selection's X in km/h, the unit this form edits (the API shows `threshold` + `units`). */
-const kmhOf = (sel) => (sel === undefined ? undefined : sel.units === 'mph' ? Math.round(sel.threshold * 1.609344) : sel.threshold);
-
-function build(schema, sub) {
+function build(schema, sub, landmarks) {
   const src = sub?.source ?? { kind: 'gps' };
   const chosen = new Map((src.kind === 'event' ? src.eventTypes : []).map((e) => [e.type, e]));
   const auth = sub?.auth ?? { type: 'none' };
@@ -25,10 +21,7 @@ function build(schema, sub) {
     selectField('f-kind', 'Kind', schema.kinds, { value: src.kind }),
     fieldset('Event types', el('div', { id: 'f-events', class: 'checks' },
       schema.eventTypes.map((t) => checkbox(`f-evt-${t}`, t, { checked: chosen.has(t) }))),
-    textField('f-threshold', 'Speeding threshold (km/h)', { type: 'number', min: schema.threshold.minimum, max: schema.threshold.maximum, value: kmhOf(chosen.get('speeding')) ?? 80 }),
-    textField('f-overlimit', 'Posted speeding: km/h over the limit', { type: 'number', min: schema.overLimit.minimum, max: schema.overLimit.maximum, value: kmhOf(chosen.get('posted_speeding')) ?? 10 }),
-    textField('f-lm-enter', 'Landmark ids for landmark_enter', { value: (chosen.get('landmark_enter')?.landmarkIds ?? []).join(', '), help: lmHelp }),
-    textField('f-lm-leave', 'Landmark ids for landmark_leave', { value: (chosen.get('landmark_leave')?.landmarkIds ?? []).join(', '), help: lmHelp })),
+    ...buildEventParams(schema, chosen, landmarks)),
     fieldset('Schedule (kind scheduled)',
       selectField('f-cadence', 'Every', schema.cadences, { value: cadence.every }),
       textField('f-minutes', 'Minutes (with every = minutes)', { type: 'number', min: schema.minutes.minimum, max: schema.minutes.maximum, value: cadence.minutes ?? 15 })),
@@ -64,15 +57,12 @@ function read(schema, original) {
   let source = { kind };
   if (kind === 'event') {
     const types = schema.eventTypes.filter((t) => checked(`f-evt-${t}`));
+    // The stored order first, so an unchanged selection reads back exactly as it was.
+    const stored = original?.source.kind === 'event' ? original.source.eventTypes.map((e) => e.type) : [];
+    types.sort((a, b) => (stored.includes(a) ? stored.indexOf(a) : stored.length) - (stored.includes(b) ? stored.indexOf(b) : stored.length));
     source.eventTypes = types.map((type, i) => {
       map.set(`source.eventTypes[${i}]`, `f-evt-${type}`);
-      if (type === 'speeding') return (map.set(`source.eventTypes[${i}].thresholdKph`, 'f-threshold'), { type, thresholdKph: numberOf('f-threshold') });
-      if (type === 'posted_speeding') return (map.set(`source.eventTypes[${i}].overLimitKph`, 'f-overlimit'), { type, overLimitKph: numberOf('f-overlimit') });
-      if (withParams[type]) {
-        const ids = listOf(withParams[type]);
-        return (map.set(`source.eventTypes[${i}].landmarkIds`, withParams[type]), ids.length === 0 ? { type } : { type, landmarkIds: ids });
-      }
-      return { type };
+      return readSelection(type, i, map);
     });
   } else if (kind === 'scheduled') {
     source.cadence = valueOf('f-cadence') === 'minutes' ? { every: 'minutes', minutes: numberOf('f-minutes') } : { every: valueOf('f-cadence') };
@@ -103,6 +93,9 @@ function readAuth() {
   }
 }
 
+/** JSON with object keys sorted: the same value however its keys were ordered. */
+const canonical = (value) => JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+
 /** An edit sends only what changed: the masked URL and secrets cannot be sent back. */
 function changedOnly(body, original) {
   const out = {};
@@ -111,15 +104,17 @@ function changedOnly(body, original) {
       const secrets = ['password', 'tokenValue', 'authorization'].filter((k) => value[k] !== undefined);
       const same = value.type === original.auth.type && secrets.length === 0 && (value.userName ?? '') === (original.auth.userName ?? '') && (value.tokenName ?? '') === (original.auth.tokenName ?? '');
       if (!same) out.auth = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-    } else if (JSON.stringify(value) !== JSON.stringify(original[key])) out[key] = value;
+    } else if (canonical(value) !== canonical(original[key])) out[key] = value;
   }
   return out;
 }
 
-function syncVisibility() {
+function syncVisibility(schema) {
   const kind = valueOf('f-kind');
   show(byId('f-events').closest('fieldset'), kind === 'event');
   show(byId('f-cadence').closest('fieldset'), kind === 'scheduled');
+  for (const type of schema.eventTypes) for (const id of paramFieldsOf(type)) show(byId(id).closest('.field'), checked(`f-evt-${type}`));
+  syncSpeedBounds(schema);
   const auth = valueOf('f-auth-type');
   const visible = { 'f-auth-user': ['basic'], 'f-auth-password': ['basic'], 'f-auth-token-name': ['custom'], 'f-auth-token-value': ['bearer', 'apikey', 'custom'], 'f-auth-authorization': ['none', 'apikey', 'custom'] };
   for (const [id, types] of Object.entries(visible)) show(byId(id).closest('.field'), types.includes(auth));
@@ -135,12 +130,13 @@ function exampleQuery(schema) {
 
 /** Opens the form for a new subscription (`sub` undefined) or to edit one; `onDone(reply)` after a success. */
 export async function openForm(sub, onDone, onCancel) {
-  const schema = await formSchema();
+  const [schema, landmarks] = await Promise.all([formSchema(), listAll('/v1/landmarks')]);
   const form = byId('subscription-form');
-  form.replaceChildren(...build(schema, sub).filter(Boolean));
+  // Without the list (an error), stored ids still show and stay chosen.
+  form.replaceChildren(...build(schema, sub, landmarks.ok ? landmarks.body : []).filter(Boolean));
   byId('editor-title').textContent = sub ? `Edit ${sub.name}` : 'New subscription';
   const refresh = () => {
-    syncVisibility();
+    syncVisibility(schema);
     void showExample(exampleQuery(schema));
   };
   form.onchange = refresh;
