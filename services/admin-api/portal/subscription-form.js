@@ -130,10 +130,13 @@ function exampleQuery(schema) {
 
 /** Opens the form for a new subscription (`sub` undefined) or to edit one; `onDone(reply)` after a success. */
 export async function openForm(sub, onDone, onCancel) {
-  const [schema, landmarks] = await Promise.all([formSchema(), listAll('/v1/landmarks')]);
   const form = byId('subscription-form');
-  // Without the list (an error), stored ids still show and stay chosen.
-  form.replaceChildren(...build(schema, sub, landmarks.ok ? landmarks.body : []).filter(Boolean));
+  // The previous form goes at once: nothing can be typed into it while the choices load.
+  form.replaceChildren(el('p', { class: 'muted', role: 'status', text: 'Loading…' }));
+  const [schema, landmarks] = await Promise.all([formSchema(), listAll('/v1/landmarks')]);
+  // Without the list (an error), stored ids still show and stay chosen. The operator key lists every account's: offer the subscription's own.
+  const own = (landmarks.ok ? landmarks.body : []).filter((l) => !sub || l.accountId === sub.accountId);
+  form.replaceChildren(...build(schema, sub, own).filter(Boolean));
   byId('editor-title').textContent = sub ? `Edit ${sub.name}` : 'New subscription';
   const refresh = () => {
     syncVisibility(schema);
