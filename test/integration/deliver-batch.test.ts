@@ -307,6 +307,22 @@ describe('deliverBatch (real HTTP endpoint, guarded undici agent, Redis status)'
       expect(Date.now() - started).toBeLessThan(15_000);
     });
 
+    it('retries stopped (a shutdown) while waiting for a quick retry: abandoned at once; with retries stopped first, a request still goes once', async () => {
+      const r = await endpoint(behaviours.status(503));
+      const sub = subscribe(r.url);
+      const retries = new AbortController();
+      const slow = parts.deps(lookup, { quickRetryDelaysMs: [20_000, 20_000, 20_000], maxRetryDelayMs: 20_000 });
+      const started = Date.now();
+      const pending = run(slow, sub, 1, signals({ retries: retries.signal }));
+      await r.waitForRequests(1);
+      retries.abort();
+      expect((await pending).result).toEqual({ kind: 'abandoned' });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      // A batch flushed at shutdown: its first attempt is made, its failure is left to the next owner.
+      expect((await run(slow, sub, 1, signals({ retries: retries.signal }))).result).toEqual({ kind: 'abandoned' });
+      expect(r.requests).toHaveLength(2);
+    });
+
     it('killed while a request hangs: abandoned at once, the attempt is not logged as a failure', async () => {
       const r = await endpoint(behaviours.hang());
       const sub = subscribe(r.url);

@@ -53,6 +53,8 @@ export interface BatchSignals {
   readonly stop: AbortSignal;
   /** Aborted when even a request in flight must end. */
   readonly kill: AbortSignal;
+  /** Aborted (with `stop`, or alone at shutdown) when a failed request may no longer wait to be retried here: it is `abandoned`, and the next owner sends it again. */
+  readonly retries?: AbortSignal;
   /** Items queued for the subscription behind this request. */
   readonly queueDepth: () => number;
   /** Attempts before giving up with `failed` (default: the first one plus the quick retries). */
@@ -127,7 +129,10 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     if (last) {
       return { kind: 'failed', failure: { error: outcome.reason, statusCode: statusOf(sent), retryAfterMs, gone: outcome.kind === 'gone', firstFailureAtMs, webhookId } };
     }
-    await sleep(delayMs, signals.stop);
+    const retries = signals.retries ?? signals.stop;
+    if (retries.aborted) return { kind: 'abandoned' };
+    await sleep(delayMs, retries);
+    if (retries.aborted) return { kind: 'abandoned' };
   }
 }
 

@@ -161,7 +161,7 @@ export class DeliveryConsumer {
     this.timers.push(setInterval(() => this.tick(), this.o.flushTickMs), setInterval(() => void this.commit(), this.o.commitIntervalMs));
   }
 
-  /** Stop fetching → send open batches and finish in-flight work within the grace, abandon the rest → commit → disconnect. Idempotent. */
+  /** Stop fetching → send open batches (no more retry waits) and finish in-flight work within the grace, abandon the rest → commit → disconnect. Idempotent. */
   close(graceMs: number): Promise<void> {
     this.closing ??= (async () => {
       for (const t of this.timers) clearInterval(t);
@@ -172,6 +172,8 @@ export class DeliveryConsumer {
         // Open batches go now and get the grace to finish; whatever is left is cut and read again by the next owner.
         const started = Date.now();
         owned.live.flushAll();
+        // What fails now is left to the next owner (its intent is on record): a retry waiting out a Retry-After must not hold the hand-over.
+        owned.gen.stopRetries();
         await Promise.race([owned.gen.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
         const left = Math.max(0, graceMs - (Date.now() - started));
         await Promise.race([owned.gen.end(left), new Promise((r) => setTimeout(r, left + 1_000).unref())]);

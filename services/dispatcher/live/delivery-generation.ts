@@ -49,6 +49,9 @@ export class DeliveryGeneration {
   /** Items read and not finished, per subscription (the queue depth in the body head). */
   private readonly depths = new Map<string, number>();
   private readonly stopController = new AbortController();
+  /** Aborted at shutdown before the generation ends: requests still go, retries no longer wait. */
+  private readonly retriesController = new AbortController();
+  private readonly retriesSignal = AbortSignal.any([this.stopController.signal, this.retriesController.signal]);
   private readonly killController = new AbortController();
   private killTimer: NodeJS.Timeout | undefined;
 
@@ -66,11 +69,21 @@ export class DeliveryGeneration {
     this.queue = new KeyedSerialQueue<string>(maxInFlight);
     this.writes = new Set();
     // Every request in flight listens on these; up to maxInFlight listeners is expected.
-    setMaxListeners(0, this.stopController.signal, this.killController.signal);
+    setMaxListeners(0, this.stopController.signal, this.killController.signal, this.retriesSignal);
   }
 
   get stop(): AbortSignal {
     return this.stopController.signal;
+  }
+
+  /** Aborted once no retry may wait any more (shutdown, or the end): a failed request is left to the next owner. */
+  get retries(): AbortSignal {
+    return this.retriesSignal;
+  }
+
+  /** Shutting down: open batches still go out, but a failed request no longer waits to be retried here. */
+  stopRetries(): void {
+    this.retriesController.abort();
   }
 
   get kill(): AbortSignal {

@@ -205,7 +205,7 @@ export class LiveRouter {
       if (this.o.catalogue.get(sub)?.state === 'deactivated') return this.writeAudit(partition, sub, batch.items.map((p) => ({ offset: p.offset, value: p.value ?? Buffer.alloc(0) })));
       const depth = (): number => Math.max(0, this.gen.depth(sub) - batch.items.length);
       if (fresh && (await this.gen.durably(() => this.o.intents.write(partition, sub, batch.items.map((p) => p.offset)))) === null) return { kind: 'abandoned' };
-      const result = await deliverBatch(this.o.deps, batch, { stop: this.gen.stop, kill: this.gen.kill, queueDepth: depth });
+      const result = await deliverBatch(this.o.deps, batch, { stop: this.gen.stop, kill: this.gen.kill, retries: this.gen.retries, queueDepth: depth });
       if (result.kind === 'delivered') await markDelivered(this.o.marks, batch);
       if (result.kind !== 'failed') return result;
       if (!(await this.heads.park(partition, batch, result.failure, null))) return { kind: 'abandoned' };

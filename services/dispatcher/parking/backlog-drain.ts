@@ -140,7 +140,7 @@ export class BacklogDrain {
         return { kind: 'handed' };
       }
       const request: ClosedBatch = { ...taken, items };
-      const result = await deliverBatch(this.o.deps, request, { stop: this.gen.stop, kill: this.gen.kill, queueDepth: () => book.get(sub)?.backlog ?? 0 });
+      const result = await deliverBatch(this.o.deps, request, { stop: this.gen.stop, kill: this.gen.kill, retries: this.gen.retries, queueDepth: () => book.get(sub)?.backlog ?? 0 });
       if (result.kind === 'delivered') {
         await markDelivered(this.o.marks, request);
         this.sent(s.episodeId, items);
