@@ -23,6 +23,8 @@ export interface DispatcherConfig extends ServiceKafkaConfig, RedisConfig, Secre
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
   readonly shutdownGraceMs: number;
+  /** How long requests in flight at a shutdown may take before the deliveries partitions are handed over (cut ones go again at the next owner, same webhook-id). */
+  readonly handoverGraceMs: number;
   readonly sessionTimeoutMs: number;
   /** The match stage dead-letters records older than this or further ahead of now than `maxRecordAheadMs`. */
   readonly maxRecordAgeMs: number;
@@ -54,6 +56,7 @@ export const dispatcherDefaults = {
   commitIntervalMs: 1_000,
   flushTickMs: 50,
   shutdownGraceMs: 5_000,
+  handoverGraceMs: 1_000,
   sessionTimeoutMs: 8_000,
   maxRecordAgeMs: 30 * 86_400_000,
   maxRecordAheadMs: 3_600_000,
@@ -74,7 +77,9 @@ export const dispatcherDefaults = {
  * endpoint origin; a burst of batch flushes queues instead of opening a socket each), REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
  * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
  * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, RETRY_TIME_SCALE (a factor in (0, 1] applied to every
- * retry-policy duration, e.g. 0.00002 runs the 7-day schedule in about 12 s), SHUTDOWN_GRACE_MS, SESSION_TIMEOUT_MS (how long a dead
+ * retry-policy duration, e.g. 0.00002 runs the 7-day schedule in about 12 s), SHUTDOWN_GRACE_MS, HANDOVER_GRACE_MS (how long requests in flight
+ * at a shutdown may take before the deliveries partitions are handed over; default 1 s, a slower one is
+ * cut and sent again by the next owner under the same webhook-id), SESSION_TIMEOUT_MS (how long a dead
  * instance keeps its partitions), MAX_RECORD_AGE_MS and MAX_RECORD_AHEAD_MS (telemetry times
  * accepted by the match stage, default 30 days back and 1 hour ahead of now; others are
  * dead-lettered), CONSUMER_RESTART_MIN_MS / CONSUMER_RESTART_MAX_MS (backoff before a crashed
@@ -113,6 +118,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     commitIntervalMs: r.int('DISPATCHER_COMMIT_INTERVAL_MS', d.commitIntervalMs, { min: 10, max: 60_000 }),
     flushTickMs: r.int('DISPATCHER_FLUSH_TICK_MS', d.flushTickMs, { min: 5, max: 1_000 }),
     shutdownGraceMs: r.int('DISPATCHER_SHUTDOWN_GRACE_MS', d.shutdownGraceMs, { min: 0, max: 60_000 }),
+    handoverGraceMs: r.int('DISPATCHER_HANDOVER_GRACE_MS', d.handoverGraceMs, { min: 0, max: 60_000 }),
     sessionTimeoutMs: r.int('DISPATCHER_SESSION_TIMEOUT_MS', d.sessionTimeoutMs, { min: 6_000, max: 300_000 }),
     maxRecordAgeMs: r.int('DISPATCHER_MAX_RECORD_AGE_MS', d.maxRecordAgeMs, { min: 60_000, max: 3_650 * 86_400_000 }),
     maxRecordAheadMs: r.int('DISPATCHER_MAX_RECORD_AHEAD_MS', d.maxRecordAheadMs, { min: 0, max: 7 * 86_400_000 }),

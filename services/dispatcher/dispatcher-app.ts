@@ -156,7 +156,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
       // first would send fresh items to deliveries partitions that still wait for their owner.
       // Nothing is lost either way — each stage commits only what it finished.
       stopRetries.abort();
-      await Promise.all([fanOut.close(), tiers.close().catch(() => undefined), replays.close().catch(() => undefined), deliveries.close(config.shutdownGraceMs), lag.close(), backlogs.close()]);
+      await Promise.all([fanOut.close(), tiers.close().catch(() => undefined), replays.close().catch(() => undefined), deliveries.close(Math.min(config.handoverGraceMs, config.shutdownGraceMs)), lag.close(), backlogs.close()]);
       await producer.disconnect().catch(() => undefined);
       await logProducer.disconnect().catch(() => undefined);
       await ops.close();
