@@ -63,6 +63,11 @@ export class LiveRouter {
     private readonly intents: IntentLog,
   ) {
     this.dedupe = new LiveDedupe(o.marks, o.logger);
+    // A drained item's telemetry origin counts as taken: a second copy of it (the match stage re-processed its
+    // telemetry) read live after the drain is a repeat, also when Redis lost the marks (chaos seed 28).
+    drain.onSent((items) => {
+      for (const p of items) this.dedupe.took(streamKeyOf(p.item), p.item);
+    });
   }
 
   get openItems(): number {

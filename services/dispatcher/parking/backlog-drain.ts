@@ -57,6 +57,7 @@ export class BacklogDrain {
   private readonly waiting = new DrainQueue();
   /** Per episode and stream, the highest deliveries offset a drain request of this generation delivered. */
   private readonly sentThrough = new Map<string, number>();
+  private readonly sentListeners: ((items: readonly PendingItem[]) => void)[] = [];
   /** Earlier owners' requests appended whole, gathered to go as they were. */
   private readonly exact = new ExactRequests(drainBatchWaitMs);
   /** Subscriptions with an end-of-episode check queued. */
@@ -173,7 +174,13 @@ export class BacklogDrain {
     return items.filter((p) => p.offset > (this.sentThrough.get(`${episodeId}/${streamKeyOf(p.item)}`) ?? -1));
   }
 
+  /** Called with the items of each delivered drain request (the live router learns their telemetry origins from it). */
+  onSent(listener: (items: readonly PendingItem[]) => void): void {
+    this.sentListeners.push(listener);
+  }
+
   private sent(episodeId: string, items: readonly PendingItem[]): void {
+    for (const listener of this.sentListeners) listener(items);
     for (const p of items) {
       const key = `${episodeId}/${streamKeyOf(p.item)}`;
       this.sentThrough.set(key, Math.max(this.sentThrough.get(key) ?? -1, p.offset));
