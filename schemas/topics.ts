@@ -9,7 +9,7 @@ import { retryTiers } from './retry-tiers.js';
  * retries, parked backlog and failures land on the same partition number), so they form
  * one group; overrides apply per group and cannot break that.
  */
-export const partitionGroups = ['telemetry', 'deadletter', 'webhook', 'registry'] as const;
+export const partitionGroups = ['telemetry', 'deadletter', 'webhook', 'registry', 'scheduler'] as const;
 export type PartitionGroup = (typeof partitionGroups)[number];
 
 export const defaultPartitions: Readonly<Record<PartitionGroup, number>> = {
@@ -17,6 +17,8 @@ export const defaultPartitions: Readonly<Record<PartitionGroup, number>> = {
   deadletter: 3,
   webhook: 12,
   registry: 3,
+  /** One partition: its owner in the scheduler's group is the one active scheduler. */
+  scheduler: 1,
 };
 
 export type TopicKey = 'vehicleId' | 'subscriptionId' | 'landmarkId';
@@ -27,7 +29,7 @@ export type TopicValue =
   | { readonly format: 'raw'; readonly owner: string };
 
 /** The deployable services that read or write topics: each is a folder under `services/`. */
-export const topicServices = ['producer', 'dispatcher', 'admin-api', 'alerter', 'deriver'] as const;
+export const topicServices = ['producer', 'dispatcher', 'admin-api', 'alerter', 'deriver', 'scheduler'] as const;
 export type TopicService = (typeof topicServices)[number];
 
 export interface TopicSpec {
@@ -99,7 +101,7 @@ const definitions: readonly TopicDefinition[] = [
     // Co-partitioned with the three telemetry topics: partition N holds the snapshots of the vehicles of their partition N.
     id: 'vehicle.state', group: 'telemetry', key: 'vehicleId', value: { format: 'json', owner: 'deriver' }, configs: compacted,
     description: "Latest state per vehicle (last GPS fix, active DTCs, last event times, mode), materialised from the three telemetry topics by the deriver's state stage; its own changelog, and read whole by the admin API (`GET /v1/vehicles/:vehicleId/state`).",
-    writers: ['deriver'], readers: ['deriver', 'admin-api'],
+    writers: ['deriver'], readers: ['deriver', 'admin-api', 'scheduler'],
   },
   {
     id: 'telemetry.deadletter', group: 'deadletter', key: 'vehicleId',
@@ -109,9 +111,10 @@ const definitions: readonly TopicDefinition[] = [
   },
   webhook('webhook.subscriptions', compacted, 'Subscription catalogue, latest state per subscriptionId; a null value deletes.', {
     // The dispatcher writes a subscription's state when its retry policy deactivates or pauses it.
-    writers: ['admin-api', 'dispatcher'], readers: ['admin-api', 'dispatcher', 'alerter', 'deriver'],
+    writers: ['admin-api', 'dispatcher'], readers: ['admin-api', 'dispatcher', 'alerter', 'deriver', 'scheduler'],
   }),
-  webhook('webhook.deliveries', keep(durableRetentionMs), 'Work re-keyed by subscription: matched telemetry awaiting delivery, in order.', dispatcherState),
+  // The scheduler writes each slot's parts (kind `scheduled`) into the same ordered pipeline.
+  webhook('webhook.deliveries', keep(durableRetentionMs), 'Work re-keyed by subscription: matched telemetry, and scheduled slots, awaiting delivery, in order.', { writers: ['dispatcher', 'scheduler'], readers: ['dispatcher'] }),
   ...retryTiers.map((tier) =>
     webhook(tier.topic, keep(durableRetentionMs), `Failed requests waiting ${tier.name} before the next attempt.`, dispatcherState),
   ),
@@ -144,6 +147,11 @@ const definitions: readonly TopicDefinition[] = [
     id: 'fleet.landmarks', group: 'registry', key: 'landmarkId', value: { format: 'json', owner: 'admin-api' }, configs: compacted,
     description: 'Landmarks (geofences) per account, latest state per landmarkId; a null value deletes. Written by the admin API, read whole by every instance that needs them.',
     writers: ['admin-api'], readers: ['admin-api', 'deriver'],
+  },
+  {
+    id: 'scheduler.slots', group: 'scheduler', key: 'subscriptionId', value: { format: 'json', owner: 'scheduler' }, configs: compacted,
+    description: "Each scheduled subscription's last slot: `claimed` before its parts go to webhook.deliveries, `written` after. The scheduler group's member owning its one partition is the active scheduler; a new one redoes a claimed slot under the same origin and webhook-ids.",
+    writers: ['scheduler'], readers: ['scheduler'],
   },
 ];
 

@@ -1,5 +1,7 @@
-/** The default cap on a scheduled request's `data` (issue 13): 1 MiB. */
-export const defaultMaxRequestBytes = 1_048_576;
+import { limits } from '../shared/subscriptions/subscription-types.js';
+
+/** The default cap on a scheduled request's `data` (see `limits.maxScheduledRequestBytes`). */
+export const defaultMaxRequestBytes = limits.maxScheduledRequestBytes;
 
 export type SlotSplit =
   | { readonly kind: 'parts'; readonly parts: readonly (readonly string[])[] }

@@ -72,7 +72,8 @@ export interface AccumulatorOptions {
  * wall-clock timer, so an idle subscription still flushes), earlier by the stream's
  * spread if one is configured. GPS requests carry one vehicle each, so GPS batches are
  * open per subscription and vehicle; DTC and event batches are per subscription and may
- * mix vehicles.
+ * mix vehicles. A `scheduled` item is a whole request already (one part of a slot, cut
+ * by the scheduler): it closes its batch at once, alone.
  */
 export class BatchAccumulator {
   private readonly open = new Map<string, OpenBatch>();
@@ -128,7 +129,7 @@ export class BatchAccumulator {
     const queuedAtMs = Math.min(nowMs, entry.queuedAtMs ?? nowMs);
     const deadlineMs = Math.max(nowMs + Math.min(waitMs, readAgainGatherMs), queuedAtMs + waitMs - earlyMs);
     const batch: OpenBatch = {
-      subscriptionId: item.subscriptionId, kind: item.kind, items: [], maxItems: Math.max(1, policy.maxItems), deadlineMs, openedAtMs: queuedAtMs, bytes: 0,
+      subscriptionId: item.subscriptionId, kind: item.kind, items: [], maxItems: item.kind === 'scheduled' ? 1 : Math.max(1, policy.maxItems), deadlineMs, openedAtMs: queuedAtMs, bytes: 0,
     };
     this.open.set(key, batch);
     return batch;

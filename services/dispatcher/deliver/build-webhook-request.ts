@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { scheduledWebhookId } from '../../shared/schedule/cadence-slots.js';
 import { endpointHeaders } from '../../shared/subscriptions/endpoint-headers.js';
 import type { Subscription } from '../../shared/subscriptions/subscription-types.js';
 import type { ClosedBatch, PendingItem } from './batch-accumulator.js';
@@ -15,10 +16,13 @@ export interface WebhookRequest {
 /**
  * The message id, derived from the subscription and where the batch's first item sits
  * in `webhook.deliveries`. A request repeated after a crash or rebalance starts at the
- * same item and so carries the same `webhook-id`: endpoints deduplicate on it.
+ * same item and so carries the same `webhook-id`: endpoints deduplicate on it. A scheduled
+ * part's id comes from its subscription, slot and part alone (`scheduledWebhookId`), so a
+ * copy written again by another scheduler instance is named the same.
  */
 export function webhookIdFor(subscriptionId: string, batch: ClosedBatch): string {
   const first = batch.items[0];
+  if (first?.item.slot !== undefined) return scheduledWebhookId(subscriptionId, first.item.slot.slotMs, first.item.slot.part);
   const position = first === undefined ? 'empty' : `${first.partition}:${first.offset}`;
   const digest = createHash('sha256').update(`${subscriptionId}/${position}`).digest('base64url').slice(0, 24);
   return `msg_${digest}`;

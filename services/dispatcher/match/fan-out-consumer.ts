@@ -10,7 +10,7 @@ import type { SupervisionObserver, SupervisionPolicy, SupervisionStatus } from '
 import type { DecodeResult, TelemetryDecoder } from '../../shared/telemetry/telemetry-decoder.js';
 import { telemetryValidators, timeWindowAround } from '../../shared/telemetry/telemetry-rules.js';
 import { buildDeadLetter } from './dead-letter.js';
-import type { ItemKind, ItemOrigin } from '../delivery-item.js';
+import type { TelemetryItemKind, ItemOrigin } from '../delivery-item.js';
 import type { DispatcherMetrics } from '../dispatcher-metrics.js';
 import { routeRecord } from './route-telemetry.js';
 import type { DeadLetterCause, ItemMessage, Routed } from './route-telemetry.js';
@@ -60,7 +60,7 @@ export class FanOutConsumer {
   private readonly consumer: PartitionedConsumer;
   private readonly producer: RecordProducer;
   private matcher: SubscriptionMatcher | null = null;
-  private readonly kindByTopic = new Map<string, ItemKind>();
+  private readonly kindByTopic = new Map<string, TelemetryItemKind>();
   private readonly deliveriesTopic: string;
   private readonly deadLetterTopic: string;
   private unsubscribe: (() => void) | null = null;

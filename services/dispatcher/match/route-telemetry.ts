@@ -2,7 +2,7 @@ import type { DecodeResult } from '../../shared/telemetry/telemetry-decoder.js';
 import type { TelemetryValidators } from '../../shared/telemetry/telemetry-rules.js';
 import { messageBytes } from '../../shared/kafka-message-size.js';
 import { encodeDeliveryItem } from '../delivery-item.js';
-import type { ItemKind, ItemOrigin } from '../delivery-item.js';
+import type { TelemetryItemKind, ItemOrigin } from '../delivery-item.js';
 import type { SubscriptionMatcher } from './subscription-matcher.js';
 import { checkTelemetryRecord, endpointData } from './telemetry-record.js';
 
@@ -21,7 +21,7 @@ export type Routed =
   | { readonly kind: 'dead'; readonly cause: DeadLetterCause; readonly reason: string };
 
 export interface RouteInput {
-  readonly kind: ItemKind;
+  readonly kind: TelemetryItemKind;
   readonly decoded: DecodeResult;
   readonly origin: ItemOrigin;
   readonly matcher: SubscriptionMatcher;

@@ -1,12 +1,12 @@
 import type { VehicleEvent } from '../../../schemas/telemetry-records.js';
 import { speedIn } from '../../shared/telemetry/speed-units.js';
 import type { EventSelection, StoredSubscription } from '../../shared/subscriptions/subscription-types.js';
-import type { ItemKind } from '../delivery-item.js';
+import type { TelemetryItemKind } from '../delivery-item.js';
 import type { TelemetryRecord } from './telemetry-record.js';
 
 interface CompiledSubscription {
   readonly id: string;
-  readonly kind: ItemKind;
+  readonly kind: TelemetryItemKind;
   readonly vehicles: ReadonlySet<string> | null;
   readonly events: readonly EventSelection[];
 }
@@ -46,7 +46,7 @@ export class SubscriptionMatcher {
   }
 }
 
-function indexKey(accountId: string, kind: ItemKind): string {
+function indexKey(accountId: string, kind: TelemetryItemKind): string {
   return `${accountId}\u0000${kind}`;
 }
 

@@ -1,6 +1,6 @@
 import type { Dtc, GpsPoint, VehicleEvent } from '../../../schemas/telemetry-records.js';
 import type { TelemetryValidators } from '../../shared/telemetry/telemetry-rules.js';
-import type { ItemKind } from '../delivery-item.js';
+import type { TelemetryItemKind } from '../delivery-item.js';
 
 /** A decoded telemetry record, tagged with the kind of its topic. */
 export type TelemetryRecord =
@@ -8,7 +8,7 @@ export type TelemetryRecord =
   | { readonly kind: 'dtc'; readonly record: Dtc }
   | { readonly kind: 'event'; readonly record: VehicleEvent };
 
-export const kindByTopicId: Readonly<Record<string, ItemKind>> = {
+export const kindByTopicId: Readonly<Record<string, TelemetryItemKind>> = {
   'telemetry.gps': 'gps',
   'telemetry.dtc': 'dtc',
   'telemetry.events': 'event',
@@ -22,7 +22,7 @@ export type CheckedRecord = { readonly kind: 'ok'; readonly value: TelemetryReco
  * latitude of 999, a time outside a JS Date, control characters in an id). The reason
  * names every bad field and its value.
  */
-export function checkTelemetryRecord(kind: ItemKind, decoded: unknown, validators: TelemetryValidators): CheckedRecord {
+export function checkTelemetryRecord(kind: TelemetryItemKind, decoded: unknown, validators: TelemetryValidators): CheckedRecord {
   const issues = validators[kind](decoded, '');
   if (issues.length > 0) return { kind: 'invalid', reason: `invalid ${kind} record: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}` };
   // The validator has checked every field the types promise.

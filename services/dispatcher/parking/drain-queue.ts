@@ -40,7 +40,8 @@ export class DrainQueue {
     const items = [...batch.items];
     let bytes = valueBytes(items);
     // An earlier owner's request goes exactly as it was: it neither takes others nor is taken.
-    const merge = maxItems !== null && batch.exact !== true;
+    // A scheduled part is one request under its own webhook-id: never merged.
+    const merge = maxItems !== null && batch.exact !== true && batch.kind !== 'scheduled';
     for (let next = queue[0]; merge && next !== undefined && next.exact !== true && items.length + next.items.length <= maxItems; next = queue[0]) {
       const nextBytes = valueBytes(next.items);
       if (bytes + nextBytes > this.maxBytes) break;

@@ -54,7 +54,7 @@ export interface ListenConfig {
 }
 
 /** A service's variable prefix after `FLEETHOOK_`, e.g. `DISPATCHER`. */
-export type ServicePrefix = 'DISPATCHER' | 'ALERTER' | 'ADMIN' | 'DERIVER';
+export type ServicePrefix = 'DISPATCHER' | 'ALERTER' | 'ADMIN' | 'DERIVER' | 'SCHEDULER';
 
 export function readKafkaConfig(r: EnvReader): KafkaConfig {
   const kafkaBrokers = r.list('KAFKA_BROKERS', sharedDefaults.kafkaBrokers);

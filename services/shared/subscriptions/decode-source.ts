@@ -3,6 +3,7 @@ import { FieldReader } from '../field-reader.js';
 import { speedUnits } from '../../../schemas/telemetry-records.js';
 import { landmarkIdPattern } from '../landmarks/landmark-types.js';
 import { readCadence } from './decode-cadence.js';
+import { readScheduledOptions } from './read-scheduled-options.js';
 import { eventTypes, limits } from './subscription-types.js';
 import type { Cadence, EventSelection, EventType, SpeedEventType, SubscriptionSource } from './subscription-types.js';
 
@@ -36,13 +37,15 @@ export function decodeSource(value: unknown, path: string, issues: FieldIssue[])
     }
     case 'scheduled': {
       const cadence = decodeCadence(r.raw('cadence'), r.fieldPath('cadence'), issues);
-      source = cadence && { kind, cadence };
+      const options = readScheduledOptions(r, true);
+      source = cadence && options && { kind, cadence, ...options };
       break;
     }
     case undefined:
       // Read the variant fields anyway so they are not also reported as unknown.
       r.raw('eventTypes');
       r.raw('cadence');
+      for (const option of ['fields', 'units', 'maxRequestBytes']) r.raw(option);
       break;
   }
   r.rejectUnknown();

@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../errors.js';
+import { readScheduledOptions } from './read-scheduled-options.js';
 import { readCadence } from './decode-cadence.js';
 import { FieldReader, complete } from '../field-reader.js';
 import { speedUnits } from '../../../schemas/telemetry-records.js';
@@ -105,7 +106,8 @@ function readSource(s: FieldReader): SubscriptionSource | undefined {
     }
     case 'scheduled': {
       const cadence = s.object('cadence', readStoredCadence);
-      return cadence && { kind, cadence };
+      const options = readScheduledOptions(s, false);
+      return cadence && options && { kind, cadence, ...options };
     }
     case undefined:
       return undefined;

@@ -45,6 +45,13 @@ export const limits = {
   /** posted_speeding: the largest X over the posted limit, by units. */
   maxOverLimit: { kmh: 200, mph: 125 },
   maxIdleMinutes: 1_440,
+  minScheduledRequestBytes: 1_024,
+  /**
+   * A scheduled part travels as one `webhook.deliveries` record, and a failed request as one
+   * retry ticket (values as JSON strings, escaped): both must stay under the topics' 1 MiB
+   * `max.message.bytes`, so a part's `data` is capped at 384 KiB, as live batches are.
+   */
+  maxScheduledRequestBytes: 393_216,
 } as const;
 
 export const defaults = {
@@ -81,11 +88,40 @@ export type Cadence =
   | { readonly every: 'day'; readonly at: string }
   | { readonly every: 'month'; readonly day: number };
 
+/** The vehicle-state fields a scheduled subscription may choose (all by default). */
+export const scheduledFields = ['location', 'speed', 'heading', 'odometer', 'ignition', 'activeDtcs', 'lastEventTimes'] as const;
+export type ScheduledField = (typeof scheduledFields)[number];
+
+export const scheduledUnits = ['metric', 'imperial'] as const;
+export type ScheduledUnits = (typeof scheduledUnits)[number];
+
+/**
+ * A scheduled subscription's options. The API stores all three (defaults filled in); a
+ * record written before they existed reads with the defaults (`scheduledOptionsOf`).
+ */
+export interface ScheduledOptions {
+  readonly fields: readonly ScheduledField[];
+  readonly units: ScheduledUnits;
+  /** The cap on one request's `data` in bytes; a larger slot goes in several requests, in order. */
+  readonly maxRequestBytes: number;
+}
+
 export type SubscriptionSource =
   | { readonly kind: 'gps' }
   | { readonly kind: 'dtc' }
   | { readonly kind: 'event'; readonly eventTypes: readonly EventSelection[] }
-  | { readonly kind: 'scheduled'; readonly cadence: Cadence };
+  | ({ readonly kind: 'scheduled'; readonly cadence: Cadence } & Partial<ScheduledOptions>);
+
+export const scheduledDefaults: ScheduledOptions = { fields: scheduledFields, units: 'metric', maxRequestBytes: limits.maxScheduledRequestBytes };
+
+/** The options of a scheduled source, defaults for the ones it lacks. */
+export function scheduledOptionsOf(source: Partial<ScheduledOptions>): ScheduledOptions {
+  return {
+    fields: source.fields ?? scheduledDefaults.fields,
+    units: source.units ?? scheduledDefaults.units,
+    maxRequestBytes: source.maxRequestBytes ?? scheduledDefaults.maxRequestBytes,
+  };
+}
 
 /**
  * Endpoint authentication. `authorization` is an optional fixed `Authorization` header

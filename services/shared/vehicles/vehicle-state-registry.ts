@@ -37,6 +37,13 @@ export class VehicleStateRegistry {
     return this.snapshots.get(vehicleId);
   }
 
+  /** The latest states of an account's vehicles (a scan: one per scheduled slot, not per record). */
+  ofAccount(accountId: string): VehicleSnapshot[] {
+    const out: VehicleSnapshot[] = [];
+    for (const s of this.snapshots.values()) if (s.accountId === accountId) out.push(s);
+    return out;
+  }
+
   get size(): number {
     return this.snapshots.size;
   }

@@ -5,10 +5,10 @@ import type { Subscription } from '../subscriptions/subscription-types.js';
 export const payloadVersion = 1;
 
 /** The kinds of items a request carries. */
-export type PayloadKind = 'gps' | 'dtc' | 'event';
+export type PayloadKind = 'gps' | 'dtc' | 'event' | 'scheduled';
 
-/** The head's `eventName`: what produced the items (`scheduled` is kept for scheduled webhooks, which do not exist yet). */
-export type EventName = 'eventBased' | 'gps' | 'dtc';
+/** The head's `eventName`: what produced the items (`scheduled`: a scheduled webhook's slot, written by the scheduler). */
+export type EventName = 'eventBased' | 'gps' | 'dtc' | 'scheduled';
 
 export function eventNameOf(kind: PayloadKind): EventName {
   return kind === 'event' ? 'eventBased' : kind;

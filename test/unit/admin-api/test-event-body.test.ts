@@ -8,7 +8,7 @@ import { sampleRecord, testEventBody } from '../../../services/admin-api/test-ev
 import type { ClosedBatch } from '../../../services/dispatcher/deliver/batch-accumulator.js';
 import { buildWebhookRequest } from '../../../services/dispatcher/deliver/build-webhook-request.js';
 import { decodeDeliveryItem, encodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
-import type { ItemKind } from '../../../services/dispatcher/delivery-item.js';
+import type { TelemetryItemKind as ItemKind } from '../../../services/dispatcher/delivery-item.js';
 import { eventMatches } from '../../../services/dispatcher/match/subscription-matcher.js';
 import { checkTelemetryRecord, endpointData } from '../../../services/dispatcher/match/telemetry-record.js';
 import { loadAvroSchema } from '../../../services/shared/avro-schema-files.js';

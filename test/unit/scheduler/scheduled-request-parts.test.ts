@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scheduledFields, scheduledItem } from '../../../services/scheduler/scheduled-item.js';
+import { scheduledFields, scheduledItem } from '../../../services/shared/schedule/scheduled-item.js';
 import { splitSlotRequests } from '../../../services/scheduler/split-slot-requests.js';
 import type { VehicleSnapshot } from '../../../services/shared/vehicles/vehicle-snapshot.js';
 

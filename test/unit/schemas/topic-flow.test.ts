@@ -48,8 +48,10 @@ describe('the topic catalogue names who writes and who reads each topic', () => 
   it('the telemetry producer writes only telemetry, and only the dispatcher writes the pipeline state it reads back', () => {
     for (const t of catalogue.topics) {
       if (t.writers.includes('producer')) expect(t.group, t.id).toBe('telemetry');
-      if (['webhook.deliveries', ...retryTiers.map((r) => r.topic)].includes(t.id)) expect(t, t.id).toMatchObject({ writers: ['dispatcher'], readers: ['dispatcher'] });
+      if (retryTiers.map((r) => r.topic).includes(t.id)) expect(t, t.id).toMatchObject({ writers: ['dispatcher'], readers: ['dispatcher'] });
     }
+    // The scheduler adds scheduled slots to the deliveries; only the dispatcher reads them.
+    expect(catalogue.get('webhook.deliveries')).toMatchObject({ writers: ['dispatcher', 'scheduler'], readers: ['dispatcher'] });
     // One exception: recoveries (admin API) — records the dispatcher ignores until their marker (parked-record.ts).
     expect(catalogue.get('webhook.parked')).toMatchObject({ writers: ['dispatcher', 'admin-api'], readers: ['dispatcher'] });
   });

@@ -56,6 +56,13 @@ describe('subscription create validation', () => {
     for (const cadence of [{ every: 'minutes', minutes: 15 }, { every: 'minutes', minutes: 1 }, { every: 'minutes', minutes: 59 }, { every: 'hour' }, { every: 'day' }, { every: 'day', at: '23:59' }, { every: 'month' }, { every: 'month', day: 28 }]) {
       expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence } }).kind).toBe('ok');
     }
+    // Scheduled options: absent ones get their defaults; given ones are kept.
+    expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' } } })).toMatchObject({
+      kind: 'ok', value: { source: { kind: 'scheduled', fields: ['location', 'speed', 'heading', 'odometer', 'ignition', 'activeDtcs', 'lastEventTimes'], units: 'metric', maxRequestBytes: 393_216 } },
+    });
+    expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, fields: ['odometer'], units: 'imperial', maxRequestBytes: 2_048 } })).toMatchObject({
+      kind: 'ok', value: { source: { fields: ['odometer'], units: 'imperial', maxRequestBytes: 2_048 } },
+    });
     for (const auth of [
       { type: 'none', authorization: 'Fixed abc' }, { type: 'basic', userName: 'u', password: 'p' },
       { type: 'bearer', tokenValue: 't' }, { type: 'apikey', tokenValue: 'k' },
@@ -121,6 +128,14 @@ describe('subscription create validation', () => {
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour', at: '00:30' } } }, 'source.cadence.at', 'unknown field'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'month', at: '06:00' } } }, 'source.cadence.at', 'unknown field'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'week' } } }, 'source.cadence.every', 'must be one of'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, fields: ['speed', 'colour'] } }, 'source.fields[1]', 'must be one of location, speed'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, fields: [] } }, 'source.fields', 'at least 1'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, fields: ['speed', 'speed'] } }, 'source.fields[1]', 'repeats'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, units: 'furlongs' } }, 'source.units', 'must be one of metric, imperial'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, maxRequestBytes: 1_048_576 } }, 'source.maxRequestBytes', '<= 393216'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, maxRequestBytes: 100 } }, 'source.maxRequestBytes', '>= 1024'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, maxRequestBytes: '1MiB' } }, 'source.maxRequestBytes', 'integer'],
+    [{ ...base, source: { kind: 'gps', units: 'metric' } }, 'source.units', 'unknown field'],
     [{ ...base, source: { kind: 'gps', eventTypes: [] } }, 'source.eventTypes', 'unknown field'],
     [{ ...base, vehicleFilter: { vehicleIds: [] } }, 'vehicleFilter.vehicleIds', 'at least 1'],
     [{ ...base, vehicleFilter: { vehicleIds: [1] } }, 'vehicleFilter.vehicleIds[0]', 'must be an id'],

@@ -1,11 +1,8 @@
-import type { VehicleSnapshot } from '../shared/vehicles/vehicle-snapshot.js';
+import { scheduledFields } from '../subscriptions/subscription-types.js';
+import type { ScheduledField, ScheduledUnits } from '../subscriptions/subscription-types.js';
+import type { VehicleSnapshot } from '../vehicles/vehicle-snapshot.js';
 
-/** The state fields a scheduled subscription may choose (all by default). */
-export const scheduledFields = ['location', 'speed', 'heading', 'odometer', 'ignition', 'activeDtcs', 'lastEventTimes'] as const;
-export type ScheduledField = (typeof scheduledFields)[number];
-
-export const scheduledUnits = ['metric', 'imperial'] as const;
-export type ScheduledUnits = (typeof scheduledUnits)[number];
+export { scheduledFields };
 
 export interface ScheduledItemOptions {
   readonly fields: readonly ScheduledField[];
