@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The fleethook services (dispatcher, admin API, alerter, `npm run topics`) in one image;
+# The fleethook services (dispatcher, admin API, alerter, deriver, scheduler, `npm run topics`) in one image;
 # docker-compose.kafka.yml picks the process with `command:`.
 #
 # Runs the compiled output (`tsc` → dist/) with plain node, not tsx: tsx and TypeScript

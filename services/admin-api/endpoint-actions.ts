@@ -84,8 +84,6 @@ export class EndpointActions {
     const now = this.deps.now();
     const webhookId = newMessageId();
     const event = testEventBody(sub, webhookId, now);
-    // Refused before the limit is counted: a call that sends nothing costs nothing.
-    if (event.kind === 'no_live_format') throw new ApiError('conflict', event.message, 'source');
     await this.limit('test', stored.id);
     const outcome = await this.send(sub, event.body, sub.contentType, now, webhookId);
     const result = testEventResult(webhookId, outcome);

@@ -135,7 +135,7 @@ export const openApiDocument = {
       delete: { operationId: 'deleteSubscription', summary: 'Delete (a tombstone on the catalogue topic).', security: secured, parameters: [idParam], responses: { '204': { description: 'Deleted.' }, ...errors(...always, 404) } },
     },
     '/v1/subscriptions/{id}/verify': action('verifySubscription', 'Send the verification challenge now; activates on a correct answer. A failed attempt also e-mails the subscription\'s confirmed alert addresses. Limited per subscription per window (5 a minute by default).', json('VerificationReply', 'The attempt\'s result (also when it failed).'), [409, 429]),
-    '/v1/subscriptions/{id}/test': action('testSubscription', 'Send one signed test event now: the live body of the subscription\'s kind (same head, `version` included, and one sample item in the live item format) with mode `test`. 409 for a scheduled subscription (not delivered yet, so no live format). Limited per subscription per window (5 a minute by default).', json('TestEventResult', 'What the endpoint answered.'), [409, 429]),
+    '/v1/subscriptions/{id}/test': action('testSubscription', 'Send one signed test event now: the live body of the subscription\'s kind (same head, `version` included, and one sample item in the live item format) with mode `test`. A scheduled subscription gets one sample vehicle\'s item as its slots carry it (its fields and units). Limited per subscription per window (5 a minute by default).', json('TestEventResult', 'What the endpoint answered.'), [429]),
     '/v1/subscriptions/{id}/vehicles/{vehicleId}': {
       put: {
         operationId: 'subscribeVehicle',
@@ -260,7 +260,7 @@ export const openApiDocument = {
     '/v1/examples': {
       get: {
         operationId: 'getRequestExample',
-        summary: 'The headers and body an endpoint receives for a kind and content type, built by the code that builds real requests and signed with a published example secret (auth headers carry placeholders). A scheduled kind has no live format yet: 409.',
+        summary: 'The headers and body an endpoint receives for a kind and content type, built by the code that builds real requests and signed with a published example secret (auth headers carry placeholders).',
         security: secured,
         parameters: [
           { name: 'kind', in: 'query', required: true, schema: { enum: [...exampleKinds] } },
@@ -268,7 +268,7 @@ export const openApiDocument = {
           { name: 'eventType', in: 'query', required: false, description: 'For kind `event`.', schema: { enum: [...eventTypes], default: 'heartbeat' } },
           { name: 'auth', in: 'query', required: false, schema: { enum: [...exampleAuthTypes], default: 'none' } },
         ],
-        responses: { '200': json('RequestExample', 'The example request.'), ...errors(...always, 409) },
+        responses: { '200': json('RequestExample', 'The example request.'), ...errors(...always) },
       },
     },
     '/v1/subscriptions/{id}/attempts': {

@@ -1,7 +1,7 @@
 import { maskedUrlSecretPattern, webhookUrlPattern } from '../shared/subscriptions/check-webhook-url.js';
 import { reservedHeaderNames } from '../shared/subscriptions/decode-endpoint-auth.js';
 import { accountIdPattern, subscriptionIdPattern } from '../shared/subscriptions/subscription-ids.js';
-import { contentTypes, eventTypes, limits, retryPolicyNames, subscriptionStates } from '../shared/subscriptions/subscription-types.js';
+import { contentTypes, eventTypes, limits, retryPolicyNames, scheduledFields, scheduledUnits, subscriptionStates } from '../shared/subscriptions/subscription-types.js';
 import { anyCase, maxEmailLength, textPatterns } from '../shared/subscriptions/text-rules.js';
 import { landmarkIdPattern, landmarkLimits } from '../shared/landmarks/landmark-types.js';
 import { speedUnits } from '../../schemas/telemetry-records.js';
@@ -110,7 +110,7 @@ export const openApiSchemas = {
     ],
   },
   Cadence: {
-    description: 'Scheduled snapshots fire on UTC boundaries: every N minutes counted from the Unix epoch (N dividing 60 gives :00, :N, …), every hour at :00, every day at `at` (HH:MM UTC, default 00:00), every month on `day` (1–28, default 1) at 00:00 UTC. Scheduled subscriptions are accepted but not delivered yet (no scheduler runs).',
+    description: 'Scheduled snapshots fire on UTC boundaries: every N minutes counted from the Unix epoch (N dividing 60 gives :00, :N, …), every hour at :00, every day at `at` (HH:MM UTC, default 00:00), every month on `day` (1–28, default 1) at 00:00 UTC. The scheduler (`npm run scheduler`) delivers each slot once, from the first boundary after the subscription was created; a slot it could not send within 15 minutes of its boundary goes on the next :00/:15/:30/:45.',
     oneOf: [
       closed(['every', 'minutes'], { every: { const: 'minutes' }, minutes: { type: 'integer', minimum: 1, maximum: limits.maxScheduledEveryMinutes } }),
       closed(['every'], { every: { const: 'hour' } }),
@@ -125,7 +125,19 @@ export const openApiSchemas = {
         kind: { const: 'event' },
         eventTypes: { type: 'array', minItems: 1, maxItems: eventTypes.length, items: ref('EventSelection'), allOf: eachTypeOnce, description: 'Each event type at most once.' },
       }),
-      closed(['kind', 'cadence'], { kind: { const: 'scheduled' }, cadence: ref('Cadence') }),
+      closed(['kind', 'cadence'], {
+        kind: { const: 'scheduled' },
+        cadence: ref('Cadence'),
+        fields: {
+          type: 'array', minItems: 1, maxItems: scheduledFields.length, uniqueItems: true, items: { enum: [...scheduledFields] }, default: [...scheduledFields],
+          description: 'The vehicle-state fields each item carries (all by default): `location`, `speed` (speedKmh or speedMph), `heading` (headingDeg), `odometer` (odometerKm or odometerMi), `ignition`, `activeDtcs`, `lastEventTimes`. Every item has vehicleId, accountId, mode and time.',
+        },
+        units: { enum: [...scheduledUnits], default: 'metric', description: '`metric` (km/h, km) or `imperial` (mph, miles).' },
+        maxRequestBytes: {
+          type: 'integer', minimum: limits.minScheduledRequestBytes, maximum: limits.maxScheduledRequestBytes, default: limits.maxScheduledRequestBytes,
+          description: 'The cap on one request\'s `data` in bytes: a larger slot goes in several requests, in order, each with its own webhook-id (also at most `batching.maxItems` items each). At most 384 KiB, the most one request carries through the pipeline.',
+        },
+      }),
     ],
   },
   VehicleFilter: closed(['vehicleIds'], { vehicleIds: { type: 'array', minItems: 1, maxItems: limits.maxVehicleIds, uniqueItems: true, items: id128 } }),
@@ -198,8 +210,8 @@ export const openApiSchemas = {
   VerificationReply: closed(['result', 'subscription'], { result: ref('VerificationResult'), subscription: ref('Subscription') }),
   WebhookBody: closed(['id', 'type', 'eventName', 'version', 'mode', 'accountId', 'subscriptionId', 'createdAt', 'enqueueTime', 'requestTime', 'retryCount', 'queueDepth', 'data'], {
     id: { type: 'string', pattern: '^msg_', description: 'Equals the `webhook-id` header; the same on every attempt of the request (deduplicate on it).' },
-    type: { type: 'string', enum: ['gps', 'dtc', 'event'], description: 'The kind of the items.' },
-    eventName: { type: 'string', enum: ['gps', 'dtc', 'eventBased'], description: 'What produced the items: `gps`/`dtc` streams, or `eventBased` for events. (`scheduled` is reserved for scheduled webhooks, which are not delivered yet.)' },
+    type: { type: 'string', enum: ['gps', 'dtc', 'event', 'scheduled'], description: 'The kind of the items.' },
+    eventName: { type: 'string', enum: ['gps', 'dtc', 'eventBased', 'scheduled'], description: 'What produced the items: `gps`/`dtc` streams, `eventBased` for events, `scheduled` for a scheduled subscription\'s slot (one item per vehicle: its latest state with the chosen fields and units).' },
     version: { const: 1, description: 'Payload version; additive changes keep it.' },
     mode: { type: 'string', enum: ['live', 'test', 'simulated', 'replay'], description: '`test` for the test event of `POST /v1/subscriptions/{id}/test`; `simulated` when every item comes from a simulated vehicle; `replay` for the requests of a replay (`POST /v1/subscriptions/{id}/replays`), which also carry `replayId`.' },
     replayId: { type: 'string', pattern: '^rpl_', description: 'The replay a `mode: "replay"` request belongs to; absent otherwise.' },

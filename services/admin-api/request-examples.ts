@@ -3,7 +3,6 @@ import type { FieldIssue } from '../shared/errors.js';
 import { endpointHeaders } from '../shared/subscriptions/endpoint-headers.js';
 import { contentTypes, defaults, eventTypes } from '../shared/subscriptions/subscription-types.js';
 import type { ContentType, EndpointAuth, EventSelection, EventType, Subscription, SubscriptionSource } from '../shared/subscriptions/subscription-types.js';
-import { ApiError } from './api-error.js';
 import { testEventBody } from './test-event-body.js';
 
 export const exampleKinds = ['gps', 'dtc', 'event', 'scheduled'] as const;
@@ -60,7 +59,6 @@ export function decodeExampleQuery(query: URLSearchParams): ExampleQuery {
 export function requestExample(q: ExampleQuery, accountId: string, now: Date): RequestExample {
   const sub = exampleSubscription(q, accountId, now);
   const event = testEventBody(sub, exampleWebhookId, now);
-  if (event.kind === 'no_live_format') throw new ApiError('conflict', event.message, 'query.kind');
   return { headers: endpointHeaders(sub, { webhookId: exampleWebhookId, body: event.body, contentType: q.contentType, now }), body: event.body };
 }
 

@@ -1,6 +1,9 @@
 import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-records.js';
 import type { EventSelection, Subscription, SubscriptionSource } from '../shared/subscriptions/subscription-types.js';
 import { speedToKmh } from '../shared/telemetry/speed-units.js';
+import { scheduledItem } from '../shared/schedule/scheduled-item.js';
+import { scheduledOptionsOf } from '../shared/subscriptions/subscription-types.js';
+import type { VehicleSnapshot } from '../shared/vehicles/vehicle-snapshot.js';
 import { buildBody, endpointData } from '../shared/webhook/webhook-body.js';
 
 /** A sample telemetry record of a live kind, typed as the topics' records are. */
@@ -9,20 +12,22 @@ export type SampleRecord =
   | { readonly kind: 'dtc'; readonly record: Dtc }
   | { readonly kind: 'event'; readonly record: VehicleEvent };
 
-export type TestEvent = { readonly kind: 'body'; readonly body: string } | { readonly kind: 'no_live_format'; readonly message: string };
+export type TestEvent = { readonly kind: 'body'; readonly body: string };
 
 /**
  * The body of a test event (DESIGN.md §5): built by `buildBody`, the code that builds live
  * requests, with mode `test` and one sample record of the subscription's kind passed
  * through `endpointData` as live items are — the same head fields, `version` included, and
- * the same item fields. A scheduled subscription has no live format yet (nothing delivers
- * it): there is nothing to copy, so no body.
+ * the same item fields. A scheduled subscription gets one sample vehicle's item as the
+ * scheduler builds it (`scheduledItem`), with its fields and units.
  */
 export function testEventBody(sub: Subscription, webhookId: string, now: Date): TestEvent {
   const sample = sampleRecord(sub.source, sub.accountId, now);
-  if (sample === null) return { kind: 'no_live_format', message: 'scheduled subscriptions are not delivered yet, so they have no test event' };
-  const dataJson = JSON.stringify([endpointData(sample.record)]);
-  const body = buildBody(sub, sample.kind, dataJson, {
+  const source = sub.source;
+  const dataJson = sample !== null
+    ? JSON.stringify([endpointData(sample.record)])
+    : JSON.stringify([scheduledItem(sampleSnapshot(sub.accountId, now), scheduledOptionsOf(source.kind === 'scheduled' ? source : {}))]);
+  const body = buildBody(sub, sample?.kind ?? 'scheduled', dataJson, {
     webhookId, mode: 'test', createdAt: now, enqueueTime: now, requestTime: now, retryCount: 0, queueDepth: 0,
   });
   return { kind: 'body', body };
@@ -41,6 +46,17 @@ export function sampleRecord(source: SubscriptionSource, accountId: string, now:
     case 'scheduled':
       return null;
   }
+}
+
+/** A plausible vehicle state for a scheduled test event. */
+export function sampleSnapshot(accountId: string, now: Date): VehicleSnapshot {
+  const time = now.getTime();
+  return {
+    version: 1, vehicleId: 'veh_test', accountId, mode: 'live', time,
+    gps: { time, lat: 52.52, lon: 13.405, speedKmh: 42, headingDeg: 90, odometerKm: 12_345.6, ignition: true },
+    activeDtcs: [{ code: 'P0300', source: 'OBD_II', time, spn: null, fmi: null, description: 'Random/multiple cylinder misfire detected' }],
+    lastEventTimes: { ignition_on: time - 1_800_000 }, applied: { partition: 0, gps: null, dtc: null, events: null },
+  };
 }
 
 function sampleEvent(selection: EventSelection, base: { vehicleId: string; accountId: string; time: number; seq: number }): VehicleEvent {

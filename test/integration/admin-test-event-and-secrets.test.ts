@@ -76,15 +76,18 @@ describe('test events', () => {
     }
   });
 
-  it('refuses a test event for a scheduled subscription (no live format yet) without counting it against the limit', async () => {
-    const sub = await create({ source: { kind: 'scheduled', cadence: { every: 'hour' } } });
+  it('sends a scheduled subscription its slot format: one sample vehicle with the chosen fields and units; bad options are refused by field', async () => {
+    const sub = await create({ source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 5 }, fields: ['speed', 'odometer'], units: 'imperial' } });
+    receiver.behave(behaviours.ok());
     receiver.clear();
-    for (let i = 0; i < 6; i++) {
-      const r = await h.call(app, 'POST', `/v1/subscriptions/${sub.id}/test`);
-      expect(r.status).toBe(409);
-      expect(r.json).toMatchObject({ code: 'conflict', field: 'source', message: expect.stringContaining('scheduled') });
-    }
-    expect(receiver.requests).toHaveLength(0);
+    expect(await sendTest(sub.id)).toMatchObject({ delivered: true, statusCode: 200 });
+    const body = JSON.parse(receiver.requests[0]?.text ?? '{}') as Record<string, unknown>;
+    expect(body).toMatchObject({ type: 'scheduled', eventName: 'scheduled', mode: 'test', version: 1, data: [{ vehicleId: 'veh_test', accountId: 'acc_alpha', speedMph: expect.any(Number), odometerMi: expect.any(Number) }] });
+    expect(Object.keys((body.data as Record<string, unknown>[])[0] ?? {})).toEqual(['vehicleId', 'accountId', 'mode', 'time', 'speedMph', 'odometerMi']);
+    const bad = await h.call(app, 'POST', '/v1/subscriptions', { body: { url: receiver.url, name: 'bad', source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 60 }, fields: ['speed', 'fuel'], units: 'si', maxRequestBytes: 2_000_000 } } });
+    expect(bad.status).toBe(400);
+    const fields = ((bad.json as { issues?: { field: string }[] }).issues ?? []).map((i) => i.field).sort();
+    expect(fields).toEqual(['source.cadence.minutes', 'source.fields[1]', 'source.maxRequestBytes', 'source.units']);
   });
 
   it('reports a failing endpoint without changing the subscription', async () => {

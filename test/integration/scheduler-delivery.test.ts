@@ -148,7 +148,7 @@ describe('scheduler: scheduled webhooks through the dispatcher', () => {
       expect(body).toMatchObject({ type: 'scheduled', eventName: 'scheduled', mode: 'live' });
       // The filter's vehicles of the account with a known state, by id: veh_x is another account's, veh_c is not in the filter.
       expect(body.data.map((d) => d.vehicleId)).toEqual(['veh_a', 'veh_b']);
-      expect(body.data[0]).toEqual({ vehicleId: 'veh_a', mode: 'live', time: new Date(states[0]!.time).toISOString(), location: { lat: 52.5, lon: 13.4, time: new Date(states[0]!.gps!.time).toISOString() }, speedMph: 62.1, odometerMi: 1_000 });
+      expect(body.data[0]).toEqual({ vehicleId: 'veh_a', accountId: 'acc_alpha', mode: 'live', time: new Date(states[0]!.time).toISOString(), location: { lat: 52.5, lon: 13.4, time: new Date(states[0]!.gps!.time).toISOString() }, speedMph: 62.1, odometerMi: 1_000 });
       // At or after its boundary (schedule time).
       const slot = slots.find((s) => scheduledWebhookId(sub.id, s.slotMs, 0) === r.headers['webhook-id']);
       expect(r.receivedAt * scale).toBeGreaterThanOrEqual(slot!.slotMs);

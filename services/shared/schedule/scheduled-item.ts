@@ -14,13 +14,13 @@ const round = (value: number, digits: number): number => Math.round(value * 10 *
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * One vehicle's item of a scheduled request (pure): the vehicle, its mode and the time of
+ * One vehicle's item of a scheduled request (pure): the vehicle, its account, its mode and the time of
  * its state, then the chosen fields in the chosen units — `speedKmh`/`odometerKm` (metric)
  * or `speedMph`/`odometerMi` (imperial), rounded to 0.1 and 0.001. A GPS field of a vehicle
  * with no point yet is null. Times are ISO 8601 UTC, as in every body.
  */
 export function scheduledItem(s: VehicleSnapshot, o: ScheduledItemOptions): Record<string, unknown> {
-  const item: Record<string, unknown> = { vehicleId: s.vehicleId, mode: s.mode, time: iso(s.time) };
+  const item: Record<string, unknown> = { vehicleId: s.vehicleId, accountId: s.accountId, mode: s.mode, time: iso(s.time) };
   const gps = s.gps;
   const imperial = o.units === 'imperial';
   for (const field of scheduledFields) {

@@ -4,7 +4,8 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import type { Dtc, GpsPoint, VehicleEvent } from '../../../schemas/telemetry-records.js';
 import { openApiSchemas } from '../../../services/admin-api/openapi-schemas.js';
-import { sampleRecord, testEventBody } from '../../../services/admin-api/test-event-body.js';
+import { sampleRecord, sampleSnapshot, testEventBody } from '../../../services/admin-api/test-event-body.js';
+import { slotParts } from '../../../services/scheduler/slot-parts.js';
 import type { ClosedBatch } from '../../../services/dispatcher/deliver/batch-accumulator.js';
 import { buildWebhookRequest } from '../../../services/dispatcher/deliver/build-webhook-request.js';
 import { decodeDeliveryItem, encodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
@@ -63,7 +64,6 @@ describe('test event body', () => {
     it.each(contentTypes)(`a ${kind} test event has the live ${kind} body's head and item format (%s)`, (contentType) => {
       const sub = plainSub({ contentType, source: sources[kind] });
       const test = testEventBody(sub, 'msg_test', now);
-      if (test.kind !== 'body') throw new Error(test.message);
       const got = parse(test.body, contentType);
       const want = parse(liveBody(sub, kind), contentType);
       // Same head fields in the same order, with the same types; only the id, the mode and the times differ.
@@ -108,12 +108,26 @@ describe('test event body', () => {
     }
     const { eventName: _dropped, ...without } = JSON.parse(liveBody(plainSub(), 'gps')) as Record<string, unknown>;
     expect(validate(without)).toBe(false);
-    expect(validate({ ...without, eventName: 'scheduled' })).toBe(false);
+    expect(validate({ ...without, eventName: 'cron' })).toBe(false);
+    const scheduled = testEventBody(plainSub({ source: { kind: 'scheduled', cadence: { every: 'hour' } } }), 'msg_test', now).body;
+    expect(validate(JSON.parse(scheduled)), ajv.errorsText(validate.errors)).toBe(true);
   });
 
-  it('has no body for a scheduled subscription, which has no live format yet', () => {
-    const test = testEventBody(plainSub({ source: { kind: 'scheduled', cadence: { every: 'hour' } } }), 'msg_test', now);
-    expect(test).toMatchObject({ kind: 'no_live_format', message: expect.stringContaining('scheduled') });
+  it.each(contentTypes)('a scheduled test event has the live scheduled body\'s head and item format, with the subscription\'s fields and units (%s)', (contentType) => {
+    const source = { kind: 'scheduled', cadence: { every: 'hour' }, fields: ['speed', 'odometer', 'activeDtcs'], units: 'imperial' } as const;
+    const sub = plainSub({ contentType, source });
+    const got = parse(testEventBody(sub, 'msg_test', now).body, contentType);
+    // The live side: a slot as the scheduler writes it, read and sent by the dispatcher.
+    const parts = slotParts({ sub, snapshots: [sampleSnapshot(sub.accountId, now)], slotMs: 3_600_000, claimTopic: 'scheduler.slots', claimOffset: '1', nowMs: now.getTime() });
+    const value = parts.kind === 'parts' ? (parts.records[0]?.value as Buffer) : Buffer.alloc(0);
+    const decoded = decodeDeliveryItem(value);
+    if (decoded.kind !== 'item') throw new Error(decoded.reason);
+    const batch: ClosedBatch = { subscriptionId: sub.id, kind: 'scheduled', items: [{ item: decoded.item, partition: 0, offset: 5, value }], reason: 'full' };
+    const want = parse(buildWebhookRequest(sub, batch, { webhookId: 'msg_live', createdAt: now, enqueueTime: now, retryCount: 0, queueDepth: 0, now }).body, contentType);
+    expect(got.head.map(([k]) => k)).toEqual(want.head.map(([k]) => k));
+    expect(Object.fromEntries(got.head)).toMatchObject({ mode: 'test', type: 'scheduled', eventName: 'scheduled' });
+    expect(got.item).toEqual(want.item);
+    expect(Object.keys(got.item)).toEqual(['vehicleId', 'accountId', 'mode', 'time', 'speedMph', 'odometerMi', 'activeDtcs']);
   });
 
   it('no longer uses the old field names', () => {

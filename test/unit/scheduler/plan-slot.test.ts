@@ -50,8 +50,8 @@ describe('slotParts: a slot as webhook.deliveries records', () => {
     if (parts.kind !== 'parts') throw new Error(parts.kind);
     const items = parts.records.map((r) => decodeDeliveryItem(r.value as Buffer));
     expect(items.map((d) => (d.kind === 'item' ? [d.item.slot, d.item.origin, d.item.simulated ?? false, `[${d.item.dataJson}]`] : d.reason))).toEqual([
-      [{ slotMs: 3_600_000, part: 0 }, { topic: 'scheduler.slots', partition: 0, offset: '41' }, false, '[{"vehicleId":"v1","mode":"live","time":"1970-01-01T00:00:01.000Z","speedKmh":10},{"vehicleId":"v2","mode":"live","time":"1970-01-01T00:00:01.000Z","speedKmh":10}]'],
-      [{ slotMs: 3_600_000, part: 1 }, { topic: 'scheduler.slots', partition: 1, offset: '41' }, true, '[{"vehicleId":"v3","mode":"simulated","time":"1970-01-01T00:00:01.000Z","speedKmh":10}]'],
+      [{ slotMs: 3_600_000, part: 0 }, { topic: 'scheduler.slots', partition: 0, offset: '41' }, false, '[{"vehicleId":"v1","accountId":"acc_a","mode":"live","time":"1970-01-01T00:00:01.000Z","speedKmh":10},{"vehicleId":"v2","accountId":"acc_a","mode":"live","time":"1970-01-01T00:00:01.000Z","speedKmh":10}]'],
+      [{ slotMs: 3_600_000, part: 1 }, { topic: 'scheduler.slots', partition: 1, offset: '41' }, true, '[{"vehicleId":"v3","accountId":"acc_a","mode":"simulated","time":"1970-01-01T00:00:01.000Z","speedKmh":10}]'],
     ]);
     expect(parts.records.every((r) => r.key === 'sub_1')).toBe(true);
   });

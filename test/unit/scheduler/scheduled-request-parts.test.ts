@@ -14,7 +14,7 @@ const snapshot: VehicleSnapshot = {
 describe('a scheduled item', () => {
   it('carries every field in metric units by default', () => {
     expect(scheduledItem(snapshot, { fields: scheduledFields, units: 'metric' })).toEqual({
-      vehicleId: 'veh_1', mode: 'simulated', time: '2026-03-10T16:00:00.000Z',
+      vehicleId: 'veh_1', accountId: 'acc_1', mode: 'simulated', time: '2026-03-10T16:00:00.000Z',
       location: { lat: 52.5, lon: 13.4, time: '2026-03-10T15:59:55.000Z' }, speedKmh: 100, headingDeg: 90, odometerKm: 16_093.44, ignition: true,
       activeDtcs: [{ code: 'P0301', source: 'OBD_II', time: '2026-03-10T15:59:00.000Z' }], lastEventTimes: { ignition_on: '2026-03-10T15:50:00.000Z' },
     });
@@ -25,7 +25,7 @@ describe('a scheduled item', () => {
     ['only the location', { fields: ['location'], units: 'metric' }, { location: { lat: 52.5, lon: 13.4, time: '2026-03-10T15:59:55.000Z' } }],
     ['no field: the vehicle, mode and time only', { fields: [], units: 'metric' }, {}],
   ] as const)('%s', (_name, options, fields) => {
-    expect(scheduledItem(snapshot, options)).toEqual({ vehicleId: 'veh_1', mode: 'simulated', time: '2026-03-10T16:00:00.000Z', ...fields });
+    expect(scheduledItem(snapshot, options)).toEqual({ vehicleId: 'veh_1', accountId: 'acc_1', mode: 'simulated', time: '2026-03-10T16:00:00.000Z', ...fields });
   });
 
   it('gives null GPS fields to a vehicle with no point yet, in either unit', () => {
