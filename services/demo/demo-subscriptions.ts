@@ -1,6 +1,6 @@
 import type { AdminClient } from './admin-client.js';
 
-/** What the demo subscribes the sample receiver to: one of each live kind. */
+/** What the demo subscribes the sample receiver to: one of each live kind, and a scheduled one (every minute, from the deriver's vehicle states). */
 export function demoSubscriptionSpecs(receiverUrl: string): Array<Record<string, unknown>> {
   return [
     { name: 'demo gps', url: `${receiverUrl}/gps`, source: { kind: 'gps' }, batching: { maxItems: 100, maxWaitMs: 2_000 } },
@@ -19,6 +19,11 @@ export function demoSubscriptionSpecs(receiverUrl: string): Array<Record<string,
         ],
       },
       contentType: 'application/x-www-form-urlencoded',
+    },
+    {
+      name: 'demo scheduled',
+      url: `${receiverUrl}/scheduled`,
+      source: { kind: 'scheduled', cadence: { every: 'minutes', minutes: 1 }, fields: ['location', 'speed', 'odometer', 'ignition', 'activeDtcs'], units: 'metric' },
     },
   ];
 }

@@ -12,7 +12,7 @@ import { type ChildFailure, ProcessGroup, runToCompletion } from './process-grou
 
 /**
  * `npm run demo`: the whole pipeline on the local Docker-free stack — stack up, topics,
- * admin API, sample receiver, dispatcher, deriver, and the fleet simulator publishing
+ * admin API, sample receiver, dispatcher, deriver, scheduler, and the fleet simulator publishing
  * telemetry — with demo landmarks seeded and demo subscriptions created, verified and
  * tested through the admin API. Every request the receiver gets is printed with its
  * signature check. Ctrl-C stops it all.
@@ -25,6 +25,7 @@ const adminPort = 18_080;
 const receiverPort = 19_000;
 const dispatcherPort = 18_090;
 const deriverPort = 18_190;
+const schedulerPort = 18_195;
 const tsx = 'node_modules/.bin/tsx';
 
 async function main(): Promise<void> {
@@ -111,6 +112,10 @@ async function main(): Promise<void> {
     group.start('dispatcher', tsx, ['services/dispatcher/main.ts'], { ...common, FLEETHOOK_DISPATCHER_LOG_LEVEL: 'warn' });
     group.start('deriver', tsx, ['services/deriver/main.ts'], {
       ...clients, FLEETHOOK_DERIVER_LOG_LEVEL: 'warn', FLEETHOOK_DERIVER_PORT: String(deriverPort), FLEETHOOK_DERIVER_HOST: '127.0.0.1',
+    });
+    // The scheduled subscription's slots (every minute) from the deriver's vehicle states.
+    group.start('scheduler', tsx, ['services/scheduler/main.ts'], {
+      ...clients, FLEETHOOK_SCHEDULER_LOG_LEVEL: 'warn', FLEETHOOK_SCHEDULER_PORT: String(schedulerPort), FLEETHOOK_SCHEDULER_HOST: '127.0.0.1',
     });
     const simulator = group.start('simulator', tsx, [
       'services/producer/simulator/main.ts',
