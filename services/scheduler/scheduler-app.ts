@@ -56,10 +56,13 @@ export async function startSchedulerApp(o: SchedulerAppOptions): Promise<Schedul
   let caughtUpTerm: number | null = null;
   leadership.onActive((term) => {
     void (async () => {
+      logger.debug('catching up before scheduling', { term });
       for (;;) {
         try {
-          await Promise.all([ledger.catchUp(config.registryCatchUpMs), catalogue.catchUp(config.registryCatchUpMs), states.catchUp(config.registryCatchUpMs)]);
+          const step = (name: string, p: Promise<void>): Promise<void> => p.then(() => logger.debug('caught up with', { name }));
+          await Promise.all([step('slots', ledger.catchUp(config.registryCatchUpMs)), step('catalogue', catalogue.catchUp(config.registryCatchUpMs)), step('states', states.catchUp(config.registryCatchUpMs))]);
           if (leadership.holds(term)) caughtUpTerm = term;
+          logger.debug('caught up', { term, holds: leadership.holds(term) });
           return;
         } catch (err) {
           if (!leadership.holds(term)) return;
@@ -71,6 +74,7 @@ export async function startSchedulerApp(o: SchedulerAppOptions): Promise<Schedul
 
   const writeSlot = async (sub: StoredSubscription, slotMs: number, claimOffset: string | null, term: number): Promise<void> => {
     let claim = claimOffset;
+    logger.debug('slot due', { subscriptionId: sub.id, slot: new Date(slotMs).toISOString(), claimOffset });
     if (claim === null) {
       const [written] = await producer.send(slotsTopic, [{ key: sub.id, value: encodeSlotRecord({ subscriptionId: sub.id, slotMs, state: 'claimed' }), partition: 0 }]);
       if (written?.baseOffset === undefined) throw new Error('claim written without an offset');

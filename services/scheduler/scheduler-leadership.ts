@@ -43,6 +43,7 @@ export class SchedulerLeadership {
       if (owns) for (const l of this.listeners) l(this.term);
     });
     consumer.onRebalancing(() => {
+      if (this.activeTerm !== null) this.o.logger.info('scheduler group rebalancing: not active until the next assignment', { term: this.term });
       this.activeTerm = null;
     });
     consumer.onCrash(({ error, restarting }) => {

@@ -40,7 +40,7 @@ const children: ChildProcess[] = [];
 const log: string[] = [];
 
 async function startInProcess(): Promise<SchedulerApp> {
-  const logger = createLogger('scheduler', { level: 'warn', write: (l) => log.push(l) });
+  const logger = createLogger('scheduler', { level: (process.env.DEBUG_SCHEDULER_LEVEL ?? 'warn') as 'debug' | 'warn', write: (l) => log.push(l) });
   const app = await startSchedulerApp({ config: loadConfig(schedulerEnv()), kafka: kafkaClientOf(h.kafka), logger });
   apps.push(app);
   return app;
@@ -135,7 +135,7 @@ describe('scheduler: scheduled webhooks through the dispatcher', () => {
   it('a 1-minute cadence delivers each slot once, from the first boundary after subscribing, with the chosen fields in imperial units, signed', async () => {
     const active = await startInProcess();
     sub = await h.subscribe(scheduledSpec(Date.now()));
-    await waitFor(() => requestsOf(sub.id).length >= 3, { timeoutMs: 60_000, what: `3 scheduled requests (${log.slice(-3).join(' | ')})` });
+    await waitFor(() => requestsOf(sub.id).length >= 3, { timeoutMs: 60_000, what: `3 scheduled requests (${log.slice(-8).join(' | ')})` });
     expect(active.active).toBe(true);
     const seen = requestsOf(sub.id);
     const slots = await slotsOf(sub.id);
