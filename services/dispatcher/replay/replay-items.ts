@@ -1,7 +1,7 @@
 import type { StoredSubscription } from '../../shared/subscriptions/subscription-types.js';
 import type { DecodeResult } from '../../shared/telemetry/telemetry-decoder.js';
 import type { TelemetryValidators } from '../../shared/telemetry/telemetry-rules.js';
-import type { DeliveryItem, ItemKind } from '../delivery-item.js';
+import type { DeliveryItem, TelemetryItemKind } from '../delivery-item.js';
 import { SubscriptionMatcher } from '../match/subscription-matcher.js';
 import { checkTelemetryRecord, endpointData } from '../match/telemetry-record.js';
 
@@ -18,7 +18,7 @@ export interface ReplayWindow {
  */
 export function replayItems(input: {
   readonly sub: StoredSubscription;
-  readonly kind: ItemKind;
+  readonly kind: TelemetryItemKind;
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly { readonly offset: string; readonly decoded: DecodeResult }[];

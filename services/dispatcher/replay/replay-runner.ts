@@ -8,7 +8,7 @@ import type { ReplayState } from '../../shared/replay/replay-status.js';
 import type { StoredSubscription, Subscription } from '../../shared/subscriptions/subscription-types.js';
 import type { TelemetryDecoder } from '../../shared/telemetry/telemetry-decoder.js';
 import { telemetryValidators, timeWindowAround } from '../../shared/telemetry/telemetry-rules.js';
-import type { ItemKind } from '../delivery-item.js';
+import type { TelemetryItemKind } from '../delivery-item.js';
 import type { ReplayEntry } from './replay-book.js';
 import { replayItems } from './replay-items.js';
 import { nextChunkEnd, planChunkRequests } from './replay-plan.js';
@@ -29,7 +29,7 @@ export interface ReplayRunnerDeps {
   readonly sender: ReplaySenderDeps;
   readonly bucket: TokenBucket;
   /** `webhook.replays` and the telemetry topic of each kind. */
-  readonly topics: { readonly replays: string; readonly telemetry: Readonly<Record<ItemKind, string>> };
+  readonly topics: { readonly replays: string; readonly telemetry: Readonly<Record<TelemetryItemKind, string>> };
   readonly groupPrefix: string;
   readonly chunkOffsets: number;
   /** How far around [from, to] the telemetry is read by Kafka time (late and early records). */
@@ -75,7 +75,7 @@ export class ReplayRunner {
     }
   }
 
-  private async send(reader: TelemetryRangeReader, stored: StoredSubscription, kind: ItemKind, topic: string): Promise<{ end: ReplayEnd; reason: string | null } | null> {
+  private async send(reader: TelemetryRangeReader, stored: StoredSubscription, kind: TelemetryItemKind, topic: string): Promise<{ end: ReplayEnd; reason: string | null } | null> {
     const validators = telemetryValidators(timeWindowAround(Date.now(), this.d.maxRecordAgeMs, this.d.maxRecordAheadMs));
     const window = { fromMs: this.entry.fromMs, toMs: this.entry.toMs };
     const requestedAt = new Date(this.entry.requestedAt);
