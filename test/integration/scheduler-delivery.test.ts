@@ -19,7 +19,7 @@ import { DispatcherHarness } from '../helpers/dispatcher-harness.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { uniqueName } from '../helpers/stack-env.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 
 // One stack set-up for the file: the harness's topics, one in-process dispatcher, one receiver,
 // vehicle states written straight to vehicle.state, and schedulers in one group at time scale 30
@@ -198,4 +198,31 @@ describe('scheduler: scheduled webhooks through the dispatcher', () => {
     expectEachSlotOnce(sub2, slots, written);
     expect(requestsOf(sub2.id).filter((r) => r.headers['webhook-id'] === id)).toHaveLength(1);
   }, 120_000);
+
+  it('a failing endpoint: the slot is retried under its webhook-id, later slots follow in order, each delivered once', async () => {
+    let failures = 0;
+    const ok = new Map<string, number>();
+    receiver.behave(behaviours.custom((req) => {
+      if (!req.path.endsWith('/down')) return { status: 200 };
+      if (failures < 2) {
+        failures++;
+        return { status: 503 };
+      }
+      const id = req.headers['webhook-id'] ?? '';
+      ok.set(id, (ok.get(id) ?? 0) + 1);
+      return { status: 200 };
+    }));
+    const sub3 = await h.subscribe({ ...scheduledSpec(Date.now()), url: `${receiver.url}/down` });
+    const app = await startInProcess();
+    await waitFor(() => ok.size >= 3, { timeoutMs: 60_000, what: '3 slots delivered after the failures' });
+    await app.close();
+    receiver.behave(behaviours.ok());
+    const sent = requestsOf(sub3.id).map((r) => r.headers['webhook-id']);
+    // The first slot: its 2 failed attempts and its delivery, one webhook-id.
+    expect(new Set(sent.slice(0, 3)).size).toBe(1);
+    const ids = (await slotsOf(sub3.id)).map((x) => scheduledWebhookId(sub3.id, x.slotMs, 0));
+    const delivered = [...ok.keys()];
+    expect(delivered).toEqual(ids.slice(0, delivered.length));
+    for (const n of ok.values()) expect(n).toBe(1);
+  }, 90_000);
 });
