@@ -159,7 +159,9 @@ describe('the portal is served by the admin API', () => {
     const fields = new URLSearchParams((form.json as { body: string }).body);
     expect(fields.get('type')).toBe('dtc');
     expect(JSON.parse(fields.get('data') ?? '[]')).toHaveLength(1);
-    expect((await h.call(app, 'GET', '/v1/examples?kind=scheduled')).json).toMatchObject({ code: 'conflict', field: 'query.kind' });
+    // Scheduled webhooks are delivered (issue 13): their example is a scheduled body too.
+    const scheduled = (await h.call(app, 'GET', '/v1/examples?kind=scheduled')).json as { body: string };
+    expect(JSON.parse(scheduled.body)).toMatchObject({ type: 'scheduled', eventName: 'scheduled', mode: 'test' });
     expect((await h.call(app, 'GET', '/v1/examples?kind=nope')).json).toMatchObject({ code: 'validation_failed', field: 'query.kind' });
     expect((await h.call(app, 'GET', '/v1/examples')).json).toMatchObject({ code: 'validation_failed', field: 'query.kind' });
     expect((await h.call(app, 'GET', '/v1/examples?kind=gps&x=1')).json).toMatchObject({ code: 'validation_failed', field: 'query.x' });

@@ -44,7 +44,7 @@ describe('writer schemas by id (consumers)', () => {
     const decoder = new TelemetryDecoder(client, topics);
     const decoded = await decoder.decode('gps', newer.encode({ ...point, fuelLevelPercent: 55 }));
     expect(decoded.kind).toBe('decoded');
-    expect({ ...(decoded as { value: object }).value }).toEqual({ ...point, postedSpeedLimitKmh: null, driverId: null });
+    expect({ ...(decoded as { value: object }).value }).toEqual({ ...point, postedSpeedLimitKmh: null, driverId: null, simulated: null });
     const events = await client.encoderFor(`${uniqueName('ws-ev')}-value`, loadAvroSchema('vehicle-event.avsc'), { autoRegister: true });
     const wrong = await decoder.decode('gps', events.encode({ vehicleId: 'v', accountId: 'a', time: 1, type: 'heartbeat' }));
     expect(wrong).toEqual({ kind: 'poison', reason: expect.stringMatching(/^writer schema \d+ cannot be read as a gps record: /) });
