@@ -252,7 +252,17 @@ export const openApiDocument = {
         summary: 'The live feed (Server-Sent Events): the recent requests sent to the endpoint (test events and, where the dispatcher records them, live deliveries), then each new one. Event `delivery` carries a FeedEntry (body capped at 8 KiB); `expired` ends the stream after 10 minutes.',
         parameters: [idParam, { name: 'token', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 600 } }],
         responses: {
-          '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '200': {
+            description: 'An event stream. The schema describes one event (OpenAPI 3.1 has no itemSchema yet): `delivery` with a FeedEntry as JSON in `data`, or `expired`.',
+            content: {
+              'text/event-stream': {
+                schema: {
+                  type: 'object', required: ['data'],
+                  properties: { event: { enum: ['delivery', 'expired'] }, data: { type: 'string' }, id: { type: 'string' }, retry: { type: 'integer' } },
+                },
+              },
+            },
+          },
           ...errors(400, 404, 503), '401': json('Error', 'Missing, expired or foreign feed token.'),
         },
       },

@@ -160,6 +160,25 @@ describe('replays', () => {
     expect(latencies.length).toBeGreaterThan(0);
   }, 90_000);
 
+  it('replays 10 minutes of record time: exactly the points whose time lies in the window, in order', async () => {
+    const timed = await h.subscribe({ url: endpoint.url, accountId: 'acc_alpha', batching: { maxItems: 4, maxWaitMs: 100 }, vehicleFilter: { vehicleIds: ['veh_t'] } });
+    await waitFor(async () => (await call('GET', `/v1/subscriptions/${timed.id}`)).status === 200, { timeoutMs: 20_000, what: 'the admin API to see the subscription' });
+    // One point a minute over the last 14 minutes, published now (seq 1 was recorded 14 minutes ago).
+    const now = Date.now();
+    await h.publish({ gps: range(1, 14).map((s) => ({ ...gpsPoint('veh_t', s), time: now - (15 - s) * 60_000 })) });
+    const liveOf = (): number => endpoint.requests.map(parse).filter((b) => b.mode === 'live').flatMap((b) => b.data).filter((i) => i.vehicleId === 'veh_t').length;
+    await waitFor(() => liveOf() >= 14, { timeoutMs: 30_000, what: 'the 14 points delivered live' });
+    // The window [now - 12.5 min, now - 2.5 min] holds seq 3..12.
+    const window = { from: new Date(now - 750_000).toISOString(), to: new Date(now - 150_000).toISOString() };
+    const started = await call('POST', `/v1/subscriptions/${timed.id}/replays`, { body: window });
+    expect(started.status).toBe(202);
+    const replayId = String(started.json.id);
+    await waitFor(async () => (await call('GET', `/v1/subscriptions/${timed.id}/replays/${replayId}`)).json.state === 'done', { timeoutMs: 60_000, intervalMs: 200, what: 'the 10-minute replay to finish' });
+    const bodies = replaysOf(replayId);
+    expect(Object.fromEntries(seqsByVehicle(bodies))).toEqual({ veh_t: range(3, 12) });
+    expect(bodies.every((b) => b.mode === 'replay' && b.data.every((i) => Date.parse(i.time) >= Date.parse(window.from) && Date.parse(i.time) <= Date.parse(window.to)))).toBe(true);
+  }, 90_000);
+
   it('stops a cancelled replay: no request after the cancel is read', async () => {
     replayDelayMs = 150;
     const started = await call('POST', `/v1/subscriptions/${sub.id}/replays`, { body: { from, to } });
