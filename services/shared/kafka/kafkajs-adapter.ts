@@ -44,7 +44,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   return kafkaClientOf(new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
-    logLevel: log === undefined ? logLevel.NOTHING : options.verbose === true || process.env.KAFKAJS_VERBOSE === '1' ? logLevel.INFO : logLevel.WARN,
+    logLevel: log === undefined ? logLevel.NOTHING : options.verbose === true ? logLevel.INFO : logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       if (log === undefined) return;
       const { message, ...fields } = entry.log;
@@ -56,10 +56,67 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   }));
 }
 
+/** Protocol errors after which an idempotent producer's sequence state is lost: only a new producer id writes again. */
+const lostSequenceErrors = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+function lostSequence(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { type, cause } = e as { type?: unknown; cause?: unknown };
+    if (typeof type === 'string' && lostSequenceErrors.has(type)) return true;
+    e = cause;
+  }
+  return false;
+}
+
+/**
+ * A producer that replaces its kafkajs producer after a send fails because the broker lost
+ * its sequence state (seen when a partition leader's broker dies mid-send: every later send
+ * of that producer is refused "out of order", and a consumer retrying its batch would crash
+ * forever). The failed send still fails (the caller retries it); the next one goes through a
+ * new producer id. At-least-once: what the failed send may have written can be written again.
+ */
+export function renewingProducer(make: () => Producer): RecordProducer {
+  let current = producerOf(make());
+  let connected = false;
+  let renewing: Promise<void> | null = null;
+  const renew = (broken: RecordProducer): Promise<void> => {
+    if (current !== broken) return renewing ?? Promise.resolve();
+    const next = producerOf(make());
+    current = next;
+    renewing = (async () => {
+      await broken.disconnect().catch(() => undefined);
+      if (connected) await next.connect();
+    })().finally(() => { renewing = null; });
+    return renewing;
+  };
+  const using = async <T>(op: (p: RecordProducer) => Promise<T>): Promise<T> => {
+    if (renewing !== null) await renewing;
+    const p = current;
+    try {
+      return await op(p);
+    } catch (err) {
+      if (lostSequence(err)) await renew(p).catch(() => undefined);
+      throw err;
+    }
+  };
+  return {
+    connect: async () => {
+      connected = true;
+      await current.connect();
+    },
+    disconnect: async () => {
+      connected = false;
+      await current.disconnect();
+    },
+    send: (topic, messages) => using((p) => p.send(topic, messages)),
+    sendBatch: (topics, options) => using((p) => p.sendBatch(topics, options)),
+  };
+}
+
 /** The port over an existing kafkajs client (tests and benchmarks that also use kafkajs directly). */
 export function kafkaClientOf(kafka: KafkaJs): KafkaClient {
   return {
-    producer: (options) => producerOf(kafka.producer(options?.rememberKeyPartitions === true
+    producer: (options) => renewingProducer(() => kafka.producer(options?.rememberKeyPartitions === true
       ? { ...reliableProducerConfig, createPartitioner: memoizedPartitioner(Partitioners.DefaultPartitioner) }
       : reliableProducerConfig)),
     admin: (options) => adminOf(kafka.admin(options?.retries === undefined ? undefined : { retry: { retries: options.retries } })),
