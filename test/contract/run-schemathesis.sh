@@ -79,7 +79,10 @@ cd .stack/cache/schemathesis
   --request-timeout 10 \
   --generation-database none \
   --report junit --report-dir "$report" \
-  --no-color
+  --no-color 2>&1 | sed -u 's/^/  schemathesis | /'
+# Prefixed: schemathesis closes with a pytest-style line ("=== 2 warnings in 100s ===")
+# that a reader of CI logs would take for a test runner that ran no test. pipefail keeps
+# schemathesis's exit status.
 
 cd "$root"
 # The admin API must still be up after everything it was sent.
