@@ -201,6 +201,30 @@ async function keepParkingLog(run: ChaosRun): Promise<void> {
   fs.writeFileSync(path.join(run.runDir, 'parked.txt'), `${lines.join('\n')}\n`);
 }
 
+/**
+ * Every request each endpoint got (time from the fault phase's start, answer, webhook-id,
+ * items as vehicle:seq) and the request intents, for the post-mortem of a run with violations.
+ */
+async function keepRequestLog(run: ChaosRun, phaseStart: number): Promise<void> {
+  const lines: string[] = [];
+  for (const s of run.subs) {
+    const accepted = new Set(s.endpoint.accepted);
+    lines.push(`== ${s.plan.name} ${s.sub.id}`);
+    for (const r of s.endpoint.received) {
+      const p = parsedAll(s, [r]).ok[0];
+      const items = p === undefined ? 'unreadable' : p.items.map((i) => `${i.vehicleId}:${i.seq}`).join(' ');
+      lines.push(`+${seconds((p?.receivedAt ?? phaseStart) - phaseStart)} ${accepted.has(r) ? 'accepted' : 'refused '} ${p?.webhookId ?? '?'} ${items}`);
+    }
+  }
+  fs.writeFileSync(path.join(run.runDir, 'requests.txt'), `${lines.join('\n')}\n`);
+  const intents: string[] = [];
+  for (const r of await readTopic(run.h.kafka, run.h.topics.get('webhook.intents').name, 60_000)) {
+    const headers = Object.entries(r.headers).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    intents.push(`${r.partition}@${r.offset} ${r.key ?? ''} ${headers} ${r.value === null ? 'null' : r.value.toString('utf8').slice(0, 600)}`);
+  }
+  fs.writeFileSync(path.join(run.runDir, 'intents.txt'), `${intents.join('\n')}\n`);
+}
+
 function keepLogs(run: ChaosRun): void {
   for (const { slot, proc } of run.injector.processes) fs.writeFileSync(path.join(run.runDir, `dispatcher-${slot}-pid${String(proc.child.pid)}.log`), proc.output.join(''));
   fs.writeFileSync(path.join(run.runDir, 'timeline.json'), JSON.stringify({ seed: run.args.seed, timeline: run.timeline, events: run.injector.events }, null, 2));
@@ -225,7 +249,7 @@ async function main(args: ChaosArgs): Promise<number> {
     const quiescentAfterMs = await drain(run);
     keepLogs(run);
     const violations = await report(run, phaseStart, quiescentAfterMs, runStartedAt);
-    if (violations > 0) await keepParkingLog(run);
+    if (violations > 0) await Promise.all([keepParkingLog(run), keepRequestLog(run, phaseStart)]);
     return violations > 0 ? 1 : 0;
   } finally {
     await run?.h.close().catch(() => undefined);

@@ -68,6 +68,9 @@ export class LiveRouter {
     drain.onSent((items) => {
       for (const p of items) this.dedupe.took(streamKeyOf(p.item), p.item);
     });
+    // So does a backlog item an earlier owner appended (chaos seed 22: second copies of parked items were appended
+    // again after a SIGKILL, then drained under a new webhook-id).
+    reader.onRebuiltItem((item) => this.dedupe.took(streamKeyOf(item), item));
   }
 
   get openItems(): number {
@@ -124,6 +127,8 @@ export class LiveRouter {
       }
       if (route.kind !== 'take' || item === null || value === null || sub === undefined) {
         tracker.complete(offset);
+        // An earlier owner took it into a head or backlog: a second copy of it read later is a repeat.
+        if (route.kind === 'skip' && route.reason === 'in a head or backlog' && item !== null) this.dedupe.took(stream, item);
         if (held) this.resend(this.intents.decide(batch.partition, offset, null, readFrom));
         continue;
       }

@@ -9,6 +9,7 @@ import type { DeliveryItem } from '../delivery-item.js';
 import { markDelivered } from '../live/delivered-marks.js';
 import type { DeliveredMarks } from '../live/delivered-marks.js';
 import type { HeadParking } from './head-parking.js';
+import { compareOffsets } from '../live/offset-order.js';
 import { OffsetTracker } from '../live/offset-tracker.js';
 import { DrainQueue } from './drain-queue.js';
 import { ExactRequests } from './exact-requests.js';
@@ -29,6 +30,12 @@ export interface AuditItem {
   readonly parkedOffset: bigint;
   readonly deliveriesOffset: string;
   readonly value: string;
+}
+
+/** An item's telemetry origin offset and its deliveries offset. */
+interface OriginMark {
+  readonly origin: string;
+  readonly offset: number;
 }
 
 /** The longest a partial drain batch waits for more backlog items (normally it goes when the partition is read to its end). */
@@ -57,6 +64,8 @@ export class BacklogDrain {
   private readonly waiting = new DrainQueue();
   /** Per episode and stream, the highest deliveries offset a drain request of this generation delivered. */
   private readonly sentThrough = new Map<string, number>();
+  /** Per episode, stream and telemetry origin partition: the highest origin delivered, and that item's deliveries offset. */
+  private readonly originSent = new Map<string, OriginMark>();
   private readonly sentListeners: ((items: readonly PendingItem[]) => void)[] = [];
   /** Earlier owners' requests appended whole, gathered to go as they were. */
   private readonly exact = new ExactRequests(drainBatchWaitMs);
@@ -132,7 +141,7 @@ export class BacklogDrain {
       const fresh = taken.items.filter((p) => (p.parkedOffset ?? -1n) > s.cursor);
       const items = this.firstCopies(s.episodeId, fresh);
       if (items.length < fresh.length) {
-        this.o.logger.warn('skipping backlog items written twice (a parking write retried after it had landed)', { subscriptionId: sub, partition, items: fresh.length - items.length });
+        this.o.logger.warn('skipping second copies of backlog items (a parking write retried after it had landed, or telemetry re-processed)', { subscriptionId: sub, partition, items: fresh.length - items.length });
       }
       if (items.length === 0) {
         if (fresh.length === 0) return { kind: 'handed' };
@@ -168,10 +177,22 @@ export class BacklogDrain {
    * The items of a drain request not sent before in this episode. Within an episode a
    * stream's backlog items are in deliveries-offset order, so one at or below what the
    * stream already sent is a second copy: a write to `webhook.parked` that failed over
-   * (a broker lost) and was retried after it had landed.
+   * (a broker lost) and was retried after it had landed. So is one whose telemetry origin
+   * an item at a lower deliveries offset already carried (sent before, or earlier in this
+   * request): the match stage re-processed that telemetry after a crash, and the copy
+   * reached the backlog before this owner knew of the original.
    */
   private firstCopies(episodeId: string, items: readonly PendingItem[]): PendingItem[] {
-    return items.filter((p) => p.offset > (this.sentThrough.get(`${episodeId}/${streamKeyOf(p.item)}`) ?? -1));
+    const seen = new Map<string, OriginMark>();
+    return items.filter((p) => {
+      const stream = `${episodeId}/${streamKeyOf(p.item)}`;
+      if (p.offset <= (this.sentThrough.get(stream) ?? -1)) return false;
+      const key = `${stream}/${p.item.origin.topic}/${p.item.origin.partition}`;
+      const before = seen.get(key) ?? this.originSent.get(key);
+      if (before !== undefined && p.offset > before.offset && compareOffsets(p.item.origin.offset, before.origin) <= 0) return false;
+      if (before === undefined || compareOffsets(p.item.origin.offset, before.origin) > 0) seen.set(key, { origin: p.item.origin.offset, offset: p.offset });
+      return true;
+    });
   }
 
   /** Called with the items of each delivered drain request (the live router learns their telemetry origins from it). */
@@ -184,6 +205,9 @@ export class BacklogDrain {
     for (const p of items) {
       const key = `${episodeId}/${streamKeyOf(p.item)}`;
       this.sentThrough.set(key, Math.max(this.sentThrough.get(key) ?? -1, p.offset));
+      const originKey = `${key}/${p.item.origin.topic}/${p.item.origin.partition}`;
+      const before = this.originSent.get(originKey);
+      if (before === undefined || compareOffsets(p.item.origin.offset, before.origin) > 0) this.originSent.set(originKey, { origin: p.item.origin.offset, offset: p.offset });
     }
   }
 

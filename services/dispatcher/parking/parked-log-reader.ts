@@ -58,6 +58,7 @@ export class ParkedLogReader {
   private readonly next = new Map<number, bigint>();
   private readonly committed = new Map<number, bigint>();
   private readonly paused = new Set<number>();
+  private readonly rebuiltListeners: ((item: DeliveryItem) => void)[] = [];
 
   constructor(
     private readonly o: ParkedLogReaderOptions,
@@ -66,6 +67,17 @@ export class ParkedLogReader {
     private readonly drain: DrainSink,
   ) {
     for (const p of gen.partitions) this.scan.hold(p);
+  }
+
+  /**
+   * Called with each backlog item read while a partition is rebuilt: an earlier owner took
+   * it, so the live router counts its telemetry origin as taken. A second copy of it (the
+   * match stage re-processed its telemetry after a crash) read live later is then a repeat,
+   * not a new backlog item, also when the original is below the committed deliveries offset
+   * and is not read again.
+   */
+  onRebuiltItem(listener: (item: DeliveryItem) => void): void {
+    this.rebuiltListeners.push(listener);
   }
 
   /** The partition's parked log is read up to where it ended at the assignment. */
@@ -253,7 +265,12 @@ export class ParkedLogReader {
   }
 
   private applyItem(partition: number, sub: string, offset: bigint, record: Extract<ParkedRecord, { kind: 'item' | 'recovery-item' }>, audits: Audits, settled: Set<string>, countOnly: boolean): void {
-    const route = this.gen.book(partition).item(sub, offset, Number(record.deliveriesOffset), countOnly || this.scan.isCatchingUp(partition));
+    const rebuilding = this.scan.isCatchingUp(partition);
+    const route = this.gen.book(partition).item(sub, offset, Number(record.deliveriesOffset), countOnly || rebuilding);
+    if (rebuilding && record.kind === 'item' && this.rebuiltListeners.length > 0) {
+      const decoded = decodeDeliveryItem(record.value);
+      if (decoded.kind === 'item') for (const listener of this.rebuiltListeners) listener(decoded.item);
+    }
     const audit = (): void => {
       this.drain.register(sub, offset);
       let list = audits.get(sub);
