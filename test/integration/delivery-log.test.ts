@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminApp } from '../../services/admin-api/admin-app.js';
@@ -8,7 +7,7 @@ import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { createLogger } from '../../services/shared/logger.js';
 import type { Subscription } from '../../services/shared/subscriptions/subscription-types.js';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
-import { stackEnv } from '../helpers/stack-env.js';
+import { wipeRedis } from '../helpers/wipe-redis.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
 import type { RecordedRequest } from '../helpers/webhook-receiver.js';
@@ -22,22 +21,6 @@ interface Attempt { statusCode: number | null; outcome: string; trigger: string;
 interface Message extends Summary { body: string; contentType: string; attempts: Attempt[] }
 interface Reply { status: number; json: unknown }
 
-/** Deletes the harness's own Redis keys: the stack's Redis serves other tests in parallel, so no literal FLUSHALL. */
-async function wipeRedis(prefix: string): Promise<number> {
-  const redis = new Redis(stackEnv.redisUrl);
-  try {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 describe('delivery log (webhook.messages) on the real stack', () => {
   let h: DispatcherHarness;

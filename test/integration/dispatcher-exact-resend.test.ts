@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Subscription } from '../../services/shared/subscriptions/subscription-types.js';
 import { decodeRequestIntent } from '../../services/dispatcher/intents/request-intent.js';
 import { DispatcherHarness, gpsPoint, subscriptionIdOnPartition } from '../helpers/dispatcher-harness.js';
-import { stackEnv } from '../helpers/stack-env.js';
+import { wipeRedis } from '../helpers/wipe-redis.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
@@ -27,22 +26,6 @@ function idsPerItem(requests: readonly RecordedRequest[]): Map<string, string[]>
 
 const changedIds = (ids: Map<string, string[]>): string[] => [...ids].filter(([, list]) => new Set(list).size > 1).map(([k, list]) => `${k}: ${list.join(' then ')}`);
 
-/** Deletes the harness's own Redis keys (the shared Redis serves other tests: no FLUSHALL). */
-async function wipeRedis(prefix: string): Promise<number> {
-  const redis = new Redis(stackEnv.redisUrl);
-  try {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 const webhookPartitions = 4;
 
