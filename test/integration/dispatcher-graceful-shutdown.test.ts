@@ -38,4 +38,34 @@ describe('dispatcher graceful shutdown (child process, real stack)', () => {
     expect(receiver.requests).toHaveLength(2);
     expect(exitedInMs, 'the shutdown stays within the grace').toBeLessThan(20_000);
   }, 120_000);
+
+  it('on SIGTERM a request waiting to retry is left to the next owner with everything of its subscription behind it: the next owner sends them in order', async () => {
+    // Chaos seed 9: the request behind was sent at the shutdown; its dedupe mark then made the next owner skip the one left.
+    let firstOwner = true;
+    const accepted: number[] = [];
+    const flaky = await WebhookReceiver.start(behaviours.custom((req) => {
+      const seqs = (JSON.parse(req.text) as Body).data.map((d) => d.seq);
+      if (firstOwner && seqs.includes(1)) return { status: 503, body: 'not yet' };
+      accepted.push(...seqs);
+      return { status: 200 };
+    }));
+    try {
+      await h.subscribe({ url: flaky.url, accountId: 'acc_left', batching: { maxItems: 3, maxWaitMs: 300 } });
+      const a = await h.startProcess({ FLEETHOOK_DISPATCHER_QUICK_RETRY_DELAYS_MS: '10000,10000' });
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${a.port}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'instance A ready' });
+      // [1, 2, 3] fails and waits 10 s to retry; [4, 5] closes 300 ms later, behind it.
+      await h.publish({ gps: [1, 2, 3, 4, 5].map((seq) => gpsPoint('veh_l1', seq, 'acc_left')) });
+      await waitFor(() => flaky.requests.length >= 1, { timeoutMs: 30_000, what: 'the first request (refused)' });
+      await sleep(1_000);
+      await h.kill(a, 'SIGTERM');
+      expect(accepted, 'nothing of the subscription overtook the request left').toEqual([]);
+      firstOwner = false;
+      await h.startProcess();
+      await waitFor(() => accepted.length >= 5, { timeoutMs: 60_000, intervalMs: 250, what: 'the 5 items at the next owner' });
+      await sleep(500);
+      expect(accepted).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await flaky.close();
+    }
+  }, 120_000);
 });

@@ -54,6 +54,13 @@ export class DeliveryGeneration {
   private readonly retriesSignal = AbortSignal.any([this.stopController.signal, this.retriesController.signal]);
   private readonly killController = new AbortController();
   private killTimer: NodeJS.Timeout | undefined;
+  /**
+   * Subscriptions with a task left to the next owner (`abandoned`): their later tasks in this
+   * generation are left too. A later request sent now would overtake the one left, and its
+   * dedupe mark would make the next owner skip the one left as delivered (chaos seed 9: at a
+   * SIGTERM, a request waiting to retry was left and the stream's next request was sent).
+   */
+  private readonly leftToNextOwner = new Set<string>();
 
   /** `running`: the request in flight per subscription across generations, so a new owner waits for the old one. */
   /** Kafka writes in flight (`durably`). */
@@ -121,10 +128,17 @@ export class DeliveryGeneration {
   serial(subscriptionId: string, task: () => Promise<TaskResult>): Promise<TaskResult> {
     return this.queue.run(subscriptionId, async () => {
       await this.running.get(subscriptionId)?.catch(() => undefined);
+      if (this.leftToNextOwner.has(subscriptionId)) return { kind: 'abandoned' };
       const p = task();
       this.running.set(subscriptionId, p);
       try {
-        return await p;
+        const result = await p;
+        if (result.kind === 'abandoned') this.leftToNextOwner.add(subscriptionId);
+        return result;
+      } catch (err) {
+        // Its items are not finished either: nothing of the subscription may overtake them.
+        this.leftToNextOwner.add(subscriptionId);
+        throw err;
       } finally {
         if (this.running.get(subscriptionId) === p) this.running.delete(subscriptionId);
       }

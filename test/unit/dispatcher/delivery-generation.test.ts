@@ -34,3 +34,32 @@ describe('DeliveryGeneration: its Kafka writes and its end', () => {
     expect(calls).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe("DeliveryGeneration: a subscription's serial tasks", () => {
+  it("once a task is left to the next owner (abandoned), the subscription's later tasks are left too; other subscriptions go on", async () => {
+    const gen = new DeliveryGeneration(1, [0], 4, new Map(), logger);
+    gen.stopRetries();
+    const ran: string[] = [];
+    const results = await Promise.all([
+      gen.serial('sub_a', async () => { ran.push('a1'); return { kind: 'abandoned' }; }),
+      gen.serial('sub_a', async () => { ran.push('a2'); return { kind: 'delivered', attempts: 1 }; }),
+      gen.serial('sub_b', async () => { ran.push('b1'); return { kind: 'delivered', attempts: 1 }; }),
+    ]);
+    expect(ran.sort()).toEqual(['a1', 'b1']);
+    expect(results.map((r) => r.kind)).toEqual(['abandoned', 'abandoned', 'delivered']);
+    // Also a task queued later, and one after a task that threw.
+    expect((await gen.serial('sub_a', async () => { ran.push('a3'); return { kind: 'handed' }; })).kind).toBe('abandoned');
+    await expect(gen.serial('sub_c', async () => { throw new Error('bug'); })).rejects.toThrow('bug');
+    expect((await gen.serial('sub_c', async () => { ran.push('c2'); return { kind: 'handed' }; })).kind).toBe('abandoned');
+    expect(ran).not.toContain('a3');
+    expect(ran).not.toContain('c2');
+  });
+
+  it("a new generation runs the subscription's tasks again (the next owner is this process after a rebalance)", async () => {
+    const running = new Map<string, Promise<unknown>>();
+    const old = new DeliveryGeneration(1, [0], 4, running, logger);
+    await old.serial('sub_a', async () => ({ kind: 'abandoned' }));
+    const next = new DeliveryGeneration(2, [0], 4, running, logger);
+    expect((await next.serial('sub_a', async () => ({ kind: 'delivered', attempts: 1 }))).kind).toBe('delivered');
+  });
+});
