@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatcherHarness, gpsPoint } from '../helpers/dispatcher-harness.js';
-import { acceptedItems, failureEvents, range } from '../helpers/parking-checks.js';
+import { acceptedItems, bodyOf, failureEvents, range, sleep } from '../helpers/parking-checks.js';
 import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
@@ -59,6 +59,50 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
     expect(kinds.filter((k) => k === 'parked')).toHaveLength(2);
     expect(kinds.filter((k) => k === 'recovered').length).toBeGreaterThanOrEqual(2);
     expect(kinds.at(-1)).toBe('recovered');
+  }, 120_000);
+
+  it('a request failing during the drain does not send again what the drain had delivered beyond its gap-free cursor', async () => {
+    // Chaos seed 21: GPS drains go per vehicle, so with the vehicles' items interleaved in the backlog one vehicle's
+    // request finishes above the cursor; when the next one fails, the new episode resumed from that cursor and sent it again.
+    let phase: 'down' | 'draining' | 'down-again' | 'up' = 'down';
+    let acceptedInDrain = 0;
+    const accepted: RecordedRequest[] = [];
+    const endpoint = await WebhookReceiver.start(behaviours.custom((req) => {
+      if (phase === 'down' || phase === 'down-again') return { status: 503 };
+      if (phase === 'draining' && ++acceptedInDrain > 2) {
+        // The head and one backlog request (the first vehicle's) got through; the second vehicle's fails for a while.
+        phase = 'down-again';
+        setTimeout(() => (phase = 'up'), 2_500);
+        return { status: 503 };
+      }
+      accepted.push(req);
+      return { status: 200 };
+    }));
+    receivers.push(endpoint);
+    const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_interleaved', batching: { maxItems: 5, maxWaitMs: 50 } });
+    const app = h.apps[0];
+    if (app === undefined) throw new Error('no dispatcher');
+    const vehicles = ['veh_i1', 'veh_i2'];
+    // One point per vehicle at a time, each its own live batch: the backlog interleaves the vehicles.
+    for (const seq of range(1, 12)) {
+      await h.publish({ gps: vehicles.map((v) => gpsPoint(v, seq, 'acc_interleaved')) });
+      await sleep(150);
+    }
+    await waitFor(() => app.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 20_000, what: 'parking' });
+    await waitFor(() => endpoint.requests.length >= 6, { timeoutMs: 20_000, what: 'tier retries' });
+    phase = 'draining';
+    await waitFor(() => acceptedItems(accepted).length >= 24 && !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 60_000, what: 'all 24 items and the end of the second episode' });
+    const ids = new Map<string, Set<string>>();
+    for (const r of accepted) {
+      for (const d of bodyOf(r).data) {
+        const key = `${d.vehicleId}#${d.seq}`;
+        ids.set(key, (ids.get(key) ?? new Set()).add(r.headers['webhook-id'] as string));
+      }
+    }
+    expect([...ids].filter(([, set]) => set.size > 1).map(([k, set]) => `${k}: ${[...set].join(', ')}`)).toEqual([]);
+    const items = acceptedItems(accepted);
+    for (const v of vehicles) expect(items.filter((d) => d.vehicleId === v).map((d) => d.seq)).toEqual(range(1, 12));
+    expect((await failureEvents(h, sub.id)).filter((e) => e.kind === 'parked')).toHaveLength(2);
   }, 120_000);
 
   it('410 Gone deactivates at once: no quick or tier retries, head and backlog audited', async () => {

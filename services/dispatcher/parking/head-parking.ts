@@ -47,15 +47,17 @@ export class HeadParking {
     const plan = this.o.parking.plan(ticket, failure, backlog);
     const headOffsets = batch.items.map((p) => p.offset);
     const inHead = backlogAfter === null ? [] : batch.items.flatMap((p) => (p.parkedOffset === undefined ? [] : [p.parkedOffset]));
+    // What the old backlog's drain delivered above its gap-free cursor stays delivered (chaos seed 21).
+    const finished = backlogAfter === null ? [] : [...(book.get(sub)?.inHead ?? [])].filter((o) => o > backlogAfter && !inHead.includes(o));
     const begin: ParkedRecord = {
       kind: 'begin', episodeId: ticket.episodeId, headThroughOffset: String(Math.max(0, ...headOffsets)), headDeliveriesOffsets: headOffsets.map(String),
       firstFailureAtMs: ticket.firstFailureAtMs,
-      ...(backlogAfter === null ? {} : { backlogAfter: String(backlogAfter), headParkedOffsets: inHead.map(String) }),
+      ...(backlogAfter === null ? {} : { backlogAfter: String(backlogAfter), headParkedOffsets: inHead.map(String), finishedParkedOffsets: finished.map(String) }),
     };
     const writeBegin = async (): Promise<boolean> => {
       const marker = await this.gen.durably(() => this.o.parking.writeParked(partition, sub, [begin]));
       if (marker === null) return false;
-      book.begin(sub, { episodeId: ticket.episodeId, markerOffset: marker, headOffsets, ...(backlogAfter === null ? {} : { backlogAfter, inHead }) });
+      book.begin(sub, { episodeId: ticket.episodeId, markerOffset: marker, headOffsets, ...(backlogAfter === null ? {} : { backlogAfter, inHead, finished }) });
       this.onBegin(sub);
       return true;
     };

@@ -215,6 +215,7 @@ export class ParkedLogReader {
           episodeId: record.episodeId, markerOffset: offset, headOffsets: (record.headDeliveriesOffsets ?? []).map(Number),
           ...(record.backlogAfter === undefined ? {} : { backlogAfter: BigInt(record.backlogAfter) }),
           ...(record.headParkedOffsets === undefined ? {} : { inHead: record.headParkedOffsets.map((o) => BigInt(o)) }),
+          ...(record.finishedParkedOffsets === undefined ? {} : { finished: record.finishedParkedOffsets.map((o) => BigInt(o)) }),
         });
         // A repark read back (an earlier owner's, or a re-read): the old drain's queue is void, as when this instance parks.
         if (began) this.drain.resetQueued(sub);

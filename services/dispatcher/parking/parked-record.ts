@@ -19,6 +19,12 @@ export type ParkedRecord =
     readonly headDeliveriesOffsets?: readonly string[];
     /** After a failure during a drain: the gap-free cursor, and the parked offsets of the items now in the head (skipped by the next drain). */
     readonly backlogAfter?: string; readonly headParkedOffsets?: readonly string[];
+    /**
+     * After a failure during a drain: the old backlog's items above the cursor that its drain
+     * had delivered (GPS drains go per vehicle, so the gap-free cursor lags behind them). The
+     * new episode's drain skips them too, or they would go again under new webhook-ids.
+     */
+    readonly finishedParkedOffsets?: readonly string[];
   }
   | {
     readonly kind: 'item'; readonly episodeId: string; readonly deliveriesOffset: string; readonly value: Buffer;
@@ -75,10 +81,11 @@ export function encodeParkedRecord(record: ParkedRecord): EncodedParkedRecord {
         headers: { ...headers, 'fleethook-deliveries-offset': record.deliveriesOffset, ...(record.kind !== 'item' || record.request === undefined ? {} : { [requestHeader]: `${record.request.first}/${record.request.items}` }) },
       };
     case 'begin': {
-      const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets, headDeliveriesOffsets } = record;
+      const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets, headDeliveriesOffsets, finishedParkedOffsets } = record;
       const optional = {
         ...(backlogAfter === undefined ? {} : { backlogAfter }), ...(headParkedOffsets === undefined ? {} : { headParkedOffsets }),
         ...(headDeliveriesOffsets === undefined ? {} : { headDeliveriesOffsets }),
+        ...(finishedParkedOffsets === undefined || finishedParkedOffsets.length === 0 ? {} : { finishedParkedOffsets }),
       };
       return { value: Buffer.from(JSON.stringify({ headThroughOffset, firstFailureAtMs, ...optional })), headers };
     }
@@ -154,7 +161,7 @@ const isDecimal = (v: unknown): v is string => typeof v === 'string' && /^\d+$/.
 function decodeBegin(value: Buffer | null, episodeId: string): DecodedParked {
   const raw = jsonObject(value);
   if (raw === null) return { kind: 'invalid', reason: 'begin value is not a JSON object' };
-  const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets, headDeliveriesOffsets } = raw;
+  const { headThroughOffset, firstFailureAtMs, backlogAfter, headParkedOffsets, headDeliveriesOffsets, finishedParkedOffsets } = raw;
   if (!isDecimal(headThroughOffset) || !Number.isInteger(firstFailureAtMs) || (backlogAfter !== undefined && !isDecimal(backlogAfter))) {
     return { kind: 'invalid', reason: 'begin needs a decimal headThroughOffset, an integer firstFailureAtMs and, if present, a decimal backlogAfter' };
   }
@@ -164,10 +171,14 @@ function decodeBegin(value: Buffer | null, episodeId: string): DecodedParked {
   if (headDeliveriesOffsets !== undefined && !(Array.isArray(headDeliveriesOffsets) && headDeliveriesOffsets.every(isDecimal))) {
     return { kind: 'invalid', reason: 'begin headDeliveriesOffsets must be a list of decimal offsets' };
   }
+  if (finishedParkedOffsets !== undefined && !(Array.isArray(finishedParkedOffsets) && finishedParkedOffsets.every(isDecimal))) {
+    return { kind: 'invalid', reason: 'begin finishedParkedOffsets must be a list of decimal offsets' };
+  }
   const record: ParkedRecord = {
     kind: 'begin', episodeId, headThroughOffset, firstFailureAtMs: firstFailureAtMs as number,
     ...(backlogAfter === undefined ? {} : { backlogAfter }), ...(headParkedOffsets === undefined ? {} : { headParkedOffsets: headParkedOffsets as string[] }),
     ...(headDeliveriesOffsets === undefined ? {} : { headDeliveriesOffsets: headDeliveriesOffsets as string[] }),
+    ...(finishedParkedOffsets === undefined ? {} : { finishedParkedOffsets: finishedParkedOffsets as string[] }),
   };
   return { kind: 'record', record };
 }

@@ -127,9 +127,10 @@ export class ParkingBook {
    * read back). `backlogAfter` is the cursor: by default the marker's own offset; after a
    * failure during a drain, the last item of the failed request (the rest of the old
    * backlog stays in place, before the marker). `headOffsets`: the head's deliveries offsets.
-   * True when a new episode began (its drain starts afresh from the cursor).
+   * `finished`: items of the old backlog above the cursor that its drain delivered (skipped
+   * like the head's). True when a new episode began (its drain starts afresh from the cursor).
    */
-  begin(subscriptionId: string, b: { episodeId: string; markerOffset: bigint; headOffsets: readonly number[]; backlogAfter?: bigint; inHead?: readonly bigint[] }): boolean {
+  begin(subscriptionId: string, b: { episodeId: string; markerOffset: bigint; headOffsets: readonly number[]; backlogAfter?: bigint; inHead?: readonly bigint[]; finished?: readonly bigint[] }): boolean {
     this.remember(subscriptionId, b.headOffsets);
     const s = this.subs.get(subscriptionId);
     if (s?.episodeId === b.episodeId || this.isPast(subscriptionId, b.markerOffset)) return false;
@@ -138,9 +139,10 @@ export class ParkingBook {
     // complete() must not wait for an item at the marker's offset that will never come.
     const seenThrough = s === undefined ? cursor : max(s.seenThrough, cursor);
     const backlog = s === undefined || b.backlogAfter === undefined ? 0 : s.backlog;
-    const inHead = new Set(b.inHead ?? []);
+    const head = new Set(b.inHead ?? []);
+    const inHead = new Set([...head, ...(b.finished ?? []).filter((o) => o > cursor)]);
     this.subs.set(subscriptionId, {
-      episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, backlog: Math.max(0, backlog - inHead.size), inHead, beginAt: b.markerOffset,
+      episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, backlog: Math.max(0, backlog - head.size), inHead, beginAt: b.markerOffset,
       recovery: s?.recovery ?? null,
     });
     return true;

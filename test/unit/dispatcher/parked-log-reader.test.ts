@@ -97,4 +97,19 @@ describe('ParkedLogReader', () => {
     // 3 and 4 are the new head's (finished), 7 is drained.
     expect(r.drained).toEqual([1, 2, 3, 4, 7]);
   });
+
+  it('a repark carries the items the old drain delivered above its cursor: the new episode does not drain them again', async () => {
+    const r = recorder();
+    const reader = await wholeReader(r);
+    await reader.handleBatch(batch([message(0, { kind: 'begin', episodeId: 'pke_1', headThroughOffset: '10', firstFailureAtMs: 1 }), item(1, 11), item(2, 12), item(3, 13), item(4, 14), message(5, { kind: 'recovered', episodeId: 'pke_1' })]), () => true);
+    await reader.handleBatch(batch([item(1, 11), item(2, 12), item(3, 13), item(4, 14), message(5, { kind: 'recovered', episodeId: 'pke_1' })]), () => true);
+    // Items 1 and 3 (one vehicle) were delivered, 2 failed: the cursor stays at 1; 3 is finished above it, 2 is the new head.
+    const repark: ParkedRecord = { kind: 'begin', episodeId: 'pke_2', headThroughOffset: '12', firstFailureAtMs: 2, backlogAfter: '1', headParkedOffsets: ['2'], finishedParkedOffsets: ['3'] };
+    await reader.handleBatch(batch([message(6, repark), message(7, { kind: 'recovered', episodeId: 'pke_2' })]), () => true);
+    expect(r.seeks.at(-1)).toBe('p/0@2');
+    const before = r.drained.length;
+    await reader.handleBatch(batch([item(2, 12), item(3, 13), item(4, 14), message(5, { kind: 'recovered', episodeId: 'pke_1' }), message(6, repark), message(7, { kind: 'recovered', episodeId: 'pke_2' })]), () => true);
+    // Only 4 goes again to the drain: 2 is the head's and 3 was delivered.
+    expect(r.drained.slice(before)).toEqual([4]);
+  });
 });
