@@ -11,7 +11,7 @@ import { planSlot } from './plan-slot.js';
 import { SchedulerLeadership } from './scheduler-leadership.js';
 import { createSchedulerMetrics } from './scheduler-metrics.js';
 import { SlotLedger } from './slot-ledger.js';
-import { slotParts } from './slot-parts.js';
+import { slotParts, slotWrites } from './slot-parts.js';
 import { encodeSlotRecord } from './slot-record.js';
 
 export interface SchedulerAppOptions {
@@ -88,7 +88,7 @@ export async function startSchedulerApp(o: SchedulerAppOptions): Promise<Schedul
       logger.error('a vehicle item alone exceeds the 1 MiB request ceiling; left out of the slot', { subscriptionId: sub.id, vehicleId: l.vehicleId, bytes: l.bytes });
     }
     if (parts.records.length > 0) {
-      await producer.send(deliveriesTopic, parts.records);
+      for (const write of slotWrites(parts.records)) await producer.send(deliveriesTopic, write);
       metrics.parts.inc(parts.records.length);
     }
     if (!leadership.holds(term)) return;

@@ -1,4 +1,5 @@
 import type { OutgoingRecord } from '../shared/kafka/kafka-port.js';
+import { chunkBySize } from '../shared/kafka-message-size.js';
 import { encodeDeliveryItem } from '../shared/delivery-item.js';
 import { scheduledItem } from '../shared/schedule/scheduled-item.js';
 import { scheduledOptionsOf } from '../shared/subscriptions/subscription-types.js';
@@ -59,3 +60,16 @@ export function slotParts(i: SlotPartsInput): SlotParts {
   });
   return { records, leftOut: split.leftOut.map((l) => ({ vehicleId: vehicles[l.index]?.vehicleId ?? '', bytes: l.bytes })) };
 }
+
+/**
+ * The produce requests that write a slot's parts, in order (pure). A subscription's parts
+ * all go to one partition, so one request would make one record batch of all of them, and
+ * a topic's `max.message.bytes` bounds a batch, not a record: each request carries at most
+ * 1 MiB of parts (a 1 MiB part alone). A crash between two requests leaves the slot
+ * `claimed`; the next scheduler writes it again and the dispatcher skips the copies.
+ */
+export function slotWrites(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
+  return chunkBySize(records, slotWriteBudgetBytes);
+}
+
+const slotWriteBudgetBytes = 1_048_576;

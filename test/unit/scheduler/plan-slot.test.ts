@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../services/scheduler/config.js';
 import { planSlot } from '../../../services/scheduler/plan-slot.js';
 import type { SlotPlanInput } from '../../../services/scheduler/plan-slot.js';
-import { slotParts } from '../../../services/scheduler/slot-parts.js';
+import { slotParts, slotWrites } from '../../../services/scheduler/slot-parts.js';
 import { decodeSlotRecord, encodeSlotRecord } from '../../../services/scheduler/slot-record.js';
 import { decodeDeliveryItem } from '../../../services/shared/delivery-item.js';
 import type { VehicleSnapshot } from '../../../services/shared/vehicles/vehicle-snapshot.js';
@@ -60,6 +60,14 @@ describe('slotParts: a slot as webhook.deliveries records', () => {
     const filtered = slotParts({ ...input, sub: { ...sub, vehicleFilter: { vehicleIds: ['v2'] } }, snapshots: [snap('v1', 'acc_a'), snap('v2', 'acc_a')] });
     expect(filtered.records.length).toBe(1);
     expect(slotParts({ ...input, snapshots: [snap('v9', 'acc_b')] })).toEqual({ records: [], leftOut: [] });
+  });
+
+  it('writes the parts in order, in produce requests of at most 1 MiB (a 1 MiB part alone): one batch of a 3 MiB topic never holds several', () => {
+    const record = (n: number, bytes: number): { key: string; value: Buffer } => ({ key: 'sub_1', value: Buffer.alloc(bytes, n) });
+    const records = [record(0, 1_040_000), record(1, 1_040_000), record(2, 300_000), record(3, 300_000), record(4, 600_000)];
+    const writes = slotWrites(records);
+    expect(writes.map((w) => w.map((r) => records.indexOf(r as never)))).toEqual([[0], [1], [2, 3], [4]]);
+    expect(slotWrites([])).toEqual([]);
   });
 
   it('a scheduled item without its slot is invalid on the dispatcher side', () => {
