@@ -94,7 +94,7 @@ export const openApiSchemas = {
   EventSelection: {
     description: [
       'speeding: speed ≥ `threshold`; posted_speeding: speed ≥ the posted limit + `threshold`; in `units`. A derived event reaches only the subscriptions of its own threshold and units.',
-      'idle: only idle periods of at least `minutes` (left out: all). landmark_*: only the landmarks `landmarkIds` names (left out: all of the account\'s); landmark_change is landmark_enter and landmark_leave.',
+      'idle: only idle periods of at least `minutes` (left out: all). landmark_*: only the landmarks `landmarkIds` names, each a landmark of the subscription\'s account (an unknown or another account\'s id is a 400 naming it at its field; left out: all of the account\'s); landmark_change is landmark_enter and landmark_leave.',
     ].join(' '),
     oneOf: [
       ...speedSelections('speeding', 1, limits.maxSpeed),
