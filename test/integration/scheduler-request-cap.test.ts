@@ -76,7 +76,10 @@ afterAll(async () => {
 
 describe('scheduler: a slot larger than the request cap', () => {
   it('arrives as several requests, each within maxRequestBytes (1 MiB by default; JSON and form bodies), in order, every vehicle once; a 1 MiB part parks and is retried through the tiers', async () => {
-    // The boundary just passed (schedule time) is each subscription's first slot.
+    // The boundary just passed (schedule time) is each subscription's first slot, due at once
+    // while the next boundary has not passed; with less than 10 s (wall) left, the next one is used.
+    const untilNextMs = (boundaryAtOrBefore(cadence, Date.now() * scale) + 15 * 60_000) / scale - Date.now();
+    if (untilNextMs < 10_000) await new Promise((r) => setTimeout(r, untilNextMs + 50));
     const slotMs = boundaryAtOrBefore(cadence, Date.now() * scale);
     const createdAt = new Date(Math.floor((slotMs - scale) / scale)).toISOString();
     const base = { accountId: 'acc_big', source: { kind: 'scheduled', cadence, fields: ['location', 'speed', 'activeDtcs'] }, retryPolicy: 'standard-7d', createdAt } as const;
