@@ -62,6 +62,19 @@ const keep = (retentionMs: number): Record<string, string> => ({
 });
 const compacted = { 'cleanup.policy': 'compact', 'retention.ms': '-1' } as const;
 
+/**
+ * `max.message.bytes` of the webhook topics that carry a whole request as one record
+ * (issue 13): a scheduled part's request body is up to 1 MiB (`maxRequestBytes`), so its
+ * deliveries item, parked or audited copy and delivery-log record are 1 MiB plus a head,
+ * and its retry ticket holds its item as an escaped JSON string (at most twice as long).
+ * 3 MiB covers all of them. Only these topics are raised (the broker default stays 1 MiB);
+ * since Kafka 0.10.1 (KIP-74) a record batch larger than a fetch's per-partition or
+ * replica fetch size is still returned whole, so consumers and followers make progress
+ * with their default fetch sizes. Live requests stay at 384 KiB of items.
+ */
+export const requestRecordMaxBytes = 3 * 1_048_576;
+const carriesRequests = (configs: Record<string, string>): Record<string, string> => ({ ...configs, 'max.message.bytes': String(requestRecordMaxBytes) });
+
 type TopicDefinition = Omit<TopicSpec, 'name' | 'partitions'>;
 
 interface Flow {
@@ -114,12 +127,12 @@ const definitions: readonly TopicDefinition[] = [
     writers: ['admin-api', 'dispatcher'], readers: ['admin-api', 'dispatcher', 'alerter', 'deriver', 'scheduler'],
   }),
   // The scheduler writes each slot's parts (kind `scheduled`) into the same ordered pipeline.
-  webhook('webhook.deliveries', keep(durableRetentionMs), 'Work re-keyed by subscription: matched telemetry, and scheduled slots, awaiting delivery, in order.', { writers: ['dispatcher', 'scheduler'], readers: ['dispatcher'] }),
+  webhook('webhook.deliveries', carriesRequests(keep(durableRetentionMs)), 'Work re-keyed by subscription: matched telemetry, and scheduled slots, awaiting delivery, in order.', { writers: ['dispatcher', 'scheduler'], readers: ['dispatcher'] }),
   ...retryTiers.map((tier) =>
-    webhook(tier.topic, keep(durableRetentionMs), `Failed requests waiting ${tier.name} before the next attempt.`, dispatcherState),
+    webhook(tier.topic, carriesRequests(keep(durableRetentionMs)), `Failed requests waiting ${tier.name} before the next attempt.`, dispatcherState),
   ),
   webhook('webhook.intents', keep(durableRetentionMs), 'The composition of each live request (its deliveries offsets), written before it is sent, so a new owner sends a request cut in flight again exactly, under the same webhook-id.', dispatcherState),
-  webhook('webhook.parked', keep(durableRetentionMs), 'Backlog of a parked subscription, kept in order behind its failed request; and recoveries: audited items written back, then the marker that makes them a backlog.', {
+  webhook('webhook.parked', carriesRequests(keep(durableRetentionMs)), 'Backlog of a parked subscription, kept in order behind its failed request; and recoveries: audited items written back, then the marker that makes them a backlog.', {
     // The admin API writes recoveries (issue 15): `recovery-item` records, inert until their `recovery` marker follows.
     writers: ['dispatcher', 'admin-api'], readers: ['dispatcher'],
   }),
@@ -135,11 +148,11 @@ const definitions: readonly TopicDefinition[] = [
   }),
   {
     // Co-partitioned with webhook.deliveries (same group and key): a subscription's attempts sit on its deliveries partition number.
-    id: 'webhook.messages', group: 'webhook', key: 'subscriptionId', value: { format: 'raw', owner: 'dispatcher' }, configs: keep(defaultMessageLogRetentionMs),
+    id: 'webhook.messages', group: 'webhook', key: 'subscriptionId', value: { format: 'raw', owner: 'dispatcher' }, configs: carriesRequests(keep(defaultMessageLogRetentionMs)),
     description: 'The delivery log: one record per attempt of every request sent (value = the exact body bytes; header `fleethook-message` = webhook-id, account, time, item count, content type, status, latency, error). Read whole by the admin API; survives a Redis wipe.',
     writers: ['dispatcher', 'admin-api'], readers: ['admin-api'],
   },
-  webhook('webhook.audit', keep(30 * dayMs), 'Undelivered data of deactivated subscriptions (the audit dead-letter), by episode; and which episodes were recovered.', {
+  webhook('webhook.audit', carriesRequests(keep(30 * dayMs)), 'Undelivered data of deactivated subscriptions (the audit dead-letter), by episode; and which episodes were recovered.', {
     // The admin API reads a subscription's episodes to recover one, and notes the recovery.
     writers: ['dispatcher', 'admin-api'], readers: ['admin-api'],
   }),
@@ -176,7 +189,7 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicCatalogue {
   const retention = options.messageLogRetentionMs;
   const topics = definitions.map((d) => ({
     ...d, name: prefix + d.id, partitions: counts[d.group],
-    ...(d.id === 'webhook.messages' && retention !== undefined ? { configs: keep(retention) } : {}),
+    ...(d.id === 'webhook.messages' && retention !== undefined ? { configs: carriesRequests(keep(retention)) } : {}),
   }));
   const byId = new Map(topics.map((t) => [t.id, t]));
   return {

@@ -117,6 +117,7 @@ export async function startAdminApp(options: {
   const service = new SubscriptionService({
     repository, box, guard, urlPolicy: { allowHttp: config.allowHttp, allowedPorts: config.allowedPorts },
     maxSubscriptionsPerAccount: config.maxSubscriptionsPerAccount, secretGraceMs: config.secretGraceMs, now, confirmations,
+    landmarkOwner: (landmarkId) => landmarks.get(landmarkId)?.accountId,
   });
   const limiter = new EndpointCallLimiter({
     window: new RedisFixedWindow(redis), keyPrefix: config.redisKeyPrefix, logger,

@@ -94,7 +94,7 @@ export const openApiSchemas = {
   EventSelection: {
     description: [
       'speeding: speed ≥ `threshold`; posted_speeding: speed ≥ the posted limit + `threshold`; in `units`. A derived event reaches only the subscriptions of its own threshold and units.',
-      'idle: only idle periods of at least `minutes` (left out: all). landmark_*: only the landmarks `landmarkIds` names (left out: all of the account\'s); landmark_change is landmark_enter and landmark_leave.',
+      'idle: only idle periods of at least `minutes` (left out: all). landmark_*: only the landmarks `landmarkIds` names, each a landmark of the subscription\'s account (an unknown or another account\'s id is a 400 naming it at its field; left out: all of the account\'s); landmark_change is landmark_enter and landmark_leave.',
     ].join(' '),
     oneOf: [
       ...speedSelections('speeding', 1, limits.maxSpeed),
@@ -135,7 +135,7 @@ export const openApiSchemas = {
         units: { enum: [...scheduledUnits], default: 'metric', description: '`metric` (km/h, km) or `imperial` (mph, miles).' },
         maxRequestBytes: {
           type: 'integer', minimum: limits.minScheduledRequestBytes, maximum: limits.maxScheduledRequestBytes, default: limits.maxScheduledRequestBytes,
-          description: 'The cap on one request\'s `data` in bytes: a larger slot goes in several requests, in order, each with its own webhook-id (also at most `batching.maxItems` items each). At most 384 KiB, the most one request carries through the pipeline.',
+          description: 'The cap on one request\'s body in bytes (head and `data`, in the subscription\'s content type), 1 KiB to 1 MiB, default 1 MiB: a larger slot goes in several requests, in order, each with its own webhook-id (also at most `batching.maxItems` items each). A vehicle whose item alone exceeds the cap goes alone in its request.',
         },
       }),
     ],

@@ -12,11 +12,12 @@ import { isAccountId, isSubscriptionId, newSubscriptionId } from '../shared/subs
 import { transition } from '../shared/subscriptions/subscription-state-machine.js';
 import type { SubscriptionEvent } from '../shared/subscriptions/subscription-state-machine.js';
 import { initialSigningSecrets, rotateSigningSecrets } from '../shared/subscriptions/signing-secrets.js';
-import type { StoredSubscription, Subscription } from '../shared/subscriptions/subscription-types.js';
+import type { StoredSubscription, Subscription, SubscriptionSource } from '../shared/subscriptions/subscription-types.js';
 import { generateSigningSecret } from '../shared/webhook-signature.js';
 import type { AlertConfirmationRequests, PendingConfirmation } from './alert-confirmation-requests.js';
 import { ApiError } from './api-error.js';
 import type { Principal } from './authenticate.js';
+import { foreignLandmarkIssues } from './check-landmark-ids.js';
 import { checkUrlHost } from './check-url-host.js';
 import type { SubscriptionRepository } from './subscription-repository.js';
 import { splitAccount } from './split-account.js';
@@ -34,6 +35,8 @@ export interface SubscriptionServiceDeps {
   readonly now: () => Date;
   /** Newly added alert addresses get a confirmation e-mail (through the alerter). */
   readonly confirmations: Pick<AlertConfirmationRequests, 'prepare' | 'send'>;
+  /** The account of a landmark (undefined: no such landmark): landmark events may name only the subscription's account's. */
+  readonly landmarkOwner: (landmarkId: string) => string | undefined;
 }
 
 /** A response that carries a signing secret in full: only on create and on rotation. */
@@ -54,6 +57,7 @@ export class SubscriptionService {
     const { accountId, rest } = splitAccount(principal, body, 'subscriptions');
     const decoded = decodeSubscriptionCreate(rest);
     if (decoded.kind === 'invalid') throw new ValidationError(decoded.issues);
+    this.assertOwnLandmarks(decoded.value.source, accountId);
     await this.assertUrlAllowed(decoded.value.url);
     const { enabled, ...spec } = decoded.value;
     const now = this.deps.now().toISOString();
@@ -91,6 +95,7 @@ export class SubscriptionService {
     if (decoded.value.url !== undefined) await this.assertUrlAllowed(decoded.value.url);
     let pending: PendingConfirmation[] = [];
     const stored = await this.deps.repository.update(principal, checkId(id), (current) => {
+      if (decoded.value.source !== undefined) this.assertOwnLandmarks(decoded.value.source, current.accountId);
       const next = this.applyPatch(current, decoded.value);
       if (decoded.value.alertEmails === undefined) return next;
       const plan = this.deps.confirmations.prepare(current.id, current.alertEmailConfirmations, next.alertEmails, this.deps.now());
@@ -183,6 +188,12 @@ export class SubscriptionService {
       case 'rejected':
         throw new ApiError('conflict', t.reason, 'state');
     }
+  }
+
+  /** Landmark events naming a landmark that is unknown or another account's: 400 at the id's field. */
+  private assertOwnLandmarks(source: SubscriptionSource, accountId: string): void {
+    const issues = foreignLandmarkIssues(source, accountId, this.deps.landmarkOwner);
+    if (issues.length > 0) throw new ValidationError(issues);
   }
 
   /** A well-formed URL the operator's rules or the SSRF guard refuse: 422, as no edit of its syntax would help. */

@@ -11,7 +11,7 @@ import { planSlot } from './plan-slot.js';
 import { SchedulerLeadership } from './scheduler-leadership.js';
 import { createSchedulerMetrics } from './scheduler-metrics.js';
 import { SlotLedger } from './slot-ledger.js';
-import { slotParts } from './slot-parts.js';
+import { slotParts, slotWrites } from './slot-parts.js';
 import { encodeSlotRecord } from './slot-record.js';
 
 export interface SchedulerAppOptions {
@@ -83,18 +83,19 @@ export async function startSchedulerApp(o: SchedulerAppOptions): Promise<Schedul
     }
     if (!leadership.holds(term)) return;
     const parts = slotParts({ sub, snapshots: states.ofAccount(sub.accountId), slotMs, claimTopic: slotsTopic, claimOffset: claim, nowMs: Date.now() });
-    if (parts.kind === 'item_too_large') {
-      // One vehicle's state is far below any cap the API accepts: a bug. The slot is closed, not retried forever.
-      logger.error('a vehicle item exceeds the request cap; slot skipped', { subscriptionId: sub.id, vehicleId: parts.vehicleId, bytes: parts.bytes });
-    } else if (parts.records.length > 0) {
-      await producer.send(deliveriesTopic, parts.records);
+    for (const l of parts.leftOut) {
+      // A vehicle's state is far below 1 MiB: a bug. The rest of the slot goes; the slot is not retried forever.
+      logger.error('a vehicle item alone exceeds the 1 MiB request ceiling; left out of the slot', { subscriptionId: sub.id, vehicleId: l.vehicleId, bytes: l.bytes });
+    }
+    if (parts.records.length > 0) {
+      for (const write of slotWrites(parts.records)) await producer.send(deliveriesTopic, write);
       metrics.parts.inc(parts.records.length);
     }
     if (!leadership.holds(term)) return;
     const [done] = await producer.send(slotsTopic, [{ key: sub.id, value: encodeSlotRecord({ subscriptionId: sub.id, slotMs, state: 'written', claimOffset: claim }), partition: 0 }]);
     ledger.note(sub.id, { slotMs, state: 'written', offset: done?.baseOffset ?? claim });
-    metrics.slots.inc({ outcome: parts.kind === 'item_too_large' ? 'too_large' : claimOffset === null ? 'written' : 'redone' });
-    logger.debug('slot written', { subscriptionId: sub.id, slot: new Date(slotMs).toISOString(), parts: parts.kind === 'parts' ? parts.records.length : 0, redone: claimOffset !== null });
+    metrics.slots.inc({ outcome: parts.leftOut.length > 0 ? 'too_large' : claimOffset === null ? 'written' : 'redone' });
+    logger.debug('slot written', { subscriptionId: sub.id, slot: new Date(slotMs).toISOString(), parts: parts.records.length, redone: claimOffset !== null });
   };
 
   const tick = async (): Promise<void> => {

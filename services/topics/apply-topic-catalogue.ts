@@ -4,7 +4,7 @@ import { FleethookError } from '../shared/errors.js';
 import { describeMismatches, planTopicChanges } from './plan-topic-changes.js';
 import type { ExistingTopic, TopicAction } from './plan-topic-changes.js';
 
-const managedConfigs = ['cleanup.policy', 'retention.ms', 'min.insync.replicas'];
+const managedConfigs = ['cleanup.policy', 'retention.ms', 'min.insync.replicas', 'max.message.bytes'];
 
 /** What the broker has for the catalogue's topics (absent ones are left out). */
 export async function readExistingTopics(admin: KafkaAdmin, names: readonly string[]): Promise<Map<string, ExistingTopic>> {

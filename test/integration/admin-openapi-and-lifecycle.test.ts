@@ -95,11 +95,13 @@ async function call(method: string, template: string, id: string, options: Param
 
 describe('admin API lifecycle, validated against its OpenAPI document', () => {
   it('every response of a full lifecycle matches the document', async () => {
+    // Landmark events name the account's own landmarks.
+    const landmark = (await call('POST', '/v1/landmarks', '', { body: { name: 'Yard', shape: { type: 'circle', center: { lat: 52.5, lon: 13.4 }, radiusM: 100 } } })).json as { id: string };
     const full = {
       url: receiver.url, name: 'everything', enabled: true,
       source: { kind: 'event', eventTypes: [
         { type: 'speeding', threshold: 75, units: 'mph' }, { type: 'posted_speeding', overLimitKph: 10 },
-        { type: 'landmark_leave', landmarkIds: ['lm_00000000000000000000000a9'] }, { type: 'landmark_change' }, { type: 'idle', minutes: 3 },
+        { type: 'landmark_leave', landmarkIds: [landmark.id] }, { type: 'landmark_change' }, { type: 'idle', minutes: 3 },
       ] },
       vehicleFilter: { vehicleIds: ['veh_1'] }, contentType: 'application/json', batching: { maxItems: 20, maxWaitMs: 1000 },
       auth: { type: 'custom', tokenName: 'X-Key', tokenValue: 'secret-value', authorization: 'Fixed x' }, alertEmails: ['ops@example.com'], retryPolicy: 'pause-24h',

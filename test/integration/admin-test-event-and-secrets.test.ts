@@ -88,6 +88,14 @@ describe('test events', () => {
     expect(bad.status).toBe(400);
     const fields = ((bad.json as { issues?: { field: string }[] }).issues ?? []).map((i) => i.field).sort();
     expect(fields).toEqual(['source.cadence.minutes', 'source.fields[1]', 'source.maxRequestBytes', 'source.units']);
+    // maxRequestBytes: 1 KiB to 1 MiB, an integer; 1 MiB by default.
+    for (const maxRequestBytes of [1_048_577, 1_023, 0, -1, 4_096.5, '1MiB', null]) {
+      const r = await h.call(app, 'POST', '/v1/subscriptions', { body: { url: receiver.url, name: 'bad cap', source: { kind: 'scheduled', cadence: { every: 'hour' }, maxRequestBytes } } });
+      expect(r.status, String(maxRequestBytes)).toBe(400);
+      expect(((r.json as { issues?: { field: string }[] }).issues ?? []).map((i) => i.field), String(maxRequestBytes)).toEqual(['source.maxRequestBytes']);
+    }
+    const capped = await create({ source: { kind: 'scheduled', cadence: { every: 'hour' } } });
+    expect((await h.call(app, 'GET', `/v1/subscriptions/${capped.id}`)).json).toMatchObject({ source: { maxRequestBytes: 1_048_576 } });
   });
 
   it('reports a failing endpoint without changing the subscription', async () => {

@@ -77,11 +77,16 @@ describe('npm run topics', () => {
     expect((await topicsScript(prefix, { FLEETHOOK_TOPICS_REGISTER_SCHEMAS: 'false' })).code).toBe(0);
     await admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: `${prefix}telemetry.dtc`, configEntries: [{ name: 'retention.ms', value: '60000' }] }],
+      resources: [
+        { type: kafkajs.ConfigResourceTypes.TOPIC, name: `${prefix}telemetry.dtc`, configEntries: [{ name: 'retention.ms', value: '60000' }] },
+        // A deliveries topic created before scheduled parts took 1 MiB (issue 13): its record limit is raised.
+        { type: kafkajs.ConfigResourceTypes.TOPIC, name: `${prefix}webhook.deliveries`, configEntries: [{ name: 'retention.ms', value: '691200000' }, { name: 'cleanup.policy', value: 'delete' }] },
+      ],
     });
     const again = await topicsScript(prefix, { FLEETHOOK_TOPICS_REGISTER_SCHEMAS: 'false' });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`updated ${prefix}telemetry\\.dtc: retention\\.ms 60000 → 691200000`));
+    expect(again.stdout).toMatch(new RegExp(`updated ${prefix}webhook\\.deliveries: max\\.message\\.bytes 1048588 → 3145728`));
   });
 
   it('refuses, naming topic and both counts, when an existing topic has another partition count', async () => {

@@ -121,7 +121,8 @@ export class FanOutConsumer {
         const value = Number(configs.get(name)?.['max.message.bytes']);
         return Number.isSafeInteger(value) && value > batchOverheadBytes ? value : kafkaDefaultMaxMessageBytes;
       };
-      this.itemBudgetBytes = limit(this.deliveriesTopic) - batchOverheadBytes;
+      // Deliveries take 3 MiB for scheduled parts (issue 13); matched items keep the 1 MiB telemetry records have.
+      this.itemBudgetBytes = Math.min(limit(this.deliveriesTopic), kafkaDefaultMaxMessageBytes) - batchOverheadBytes;
       this.deadLetterBudgetBytes = limit(this.deadLetterTopic) - batchOverheadBytes;
     } catch (err) {
       this.o.logger.warn('cannot read max.message.bytes of the output topics; assuming the Kafka default', { err: errorMessage(err) });

@@ -146,8 +146,9 @@ export class ParkingIo {
     const policy = this.o.schedule.policies[ticket.retryPolicy];
     const f = { ticket, error: failure.error, statusCode: failure.statusCode, retryAfterMs: failure.retryAfterMs, nowMs: this.now(), backlogSize, auditTopic: this.o.topics.audit };
     if (!failure.gone) return planHeadFailure(policy, this.o.schedule.lanes, f);
-    // 410 Gone: the limit at once, whatever the policy.
-    const limited = planHeadFailure({ ...policy, limitMs: 0, onLimit: 'deactivate' }, this.o.schedule.lanes, f);
+    // 410 Gone: the limit at once, whatever the policy (no missed-slot retries either).
+    const { missedSlots: _, ...now } = policy;
+    const limited = planHeadFailure({ ...now, limitMs: 0, onLimit: 'deactivate' }, this.o.schedule.lanes, f);
     return limited;
   }
 

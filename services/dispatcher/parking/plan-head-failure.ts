@@ -1,6 +1,7 @@
 import type { FailureChange, FailureFacts } from '../../shared/failures/build-failure-event.js';
 import { decideRetry } from '../retry/retry-policy.js';
 import type { LimitAction, RetryLane, RetryPolicy } from '../retry/retry-policy.js';
+import { isScheduledTicket } from '../retry/retry-ticket.js';
 import type { RetryTicket } from '../retry/retry-ticket.js';
 
 /**
@@ -28,7 +29,7 @@ export interface HeadFailure {
 export function planHeadFailure(policy: RetryPolicy, lanes: readonly RetryLane[], f: HeadFailure): HeadFailurePlan {
   const { ticket } = f;
   const decision = decideRetry(policy, lanes, {
-    firstFailureAtMs: ticket.firstFailureAtMs, retryCount: ticket.retryCount, nowMs: f.nowMs, retryAfterMs: f.retryAfterMs,
+    firstFailureAtMs: ticket.firstFailureAtMs, retryCount: ticket.retryCount, nowMs: f.nowMs, retryAfterMs: f.retryAfterMs, scheduled: isScheduledTicket(ticket),
   });
   const facts: FailureFacts = {
     firstFailureAtMs: ticket.firstFailureAtMs, lastError: f.error, lastStatusCode: f.statusCode,

@@ -26,6 +26,13 @@ export interface RetryPolicy {
   /** At most this many retries of the head (null: only the time limit). */
   readonly maxRetries: number | null;
   readonly onLimit: LimitAction;
+  /**
+   * Scheduled slots only (issue 13: "a slot not delivered within 15 minutes is retried on
+   * the following 15-minute slots"): once the retries above are spent, a scheduled head is
+   * tried again on each following `stepMs` boundary of the clock (:00, :15, :30, :45) up to
+   * `forMs` after its first failure; the limit applies when the last of them fails.
+   */
+  readonly missedSlots?: { readonly stepMs: number; readonly forMs: number };
 }
 
 export type RetryDecision =
@@ -42,6 +49,8 @@ export interface FailedHead {
   readonly nowMs: number;
   /** The endpoint's Retry-After, already clamped by the classifier. */
   readonly retryAfterMs?: number | undefined;
+  /** The head is a scheduled slot's request (the policy's `missedSlots` apply to it). */
+  readonly scheduled?: boolean;
 }
 
 const minuteMs = 60_000;
@@ -70,6 +79,8 @@ export const realTimeRetryPolicies: Readonly<Record<RetryPolicyName, RetryPolicy
     limitMs: 10 * minuteMs,
     maxRetries: 5,
     onLimit: 'disable',
+    // Smartcar's rule for every request, then a scheduled slot gets the quarter hours of the hour after its first failure.
+    missedSlots: { stepMs: 15 * minuteMs, forMs: hourMs },
   },
 };
 
@@ -77,7 +88,10 @@ const scaled = (ms: number, scale: number): number => Math.max(1, Math.round(ms 
 
 /** Every policy and every lane with its durations multiplied by `timeScale` (1 = real time). */
 export function retrySchedule(timeScale: number): { readonly policies: Readonly<Record<RetryPolicyName, RetryPolicy>>; readonly lanes: readonly RetryLane[] } {
-  const scale = (p: RetryPolicy): RetryPolicy => ({ ...p, delaysMs: p.delaysMs.map((d) => scaled(d, timeScale)), limitMs: scaled(p.limitMs, timeScale) });
+  const scale = (p: RetryPolicy): RetryPolicy => ({
+    ...p, delaysMs: p.delaysMs.map((d) => scaled(d, timeScale)), limitMs: scaled(p.limitMs, timeScale),
+    ...(p.missedSlots === undefined ? {} : { missedSlots: { stepMs: scaled(p.missedSlots.stepMs, timeScale), forMs: scaled(p.missedSlots.forMs, timeScale) } }),
+  });
   const real = realTimeRetryPolicies;
   const policies = { 'standard-7d': scale(real['standard-7d']), 'pause-24h': scale(real['pause-24h']), 'disable-10m': scale(real['disable-10m']) };
   const lanes = retryTiers.map((t) => ({ name: t.name, topic: t.topic, delayMs: scaled(t.delayMs, timeScale) }));
@@ -106,10 +120,24 @@ export function laneFor(waitMs: number, lanes: readonly RetryLane[]): RetryLane 
 export function decideRetry(policy: RetryPolicy, lanes: readonly RetryLane[], head: FailedHead): RetryDecision {
   const deadlineMs = head.firstFailureAtMs + policy.limitMs;
   const exhausted = head.nowMs >= deadlineMs || (policy.maxRetries !== null && head.retryCount >= policy.maxRetries);
-  if (exhausted) return limitDecision(policy.onLimit);
+  if (exhausted) return missedSlotRetry(policy, lanes, head) ?? limitDecision(policy.onLimit);
   const delayMs = policy.delaysMs[Math.min(head.retryCount, policy.delaysMs.length - 1)] ?? 0;
   const waitMs = Math.max(delayMs, head.retryAfterMs ?? 0);
   const dueAtMs = Math.min(head.nowMs + waitMs, deadlineMs);
+  return { kind: 'retry', lane: laneFor(dueAtMs - head.nowMs, lanes), dueAtMs, retryCount: head.retryCount + 1 };
+}
+
+/**
+ * A scheduled head past its policy's retries: the next `stepMs` boundary strictly after now
+ * (epoch-aligned, so :00/:15/:30/:45 at time scale 1, and the scheduler's quarter hours when
+ * the dispatcher's scale is the inverse of the scheduler's), while it is within `forMs` of
+ * the first failure; null when there is none (the policy's limit applies).
+ */
+function missedSlotRetry(policy: RetryPolicy, lanes: readonly RetryLane[], head: FailedHead): RetryDecision | null {
+  const m = policy.missedSlots;
+  if (head.scheduled !== true || m === undefined) return null;
+  const dueAtMs = (Math.floor(head.nowMs / m.stepMs) + 1) * m.stepMs;
+  if (dueAtMs > head.firstFailureAtMs + m.forMs) return null;
   return { kind: 'retry', lane: laneFor(dueAtMs - head.nowMs, lanes), dueAtMs, retryCount: head.retryCount + 1 };
 }
 

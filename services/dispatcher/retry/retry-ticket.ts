@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../../shared/errors.js';
+import { decodeDeliveryItem } from '../delivery-item.js';
 import { FieldReader, complete, issuesText } from '../../shared/field-reader.js';
 import { retryPolicyNames } from '../../shared/subscriptions/subscription-types.js';
 import type { RetryPolicyName } from '../../shared/subscriptions/subscription-types.js';
@@ -68,4 +69,12 @@ export function decodeRetryTicket(value: Buffer | null): DecodedTicket {
   const enqueuedAtMs = r.number('enqueuedAtMs', { ...count, required: false });
   if (fields === undefined || issues.length > 0) return { kind: 'invalid', reason: issuesText(issues) };
   return { kind: 'ticket', ticket: { v: 1, ...fields, ...(enqueuedAtMs === undefined ? {} : { enqueuedAtMs }) } };
+}
+
+/** Whether the head is a scheduled slot's request (its item is kind `scheduled`: a part is always alone in its request). */
+export function isScheduledTicket(ticket: RetryTicket): boolean {
+  const first = ticket.items[0];
+  if (first === undefined) return false;
+  const decoded = decodeDeliveryItem(Buffer.from(first.value, 'utf8'));
+  return decoded.kind === 'item' && decoded.item.kind === 'scheduled';
 }

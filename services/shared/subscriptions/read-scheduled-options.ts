@@ -17,7 +17,7 @@ export function readScheduledOptions<Strict extends boolean>(r: FieldReader, str
   const fields = r.stringList('fields', { required: false, minItems: strict ? 1 : 0, maxItems: scheduledFields.length, items: fieldItem, unique: true });
   const units = r.oneOf('units', scheduledUnits, { required: false });
   const maxRequestBytes = r.number('maxRequestBytes', {
-    required: false, integer: true, min: limits.minScheduledRequestBytes, max: limits.maxScheduledRequestBytes, hint: 'bytes of one request\'s data',
+    required: false, integer: true, min: limits.minScheduledRequestBytes, max: limits.maxScheduledRequestBytes, hint: 'bytes of one request\'s body',
   });
   const bad = (name: string, value: unknown): boolean => r.has(name) && value === undefined;
   if (bad('fields', fields) || bad('units', units) || bad('maxRequestBytes', maxRequestBytes)) return undefined;

@@ -47,11 +47,11 @@ export const limits = {
   maxIdleMinutes: 1_440,
   minScheduledRequestBytes: 1_024,
   /**
-   * A scheduled part travels as one `webhook.deliveries` record, and a failed request as one
-   * retry ticket (values as JSON strings, escaped): both must stay under the topics' 1 MiB
-   * `max.message.bytes`, so a part's `data` is capped at 384 KiB, as live batches are.
+   * The cap on a scheduled request's body (head and data, as sent), and its default: 1 MiB.
+   * A part travels as one record on the webhook topics whose `max.message.bytes` is raised for
+   * it (`schemas/topics.ts`, `requestRecordMaxBytes`).
    */
-  maxScheduledRequestBytes: 393_216,
+  maxScheduledRequestBytes: 1_048_576,
 } as const;
 
 export const defaults = {
@@ -102,7 +102,7 @@ export type ScheduledUnits = (typeof scheduledUnits)[number];
 export interface ScheduledOptions {
   readonly fields: readonly ScheduledField[];
   readonly units: ScheduledUnits;
-  /** The cap on one request's `data` in bytes; a larger slot goes in several requests, in order. */
+  /** The cap on one request's body in bytes (head and data, in its content type); a larger slot goes in several requests, in order. */
   readonly maxRequestBytes: number;
 }
 

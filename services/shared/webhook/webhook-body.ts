@@ -39,7 +39,7 @@ export interface BodyHead {
  * head field as a form field with its value as text, and `data` as one field holding the
  * JSON array — parseable with any standard form parser.
  */
-export function buildBody(sub: Subscription, kind: PayloadKind, dataJson: string, h: BodyHead): string {
+export function buildBody(sub: Pick<Subscription, 'id' | 'accountId' | 'contentType'>, kind: PayloadKind, dataJson: string, h: BodyHead): string {
   const head = {
     id: h.webhookId,
     type: kind,

@@ -119,7 +119,7 @@ describe('test event body', () => {
     const got = parse(testEventBody(sub, 'msg_test', now).body, contentType);
     // The live side: a slot as the scheduler writes it, read and sent by the dispatcher.
     const parts = slotParts({ sub, snapshots: [sampleSnapshot(sub.accountId, now)], slotMs: 3_600_000, claimTopic: 'scheduler.slots', claimOffset: '1', nowMs: now.getTime() });
-    const value = parts.kind === 'parts' ? (parts.records[0]?.value as Buffer) : Buffer.alloc(0);
+    const value = parts.records[0]?.value as Buffer;
     const decoded = decodeDeliveryItem(value);
     if (decoded.kind !== 'item') throw new Error(decoded.reason);
     const batch: ClosedBatch = { subscriptionId: sub.id, kind: 'scheduled', items: [{ item: decoded.item, partition: 0, offset: 5, value }], reason: 'full' };

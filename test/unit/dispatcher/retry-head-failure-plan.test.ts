@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { planHeadFailure } from '../../../services/dispatcher/parking/plan-head-failure.js';
 import type { HeadFailure } from '../../../services/dispatcher/parking/plan-head-failure.js';
 import { retrySchedule } from '../../../services/dispatcher/retry/retry-policy.js';
+import { isScheduledTicket } from '../../../services/dispatcher/retry/retry-ticket.js';
 import type { RetryTicket } from '../../../services/dispatcher/retry/retry-ticket.js';
+import { encodeDeliveryItem } from '../../../services/shared/delivery-item.js';
 
 const t0 = 1_764_000_000_000;
 const minuteMs = 60_000;
@@ -48,5 +50,25 @@ describe('planning a failed head', () => {
       .toMatchObject({ kind: 'limit', action: 'pause', event: { kind: 'paused' } });
     expect(planHeadFailure(policies['disable-10m'], lanes, failure({ ticket: { ...ticket, retryPolicy: 'disable-10m', retryCount: 5 }, nowMs: t0 + 10 * minuteMs })))
       .toMatchObject({ kind: 'limit', action: 'disable', event: { kind: 'deactivated' } });
+  });
+
+  it('disable-10m gives a scheduled slot\'s head the next quarter hours of its first hour, then disables', () => {
+    const value = encodeDeliveryItem({
+      subscriptionId: ticket.subscriptionId, kind: 'scheduled', vehicleId: 'veh_1', seq: null, recordTimeMs: t0, origin: { topic: 'scheduler.slots', partition: 0, offset: '7' }, slot: { slotMs: t0, part: 0 },
+    }, '{"vehicleId":"veh_1"}').toString('utf8');
+    const slot: RetryTicket = { ...ticket, retryPolicy: 'disable-10m', retryCount: 5, items: [{ deliveriesOffset: '41', value }] };
+    expect(isScheduledTicket(slot)).toBe(true);
+    expect(isScheduledTicket(ticket)).toBe(false);
+    const quarter = 15 * minuteMs;
+    // t0 is 16:00 UTC: the 5th retry failed at 16:10; next 16:15, … up to 17:00; a failure then disables.
+    expect(t0 % quarter).toBe(0);
+    expect(planHeadFailure(policies['disable-10m'], lanes, failure({ ticket: slot, nowMs: t0 + 10 * minuteMs })))
+      .toMatchObject({ kind: 'retry', dueAtMs: t0 + quarter, ticket: { retryCount: 6 }, event: { kind: 'still_failing', nextRetryAtMs: t0 + quarter } });
+    expect(planHeadFailure(policies['disable-10m'], lanes, failure({ ticket: { ...slot, retryCount: 8 }, nowMs: t0 + 3 * quarter + 900 })))
+      .toMatchObject({ kind: 'retry', dueAtMs: t0 + 4 * quarter });
+    expect(planHeadFailure(policies['disable-10m'], lanes, failure({ ticket: { ...slot, retryCount: 9 }, nowMs: t0 + 4 * quarter + 900 })))
+      .toMatchObject({ kind: 'limit', action: 'disable', event: { kind: 'deactivated', discarded: { items: 11 } } });
+    // Another policy's scheduled head: its own schedule only.
+    expect(planHeadFailure(policies['pause-24h'], lanes, failure({ ticket: { ...slot, retryPolicy: 'pause-24h', retryCount: 27 }, nowMs: t0 + dayMs }))).toMatchObject({ kind: 'limit', action: 'pause' });
   });
 });

@@ -9,16 +9,17 @@ const dayMs = 24 * hourMs;
 const t0 = Date.parse('2026-11-23T12:00:00Z');
 
 /** Runs a policy against an endpoint that never recovers: each retry fails the moment it is due. */
-function wholeSchedule(name: RetryPolicyName, timeScale = 1): { retries: Array<[string, number]>; end: RetryDecision['kind'] } {
+function wholeSchedule(name: RetryPolicyName, timeScale = 1, o: { scheduled?: boolean; firstFailureAtMs?: number } = {}): { retries: Array<[string, number]>; end: RetryDecision['kind'] } {
   const { policies, lanes } = retrySchedule(timeScale);
   const retries: Array<[string, number]> = [];
-  let nowMs = t0;
+  const first = o.firstFailureAtMs ?? t0;
+  let nowMs = first;
   let retryCount = 0;
   for (let guard = 0; guard < 100; guard += 1) {
-    const d = decideRetry(policies[name], lanes, { firstFailureAtMs: t0, retryCount, nowMs });
+    const d = decideRetry(policies[name], lanes, { firstFailureAtMs: first, retryCount, nowMs, scheduled: o.scheduled ?? false });
     if (d.kind !== 'retry') return { retries, end: d.kind };
     expect(d.dueAtMs).toBeGreaterThan(nowMs);
-    retries.push([d.lane.name, d.dueAtMs - t0]);
+    retries.push([d.lane.name, d.dueAtMs - first]);
     nowMs = d.dueAtMs;
     retryCount = d.retryCount;
   }
@@ -55,6 +56,18 @@ describe('retry policies over their whole schedule (endpoint never recovers)', (
     const { retries, end } = wholeSchedule('disable-10m');
     expect(retries).toEqual([['5m', m(2)], ['5m', m(4)], ['5m', m(6)], ['5m', m(8)], ['5m', m(10)]]);
     expect(end).toBe('disable');
+  });
+
+  it('disable-10m, for a scheduled slot: 5 retries over 10 minutes, then each following quarter hour within the hour of its first failure, then disables', () => {
+    expect(wholeSchedule('disable-10m', 1, { scheduled: true })).toEqual({
+      retries: [['5m', m(2)], ['5m', m(4)], ['5m', m(6)], ['5m', m(8)], ['5m', m(10)], ['5m', m(15)], ['15m', m(30)], ['15m', m(45)], ['15m', m(60)]], end: 'disable',
+    });
+    // A slot first failing at 12:07 (a 1-minute cadence): its 10 minutes end at 12:17; then 12:30, 12:45, 13:00 (13:15 is past 13:07).
+    expect(wholeSchedule('disable-10m', 1, { scheduled: true, firstFailureAtMs: t0 + m(7) }).retries.slice(5)).toEqual([['5m', m(23)], ['15m', m(38)], ['15m', m(53)]]);
+    // Compressed 30×: the quarter hours are every 30 s of the clock.
+    const fast = wholeSchedule('disable-10m', 1 / 30, { scheduled: true });
+    expect(fast.retries.slice(5).map(([, at]) => at)).toEqual([30_000, 60_000, 90_000, 120_000]);
+    expect(fast.end).toBe('disable');
   });
 
   it.each([['standard-7d'], ['pause-24h'], ['disable-10m']] as const)('%s compressed keeps the same shape, scaled', (name) => {

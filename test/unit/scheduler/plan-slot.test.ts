@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../services/scheduler/config.js';
 import { planSlot } from '../../../services/scheduler/plan-slot.js';
 import type { SlotPlanInput } from '../../../services/scheduler/plan-slot.js';
-import { slotParts } from '../../../services/scheduler/slot-parts.js';
+import { slotParts, slotWrites } from '../../../services/scheduler/slot-parts.js';
 import { decodeSlotRecord, encodeSlotRecord } from '../../../services/scheduler/slot-record.js';
 import { decodeDeliveryItem } from '../../../services/shared/delivery-item.js';
 import type { VehicleSnapshot } from '../../../services/shared/vehicles/vehicle-snapshot.js';
@@ -42,12 +42,12 @@ const snap = (vehicleId: string, accountId: string, mode: 'live' | 'simulated' =
 });
 
 describe('slotParts: a slot as webhook.deliveries records', () => {
-  const sub = { id: 'sub_1', accountId: 'acc_a', vehicleFilter: null, batching: { maxItems: 2, maxWaitMs: 0 }, source: { kind: 'scheduled', cadence: hourly, fields: ['speed'], units: 'metric' } } as const;
+  const sub = { id: 'sub_1', accountId: 'acc_a', contentType: 'application/json', vehicleFilter: null, batching: { maxItems: 2, maxWaitMs: 0 }, source: { kind: 'scheduled', cadence: hourly, fields: ['speed'], units: 'metric' } } as const;
   const input = { sub, slotMs: 3_600_000, claimTopic: 'scheduler.slots', claimOffset: '41', nowMs: 5 };
 
   it('one record per part of at most maxItems, vehicles of the account by id, origin = the claim with partition = part', () => {
     const parts = slotParts({ ...input, snapshots: [snap('v3', 'acc_a', 'simulated'), snap('v1', 'acc_a'), snap('v9', 'acc_b'), snap('v2', 'acc_a')] });
-    if (parts.kind !== 'parts') throw new Error(parts.kind);
+    expect(parts.leftOut).toEqual([]);
     const items = parts.records.map((r) => decodeDeliveryItem(r.value as Buffer));
     expect(items.map((d) => (d.kind === 'item' ? [d.item.slot, d.item.origin, d.item.simulated ?? false, `[${d.item.dataJson}]`] : d.reason))).toEqual([
       [{ slotMs: 3_600_000, part: 0 }, { topic: 'scheduler.slots', partition: 0, offset: '41' }, false, '[{"vehicleId":"v1","accountId":"acc_a","mode":"live","time":"1970-01-01T00:00:01.000Z","speedKmh":10},{"vehicleId":"v2","accountId":"acc_a","mode":"live","time":"1970-01-01T00:00:01.000Z","speedKmh":10}]'],
@@ -58,8 +58,16 @@ describe('slotParts: a slot as webhook.deliveries records', () => {
 
   it('the vehicle filter narrows it; no vehicle, no record', () => {
     const filtered = slotParts({ ...input, sub: { ...sub, vehicleFilter: { vehicleIds: ['v2'] } }, snapshots: [snap('v1', 'acc_a'), snap('v2', 'acc_a')] });
-    expect(filtered.kind === 'parts' ? filtered.records.length : -1).toBe(1);
-    expect(slotParts({ ...input, snapshots: [snap('v9', 'acc_b')] })).toEqual({ kind: 'parts', records: [] });
+    expect(filtered.records.length).toBe(1);
+    expect(slotParts({ ...input, snapshots: [snap('v9', 'acc_b')] })).toEqual({ records: [], leftOut: [] });
+  });
+
+  it('writes the parts in order, in produce requests of at most 1 MiB (a 1 MiB part alone): one batch of a 3 MiB topic never holds several', () => {
+    const record = (n: number, bytes: number): { key: string; value: Buffer } => ({ key: 'sub_1', value: Buffer.alloc(bytes, n) });
+    const records = [record(0, 1_040_000), record(1, 1_040_000), record(2, 300_000), record(3, 300_000), record(4, 600_000)];
+    const writes = slotWrites(records);
+    expect(writes.map((w) => w.map((r) => records.indexOf(r as never)))).toEqual([[0], [1], [2, 3], [4]]);
+    expect(slotWrites([])).toEqual([]);
   });
 
   it('a scheduled item without its slot is invalid on the dispatcher side', () => {

@@ -58,11 +58,17 @@ describe('topic catalogue', () => {
   });
 
   it('keeps the delivery log 7 days unless told otherwise, co-partitioned with the deliveries', () => {
-    expect(catalogue.get('webhook.messages').configs).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': String(sevenDaysMs) });
+    expect(catalogue.get('webhook.messages').configs).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': String(sevenDaysMs), 'max.message.bytes': String(3 * 1_048_576) });
     const longer = topicCatalogue({ messageLogRetentionMs: 30 * 86_400_000, partitions: { webhook: 5 } });
     expect(longer.get('webhook.messages').configs['retention.ms']).toBe(String(30 * 86_400_000));
     expect(longer.get('webhook.deliveries').configs).toEqual(catalogue.get('webhook.deliveries').configs);
     expect(longer.get('webhook.messages').partitions).toBe(longer.get('webhook.deliveries').partitions);
+  });
+
+  it('raises max.message.bytes to 3 MiB exactly on the topics that carry a whole request (a 1 MiB scheduled part, its ticket twice as long)', () => {
+    const carrying = ['webhook.deliveries', ...retryTiers.map((t) => t.topic), 'webhook.parked', 'webhook.audit', 'webhook.messages'];
+    for (const t of catalogue.topics) expect(t.configs['max.message.bytes'], t.id).toBe(carrying.includes(t.id) ? String(3 * 1_048_576) : undefined);
+    expect(topicCatalogue({ messageLogRetentionMs: 86_400_000 }).get('webhook.messages').configs['max.message.bytes']).toBe(String(3 * 1_048_576));
   });
 
   it('orders retry tiers by the schedule in DESIGN.md §6', () => {

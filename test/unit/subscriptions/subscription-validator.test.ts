@@ -58,7 +58,7 @@ describe('subscription create validation', () => {
     }
     // Scheduled options: absent ones get their defaults; given ones are kept.
     expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' } } })).toMatchObject({
-      kind: 'ok', value: { source: { kind: 'scheduled', fields: ['location', 'speed', 'heading', 'odometer', 'ignition', 'activeDtcs', 'lastEventTimes'], units: 'metric', maxRequestBytes: 393_216 } },
+      kind: 'ok', value: { source: { kind: 'scheduled', fields: ['location', 'speed', 'heading', 'odometer', 'ignition', 'activeDtcs', 'lastEventTimes'], units: 'metric', maxRequestBytes: 1_048_576 } },
     });
     expect(decodeSubscriptionCreate({ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, fields: ['odometer'], units: 'imperial', maxRequestBytes: 2_048 } })).toMatchObject({
       kind: 'ok', value: { source: { fields: ['odometer'], units: 'imperial', maxRequestBytes: 2_048 } },
@@ -132,7 +132,7 @@ describe('subscription create validation', () => {
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, fields: [] } }, 'source.fields', 'at least 1'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, fields: ['speed', 'speed'] } }, 'source.fields[1]', 'repeats'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, units: 'furlongs' } }, 'source.units', 'must be one of metric, imperial'],
-    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, maxRequestBytes: 1_048_576 } }, 'source.maxRequestBytes', '<= 393216'],
+    [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, maxRequestBytes: 1_048_577 } }, 'source.maxRequestBytes', '<= 1048576'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, maxRequestBytes: 100 } }, 'source.maxRequestBytes', '>= 1024'],
     [{ ...base, source: { kind: 'scheduled', cadence: { every: 'hour' }, maxRequestBytes: '1MiB' } }, 'source.maxRequestBytes', 'integer'],
     [{ ...base, source: { kind: 'gps', units: 'metric' } }, 'source.units', 'unknown field'],
