@@ -181,8 +181,11 @@ export class SubscriptionService {
   private withEvent(sub: StoredSubscription, event: SubscriptionEvent): StoredSubscription {
     const t = transition(sub.state, event);
     switch (t.kind) {
-      case 'moved':
-        return { ...sub, state: t.to, updatedAt: this.deps.now().toISOString() };
+      case 'moved': {
+        const now = this.deps.now().toISOString();
+        // Live again after a pause, a deactivation or a (re-)verification: a scheduled subscription starts from here.
+        return { ...sub, state: t.to, updatedAt: now, ...(t.to === 'active' && sub.state !== 'failing' ? { liveSince: now } : {}) };
+      }
       case 'unchanged':
         return sub;
       case 'rejected':

@@ -106,7 +106,7 @@ export async function startSchedulerApp(o: SchedulerAppOptions): Promise<Schedul
       // Slots of one subscription go one after another; a tick does every due one.
       for (let n = 0; n < 1_000 && leadership.holds(term); n++) {
         const plan = planSlot({
-          cadence: sub.source.cadence, subscribedAtMs: Date.parse(sub.createdAt) * config.timeScale, last: ledger.get(sub.id),
+          cadence: sub.source.cadence, subscribedAtMs: Date.parse(sub.liveSince ?? sub.createdAt) * config.timeScale, last: ledger.get(sub.id),
           nowMs: scheduleNow(), lateRetryMs: config.lateRetryMs, maxLatenessMs: config.maxLatenessMs,
         });
         if (plan.kind === 'wait') break;

@@ -64,6 +64,9 @@ describe('POST /v1/subscriptions/:id/reactivate', () => {
   it('brings a deactivated, verified subscription back to active, once', async () => {
     const { id, secret } = await create();
     await verify(id, secret);
+    // Live since its verification; a scheduled subscription sends nothing from before liveSince.
+    const verifiedLive = Date.parse(app.catalogue.get(id)?.liveSince ?? '');
+    expect(Number.isNaN(verifiedLive)).toBe(false);
     await putState(id, 'deactivated');
     const before = (await h.call(app, 'GET', `/v1/subscriptions/${id}`)).json as View;
     expect(before).toMatchObject({ state: 'deactivated', enabled: false });
@@ -73,6 +76,7 @@ describe('POST /v1/subscriptions/:id/reactivate', () => {
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ id, state: 'active', enabled: true, verifiedAt: before.verifiedAt, revision: before.revision + 1 });
     expect(app.catalogue.get(id)?.state).toBe('active');
+    expect(Date.parse(app.catalogue.get(id)?.liveSince ?? '')).toBeGreaterThan(verifiedLive);
     // Nothing was sent to the endpoint: the verified URL needs no new challenge.
     expect(receiver.requests).toHaveLength(sent);
 

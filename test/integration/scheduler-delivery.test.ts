@@ -224,4 +224,25 @@ describe('scheduler: scheduled webhooks through the dispatcher', () => {
     expect(delivered).toEqual(ids.slice(0, delivered.length));
     for (const n of ok.values()) expect(n).toBe(1);
   }, 90_000);
+
+  it('paused for several slots and resumed: no slot from while it was off is sent; the next is the first boundary after the resume', async () => {
+    const app = await startInProcess();
+    const sub4 = await h.subscribe(scheduledSpec(Date.now()));
+    await waitFor(() => requestsOf(sub4.id).length >= 1, { timeoutMs: 60_000, what: 'a first slot' });
+    await h.put({ ...sub4, state: 'paused', revision: sub4.revision + 1 });
+    const pausedSlots = (await slotsOf(sub4.id)).length;
+    // About 4 slots fall due while paused (a slot every 2 s at time scale 30).
+    await new Promise((r) => setTimeout(r, 8_000));
+    const resumedAt = new Date();
+    await h.put({ ...sub4, state: 'active', liveSince: resumedAt.toISOString(), revision: sub4.revision + 2 });
+    await waitFor(async () => (await slotsOf(sub4.id)).length >= pausedSlots + 2, { timeoutMs: 30_000, what: 'two slots after the resume' });
+    await app.close();
+    const slots = await slotsOf(sub4.id);
+    const after = slots.slice(pausedSlots);
+    // The first slot after the resume is its first boundary; nothing in between the pause and the resume.
+    expect(after[0]?.slotMs).toBe(firstSlot({ every: 'minutes', minutes: 1 }, resumedAt.getTime() * scale));
+    const gap = (after[0]!.slotMs - slots[pausedSlots - 1]!.slotMs) / minute;
+    expect(gap, 'slots skipped while paused').toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < after.length; i++) expect(after[i]!.slotMs - after[i - 1]!.slotMs).toBe(minute);
+  }, 90_000);
 });

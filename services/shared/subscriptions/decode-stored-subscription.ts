@@ -46,8 +46,12 @@ export function decodeStoredSubscription(value: unknown, issues: FieldIssue[]): 
   });
   const urlSecrets = r.has('urlSecrets') ? r.list('urlSecrets', anyList, (item, path) => sealedItem(item, path, issues)) : undefined;
   const confirmations = r.has('alertEmailConfirmations') ? r.object('alertEmailConfirmations', readConfirmations) : undefined;
-  if (fields === undefined || (r.has('urlSecrets') && urlSecrets === undefined) || (r.has('alertEmailConfirmations') && confirmations === undefined)) return undefined;
-  return { ...fields, ...(urlSecrets === undefined ? {} : { urlSecrets }), ...(confirmations === undefined ? {} : { alertEmailConfirmations: confirmations }) };
+  const liveSince = r.has('liveSince') ? r.string('liveSince', text) : undefined;
+  if (fields === undefined || (r.has('urlSecrets') && urlSecrets === undefined) || (r.has('alertEmailConfirmations') && confirmations === undefined) || (r.has('liveSince') && liveSince === undefined)) return undefined;
+  return {
+    ...fields, ...(urlSecrets === undefined ? {} : { urlSecrets }), ...(confirmations === undefined ? {} : { alertEmailConfirmations: confirmations }),
+    ...(liveSince === undefined ? {} : { liveSince }),
+  };
 }
 
 const text = { max: Number.MAX_SAFE_INTEGER, min: 0 } as const;

@@ -185,6 +185,13 @@ export interface SubscriptionRecord<S> extends SubscriptionSpec<S> {
   readonly verifiedAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * When the subscription last went live again: moved to `active` from `paused`,
+   * `deactivated` or `pending_verification` (absent: never since it was created). A
+   * scheduled subscription sends no slot from before it: what fell due while it was off
+   * is not sent at the resume, all with the same current state.
+   */
+  readonly liveSince?: string;
   /** Incremented on every write; lets readers tell newer from older. */
   readonly revision: number;
   /** Which alert addresses their holders confirmed; absent in records written before confirmations existed (none confirmed). */

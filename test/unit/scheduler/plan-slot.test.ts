@@ -21,6 +21,9 @@ describe('planSlot: the next step of one scheduled subscription', () => {
     ['after a written slot: the next one', { nowMs: t('2026-01-01T17:00:01Z'), last: { slotMs: t('2026-01-01T16:00:00Z'), state: 'written', offset: '7' } }, { kind: 'claim', slotMs: t('2026-01-01T17:00:00Z') }],
     ['a claimed slot without written: redo it under its claim', { nowMs: t('2026-01-01T19:00:00Z'), last: { slotMs: t('2026-01-01T16:00:00Z'), state: 'claimed', offset: '8' } }, { kind: 'redo', slotMs: t('2026-01-01T16:00:00Z'), claimOffset: '8' }],
     ['after a long outage: resume at the oldest slot within the lateness bound', { nowMs: t('2026-01-05T16:30:00Z'), last: { slotMs: t('2026-01-01T16:00:00Z'), state: 'written', offset: '9' } }, { kind: 'claim', slotMs: t('2026-01-04T17:00:00Z') }],
+    // subscribedAtMs is liveSince when the subscription was paused or deactivated and went live again.
+    ['resumed at 18:20 after a pause since 16:00: the next boundary, no slot from while it was off', { subscribedAtMs: t('2026-01-01T18:20:00Z'), nowMs: t('2026-01-01T18:20:01Z'), last: { slotMs: t('2026-01-01T16:00:00Z'), state: 'written', offset: '9' } }, { kind: 'wait', atMs: t('2026-01-01T19:00:00Z') }],
+    ['resumed: the first slot after it is claimed at its boundary', { subscribedAtMs: t('2026-01-01T18:20:00Z'), nowMs: t('2026-01-01T19:00:00Z'), last: { slotMs: t('2026-01-01T16:00:00Z'), state: 'written', offset: '9' } }, { kind: 'claim', slotMs: t('2026-01-01T19:00:00Z') }],
   ] as const)('%s', (_name, change, expected) => {
     expect(planSlot({ ...base, ...change })).toEqual(expected);
   });
