@@ -50,6 +50,9 @@ export function redisComponent(opts: RedisComponentOptions): StackComponent {
           'set-proc-title no',
           'logfile ""',
           'appendonly no',
+          // No snapshots either: fleethook treats Redis as wipeable (ARCHITECTURE, "What Redis holds"), and
+          // background saves of a test run's keys took most of a core on the 2-core machine.
+          'save ""',
           '',
         ].join('\n'),
       );
