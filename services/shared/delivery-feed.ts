@@ -40,9 +40,14 @@ export function feedKey(prefix: string, subscriptionId: string): string {
 
 /** The body as stored: at most `maxFeedBodyBytes` bytes of UTF-8, never a split character. */
 export function capFeedBody(body: string): { body: string; bodyTruncated: boolean } {
-  if (Buffer.byteLength(body, 'utf8') <= maxFeedBodyBytes) return { body, bodyTruncated: false };
+  // A UTF-16 unit is at most 3 UTF-8 bytes: a short body needs no count (this runs for every request sent).
+  if (body.length * 3 <= maxFeedBodyBytes || Buffer.byteLength(body, 'utf8') <= maxFeedBodyBytes) return { body, bodyTruncated: false };
+  // Only the start is encoded: the first maxFeedBodyBytes units are at least that many bytes (a pair is kept whole).
+  let units = Math.min(body.length, maxFeedBodyBytes);
+  const last = body.charCodeAt(units - 1);
+  if (last >= 0xd800 && last <= 0xdbff && units < body.length) units += 1;
   // Decoding a cut buffer turns a partial trailing character into U+FFFD; strip that.
-  const cut = Buffer.from(body, 'utf8').subarray(0, maxFeedBodyBytes).toString('utf8').replace(/\uFFFD$/, '');
+  const cut = Buffer.from(body.slice(0, units), 'utf8').subarray(0, maxFeedBodyBytes).toString('utf8').replace(/\uFFFD$/, '');
   return { body: cut, bodyTruncated: true };
 }
 

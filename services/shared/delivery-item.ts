@@ -64,6 +64,19 @@ export function encodeDeliveryItem(item: Omit<DeliveryItem, 'dataJson'>, dataJso
   return Buffer.from(`${encodeItemHead(item)}\n${dataJson}`, 'utf8');
 }
 
+/**
+ * The items of one telemetry record for each subscription it matched: byte for byte what
+ * `encodeDeliveryItem` writes, but the part after the subscription id (head and data) is
+ * serialised once per record, not once per subscription (the match stage's hot path).
+ */
+export function itemEncoder(item: Omit<DeliveryItem, 'dataJson' | 'subscriptionId' | 'slot'>, dataJson: string): (subscriptionId: string) => Buffer {
+  const { kind, vehicleId, seq, recordTimeMs, origin } = item;
+  // The same keys in the same order as encodeItemHead, less `v` and `subscriptionId`, which lead.
+  const rest = JSON.stringify({ kind, vehicleId, seq, recordTimeMs, origin, ...(item.simulated === true ? { simulated: true } : {}) }).slice(1);
+  const tail = `,${rest}\n${dataJson}`;
+  return (subscriptionId) => Buffer.from(`{"v":2,"subscriptionId":${JSON.stringify(subscriptionId)}${tail}`, 'utf8');
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Decodes a `webhook.deliveries` value; anything unexpected is `invalid` with the reason. */
