@@ -77,6 +77,7 @@ export function itemEncoder(item: Omit<DeliveryItem, 'dataJson' | 'subscriptionI
   return (subscriptionId) => Buffer.from(`{"v":2,"subscriptionId":${JSON.stringify(subscriptionId)}${tail}`, 'utf8');
 }
 
+const itemKindSet: ReadonlySet<string> = new Set(itemKinds);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Decodes a `webhook.deliveries` value; anything unexpected is `invalid` with the reason. */
@@ -108,22 +109,31 @@ export function decodeDeliveryItem(value: Buffer | null): DecodedItem {
 function decodeHead(raw: Record<string, unknown>, dataJson: string): DecodedItem {
   const { subscriptionId, kind, vehicleId, seq, recordTimeMs, origin, simulated, slot } = raw;
   if (typeof subscriptionId !== 'string' || typeof vehicleId !== 'string') return { kind: 'invalid', reason: 'subscriptionId/vehicleId missing' };
-  if (typeof kind !== 'string' || !(itemKinds as readonly string[]).includes(kind)) return { kind: 'invalid', reason: `unknown kind ${String(kind)}` };
+  if (typeof kind !== 'string' || !itemKindSet.has(kind)) return { kind: 'invalid', reason: `unknown kind ${String(kind)}` };
   if (typeof recordTimeMs !== 'number' || !(seq === null || typeof seq === 'number')) return { kind: 'invalid', reason: 'recordTimeMs/seq malformed' };
   if (!isObject(origin) || typeof origin.topic !== 'string' || typeof origin.partition !== 'number' || typeof origin.offset !== 'string') {
     return { kind: 'invalid', reason: 'origin malformed' };
   }
   const slotPart = kind === 'scheduled' ? decodeSlot(slot) : undefined;
   if (kind === 'scheduled' && slotPart === undefined) return { kind: 'invalid', reason: 'slot malformed' };
-  return {
-    kind: 'item',
-    item: {
-      subscriptionId, kind: kind as ItemKind, vehicleId, seq, recordTimeMs,
-      origin: { topic: origin.topic, partition: origin.partition, offset: origin.offset }, dataJson,
-      ...(simulated === true ? { simulated: true } : {}),
-      ...(slotPart === undefined ? {} : { slot: slotPart }),
-    },
+  // Built without spreads: this runs once per item read (a few % of the dispatcher's CPU).
+  const item: { -readonly [K in keyof DeliveryItem]: DeliveryItem[K] } = {
+    subscriptionId, kind: kind as ItemKind, vehicleId, seq, recordTimeMs,
+    origin: { topic: internTopic(origin.topic), partition: origin.partition, offset: origin.offset }, dataJson,
   };
+  if (simulated === true) item.simulated = true;
+  if (slotPart !== undefined) item.slot = slotPart;
+  return { kind: 'item', item };
+}
+
+/** Origin topics are a handful of names: one string each, not one per item held in memory. */
+const topicNames = new Map<string, string>();
+
+function internTopic(topic: string): string {
+  const known = topicNames.get(topic);
+  if (known !== undefined) return known;
+  if (topicNames.size < 1_000) topicNames.set(topic, topic);
+  return topic;
 }
 
 function decodeSlot(slot: unknown): ScheduledSlotPart | undefined {

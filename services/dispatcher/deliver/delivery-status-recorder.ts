@@ -6,7 +6,8 @@ import type { Logger } from '../../shared/logger.js';
 
 /** The request as sent, for the portal's live feed (shared/delivery-feed.ts; the body is capped there). */
 export interface SentRequest {
-  readonly body: string;
+  /** The body as sent (text, or its UTF-8 bytes). */
+  readonly body: string | Buffer;
   readonly contentType: string;
   readonly items: number;
 }

@@ -56,7 +56,12 @@ describe('the live feed', () => {
       'a'.repeat(maxFeedBodyBytes + 1), `${'a'.repeat(maxFeedBodyBytes - 1)}😀tail`, `${'a'.repeat(maxFeedBodyBytes - 2)}😀tail`, `${'a'.repeat(maxFeedBodyBytes - 3)}😀😀`,
       `${'a'.repeat(maxFeedBodyBytes - 1)}€€`, '😀'.repeat(maxFeedBodyBytes), `${'é'.repeat(3_000)}${'z'.repeat(6_000)}`, `{"data":[${'{"v":"ü"},'.repeat(2_000)}]}`,
     ];
-    for (const body of bodies) expect(capFeedBody(body)).toEqual({ body: reference(body), bodyTruncated: true });
+    for (const body of bodies) {
+      expect(capFeedBody(body)).toEqual({ body: reference(body), bodyTruncated: true });
+      // The dispatcher hands over the bytes it sent: the same entry.
+      expect(capFeedBody(Buffer.from(body, 'utf8'))).toEqual({ body: reference(body), bodyTruncated: true });
+    }
+    expect(capFeedBody(Buffer.from('{"a":"€"}'))).toEqual({ body: '{"a":"€"}', bodyTruncated: false });
     expect(capFeedBody('é'.repeat(maxFeedBodyBytes / 2))).toEqual({ body: 'é'.repeat(maxFeedBodyBytes / 2), bodyTruncated: false });
   });
 
