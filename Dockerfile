@@ -42,4 +42,6 @@ COPY services/admin-api/portal ./dist/services/admin-api/portal
 USER node
 # The dispatcher's metrics port; the admin API listens on 8080, the alerter on 9091.
 EXPOSE 9090 8080 9091
-CMD ["node", "dist/services/dispatcher/main.js"]
+# A 64 MiB young generation: every item waits out its batch window in memory, and the default (16 MiB)
+# spent ~24 % of the dispatcher's main thread in scavenges under load (README, Benchmarks).
+CMD ["node", "--max-semi-space-size=64", "dist/services/dispatcher/main.js"]

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Message } from 'kafkajs';
 import type { GpsPoint } from '../schemas/telemetry-records.js';
@@ -26,7 +27,7 @@ import { cpuSeconds, peakRssMiB } from './dispatcher-process-stats.js';
 // 1,000 GPS subscriptions of 2 vehicles each (default batching: 500 items / 5 s).
 // `--max-items 1`: no batching (one item per request, wait 0): prints requests/s, CPU per request
 // and p99 instead. `--healthy-only`: skips the run with 10 % hanging endpoints.
-// BENCH_NODE_FLAGS='--max-semi-space-size=32' passes V8 flags to the dispatcher; BENCH_PROFILE_DIR=dir adds --cpu-prof to the dispatcher (summarise with bench/summarize-profile.ts).
+// BENCH_NODE_FLAGS='…' replaces the dispatcher's V8 flags (default: those of `npm run dispatcher`, '--max-semi-space-size=64'; '' for V8's defaults); BENCH_PROFILE_DIR=dir adds --cpu-prof to the dispatcher (summarise with bench/summarize-profile.ts).
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -36,13 +37,15 @@ const settings = {
   vehicles: 2_000, subscriptions: 1_000, rate: arg('rate', maxItems === 1 ? 2_000 : 30_000), seconds: arg('seconds', 30), warmupS: arg('warmup', 5),
   maxItems, maxWaitMs: maxItems === 1 ? 0 : 5_000, healthyOnly: process.argv.includes('--healthy-only'),
 };
+/** V8 flags of the dispatcher in package.json's `dispatcher` script, the Dockerfile and docker-compose.kafka.yml. */
+const dispatcherNodeFlags = '--max-semi-space-size=64';
 const brokers = (process.env.FLEETHOOK_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const registryUrl = process.env.FLEETHOOK_SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
 const kafka = new Kafka({ clientId: 'bench-dispatcher', brokers, logLevel: logLevel.NOTHING });
 const vehicleId = (v: number): string => `veh_${String(v).padStart(6, '0')}`;
 const accountOf = (v: number): string => `acc_${String(v % 40).padStart(4, '0')}`;
 
-interface RunResult { name: string; delivered: number; requests: number; requestsPerS: number; cpuUsPerRequest: number; recordsPerS: number; p50Ms: number; p99Ms: number; cpuPct: number; cpuUsPerRecord: number; rssMiB: number; published: number; hungRequests: number }
+interface RunResult { name: string; delivered: number; requests: number; requestsPerS: number; cpuUsPerRequest: number; recordsPerS: number; p50Ms: number; p99Ms: number; cpuPct: number; cpuUsPerRecord: number; rssMiB: number; published: number; hungRequests: number; publishedS: number }
 
 async function setUp(prefix: string, keys: string, hangingShare: number, healthy: BenchReceiver[], hanging: BenchReceiver): Promise<TopicCatalogue> {
   const topics = topicCatalogue({ prefix, partitions: { telemetry: 6, webhook: 6, deadletter: 1 } });
@@ -84,7 +87,8 @@ async function setUp(prefix: string, keys: string, hangingShare: number, healthy
 
 async function startDispatcher(prefix: string, keys: string): Promise<{ child: ChildProcess; port: number }> {
   const profile = process.env.BENCH_PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`];
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  // The dispatcher's own flags as `npm run dispatcher` and the image set them, unless BENCH_NODE_FLAGS says otherwise.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? dispatcherNodeFlags).split(' ').filter((f) => f !== '');
   const child = spawn(process.execPath, [...flags, ...profile, '--import', 'tsx', 'services/dispatcher/main.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
@@ -150,6 +154,7 @@ async function run(name: string, hangingShare: number): Promise<RunResult> {
   const startMs = Date.now();
   const trace = process.env.BENCH_TRACE === undefined ? undefined : setInterval(() => void traceLine(dispatcher.port, startMs, healthy), 2_000);
   const published = await publishLoad(producer, settings.seconds, settings.rate);
+  const publishedS = (Date.now() - startMs) / 1_000;
   clearInterval(trace);
   const expectedHealthy = Math.round(published * (1 - hangingShare));
   const drainDeadline = Date.now() + 30_000;
@@ -173,7 +178,7 @@ async function run(name: string, hangingShare: number): Promise<RunResult> {
     requests, requestsPerS: requests / ((lastArrival - startMs) / 1_000), cpuUsPerRequest: (cpuUsed * 1e6) / Math.max(1, requests),
     p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuPct, rssMiB,
     // Per published record (every record is matched; hung ones are attempted): robust to a busy machine.
-    cpuUsPerRecord: (cpuUsed * 1e6) / Math.max(1, published), hungRequests: hanging.requests,
+    cpuUsPerRecord: (cpuUsed * 1e6) / Math.max(1, published), hungRequests: hanging.requests, publishedS,
   };
 }
 
@@ -185,11 +190,30 @@ async function traceLine(port: number, startMs: number, healthy: readonly BenchR
     `open ${value('fleethook_dispatcher_open_items')} received ${healthy.reduce((n, r) => n + r.items, 0)}\n`);
 }
 
+/**
+ * Deletes the run's topics and its Redis keys. The keys matter: a run leaves ~150 MiB in the
+ * shared Redis (status, attempt logs, and live feeds of 20 bodies of up to 8 KiB for each of
+ * 1,000 subscriptions), and Redis' background saves of gigabytes of old runs took most of a
+ * core on the 2-core machine, in every later measurement.
+ */
 async function cleanUp(topics: TopicCatalogue): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: topics.topics.map((t) => t.name) }).catch(() => undefined);
   await admin.disconnect();
+  const redis = new Redis(process.env.FLEETHOOK_REDIS_URL ?? 'redis://127.0.0.1:16379', { maxRetriesPerRequest: 2 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${topics.prefix}fh:*`, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } catch (err) {
+    process.stderr.write(`could not delete the run's Redis keys (${topics.prefix}fh:*): ${err instanceof Error ? err.message : String(err)}\n`);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function report(r: RunResult): string {
@@ -198,7 +222,7 @@ function report(r: RunResult): string {
       `${Math.round(r.requestsPerS).toLocaleString('en-US')} requests/s | latency p50 ${(r.p50Ms / 1_000).toFixed(2)} s p99 ${(r.p99Ms / 1_000).toFixed(2)} s | ` +
       `dispatcher CPU ${r.cpuPct.toFixed(0)} % (of one core), ${r.cpuUsPerRequest.toFixed(0)} µs/request, peak RSS ${r.rssMiB.toFixed(0)} MiB`;
   }
-  return `${r.name.padEnd(22)} delivered ${r.delivered.toLocaleString('en-US')} of ${r.published.toLocaleString('en-US')} published | ` +
+  return `${r.name.padEnd(22)} delivered ${r.delivered.toLocaleString('en-US')} of ${r.published.toLocaleString('en-US')} published (in ${r.publishedS.toFixed(1)} s) | ` +
     `${Math.round(r.recordsPerS).toLocaleString('en-US')} records/s | latency p50 ${(r.p50Ms / 1_000).toFixed(2)} s p99 ${(r.p99Ms / 1_000).toFixed(2)} s | ` +
     `dispatcher CPU ${r.cpuPct.toFixed(0)} % (of one core), ${r.cpuUsPerRecord.toFixed(0)} µs/record, peak RSS ${r.rssMiB.toFixed(0)} MiB` +
     (r.delivered < r.published ? ' | INCOMPLETE within 30 s of the end (µs/record understated: not every record was delivered)' : '') +

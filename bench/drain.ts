@@ -149,7 +149,9 @@ async function subscribe(producer: Producer, topics: TopicCatalogue, box: Secret
 
 async function startDispatcher(prefix: string, keys: string, log: string[]): Promise<{ child: ChildProcess; port: number }> {
   const profile = process.env.BENCH_PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'services/dispatcher/main.ts'], {
+  // The dispatcher's V8 flags as `npm run dispatcher` sets them (BENCH_NODE_FLAGS replaces them, as in bench/dispatcher.ts).
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter((f) => f !== '');
+  const child = spawn(process.execPath, [...flags, ...profile, '--import', 'tsx', 'services/dispatcher/main.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env, FLEETHOOK_TOPIC_PREFIX: prefix, FLEETHOOK_SECRET_KEYS: keys, FLEETHOOK_KAFKA_BROKERS: brokers.join(','),

@@ -31,18 +31,27 @@ export interface FeedEntry {
   readonly bodyTruncated: boolean;
 }
 
-/** What a writer supplies; the body cap is applied by `encodeFeedEntry`, the id by Redis. */
-export type NewFeedEntry = Omit<FeedEntry, 'entryId' | 'bodyTruncated'>;
+/** What a writer supplies (the body as text or as its UTF-8 bytes); the body cap is applied by `encodeFeedEntry`, the id by Redis. */
+export type NewFeedEntry = Omit<FeedEntry, 'entryId' | 'bodyTruncated' | 'body'> & { readonly body: string | Buffer };
 
 export function feedKey(prefix: string, subscriptionId: string): string {
   return `${prefix}feed:${subscriptionId}`;
 }
 
 /** The body as stored: at most `maxFeedBodyBytes` bytes of UTF-8, never a split character. */
-export function capFeedBody(body: string): { body: string; bodyTruncated: boolean } {
-  if (Buffer.byteLength(body, 'utf8') <= maxFeedBodyBytes) return { body, bodyTruncated: false };
+export function capFeedBody(body: string | Buffer): { body: string; bodyTruncated: boolean } {
+  if (Buffer.isBuffer(body)) {
+    if (body.length <= maxFeedBodyBytes) return { body: body.toString('utf8'), bodyTruncated: false };
+    return { body: body.toString('utf8', 0, maxFeedBodyBytes).replace(/\uFFFD$/, ''), bodyTruncated: true };
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes: a short body needs no count (this runs for every request sent).
+  if (body.length * 3 <= maxFeedBodyBytes || Buffer.byteLength(body, 'utf8') <= maxFeedBodyBytes) return { body, bodyTruncated: false };
+  // Only the start is encoded: the first maxFeedBodyBytes units are at least that many bytes (a pair is kept whole).
+  let units = Math.min(body.length, maxFeedBodyBytes);
+  const last = body.charCodeAt(units - 1);
+  if (last >= 0xd800 && last <= 0xdbff && units < body.length) units += 1;
   // Decoding a cut buffer turns a partial trailing character into U+FFFD; strip that.
-  const cut = Buffer.from(body, 'utf8').subarray(0, maxFeedBodyBytes).toString('utf8').replace(/\uFFFD$/, '');
+  const cut = Buffer.from(body.slice(0, units), 'utf8').subarray(0, maxFeedBodyBytes).toString('utf8').replace(/\uFFFD$/, '');
   return { body: cut, bodyTruncated: true };
 }
 

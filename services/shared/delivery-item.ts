@@ -64,6 +64,20 @@ export function encodeDeliveryItem(item: Omit<DeliveryItem, 'dataJson'>, dataJso
   return Buffer.from(`${encodeItemHead(item)}\n${dataJson}`, 'utf8');
 }
 
+/**
+ * The items of one telemetry record for each subscription it matched: byte for byte what
+ * `encodeDeliveryItem` writes, but the part after the subscription id (head and data) is
+ * serialised once per record, not once per subscription (the match stage's hot path).
+ */
+export function itemEncoder(item: Omit<DeliveryItem, 'dataJson' | 'subscriptionId' | 'slot'>, dataJson: string): (subscriptionId: string) => Buffer {
+  const { kind, vehicleId, seq, recordTimeMs, origin } = item;
+  // The same keys in the same order as encodeItemHead, less `v` and `subscriptionId`, which lead.
+  const rest = JSON.stringify({ kind, vehicleId, seq, recordTimeMs, origin, ...(item.simulated === true ? { simulated: true } : {}) }).slice(1);
+  const tail = `,${rest}\n${dataJson}`;
+  return (subscriptionId) => Buffer.from(`{"v":2,"subscriptionId":${JSON.stringify(subscriptionId)}${tail}`, 'utf8');
+}
+
+const itemKindSet: ReadonlySet<string> = new Set(itemKinds);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Decodes a `webhook.deliveries` value; anything unexpected is `invalid` with the reason. */
@@ -95,22 +109,31 @@ export function decodeDeliveryItem(value: Buffer | null): DecodedItem {
 function decodeHead(raw: Record<string, unknown>, dataJson: string): DecodedItem {
   const { subscriptionId, kind, vehicleId, seq, recordTimeMs, origin, simulated, slot } = raw;
   if (typeof subscriptionId !== 'string' || typeof vehicleId !== 'string') return { kind: 'invalid', reason: 'subscriptionId/vehicleId missing' };
-  if (typeof kind !== 'string' || !(itemKinds as readonly string[]).includes(kind)) return { kind: 'invalid', reason: `unknown kind ${String(kind)}` };
+  if (typeof kind !== 'string' || !itemKindSet.has(kind)) return { kind: 'invalid', reason: `unknown kind ${String(kind)}` };
   if (typeof recordTimeMs !== 'number' || !(seq === null || typeof seq === 'number')) return { kind: 'invalid', reason: 'recordTimeMs/seq malformed' };
   if (!isObject(origin) || typeof origin.topic !== 'string' || typeof origin.partition !== 'number' || typeof origin.offset !== 'string') {
     return { kind: 'invalid', reason: 'origin malformed' };
   }
   const slotPart = kind === 'scheduled' ? decodeSlot(slot) : undefined;
   if (kind === 'scheduled' && slotPart === undefined) return { kind: 'invalid', reason: 'slot malformed' };
-  return {
-    kind: 'item',
-    item: {
-      subscriptionId, kind: kind as ItemKind, vehicleId, seq, recordTimeMs,
-      origin: { topic: origin.topic, partition: origin.partition, offset: origin.offset }, dataJson,
-      ...(simulated === true ? { simulated: true } : {}),
-      ...(slotPart === undefined ? {} : { slot: slotPart }),
-    },
+  // Built without spreads: this runs once per item read (a few % of the dispatcher's CPU).
+  const item: { -readonly [K in keyof DeliveryItem]: DeliveryItem[K] } = {
+    subscriptionId, kind: kind as ItemKind, vehicleId, seq, recordTimeMs,
+    origin: { topic: internTopic(origin.topic), partition: origin.partition, offset: origin.offset }, dataJson,
   };
+  if (simulated === true) item.simulated = true;
+  if (slotPart !== undefined) item.slot = slotPart;
+  return { kind: 'item', item };
+}
+
+/** Origin topics are a handful of names: one string each, not one per item held in memory. */
+const topicNames = new Map<string, string>();
+
+function internTopic(topic: string): string {
+  const known = topicNames.get(topic);
+  if (known !== undefined) return known;
+  if (topicNames.size < 1_000) topicNames.set(topic, topic);
+  return topic;
 }
 
 function decodeSlot(slot: unknown): ScheduledSlotPart | undefined {

@@ -98,9 +98,10 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     const sub = deps.opened.get(stored);
     if (attempt === 0) deps.recorder.messagesQueued(sub.id, batch.items.length);
     const now = new Date();
-    const request = buildWebhookRequest(sub, batch, { webhookId, createdAt, enqueueTime, retryCount: (signals.retryCountBase ?? 0) + attempt, queueDepth: signals.queueDepth(), now });
+    // Only the bytes outlive this line (the text is garbage before the send): see WebhookRequest.bytes.
+    const { headers, bytes: body } = buildWebhookRequest(sub, batch, { webhookId, createdAt, enqueueTime, retryCount: (signals.retryCountBase ?? 0) + attempt, queueDepth: signals.queueDepth(), now });
     deps.metrics.inFlight.inc();
-    const sent = await sendWebhook(deps.agent, sub.url, request.headers, request.body, {
+    const sent = await sendWebhook(deps.agent, sub.url, headers, body, {
       timeoutMs: deps.requestTimeoutMs, maxResponseBytes: deps.maxResponseBytes, signal: signals.kill,
     });
     deps.metrics.inFlight.dec();
@@ -108,9 +109,8 @@ export async function deliverBatch(deps: BatchDeliveryDeps, batch: ClosedBatch, 
     const outcome = classifyDeliveryResult(sent.result, now);
     observe(deps, batch, outcome, sent);
     const logged = { at: now.toISOString(), statusCode: statusOf(sent), latencyMs: sent.latencyMs, webhookId };
-    const shown = { body: request.body, contentType: sub.contentType, items: batch.items.length };
+    const shown = { body, contentType: sub.contentType, items: batch.items.length };
     const retryCount = (signals.retryCountBase ?? 0) + attempt;
-    const body = request.body;
     const base = { webhookId, subscriptionId: sub.id, accountId: sub.accountId, contentType: sub.contentType, itemCount: batch.items.length, retryCount, trigger: 'dispatch' as const };
     if (outcome.kind === 'delivered') {
       deps.recorder.attempt(sub.id, { kind: 'delivered', attempt: { ...logged, error: null }, items: batch.items.length, backlogSize: signals.queueDepth(), sent: shown });

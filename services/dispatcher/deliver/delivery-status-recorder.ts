@@ -6,7 +6,8 @@ import type { Logger } from '../../shared/logger.js';
 
 /** The request as sent, for the portal's live feed (shared/delivery-feed.ts; the body is capped there). */
 export interface SentRequest {
-  readonly body: string;
+  /** The body as sent (text, or its UTF-8 bytes). */
+  readonly body: string | Buffer;
   readonly contentType: string;
   readonly items: number;
 }
@@ -37,45 +38,50 @@ export class DeliveryStatusRecorder {
   attempt(subscriptionId: string, record: AttemptRecord): void {
     const statusKey = deliveryStatusKey(this.prefix, subscriptionId);
     const logKey = attemptLogKey(this.prefix, subscriptionId);
-    const multi = this.redis.multi()
+    // A pipeline, not MULTI/EXEC: status is best effort, and the transaction added two commands and its own reply per attempt.
+    const batch = this.redis.pipeline()
       .lpush(logKey, JSON.stringify(record.attempt))
       .ltrim(logKey, 0, maxLoggedAttempts - 1);
     if (record.sent !== undefined) {
       // The live feed: the last few requests with their (capped) bodies, in the same round trip.
       const feed = feedKey(this.prefix, subscriptionId);
       const { at, webhookId, statusCode, latencyMs, error } = record.attempt;
-      multi.xadd(feed, 'MAXLEN', String(maxFeedEntries), '*', feedField, encodeFeedEntry({ at, webhookId, statusCode, latencyMs, error, mode: 'live', ...record.sent }))
+      batch.xadd(feed, 'MAXLEN', String(maxFeedEntries), '*', feedField, encodeFeedEntry({ at, webhookId, statusCode, latencyMs, error, mode: 'live', ...record.sent }))
         .expire(feed, feedTtlSeconds);
     }
     // One HSET per attempt (all fields of the hash at once).
     if (record.kind === 'delivered') {
-      multi.hset(statusKey, statusFields.backlogSize, String(record.backlogSize), statusFields.lastSuccessAt, record.attempt.at)
+      batch.hset(statusKey, statusFields.backlogSize, String(record.backlogSize), statusFields.lastSuccessAt, record.attempt.at)
         .hincrby(statusKey, statusFields.totalDelivered, record.items)
         .hdel(statusKey, statusFields.nextRetryAt);
     } else {
       const retry = record.nextRetryAt === null ? [] : [statusFields.nextRetryAt, record.nextRetryAt];
-      multi.hset(statusKey, statusFields.backlogSize, String(record.backlogSize), statusFields.lastFailureAt, record.attempt.at,
+      batch.hset(statusKey, statusFields.backlogSize, String(record.backlogSize), statusFields.lastFailureAt, record.attempt.at,
         statusFields.lastError, record.attempt.error ?? '', ...retry);
     }
-    this.run(subscriptionId, multi);
+    this.run(subscriptionId, batch);
   }
 
   /** Parking status of a subscription: null fields are removed (e.g. at recovery), absent ones left as they are. */
   parking(subscriptionId: string, p: { tier?: string | null; nextRetryAt?: string | null; firstFailureAt?: string | null; lastError?: string; backlogSize?: number | null }): void {
     const key = deliveryStatusKey(this.prefix, subscriptionId);
-    const multi = this.redis.multi();
+    const batch = this.redis.pipeline();
     const fields: [string, string | null | undefined][] = [
       [statusFields.currentTier, p.tier], [statusFields.nextRetryAt, p.nextRetryAt], [statusFields.firstFailureAt, p.firstFailureAt],
       [statusFields.backlogSize, p.backlogSize === null || p.backlogSize === undefined ? undefined : String(p.backlogSize)], [statusFields.lastError, p.lastError],
     ];
     for (const [field, value] of fields) {
-      if (value === null) multi.hdel(key, field);
-      else if (value !== undefined) multi.hset(key, field, value);
+      if (value === null) batch.hdel(key, field);
+      else if (value !== undefined) batch.hset(key, field, value);
     }
-    this.run(subscriptionId, multi);
+    this.run(subscriptionId, batch);
   }
 
-  private run(subscriptionId: string, multi: ReturnType<Redis['multi']>): void {
-    multi.exec().catch((err: unknown) => this.logger.warn('could not record delivery status', { subscriptionId, err }));
+  private run(subscriptionId: string, batch: ReturnType<Redis['pipeline']>): void {
+    // A pipeline resolves with each command's error in its row: a failed command is logged like a failed round trip.
+    batch.exec().then((rows) => {
+      const failed = rows?.find(([err]) => err !== null);
+      if (failed !== undefined) this.logger.warn('could not record delivery status', { subscriptionId, err: failed[0] });
+    }, (err: unknown) => this.logger.warn('could not record delivery status', { subscriptionId, err }));
   }
 }

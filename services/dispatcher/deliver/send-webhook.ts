@@ -21,7 +21,7 @@ export interface SendOptions {
  * timeout; the response body is read up to a cap and the rest discarded. Every outcome
  * is a value: failures come back as `{ kind: 'error', code }` for the classifier.
  */
-export async function sendWebhook(dispatcher: Dispatcher, url: string, headers: Record<string, string>, body: string, options: SendOptions): Promise<SendResult> {
+export async function sendWebhook(dispatcher: Dispatcher, url: string, headers: Record<string, string>, body: string | Buffer, options: SendOptions): Promise<SendResult> {
   const started = performance.now();
   const latency = (): number => Math.round(performance.now() - started);
   // One controller, one timer and one listener per request (AbortSignal.timeout + AbortSignal.any cost ~3 % of the CPU at one item per request).

@@ -1,7 +1,7 @@
 import type { DecodeResult } from '../../shared/telemetry/telemetry-decoder.js';
 import type { TelemetryValidators } from '../../shared/telemetry/telemetry-rules.js';
 import { messageBytes } from '../../shared/kafka-message-size.js';
-import { encodeDeliveryItem } from '../delivery-item.js';
+import { itemEncoder } from '../delivery-item.js';
 import type { TelemetryItemKind, ItemOrigin } from '../delivery-item.js';
 import type { SubscriptionMatcher } from './subscription-matcher.js';
 import { checkTelemetryRecord, endpointData } from './telemetry-record.js';
@@ -50,11 +50,10 @@ export function routeRecord(input: RouteInput): Routed {
   const ids = input.matcher.match(checked.value);
   if (ids.length === 0) return { kind: 'items', messages: [] };
   const { record } = checked.value;
-  const dataJson = JSON.stringify(endpointData(record));
+  const encode = itemEncoder({ kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin: input.origin, ...(record.simulated === true ? { simulated: true } : {}) }, JSON.stringify(endpointData(record)));
   const messages: ItemMessage[] = [];
   for (const subscriptionId of ids) {
-    const head = { subscriptionId, kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin: input.origin, ...(record.simulated === true ? { simulated: true } : {}) };
-    const message = { key: subscriptionId, value: encodeDeliveryItem(head, dataJson) };
+    const message = { key: subscriptionId, value: encode(subscriptionId) };
     const bytes = messageBytes(message);
     if (bytes > input.itemBudgetBytes) {
       return { kind: 'dead', cause: 'too_large', reason: `its delivery item of ${bytes} bytes exceeds the ${input.itemBudgetBytes} bytes webhook.deliveries accepts` };

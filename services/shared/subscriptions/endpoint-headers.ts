@@ -27,7 +27,7 @@ export function authHeaders(auth: EndpointAuth<string>): Record<string, string> 
  */
 export function endpointHeaders(
   sub: Subscription,
-  request: { webhookId: string; body: string; contentType: string; now: Date },
+  request: { webhookId: string; body: string | Buffer; contentType: string; now: Date },
 ): Record<string, string> {
   const timestampSeconds = Math.floor(request.now.getTime() / 1000);
   return {

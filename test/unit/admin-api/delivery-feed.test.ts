@@ -50,6 +50,21 @@ describe('the live feed', () => {
     expect(multi.body.endsWith('€')).toBe(true);
   });
 
+  it('cuts a long body exactly where encoding all of it would, also inside a surrogate pair or a multi-byte character', () => {
+    const reference = (body: string): string => Buffer.from(body, 'utf8').subarray(0, maxFeedBodyBytes).toString('utf8').replace(/\uFFFD$/, '');
+    const bodies = [
+      'a'.repeat(maxFeedBodyBytes + 1), `${'a'.repeat(maxFeedBodyBytes - 1)}😀tail`, `${'a'.repeat(maxFeedBodyBytes - 2)}😀tail`, `${'a'.repeat(maxFeedBodyBytes - 3)}😀😀`,
+      `${'a'.repeat(maxFeedBodyBytes - 1)}€€`, '😀'.repeat(maxFeedBodyBytes), `${'é'.repeat(3_000)}${'z'.repeat(6_000)}`, `{"data":[${'{"v":"ü"},'.repeat(2_000)}]}`,
+    ];
+    for (const body of bodies) {
+      expect(capFeedBody(body)).toEqual({ body: reference(body), bodyTruncated: true });
+      // The dispatcher hands over the bytes it sent: the same entry.
+      expect(capFeedBody(Buffer.from(body, 'utf8'))).toEqual({ body: reference(body), bodyTruncated: true });
+    }
+    expect(capFeedBody(Buffer.from('{"a":"€"}'))).toEqual({ body: '{"a":"€"}', bodyTruncated: false });
+    expect(capFeedBody('é'.repeat(maxFeedBodyBytes / 2))).toEqual({ body: 'é'.repeat(maxFeedBodyBytes / 2), bodyTruncated: false });
+  });
+
   it('decodes what the writers write and skips anything else', () => {
     const good = entry('5-1', { statusCode: null, latencyMs: null, error: 'timeout', mode: 'live', items: 20 });
     const { entryId: _id, ...stored } = good;

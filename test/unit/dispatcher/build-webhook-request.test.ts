@@ -36,6 +36,16 @@ describe('webhook requests', () => {
     expect(() => new Webhook(sub.signing.current).verify(req.body, req.headers)).not.toThrow();
   });
 
+  it('sends, signs and logs the UTF-8 bytes of exactly that body (also with characters beyond ASCII)', () => {
+    const sub = plainSub({ accountId: 'acc_ü' });
+    const items = batch([1, 2]).items.map((p, i) => ({ ...p, item: { ...p.item, dataJson: JSON.stringify({ seq: i, note: 'Straße 😀 \u2028' }) } }));
+    const req = buildWebhookRequest(sub, { ...batch([1, 2]), items }, meta);
+    expect(req.bytes.equals(Buffer.from(req.body, 'utf8'))).toBe(true);
+    expect(req.bytes.toString('utf8')).toBe(req.body);
+    expect(() => new Webhook(sub.signing.current).verify(req.bytes.toString('utf8'), req.headers)).not.toThrow();
+    expect(() => new Webhook(sub.signing.current).verify(req.body.replace('Straße', 'Strasse'), req.headers)).toThrow();
+  });
+
   it('writes the same JSON as encoding the whole body at once', () => {
     const sub = plainSub();
     const req = buildWebhookRequest(sub, batch([1, 2]), meta);

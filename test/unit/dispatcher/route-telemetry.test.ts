@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GpsPoint } from '../../../schemas/telemetry-records.js';
-import { decodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
+import { decodeDeliveryItem, encodeDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
 import { routeRecord } from '../../../services/dispatcher/match/route-telemetry.js';
 import type { RouteInput } from '../../../services/dispatcher/match/route-telemetry.js';
 import { SubscriptionMatcher } from '../../../services/dispatcher/match/subscription-matcher.js';
@@ -26,6 +26,22 @@ describe('routeRecord', () => {
     if (decoded.kind !== 'item') throw new Error(decoded.reason);
     expect(decoded.item).toMatchObject({ subscriptionId: 'sub_a', recordTimeMs: nowMs - 5_000, seq: 7, origin });
     expect(JSON.parse(decoded.item.dataJson)).toEqual({ vehicleId: 'veh_1', accountId: 'acc_alpha', time: new Date(nowMs - 5_000).toISOString(), lat: 52.5, lon: 13.4, speedKmh: 40, headingDeg: 90, odometerKm: 10, ignition: true, seq: 7 });
+  });
+
+  it('writes each item byte for byte as encodeDeliveryItem does (the head after the subscription id is built once per record)', () => {
+    for (const [ids, patch] of [[['sub_a', 'sub_b'], {}], [['sub_a'], { simulated: true }], [['sub_b'], { vehicleId: 'veh_"q"\\1', seq: null }]] as const) {
+      const subs = ids.map((id) => storedSub({ id, vehicleFilter: null }));
+      const routed = routeRecord(input({ decoded: { kind: 'decoded', value: { ...point, ...patch } }, matcher: new SubscriptionMatcher(subs) }));
+      if (routed.kind !== 'items') throw new Error(routed.reason);
+      expect(routed.messages).toHaveLength(ids.length);
+      for (const m of routed.messages) {
+        const decoded = decodeDeliveryItem(m.value);
+        if (decoded.kind !== 'item') throw new Error(decoded.reason);
+        const { dataJson, ...head } = decoded.item;
+        expect(m.value.equals(encodeDeliveryItem(head, dataJson))).toBe(true);
+        expect(head).toMatchObject({ subscriptionId: m.key, vehicleId: patch.vehicleId ?? point.vehicleId, seq: 'seq' in patch ? null : 7 });
+      }
+    }
   });
 
   it('routes a valid record no subscription wants to nothing', () => {
