@@ -5,6 +5,7 @@ import type { EndpointMode, FaultEndpoint } from '../helpers/fault-endpoint.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { describeFault } from './chaos-timeline.js';
 import type { EndpointFault, PlannedFault } from './chaos-timeline.js';
+import type { LoadBurst } from './failover-latency.js';
 
 /** What happened when, relative to the start of the fault phase. */
 export interface InjectedEvent {
@@ -44,6 +45,8 @@ export function endpointMode(f: EndpointFault): EndpointMode {
 export class FaultInjector {
   readonly events: InjectedEvent[] = [];
   readonly stops: DispatcherStop[] = [];
+  /** Load bursts as they ran (failover windows they overlap are not judged). */
+  readonly bursts: LoadBurst[] = [];
   readonly errors: string[] = [];
   readonly processes: { slot: number; proc: DispatcherProcess }[] = [];
   loadMultiplier = 1;
@@ -161,11 +164,14 @@ export class FaultInjector {
         this.note(`broker ${f.nodeId} started again`);
         return;
       }
-      case 'load-burst':
+      case 'load-burst': {
+        const startMs = Date.now();
         this.loadMultiplier = f.multiplier;
         await sleep(f.durationMs);
         this.loadMultiplier = 1;
+        this.bursts.push({ startMs, endMs: Date.now(), multiplier: f.multiplier });
         return;
+      }
     }
   }
 }

@@ -35,6 +35,15 @@ describe('failoverFigures', () => {
     expect(failoverFigures(brisk, [{ kind: 'kill', atMs: 25_000, label: 'kill' }])[2]).toMatchObject({ overloaded: false, violation: true });
   });
 
+  it('does not judge a window that a load burst overlaps, and says so; a burst elsewhere changes nothing', () => {
+    const calm = Array.from({ length: 300 }, (_, i) => sample(i * 100, 500, 1_000));
+    const slowAfterTerm = calm.map((s) => (s.recordTimeMs >= 10_000 && s.recordTimeMs < 14_000 ? { ...s, receivedAt: s.recordTimeMs + 5_000 } : s));
+    const term = [{ kind: 'term' as const, atMs: 10_000, label: 'term' }];
+    expect(failoverFigures(slowAfterTerm, term, [{ startMs: 10_800, endMs: 15_500, multiplier: 8 }])[2]).toMatchObject({ loadBurst: true, overloaded: false, violation: false });
+    expect(failoverFigures(slowAfterTerm, term, [{ startMs: 20_000, endMs: 23_000, multiplier: 8 }])[2]).toMatchObject({ loadBurst: false, violation: true });
+    expect(failoverFigures(slowAfterTerm, term)[2]).toMatchObject({ loadBurst: false, violation: true });
+  });
+
   it('reports a window without items as such, not as a violation', () => {
     expect(failoverFigures([], [{ kind: 'kill', atMs: 0, label: 'k' }])[2]).toMatchObject({ samples: 0, violation: false });
     expect(percentile([], 99)).toBeNaN();
