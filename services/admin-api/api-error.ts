@@ -24,6 +24,8 @@ export const apiErrorCodes = {
   landmark_limit_reached: 422,
   /** A landmark shape that is well formed but not an area (checkShapeGeometry). */
   invalid_shape: 422,
+  /** A landmarkId in an event's parameters that is not one of the account's landmarks (well formed, but refers to nothing it may use). */
+  unknown_landmark: 422,
   invalid_confirmation_code: 422,
   /** A well-formed query the delivery log refuses: a cursor it did not issue for this list, until before since. */
   invalid_query: 422,

@@ -24,7 +24,7 @@ const errorText: Record<number, string> = {
   409: 'Not allowed in the current state.',
   413: 'Body larger than the limit (64 KiB by default).',
   415: 'Body is not application/json.',
-  422: 'Well formed but refused: url_not_allowed (http not allowed, port not in the operator\'s list, host blocked or unresolvable) or subscription_limit_reached (the account holds the most subscriptions allowed, 100 by default).',
+  422: 'Well formed but refused: url_not_allowed (http not allowed, port not in the operator\'s list, host blocked or unresolvable) or subscription_limit_reached (the account holds the most subscriptions allowed, 100 by default), or unknown_landmark (landmarkIds in an event name a landmark the account does not have).',
   429: 'Too many calls of this kind for this subscription in the current window (shared by every instance); the `Retry-After` header says how many seconds to wait.',
   503: 'Catalogue not caught up; retry.',
 };

@@ -193,10 +193,14 @@ export class SubscriptionService {
     }
   }
 
-  /** Landmark events naming a landmark that is unknown or another account's: 400 at the id's field. */
+  /**
+   * Landmark events naming a landmark that is unknown or another account's: 422
+   * unknown_landmark at the first such id's field, the message naming every one. Not a 400:
+   * the request matches the schema, it refers to landmarks the account does not have.
+   */
   private assertOwnLandmarks(source: SubscriptionSource, accountId: string): void {
     const issues = foreignLandmarkIssues(source, accountId, this.deps.landmarkOwner);
-    if (issues.length > 0) throw new ValidationError(issues);
+    if (issues.length > 0) throw new ApiError('unknown_landmark', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues[0]?.field ?? null);
   }
 
   /** A well-formed URL the operator's rules or the SSRF guard refuse: 422, as no edit of its syntax would help. */

@@ -10,7 +10,7 @@ import type { StoredSubscription, SubscriptionRecord } from '../shared/subscript
  * show as `********` inside `url`), `enabled` derived from state, and each alert address
  * with its confirmation state (never a token hash).
  */
-export type SubscriptionView = Omit<SubscriptionRecord<string>, 'urlSecrets' | 'alertEmailConfirmations'> & {
+export type SubscriptionView = Omit<SubscriptionRecord<string>, 'urlSecrets' | 'alertEmailConfirmations' | 'liveSince'> & {
   readonly enabled: boolean;
   readonly alertEmailConfirmations: readonly AlertAddressView[];
 };
@@ -20,7 +20,8 @@ export function toSubscriptionView(stored: StoredSubscription, box: SecretBox, n
     // Only signing secrets are opened, to show their last characters; the rest are just "set".
     field.startsWith('signing.') ? maskSecret(field, openOrEmpty(box, sealed, `${stored.id}/${field}`)) : maskSecret(field, ''),
   );
-  const { urlSecrets: _masked, ...view } = masked;
+  // liveSince is the scheduler's (where a resumed subscription starts), not part of the API's view.
+  const { urlSecrets: _masked, liveSince: _liveSince, ...view } = masked;
   return { ...view, enabled: stored.state !== 'paused' && stored.state !== 'deactivated', alertEmailConfirmations: alertAddressViews(stored, nowMs) };
 }
 

@@ -118,7 +118,7 @@ describe('landmarks in the admin API', () => {
     expect(app.landmarks.count('acc_beta')).toBe(3);
   });
 
-  it('landmark events of a subscription may name only its account\'s landmarks: an unknown or another account\'s id is a 400 naming the field and the id', async () => {
+  it('landmark events of a subscription may name only its account\'s landmarks: an unknown or another account\'s id is a 422 unknown_landmark naming the field and the id', async () => {
     const own = (await call('POST', '/v1/landmarks', '', { body: { name: 'Gate', shape: circle } })).json as { id: string };
     const beta = ((await call('GET', '/v1/landmarks?accountId=acc_beta', '', { key: operatorKey })).json as { data: { id: string }[] }).data[0]!;
     const sub = (landmarkIds: string[]): Record<string, unknown> => ({
@@ -126,18 +126,18 @@ describe('landmarks in the admin API', () => {
     });
     for (const [ids, bad] of [[[own.id, beta.id], 1], [['lm_0000000000000000000000000'], 0]] as const) {
       const refused = await call('POST', '/v1/subscriptions', '', { body: sub([...ids]) });
-      expect(refused.status).toBe(400);
-      expect(refused.json).toMatchObject({ code: 'validation_failed', field: `source.eventTypes[1].landmarkIds[${bad}]`, issues: [{ field: `source.eventTypes[1].landmarkIds[${bad}]` }] });
+      expect(refused.status).toBe(422);
+      expect(refused.json).toMatchObject({ code: 'unknown_landmark', field: `source.eventTypes[1].landmarkIds[${bad}]` });
       expect((refused.json as { message: string }).message).toContain(ids[bad]);
     }
     // Another account's landmark is refused alike when the operator creates the subscription for acc_alpha.
-    expect((await call('POST', '/v1/subscriptions', '', { body: { ...sub([beta.id]), accountId: 'acc_alpha' }, key: operatorKey })).status).toBe(400);
+    expect((await call('POST', '/v1/subscriptions', '', { body: { ...sub([beta.id]), accountId: 'acc_alpha' }, key: operatorKey })).status).toBe(422);
     const created = await call('POST', '/v1/subscriptions', '', { body: sub([own.id]) });
     expect(created.status).toBe(201);
     const id = (created.json as { subscription: { id: string } }).subscription.id;
     // A patch is checked the same way, and nothing is written when it is refused.
     const patched = await call('PATCH', '/v1/subscriptions/{id}', id, { body: { source: { kind: 'event', eventTypes: [{ type: 'landmark_leave', landmarkIds: [beta.id] }] } } });
-    expect(patched.json).toMatchObject({ code: 'validation_failed', field: 'source.eventTypes[0].landmarkIds[0]' });
+    expect(patched.json).toMatchObject({ code: 'unknown_landmark', field: 'source.eventTypes[0].landmarkIds[0]' });
     expect((await call('GET', '/v1/subscriptions/{id}', id)).json).toMatchObject({ revision: 1, source: { eventTypes: [{ type: 'speeding' }, { type: 'landmark_enter', landmarkIds: [own.id] }] } });
     // The operator may name any account's landmark for that account.
     expect((await call('POST', '/v1/subscriptions', '', { body: { ...sub([beta.id]), accountId: 'acc_beta' }, key: operatorKey })).status).toBe(201);

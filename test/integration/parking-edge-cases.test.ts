@@ -14,6 +14,28 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
   let h: DispatcherHarness;
   const receivers: WebhookReceiver[] = [];
 
+  /**
+   * An endpoint that answers 503 until `drain()`, then accepts `okInDrain` requests (the head
+   * and the first drain requests), then fails again for 2.5 s, then accepts everything.
+   */
+  async function failingMidDrain(okInDrain: number): Promise<{ endpoint: WebhookReceiver; accepted: RecordedRequest[]; drain: () => void; acceptedInDrain: () => number }> {
+    let phase: 'down' | 'draining' | 'down-again' | 'up' = 'down';
+    let inDrain = 0;
+    const accepted: RecordedRequest[] = [];
+    const endpoint = await WebhookReceiver.start(behaviours.custom((req) => {
+      if (phase === 'down' || phase === 'down-again') return { status: 503 };
+      if (phase === 'draining' && ++inDrain > okInDrain) {
+        phase = 'down-again';
+        setTimeout(() => (phase = 'up'), 2_500);
+        return { status: 503 };
+      }
+      accepted.push(req);
+      return { status: 200 };
+    }));
+    receivers.push(endpoint);
+    return { endpoint, accepted, drain: () => { phase = 'draining'; }, acceptedInDrain: () => inDrain };
+  }
+
   beforeAll(async () => {
     h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE: String(timeScale) });
     await h.startInProcess();
@@ -25,29 +47,16 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
   });
 
   it('a request failing during the drain becomes the new head; the rest of the backlog waits behind it and everything arrives in order', async () => {
-    let phase: 'down' | 'draining' | 'down-again' | 'up' = 'down';
-    let acceptedInDrain = 0;
-    const accepted: RecordedRequest[] = [];
-    const endpoint = await WebhookReceiver.start(behaviours.custom((req) => {
-      if (phase === 'down' || phase === 'down-again') return { status: 503 };
-      if (phase === 'draining' && ++acceptedInDrain > 4) {
-        // The head and three backlog requests got through; the endpoint fails again mid-drain for a while.
-        phase = 'down-again';
-        setTimeout(() => (phase = 'up'), 2_500);
-        return { status: 503 };
-      }
-      accepted.push(req);
-      return { status: 200 };
-    }));
-    receivers.push(endpoint);
+    // The head and three backlog requests get through; then the endpoint fails again mid-drain for a while.
+    const { endpoint, accepted, drain, acceptedInDrain } = await failingMidDrain(4);
     const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_redrain', batching: { maxItems: 5, maxWaitMs: 100 } });
     const app = h.apps[0];
     if (app === undefined) throw new Error('no dispatcher');
     const vehicles = ['veh_r1', 'veh_r2'];
     await h.publish({ gps: range(1, 30).flatMap((s) => vehicles.map((v) => gpsPoint(v, s, 'acc_redrain'))) });
     await waitFor(() => app.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 20_000, what: 'parking' });
-    await waitFor(() => app.deliveries.parkedSubscriptions().size > 0 && acceptedInDrain === 0 && endpoint.requests.length >= 6, { timeoutMs: 20_000, what: 'tier retries' });
-    phase = 'draining';
+    await waitFor(() => app.deliveries.parkedSubscriptions().size > 0 && acceptedInDrain() === 0 && endpoint.requests.length >= 6, { timeoutMs: 20_000, what: 'tier retries' });
+    drain();
     const items = await waitFor(() => {
       const got = acceptedItems(accepted);
       return got.length >= 60 && got;
@@ -64,21 +73,8 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
   it('a request failing during the drain does not send again what the drain had delivered beyond its gap-free cursor', async () => {
     // Chaos seed 21: GPS drains go per vehicle, so with the vehicles' items interleaved in the backlog one vehicle's
     // request finishes above the cursor; when the next one fails, the new episode resumed from that cursor and sent it again.
-    let phase: 'down' | 'draining' | 'down-again' | 'up' = 'down';
-    let acceptedInDrain = 0;
-    const accepted: RecordedRequest[] = [];
-    const endpoint = await WebhookReceiver.start(behaviours.custom((req) => {
-      if (phase === 'down' || phase === 'down-again') return { status: 503 };
-      if (phase === 'draining' && ++acceptedInDrain > 2) {
-        // The head and one backlog request (the first vehicle's) got through; the second vehicle's fails for a while.
-        phase = 'down-again';
-        setTimeout(() => (phase = 'up'), 2_500);
-        return { status: 503 };
-      }
-      accepted.push(req);
-      return { status: 200 };
-    }));
-    receivers.push(endpoint);
+    // The head and one backlog request (the first vehicle's) get through; the second vehicle's fails for a while.
+    const { endpoint, accepted, drain } = await failingMidDrain(2);
     const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_interleaved', batching: { maxItems: 5, maxWaitMs: 50 } });
     const app = h.apps[0];
     if (app === undefined) throw new Error('no dispatcher');
@@ -90,7 +86,7 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
     }
     await waitFor(() => app.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 20_000, what: 'parking' });
     await waitFor(() => endpoint.requests.length >= 6, { timeoutMs: 20_000, what: 'tier retries' });
-    phase = 'draining';
+    drain();
     await waitFor(() => acceptedItems(accepted).length >= 24 && !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 60_000, what: 'all 24 items and the end of the second episode' });
     const ids = new Map<string, Set<string>>();
     for (const r of accepted) {
