@@ -14,6 +14,8 @@ export interface FleetOptions {
   readonly stepMs: number;
   /** Whether devices send ignition_on/off events themselves (default true); false where the deriver derives them. */
   readonly deviceIgnitionEvents?: boolean;
+  /** Trouble codes each vehicle raises per simulated hour (default 0.3). */
+  readonly dtcPerHour?: number;
 }
 
 /** Where accounts' fleets are based; account k drives around city k mod the list. */
@@ -44,7 +46,7 @@ export class FleetModel {
     this.offsetsMs = [];
     for (let i = 0; i < options.vehicles; i++) {
       const rng = SeededRandom.derive(options.seed, i);
-      this.vehicles.push(new VehicleSimulator(profileOf(i, options, rng), rng, options.startTimeMs, { ignitionEvents: options.deviceIgnitionEvents ?? true }));
+      this.vehicles.push(new VehicleSimulator(profileOf(i, options, rng), rng, options.startTimeMs, { ignitionEvents: options.deviceIgnitionEvents ?? true, dtcPerHour: options.dtcPerHour ?? 0.3 }));
       // Devices do not report in lockstep: each keeps a fixed offset within the step.
       this.offsetsMs.push(Math.floor(rng.next() * options.stepMs));
     }

@@ -14,12 +14,17 @@ export interface SimulatorArgs {
   readonly startTimeMs: number;
   /** false (`--derived-ignition`): devices send no ignition_on/off events; the deriver derives them from the GPS ignition flag. */
   readonly deviceIgnitionEvents: boolean;
+  /** Diagnostic trouble codes each vehicle raises per hour of simulated time, on average. */
+  readonly dtcPerHour: number;
 }
 
 export type ParsedArgs =
   | { readonly kind: 'run'; readonly args: SimulatorArgs }
   | { readonly kind: 'help' }
   | { readonly kind: 'invalid'; readonly problems: readonly string[] };
+
+/** A trouble code now and then: 0.3 per vehicle and hour. */
+export const defaultDtcPerHour = 0.3;
 
 export const usage = `Usage: npm run simulate -- --vehicles 200 --rate 5 --duration 60 [options]
 
@@ -32,11 +37,14 @@ export const usage = `Usage: npm run simulate -- --vehicles 200 --rate 5 --durat
   --start-time T   simulated time of the first point, ISO 8601 (default: now)
   --derived-ignition
                    devices send no ignition_on/ignition_off events of their own: the
-                   deriver (npm run deriver) derives them from the points' ignition flag`;
+                   deriver (npm run deriver) derives them from the points' ignition flag
+  --dtc-per-hour N trouble codes each vehicle raises per simulated hour (0..3600, default 0.3:
+                   a short run of a small fleet has none; the demo uses 60)`;
 
 const options = {
   vehicles: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' },
   accounts: { type: 'string' }, speedup: { type: 'string' }, 'start-time': { type: 'string' }, 'derived-ignition': { type: 'boolean' },
+  'dtc-per-hour': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -63,6 +71,7 @@ export function parseSimulatorArgs(argv: readonly string[], defaults: { nowMs: n
   const seed = num('seed', defaults.seed, (n) => Number.isSafeInteger(n), 'an integer');
   const accounts = num('accounts', Math.max(1, Math.ceil(vehicles / 50)), (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
   const speedup = num('speedup', 1, (n) => n > 0 && n <= 3_600, 'a number above 0 and at most 3600');
+  const dtcPerHour = num('dtc-per-hour', defaultDtcPerHour, (n) => n >= 0 && n <= 3_600, 'a number from 0 to 3600');
   if (Number.isInteger(accounts) && Number.isInteger(vehicles) && accounts > vehicles) {
     problems.push(`--accounts (${accounts}) must not exceed --vehicles (${vehicles})`);
   }
@@ -72,5 +81,5 @@ export function parseSimulatorArgs(argv: readonly string[], defaults: { nowMs: n
   if (problems.length > 0) return { kind: 'invalid', problems };
   const durationS = Number.isNaN(duration) ? null : duration;
   const deviceIgnitionEvents = values['derived-ignition'] !== true;
-  return { kind: 'run', args: { vehicles, rate, durationS, seed, accounts, speedup, startTimeMs, deviceIgnitionEvents } };
+  return { kind: 'run', args: { vehicles, rate, durationS, seed, accounts, speedup, startTimeMs, deviceIgnitionEvents, dtcPerHour } };
 }

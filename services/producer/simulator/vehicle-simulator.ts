@@ -62,7 +62,7 @@ export class VehicleSimulator {
     private readonly profile: VehicleProfile,
     private readonly rng: SeededRandom,
     startMs: number,
-    private readonly device: { readonly ignitionEvents: boolean } = { ignitionEvents: true },
+    private readonly device: { readonly ignitionEvents: boolean; readonly dtcPerHour: number } = { ignitionEvents: true, dtcPerHour: 0.3 },
   ) {
     this.position = moveBy(profile.home, rng.between(0, 360), rng.between(0, 5));
     this.headingDeg = normaliseHeading(rng.between(0, 360));
@@ -180,7 +180,7 @@ export class VehicleSimulator {
       const temperatureCelsius = Math.round((setpoint + this.rng.noise(0.8) + excursion) * 10) / 10;
       this.emit(out, nowMs, { type: 'temperature', temperatureCelsius, sensorId: 'reefer-1', lat: this.position.lat, lon: this.position.lon });
     }
-    if (this.rng.happens(0.3, dtMs)) this.raiseDtc(nowMs, out);
+    if (this.rng.happens(this.device.dtcPerHour, dtMs)) this.raiseDtc(nowMs, out);
     for (const code of this.activeDtcs) {
       if (this.rng.happens(0.5, dtMs)) this.clearDtc(code, nowMs, out);
     }

@@ -20,6 +20,12 @@ describe('fleet model', () => {
     expect(run({ ...options, seed: 43 }, 50)).not.toEqual(run(options, 50));
   });
 
+  it('dtcPerHour sets how often trouble codes come: none at 0, many at 60 per vehicle-hour', () => {
+    const dtcs = (ticks: TickRecords[]): number => ticks.reduce((n, t) => n + t.dtc.length, 0);
+    expect(dtcs(run({ ...options, dtcPerHour: 0 }, 900))).toBe(0);
+    expect(dtcs(run({ ...options, dtcPerHour: 60 }, 900))).toBeGreaterThan(dtcs(run(options, 900)));
+  });
+
   it('without device ignition events sends the same points and every other event, only no ignition_on/off', () => {
     const withDevice = run(options, 900);
     const derived = run({ ...options, deviceIgnitionEvents: false }, 900);

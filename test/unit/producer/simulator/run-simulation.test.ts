@@ -4,7 +4,7 @@ import { runSimulation } from '../../../../services/producer/simulator/run-simul
 import type { SimulatorArgs } from '../../../../services/producer/simulator/simulator-args.js';
 import type { TickRecords } from '../../../../services/producer/simulator/vehicle-simulator.js';
 
-const args: SimulatorArgs = { vehicles: 10, rate: 5, durationS: 3, seed: 1, accounts: 2, speedup: 1, startTimeMs: Date.UTC(2025, 0, 1), deviceIgnitionEvents: true };
+const args: SimulatorArgs = { vehicles: 10, rate: 5, durationS: 3, seed: 1, accounts: 2, speedup: 1, startTimeMs: Date.UTC(2025, 0, 1), deviceIgnitionEvents: true, dtcPerHour: 0.3 };
 
 function fakeIo(publishDelayMs = 0): { io: Parameters<typeof runSimulation>[2]; batches: TickRecords[]; lines: string[] } {
   let now = 0;

@@ -11,8 +11,18 @@ describe('simulator arguments', () => {
     );
     expect(parsed).toEqual({
       kind: 'run',
-      args: { vehicles: 200, rate: 5, durationS: 60, seed: 42, accounts: 4, speedup: 1, startTimeMs: Date.UTC(2025, 5, 1), deviceIgnitionEvents: true },
+      args: { vehicles: 200, rate: 5, durationS: 60, seed: 42, accounts: 4, speedup: 1, startTimeMs: Date.UTC(2025, 5, 1), deviceIgnitionEvents: true, dtcPerHour: 0.3 },
     });
+  });
+
+  it('--dtc-per-hour sets how many trouble codes each vehicle raises per hour; out of range is refused by name', () => {
+    expect(parseSimulatorArgs(['--dtc-per-hour', '60'], defaults)).toMatchObject({ kind: 'run', args: { dtcPerHour: 60 } });
+    expect(parseSimulatorArgs(['--dtc-per-hour', '0'], defaults)).toMatchObject({ kind: 'run', args: { dtcPerHour: 0 } });
+    for (const bad of ['-1', '3601', 'many', '']) {
+      const parsed = parseSimulatorArgs([`--dtc-per-hour=${bad}`], defaults);
+      expect(parsed.kind, bad).toBe('invalid');
+      if (parsed.kind === 'invalid') expect(parsed.problems.join(' ')).toContain('--dtc-per-hour must be a number from 0 to 3600');
+    }
   });
 
   it('--derived-ignition turns the devices\' own ignition events off', () => {
