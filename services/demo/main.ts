@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       '--accounts', '1',
       '--derived-ignition',
       // A few trouble codes a minute across the fleet, so the DTC subscription has something to deliver.
-      '--dtc-per-hour', '60',
+      '--dtc-per-hour', '120',
     ], clients, { finishes: true });
     const simulatorCode = await group.exited(simulator);
     say(`simulator finished (code ${simulatorCode}); waiting for the last batches…`);

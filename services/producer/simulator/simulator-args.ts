@@ -39,7 +39,7 @@ export const usage = `Usage: npm run simulate -- --vehicles 200 --rate 5 --durat
                    devices send no ignition_on/ignition_off events of their own: the
                    deriver (npm run deriver) derives them from the points' ignition flag
   --dtc-per-hour N trouble codes each vehicle raises per simulated hour (0..3600, default 0.3:
-                   a short run of a small fleet has none; the demo uses 60)`;
+                   a short run of a small fleet has none; the demo uses 120)`;
 
 const options = {
   vehicles: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' },
