@@ -7,6 +7,8 @@ import { itemKey, verdictClean } from '../helpers/delivery-invariants.js';
 import type { ExpectedItem, SubscriptionVerdict } from '../helpers/delivery-invariants.js';
 import { DispatcherHarness } from '../helpers/dispatcher-harness.js';
 import { readTopic } from '../helpers/topic-reader.js';
+import { stackEnv } from '../helpers/stack-env.js';
+import { SchemaRegistryClient } from '../../services/shared/schema-registry-client.js';
 import ensureStack from '../helpers/ensure-stack.js';
 import { FaultEndpoint } from '../helpers/fault-endpoint.js';
 import { chaosUsage, parseChaosArgs } from './chaos-args.js';
@@ -225,6 +227,20 @@ async function keepRequestLog(run: ChaosRun, phaseStart: number): Promise<void> 
   fs.writeFileSync(path.join(run.runDir, 'intents.txt'), `${intents.join('\n')}\n`);
 }
 
+/** Where each published record sits on its telemetry topic (partition@offset kind vehicle:seq): tells broker loss from the match stage skipping. */
+async function keepTelemetryLog(run: ChaosRun): Promise<void> {
+  const registry = new SchemaRegistryClient({ url: stackEnv.registryUrl });
+  const lines: string[] = [];
+  for (const id of ['telemetry.gps', 'telemetry.dtc', 'telemetry.events'] as const) {
+    for (const r of await readTopic(run.h.kafka, run.h.topics.get(id).name, 60_000)) {
+      const value = r.value === null ? null : await registry.decode(r.value).catch(() => null);
+      const { vehicleId, seq } = (value ?? {}) as { vehicleId?: unknown; seq?: unknown };
+      lines.push(`${id} ${r.partition}@${r.offset} ${String(vehicleId)}:${String(seq)}`);
+    }
+  }
+  fs.writeFileSync(path.join(run.runDir, 'telemetry.txt'), `${lines.join('\n')}\n`);
+}
+
 function keepLogs(run: ChaosRun): void {
   for (const { slot, proc } of run.injector.processes) fs.writeFileSync(path.join(run.runDir, `dispatcher-${slot}-pid${String(proc.child.pid)}.log`), proc.output.join(''));
   fs.writeFileSync(path.join(run.runDir, 'timeline.json'), JSON.stringify({ seed: run.args.seed, timeline: run.timeline, events: run.injector.events }, null, 2));
@@ -249,7 +265,7 @@ async function main(args: ChaosArgs): Promise<number> {
     const quiescentAfterMs = await drain(run);
     keepLogs(run);
     const violations = await report(run, phaseStart, quiescentAfterMs, runStartedAt);
-    if (violations > 0) await Promise.all([keepParkingLog(run), keepRequestLog(run, phaseStart)]);
+    if (violations > 0) await Promise.all([keepParkingLog(run), keepRequestLog(run, phaseStart), keepTelemetryLog(run)]);
     return violations > 0 ? 1 : 0;
   } finally {
     await run?.h.close().catch(() => undefined);

@@ -1,8 +1,11 @@
 import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireClusterLock } from '../helpers/cluster-lock.js';
-import { clusterBrokers, startCluster, stopCluster, stopClusterNode } from '../../stack/cluster.js';
+import { clusterBrokers, clusterNodes, startCluster, stopCluster, stopClusterNode } from '../../stack/cluster.js';
+import type { ClusterNodeId } from '../../stack/cluster.js';
+import { kafkaClientOf } from '../../services/shared/kafka/kafkajs-adapter.js';
 import { uniqueName } from '../helpers/stack-env.js';
+import { readTopic } from '../helpers/topic-reader.js';
 
 const kafka = new Kafka({
   clientId: 'fleethook-test-cluster',
@@ -82,5 +85,49 @@ describe('3-node KRaft cluster', () => {
 
     const values = await readAll(60);
     expect(new Set(values).size).toBe(60);
+  });
+
+  // kafkajs 2.2.4 resolves a send whose partition moved, mid-send, to a broker that had already
+  // answered for other partitions, without writing that partition's records (complete-send.ts).
+  // Before the fix, every run of this test lost whole sends' worth of records.
+  it('writes every acknowledged record when a partition leader shuts down mid-send', { timeout: 240_000 }, async () => {
+    await startCluster();
+    const spread = uniqueName('test-leader-moves');
+    await admin.createTopics({
+      topics: [{ topic: spread, numPartitions: 6, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
+      waitForLeaders: true,
+    });
+    const producer = kafkaClientOf(kafka).producer();
+    await producer.connect();
+    const acked: string[] = [];
+    let failedSends = 0;
+    let sending = true;
+    const sender = (async () => {
+      for (let n = 0; sending; n++) {
+        // 24 keys: every partition, so each send spans all three leaders.
+        const values = Array.from({ length: 24 }, (_, i) => `s${n}-k${i}`);
+        try {
+          await producer.send(spread, values.map((value, i) => ({ key: `vehicle-${i}`, value: Buffer.from(value), headers: {} })));
+          acked.push(...values);
+        } catch {
+          failedSends++;
+        }
+      }
+    })();
+    const leaders = (await admin.fetchTopicMetadata({ topics: [spread] })).topics[0]?.partitions.map((p) => p.leader) ?? [];
+    const stopped = clusterNodes.map((n) => n.nodeId).find((id) => leaders.includes(id)) as ClusterNodeId;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const before = acked.length;
+    expect(await stopClusterNode(stopped)).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 3_000));
+    sending = false;
+    await sender;
+    await producer.disconnect();
+    await startCluster();
+
+    const onTopic = new Set((await readTopic(kafka, spread, 60_000)).map((r) => r.value?.toString() ?? ''));
+    const missing = acked.filter((v) => !onTopic.has(v));
+    expect(acked.length, 'records acknowledged after the stop began').toBeGreaterThan(before);
+    expect(missing, `${missing.length} of ${acked.length} acknowledged records are not on the topic (${failedSends} sends failed)`).toEqual([]);
   });
 });
