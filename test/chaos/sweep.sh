@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A chaos sweep: runs the seeds one after another and appends one Markdown row per seed to
 # $CHAOS_RESULTS (default test/chaos/sweep-results.md), from the runner's chaos-summary line.
-# Usage: test/chaos/sweep.sh FIRST LAST [MINUTES]   (full outputs in $CHAOS_SWEEP_LOGS)
+# Usage: test/chaos/sweep.sh FIRST LAST [MINUTES]   (full outputs in $CHAOS_SWEEP_LOGS;
+# more runner arguments in $CHAOS_ARGS, e.g. CHAOS_ARGS=--cluster)
 set -u
 cd "$(dirname "$0")/../.."
 first="${1:?first seed}"
@@ -15,7 +16,8 @@ if [ ! -s "$out" ]; then
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |" >> "$out"
 fi
 for seed in $(seq "$first" "$last"); do
-  node_modules/.bin/tsx test/chaos/run-chaos.ts --seed "$seed" --minutes "$minutes" > "$logs/seed-$seed.log" 2>&1
+  # shellcheck disable=SC2086 # CHAOS_ARGS is a list of arguments
+  node_modules/.bin/tsx test/chaos/run-chaos.ts --seed "$seed" --minutes "$minutes" ${CHAOS_ARGS:-} > "$logs/seed-$seed.log" 2>&1
   code=$?
   line=$(grep '^chaos-summary ' "$logs/seed-$seed.log" | tail -1)
   if [ -z "$line" ]; then
