@@ -47,12 +47,19 @@ export interface PartitionAnswer {
  * without `recordingPartitioner`) counts as answered: nothing can be told about it.
  */
 export function unanswered<M extends object>(sent: readonly SentTopic<M>[], answers: readonly PartitionAnswer[]): SentTopic<M>[] {
-  const answered = new Set(answers.map((a) => `${a.partition}:${a.topicName}`));
+  // Per-record work is one WeakMap and one Set lookup: this runs on every send of the hot path.
+  const answered = new Map<string, Set<number>>();
+  for (const a of answers) {
+    let partitions = answered.get(a.topicName);
+    if (partitions === undefined) answered.set(a.topicName, (partitions = new Set()));
+    partitions.add(a.partition);
+  }
   const left: SentTopic<M>[] = [];
   for (const { topic, messages } of sent) {
+    const partitions = answered.get(topic) ?? new Set<number>();
     const missing = messages.filter((m) => {
       const partition = chosenPartitions.get(m);
-      return partition !== undefined && !answered.has(`${partition}:${topic}`);
+      return partition !== undefined && !partitions.has(partition);
     });
     if (missing.length > 0) left.push({ topic, messages: missing });
   }
