@@ -11,7 +11,6 @@ export const fleethookErrorCodes = [
   // Kafka, the topic catalogue and the registry.
   'KAFKA_TOPICS_UNAVAILABLE', // start-up wait for topics ran out
   'TOPIC_PARTITION_MISMATCH', // `npm run topics` refuses to change a partition count
-  'KAFKA_SEND_INCOMPLETE', // the brokers acknowledged a send without some of its partitions, round after round
   'CATALOGUE_WRITE_FAILED', // a subscription record write returned no offset
   'COMPACTED_TOPIC_UNAVAILABLE', // a compacted topic read whole (subscriptions, landmarks) cannot be read
   'COMPACTED_TOPIC_LAGGING', // its in-memory copy did not catch up in time (admin API: 503)

@@ -88,8 +88,9 @@ describe('3-node KRaft cluster', () => {
   });
 
   // kafkajs 2.2.4 resolves a send whose partition moved, mid-send, to a broker that had already
-  // answered for other partitions, without writing that partition's records (complete-send.ts).
-  // Before the fix, every run of this test lost whole sends' worth of records.
+  // answered for other partitions, without writing that partition's records; and it can start a
+  // send's retry while a request of the last attempt is in flight, writing records twice
+  // (patches/kafkajs+2.2.4.patch). Before the patch, every run of this test lost records.
   it('writes every acknowledged record when a partition leader shuts down mid-send', { timeout: 240_000 }, async () => {
     await startCluster();
     const spread = uniqueName('test-leader-moves');
@@ -125,9 +126,13 @@ describe('3-node KRaft cluster', () => {
     await producer.disconnect();
     await startCluster();
 
-    const onTopic = new Set((await readTopic(kafka, spread, 60_000)).map((r) => r.value?.toString() ?? ''));
+    const values = (await readTopic(kafka, spread, 60_000)).map((r) => r.value?.toString() ?? '');
+    const onTopic = new Set(values);
     const missing = acked.filter((v) => !onTopic.has(v));
+    const twice = values.filter((v, i) => values.indexOf(v) !== i);
     expect(acked.length, 'records acknowledged after the stop began').toBeGreaterThan(before);
     expect(missing, `${missing.length} of ${acked.length} acknowledged records are not on the topic (${failedSends} sends failed)`).toEqual([]);
+    // The idempotent producer writes each record once, also when a send is retried.
+    expect(twice, `${twice.length} records written twice`).toEqual([]);
   });
 });

@@ -2,8 +2,6 @@ import kafkajs from 'kafkajs';
 import type { Admin, Consumer, LogEntry, Message, PartitionAssigner, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { coPartitionedAssignerName, planCoPartitioned } from './co-partitioned-plan.js';
-import { recordingPartitioner, sendCompletely } from './complete-send.js';
-import type { SentTopic } from './complete-send.js';
 import { memoizedPartitioner } from './memoized-partitioner.js';
 import type {
   ConsumerSettings, GroupConsumer, KafkaAdmin, KafkaClient, OutgoingRecord, RecordProducer, RunSettings, TopicRecords, WrittenRecords,
@@ -28,8 +26,7 @@ const acksAll = -1;
 export const reliableProducerConfig: ProducerConfig = {
   idempotent: true,
   maxInFlightRequests: 1,
-  // Each choice is noted, so that a send kafkajs resolves without some partitions is completed (complete-send.ts).
-  createPartitioner: recordingPartitioner(Partitioners.DefaultPartitioner),
+  createPartitioner: Partitioners.DefaultPartitioner,
   allowAutoTopicCreation: false,
 };
 
@@ -56,7 +53,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       else if (entry.level === logLevel.WARN) log.warn(message, record);
       else log.info(message, record);
     },
-  }), log);
+  }));
 }
 
 /** Protocol errors after which an idempotent producer's sequence state is lost: only a new producer id writes again. */
@@ -78,13 +75,13 @@ function lostSequence(err: unknown): boolean {
  * forever). The failed send still fails (the caller retries it); the next one goes through a
  * new producer id. At-least-once: what the failed send may have written can be written again.
  */
-export function renewingProducer(make: () => Producer, log?: Logger): RecordProducer {
-  let current = producerOf(make(), log);
+export function renewingProducer(make: () => Producer): RecordProducer {
+  let current = producerOf(make());
   let connected = false;
   let renewing: Promise<void> | null = null;
   const renew = (broken: RecordProducer): Promise<void> => {
     if (current !== broken) return renewing ?? Promise.resolve();
-    const next = producerOf(make(), log);
+    const next = producerOf(make());
     current = next;
     renewing = (async () => {
       await broken.disconnect().catch(() => undefined);
@@ -117,11 +114,11 @@ export function renewingProducer(make: () => Producer, log?: Logger): RecordProd
 }
 
 /** The port over an existing kafkajs client (tests and benchmarks that also use kafkajs directly). */
-export function kafkaClientOf(kafka: KafkaJs, log?: Logger): KafkaClient {
+export function kafkaClientOf(kafka: KafkaJs): KafkaClient {
   return {
     producer: (options) => renewingProducer(() => kafka.producer(options?.rememberKeyPartitions === true
-      ? { ...reliableProducerConfig, createPartitioner: recordingPartitioner(memoizedPartitioner(Partitioners.DefaultPartitioner)) }
-      : reliableProducerConfig), log),
+      ? { ...reliableProducerConfig, createPartitioner: memoizedPartitioner(Partitioners.DefaultPartitioner) }
+      : reliableProducerConfig)),
     admin: (options) => adminOf(kafka.admin(options?.retries === undefined ? undefined : { retry: { retries: options.retries } })),
     consumer: (settings) => consumerOf(kafka, settings),
   };
@@ -137,26 +134,16 @@ function written(rows: readonly RecordMetadata[]): WrittenRecords[] {
 }
 
 /** The port over a kafkajs producer a test already has (it should be built with `reliableProducerConfig`). */
-export function producerOf(producer: Producer, log?: Logger): RecordProducer {
-  const resending = (left: readonly SentTopic<Message>[]): void => log?.warn('the brokers acknowledged a send without some of its partitions (a leader moved mid-send); sending their records again', {
-    topics: left.map((t) => t.topic), records: left.reduce((n, t) => n + t.messages.length, 0),
-  });
+export function producerOf(producer: Producer): RecordProducer {
   return {
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
-    send: async (topic, messages) => written(await sendCompletely(
-      ([t]: readonly SentTopic<Message>[]) => producer.send({ topic, acks: acksAll, messages: [...(t?.messages ?? [])] }),
-      [{ topic, messages: messages.map(toMessage) }],
-      resending,
-    )),
-    sendBatch: async (topics: readonly TopicRecords[], options) => {
-      const compression = options?.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-      return written(await sendCompletely(
-        (pending: readonly SentTopic<Message>[]) => producer.sendBatch({ topicMessages: pending.map((t) => ({ topic: t.topic, messages: [...t.messages] })), acks: acksAll, compression }),
-        topics.map((t) => ({ topic: t.topic, messages: t.messages.map(toMessage) })),
-        resending,
-      ));
-    },
+    send: async (topic, messages) => written(await producer.send({ topic, acks: acksAll, messages: messages.map(toMessage) })),
+    sendBatch: async (topics: readonly TopicRecords[], options) => written(await producer.sendBatch({
+      topicMessages: topics.map((t) => ({ topic: t.topic, messages: t.messages.map(toMessage) })),
+      acks: acksAll,
+      compression: options?.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+    })),
   };
 }
 
