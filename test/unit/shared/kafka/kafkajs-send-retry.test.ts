@@ -1,0 +1,112 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+// The retry loop of kafkajs' producer as patched by patches/kafkajs+2.2.4.patch, driven by
+// fake brokers (a pure unit: no Kafka). The real-cluster check is test/cluster/cluster-replication.
+const require = createRequire(import.meta.url);
+const createSendMessages = require('kafkajs/src/producer/sendMessages.js') as (o: object) => (r: object) => Promise<Answer[]>;
+const createRetry = require('kafkajs/src/retry/index.js') as (o: object) => unknown;
+const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+
+interface Answer { readonly topicName: string; readonly partition: number }
+interface Produced { readonly nodeId: number; readonly partition: number; readonly firstSequence: number; readonly values: string[] }
+type ProduceBehaviour = (partitions: number[]) => Promise<void>;
+interface ProduceRequest { topicData: { topic: string; partitions: { partition: number; firstSequence: number; messages: { value: string }[] }[] }[] }
+
+const notLeader = (): Error => createErrorFromCode(6); // NOT_LEADER_FOR_PARTITION: retriable, stale metadata
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Two brokers, one topic `t`; `leaders[p]` is partition p's leader, `afterRefresh` the leaders once metadata is refreshed. */
+function fakeCluster(leaders: number[], afterRefresh: number[], behaviour: Record<number, ProduceBehaviour>) {
+  let current = [...leaders];
+  const produced: Produced[] = [];
+  const brokers = new Map<number, object>();
+  const locks = new Map<object, Promise<void>>();
+  const release = new Map<object, () => void>();
+  const sequences = new Map<number, number>();
+  const broker = (nodeId: number): object => {
+    if (!brokers.has(nodeId)) {
+      brokers.set(nodeId, {
+        nodeId,
+        async produce({ topicData }: ProduceRequest) {
+          const parts = topicData.flatMap((t) => t.partitions);
+          await (behaviour[nodeId] ?? (async () => undefined))(parts.map((p) => p.partition));
+          for (const p of parts) produced.push({ nodeId, partition: p.partition, firstSequence: p.firstSequence, values: p.messages.map((m) => m.value) });
+          return { topics: [{ topicName: 't', partitions: parts.map((p) => ({ partition: p.partition, errorCode: 0, baseOffset: '0' })) }] };
+        },
+      });
+    }
+    return brokers.get(nodeId) as object;
+  };
+  const cluster = {
+    targetTopics: new Set<string>(),
+    async refreshMetadataIfNecessary() {},
+    async refreshMetadata() { current = [...afterRefresh]; },
+    async addMultipleTargetTopics() {},
+    isConnected: () => true,
+    removeBroker() {},
+    findTopicPartitionMetadata: () => current.map((leader, partitionId) => ({ partitionId, leader })),
+    findLeaderForPartitions: (_topic: string, partitions: string[]) => partitions.reduce<Record<number, number[]>>((out, id) => {
+      const p = Number(id);
+      const leader = current[p] as number;
+      return { ...out, [leader]: [...(out[leader] ?? []), p] };
+    }, {}),
+    findBroker: async ({ nodeId }: { nodeId: string }) => broker(Number(nodeId)),
+  };
+  const eosManager = {
+    isTransactional: () => false,
+    getProducerId: () => 1,
+    getProducerEpoch: () => 0,
+    getSequence: (_t: string, p: number) => sequences.get(p) ?? 0,
+    updateSequence: (_t: string, p: number, n: number) => void sequences.set(p, (sequences.get(p) ?? 0) + n),
+    async acquireBrokerLock(b: object) {
+      while (locks.has(b)) await locks.get(b);
+      locks.set(b, new Promise<void>((r) => release.set(b, r)));
+    },
+    async releaseBrokerLock(b: object) {
+      locks.delete(b);
+      release.get(b)?.();
+    },
+  };
+  const logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const send = createSendMessages({
+    logger, cluster, eosManager,
+    partitioner: ({ message }: { message: { partition: number } }) => message.partition,
+    retrier: createRetry({ retries: 5, initialRetryTime: 5, maxRetryTime: 20 }),
+  });
+  return { send, produced };
+}
+
+const messages = (count: number): { partition: number; value: string }[] => Array.from({ length: count }, (_, i) => ({ partition: i % 2, value: `v${i}` }));
+
+describe('kafkajs send retries (patched)', () => {
+  it('sends a partition whose leader moved mid-send to a broker that had already answered', async () => {
+    let failures = 1;
+    const { send, produced } = fakeCluster([1, 2], [1, 1], {
+      2: async () => {
+        if (failures-- > 0) throw notLeader();
+      },
+    });
+    const answers = await send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4) }] });
+    expect(answers.map((a) => a.partition).sort()).toEqual([0, 1]);
+    // Upstream kafkajs sent partition 1 nowhere: broker 1 had answered, broker 2 led nothing any more.
+    expect(produced.filter((p) => p.partition === 1)).toEqual([{ nodeId: 1, partition: 1, firstSequence: 0, values: ['v1', 'v3'] }]);
+  });
+
+  it('starts no retry while a request of the failed attempt is in flight, so nothing is written twice', async () => {
+    const { send, produced } = fakeCluster([1, 2], [1, 2], {
+      1: (() => {
+        let failures = 1;
+        return async () => {
+          if (failures-- > 0) throw notLeader();
+        };
+      })(),
+      // Broker 2 answers after the retry delay: upstream's next attempt had already queued partition 1 again.
+      2: () => sleep(60),
+    });
+    await send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4) }] });
+    const partition1 = produced.filter((p) => p.partition === 1);
+    expect(partition1, 'partition 1 written once').toHaveLength(1);
+    expect(produced.filter((p) => p.partition === 0)).toEqual([{ nodeId: 1, partition: 0, firstSequence: 0, values: ['v0', 'v2'] }]);
+  });
+});
