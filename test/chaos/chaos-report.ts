@@ -38,7 +38,7 @@ export function latencyTable(figures: readonly LatencyFigure[]): string {
   return table(
     ['failover window', 'items', 'p50', 'p99', 'max', 'judged', 'limit', 'verdict'],
     figures.map((f) => [f.label, String(f.samples), ms(f.p50Ms), ms(f.p99Ms), ms(f.maxMs), ms(f.judgedMs), f.limit,
-      f.samples === 0 ? 'no items' : f.overloaded ? 'overloaded: not judged' : f.loadBurst ? 'load burst: not judged' : f.violation ? 'VIOLATION' : 'ok']),
+      f.samples === 0 ? 'no items' : f.overloaded ? 'overloaded: not judged' : f.loadBurst ? 'load burst: not judged' : f.brokerStop ? 'broker stop: not judged' : f.violation ? 'VIOLATION' : 'ok']),
   );
 }
 

@@ -13,6 +13,12 @@ export interface LoadBurst {
   readonly multiplier: number;
 }
 
+/** A broker of the 3-broker cluster stopped (epoch ms, from the stop to its restart). */
+export interface BrokerStop {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
 export interface DispatcherFaultWindow {
   readonly kind: 'kill' | 'term';
   readonly atMs: number;
@@ -40,6 +46,11 @@ export interface LatencyFigure {
    * times the fleet's rate on 2 cores) is in every latency of it, whatever the failover did.
    */
   readonly loadBurst: boolean;
+  /**
+   * Not judged either: a broker stop overlapped the window. Its partitions' leaders move (a
+   * controlled shutdown takes seconds here), which every latency of the window also waits on.
+   */
+  readonly brokerStop: boolean;
 }
 
 export const killP99LimitMs = 10_000;
@@ -53,14 +64,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-function figure(label: string, latencies: number[], judged: number[], limitMs: number, limit: string, calmJudgedMs = 0, loadBurst = false): LatencyFigure {
+function figure(label: string, latencies: number[], judged: number[], limitMs: number, limit: string, calmJudgedMs = 0, loadBurst = false, brokerStop = false): LatencyFigure {
   latencies.sort((a, b) => a - b);
   judged.sort((a, b) => a - b);
   const judgedMs = percentile(judged, 99);
   const overloaded = calmJudgedMs > limitMs / 2;
   return {
     label, samples: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] ?? Number.NaN,
-    judgedMs, limitMs, limit, violation: !overloaded && !loadBurst && latencies.length > 0 && judgedMs > limitMs, overloaded, loadBurst,
+    judgedMs, limitMs, limit, violation: !overloaded && !loadBurst && !brokerStop && latencies.length > 0 && judgedMs > limitMs, overloaded, loadBurst, brokerStop,
   };
 }
 
@@ -71,25 +82,29 @@ function figure(label: string, latencies: number[], judged: number[], limitMs: n
  * calm part of it (items recorded away from every dispatcher fault), unjudged. A window
  * is not judged (`overloaded`) when the calm p99, measured the same way, is already over
  * half its limit: the machine, not the failover, would decide the verdict. Nor is one that
- * a load burst overlaps (`loadBurst`).
+ * a load burst overlaps (`loadBurst`), or a broker stop (`brokerStop`). Calm items are away
+ * from broker stops too.
  */
-export function failoverFigures(samples: readonly LatencySample[], windows: readonly DispatcherFaultWindow[], bursts: readonly LoadBurst[] = []): LatencyFigure[] {
+export function failoverFigures(samples: readonly LatencySample[], windows: readonly DispatcherFaultWindow[], bursts: readonly LoadBurst[] = [], brokerStops: readonly BrokerStop[] = []): LatencyFigure[] {
   const all = samples.map((s) => s.receivedAt - s.recordTimeMs);
-  const near = (s: LatencySample): boolean => windows.some((w) => s.recordTimeMs >= w.atMs - 2 * killWindowMs.before && s.recordTimeMs <= w.atMs + killWindowMs.after);
+  const near = (s: LatencySample): boolean => windows.some((w) => s.recordTimeMs >= w.atMs - 2 * killWindowMs.before && s.recordTimeMs <= w.atMs + killWindowMs.after)
+    || brokerStops.some((b) => s.recordTimeMs >= b.startMs - 2 * killWindowMs.before && s.recordTimeMs <= b.endMs + killWindowMs.after);
   const calm = samples.filter((s) => !near(s));
   const calmLatencies = calm.map((s) => s.receivedAt - s.recordTimeMs);
   const calmKill = percentile([...calmLatencies].sort((a, b) => a - b), 99);
   const calmTerm = percentile(calm.map((s) => s.receivedAt - s.recordTimeMs - s.maxWaitMs).sort((a, b) => a - b), 99);
   const unjudged = (label: string, latencies: number[]): LatencyFigure => ({ ...figure(label, latencies, [...latencies], Number.POSITIVE_INFINITY, '-'), violation: false });
-  const rows: LatencyFigure[] = [unjudged('whole run (healthy endpoints)', all), unjudged('calm (away from dispatcher faults)', calmLatencies)];
+  const rows: LatencyFigure[] = [unjudged('whole run (healthy endpoints)', all), unjudged(`calm (away from dispatcher faults${brokerStops.length > 0 ? ' and broker stops' : ''})`, calmLatencies)];
   for (const w of windows) {
     const span = w.kind === 'kill' ? killWindowMs : termWindowMs;
     const inWindow = samples.filter((s) => s.recordTimeMs >= w.atMs - span.before && s.recordTimeMs <= w.atMs + span.after);
     const latencies = inWindow.map((s) => s.receivedAt - s.recordTimeMs);
-    const burst = bursts.some((b) => b.startMs <= w.atMs + span.after && b.endMs >= w.atMs - span.before);
+    const overlaps = (b: { readonly startMs: number; readonly endMs: number }): boolean => b.startMs <= w.atMs + span.after && b.endMs >= w.atMs - span.before;
+    const burst = bursts.some(overlaps);
+    const brokerStop = brokerStops.some(overlaps);
     rows.push(w.kind === 'kill'
-      ? figure(w.label, latencies, [...latencies], killP99LimitMs, 'p99 <= 10 s', Number.isNaN(calmKill) ? 0 : calmKill, burst)
-      : figure(w.label, latencies, inWindow.map((s) => s.receivedAt - s.recordTimeMs - s.maxWaitMs), gracefulExcessLimitMs, 'p99 <= window + 2 s', Number.isNaN(calmTerm) ? 0 : calmTerm, burst));
+      ? figure(w.label, latencies, [...latencies], killP99LimitMs, 'p99 <= 10 s', Number.isNaN(calmKill) ? 0 : calmKill, burst, brokerStop)
+      : figure(w.label, latencies, inWindow.map((s) => s.receivedAt - s.recordTimeMs - s.maxWaitMs), gracefulExcessLimitMs, 'p99 <= window + 2 s', Number.isNaN(calmTerm) ? 0 : calmTerm, burst, brokerStop));
   }
   return rows;
 }

@@ -5,7 +5,7 @@ import type { EndpointMode, FaultEndpoint } from '../helpers/fault-endpoint.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { describeFault } from './chaos-timeline.js';
 import type { EndpointFault, PlannedFault } from './chaos-timeline.js';
-import type { LoadBurst } from './failover-latency.js';
+import type { BrokerStop, LoadBurst } from './failover-latency.js';
 
 /** What happened when, relative to the start of the fault phase. */
 export interface InjectedEvent {
@@ -47,6 +47,8 @@ export class FaultInjector {
   readonly stops: DispatcherStop[] = [];
   /** Load bursts as they ran (failover windows they overlap are not judged). */
   readonly bursts: LoadBurst[] = [];
+  /** Broker stops as they ran (failover windows they overlap are not judged either). */
+  readonly brokerStops: BrokerStop[] = [];
   readonly errors: string[] = [];
   readonly processes: { slot: number; proc: DispatcherProcess }[] = [];
   loadMultiplier = 1;
@@ -156,11 +158,13 @@ export class FaultInjector {
         return;
       }
       case 'broker-stop': {
+        const startMs = Date.now();
         this.stoppedBrokers.add(f.nodeId);
         const outcome = await stopClusterNode(f.nodeId);
         this.note(`broker ${f.nodeId} stopped (${JSON.stringify(outcome)})`);
         await sleep(f.durationMs);
         await this.startBrokers();
+        this.brokerStops.push({ startMs, endMs: Date.now() });
         this.note(`broker ${f.nodeId} started again`);
         return;
       }

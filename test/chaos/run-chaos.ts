@@ -145,7 +145,7 @@ async function report(run: ChaosRun, phaseStart: number, quiescentAfterMs: numbe
     .map((s) => `worst latency by second of record time around SIGKILL dispatcher ${s.slot} at +${seconds(s.atMs - phaseStart)} s: ${killProfile(samples, s.atMs)}`);
   const figures = failoverFigures(samples, injector.stops.map((s) => ({
     kind: s.kind, atMs: s.atMs, label: `${s.kind === 'kill' ? 'SIGKILL' : 'SIGTERM'} dispatcher ${s.slot} at +${seconds(s.atMs - phaseStart)} s`,
-  })), injector.bursts);
+  })), injector.bursts, injector.brokerStops);
   // Where lost items got to: matched (on webhook.deliveries) or not even that.
   const whereLost = (subscriptionId: string, items: readonly ExpectedItem[]): string => {
     const times = items.map((i) => i.publishedAtMs - phaseStart).sort((a, b) => a - b);
@@ -182,7 +182,7 @@ function summaryLine(r: { args: ChaosArgs; faults: number; records: number; rows
   const worst = (kind: string): string => {
     const rows = r.figures.filter((f) => f.label.startsWith(kind) && f.samples > 0);
     if (rows.length === 0) return '-';
-    return `${(Math.max(...rows.map((f) => f.judgedMs)) / 1000).toFixed(2)}${rows.some((f) => f.overloaded) ? '(overloaded)' : rows.some((f) => f.loadBurst) ? '(burst)' : ''}`;
+    return `${(Math.max(...rows.map((f) => f.judgedMs)) / 1000).toFixed(2)}${rows.some((f) => f.overloaded) ? '(overloaded)' : rows.some((f) => f.loadBurst) ? '(burst)' : rows.some((f) => f.brokerStop) ? '(broker stop)' : ''}`;
   };
   const sum = (f: (v: SubscriptionVerdict) => number): number => r.rows.reduce((n, row) => n + f(row.verdict), 0);
   return ['chaos-summary', `seed=${r.args.seed}`, `minutes=${r.args.minutes}`, `fault_events=${r.faults}`, `records=${r.records}`,

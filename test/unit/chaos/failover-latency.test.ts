@@ -44,6 +44,17 @@ describe('failoverFigures', () => {
     expect(failoverFigures(slowAfterTerm, term)[2]).toMatchObject({ loadBurst: false, violation: true });
   });
 
+  it('does not judge a window that a broker stop overlaps, and keeps the calm baseline away from broker stops', () => {
+    const calm = Array.from({ length: 400 }, (_, i) => sample(i * 100, 500));
+    // A broker stop at 10-17 s slows everything recorded then; a SIGKILL at 12 s falls inside it.
+    const slowed = calm.map((s) => (s.recordTimeMs >= 10_000 && s.recordTimeMs < 22_000 ? { ...s, receivedAt: s.recordTimeMs + 11_000 } : s));
+    const kill = [{ kind: 'kill' as const, atMs: 12_000, label: 'kill' }];
+    const [, quiet, judged] = failoverFigures(slowed, kill, [], [{ startMs: 10_000, endMs: 17_000 }]);
+    expect(judged).toMatchObject({ brokerStop: true, violation: false });
+    expect(quiet).toMatchObject({ label: 'calm (away from dispatcher faults and broker stops)', p99Ms: 500 });
+    expect(failoverFigures(slowed, kill, [], [{ startMs: 30_000, endMs: 35_000 }])[2]).toMatchObject({ brokerStop: false, violation: true });
+  });
+
   it('reports a window without items as such, not as a violation', () => {
     expect(failoverFigures([], [{ kind: 'kill', atMs: 0, label: 'k' }])[2]).toMatchObject({ samples: 0, violation: false });
     expect(percentile([], 99)).toBeNaN();
