@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../../../services/shared/kafka/crc32c.js';
 import { encodeProduceRequest } from '../../../../services/shared/kafka/produce-request-encoder.js';
 import type { EncodableRecord, ProduceRequestInput } from '../../../../services/shared/kafka/produce-request-encoder.js';
-import '../../../../services/shared/kafka/kafkajs-adapter.js';
+import { linearGroupByPartition } from '../../../../services/shared/kafka/kafkajs-adapter.js';
 
 const require = createRequire(import.meta.url);
 const v3Path = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
@@ -103,5 +103,21 @@ describe('crc32c', () => {
     for (let start = 0; start < 9; start++) {
       for (let end = start; end <= data.length; end += 7) expect(crc32c(data, start, end)).toBe(kafkajsCrc32c(data.subarray(start, end)));
     }
+  });
+});
+
+describe('linearGroupByPartition', () => {
+  it('groups records as kafkajs does: per partition, in send order, none without partitions', () => {
+    const groupingPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
+    const installed = require.cache[groupingPath];
+    delete require.cache[groupingPath];
+    const kafkajsGrouping = require(groupingPath) as typeof linearGroupByPartition;
+    if (installed !== undefined) require.cache[groupingPath] = installed;
+    const messages = Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 7}`, value: String(i), partition: (i * 5) % 6 }));
+    const args = { topic: 't', partitionMetadata: [0, 1, 2, 3, 4, 5], messages, partitioner: ({ message }: { message: { partition?: number } }) => message.partition ?? 0 };
+    const linear = linearGroupByPartition(args);
+    expect(linear).toEqual(kafkajsGrouping(args));
+    expect(Object.keys(linear)).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(linearGroupByPartition({ ...args, partitionMetadata: [] })).toEqual({});
   });
 });
