@@ -1,98 +1,16 @@
-import { Module, createRequire } from 'node:module';
 import type { Admin, Consumer, LogEntry, Message, PartitionAssigner, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { coPartitionedAssignerName, planCoPartitioned } from './co-partitioned-plan.js';
 import { memoizedPartitioner } from './memoized-partitioner.js';
-import { encodeProduceRequest } from './produce-request-encoder.js';
-import type { ProduceRequestInput } from './produce-request-encoder.js';
+import { loadKafkaJs } from './kafkajs-internals.js';
 import type {
   ConsumerSettings, GroupConsumer, KafkaAdmin, KafkaClient, OutgoingRecord, RecordProducer, RunSettings, TopicRecords, WrittenRecords,
 } from './kafka-port.js';
 
-const require = createRequire(import.meta.url);
-
-/** kafkajs' grouping of a send's records by partition, as its producer calls it. */
-type GroupByPartition = (args: {
-  readonly topic: string; readonly partitionMetadata: readonly unknown[]; readonly messages: readonly Message[];
-  readonly partitioner: (args: { readonly topic: string; readonly partitionMetadata: readonly unknown[]; readonly message: Message }) => number;
-}) => Record<number, Message[]>;
-
-/**
- * kafkajs groups a send's records by partition by copying the partition's array for every
- * record (quadratic: 1.4 µs per record at 5,000 records per send). Its producer captures
- * that module when kafkajs loads, so a linear one with the same result is put in Node's
- * module cache first (kafkajs is loaded below, not imported, for that reason). Where another
- * module loaded kafkajs earlier (a test or bench importing it), kafkajs keeps its own.
- */
-export const linearGroupByPartition: GroupByPartition = ({ topic, partitionMetadata, messages, partitioner }) => {
-  const result: Record<number, Message[]> = {};
-  if (partitionMetadata.length === 0) return result;
-  for (const message of messages) {
-    const partition = partitioner({ topic, partitionMetadata, message });
-    (result[partition] ??= []).push(message);
-  }
-  return result;
-};
-
-function preloadLinearGrouping(): void {
-  const path = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
-  if (require.cache[path] !== undefined) return;
-  const m = new Module(path);
-  m.filename = path;
-  m.loaded = true;
-  m.exports = linearGroupByPartition;
-  require.cache[path] = m;
-}
-preloadLinearGrouping();
-const kafkajs = require('kafkajs') as typeof import('kafkajs');
+// kafkajs is CommonJS, loaded (not imported) after fleethook's replacements of its hot internals are in place.
+const kafkajs = loadKafkaJs();
 const { AssignerProtocol, CompressionTypes, ConfigResourceTypes, Kafka, Partitioners, logLevel } = kafkajs;
 type KafkaJs = InstanceType<typeof Kafka>;
-
-/** kafkajs' Produce v3 request builder (v4–v7 reuse it): the arguments it gets, the request it returns. */
-interface ProduceRequestArgs {
-  readonly acks: number;
-  readonly timeout: number;
-  readonly transactionalId?: string | null;
-  readonly producerId?: { readonly value: bigint };
-  readonly producerEpoch?: number;
-  readonly compression?: number;
-  readonly topicData: ProduceRequestInput['topicData'];
-}
-interface KafkaJsRequest { encode(): Promise<unknown> }
-type ProduceRequestBuilder = (args: ProduceRequestArgs) => KafkaJsRequest;
-interface KafkaJsEncoder { buf: Buffer; offset: number }
-
-/**
- * kafkajs encodes produce requests record by record through small zero-filled buffers (a
- * fifth of the dispatcher's main thread at 30,000 records/s, issue 11) and has no hook for
- * it: its Produce v3 request builder, which v4–v7 reuse and which kafkajs loads at the first
- * send, is replaced in Node's module cache by one that writes uncompressed requests with
- * `encodeProduceRequest` (the same bytes, one buffer). Compressed requests keep kafkajs'
- * encoding. kafkajs is pinned (2.2.4, unmaintained): the internal paths cannot move under us.
- */
-function installProduceEncoder(): void {
-  const path = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
-  const original = require(path) as ProduceRequestBuilder;
-  const cached = require.cache[path];
-  const Encoder = require('kafkajs/src/protocol/encoder.js') as new (initialSize?: number) => KafkaJsEncoder;
-  if (cached === undefined || (original as { fleethook?: true }).fleethook === true) return;
-  const builder: ProduceRequestBuilder = (args) => {
-    const request = original(args);
-    if ((args.compression ?? CompressionTypes.None) !== CompressionTypes.None) return request;
-    const encode = async (): Promise<KafkaJsEncoder> => {
-      const encoder = new Encoder(0);
-      encoder.buf = encodeProduceRequest({
-        transactionalId: args.transactionalId ?? null, acks: args.acks, timeoutMs: args.timeout,
-        producerId: args.producerId?.value ?? -1n, producerEpoch: args.producerEpoch ?? 0, topicData: args.topicData, nowMs: Date.now(),
-      });
-      encoder.offset = encoder.buf.length;
-      return encoder;
-    };
-    return Object.assign(request, { encode });
-  };
-  cached.exports = Object.assign(builder, { fleethook: true });
-}
-installProduceEncoder();
 
 /** kafkajs' ack setting for "all in-sync replicas", required by the idempotent producer. */
 const acksAll = -1;

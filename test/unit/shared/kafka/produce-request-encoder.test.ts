@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../../../services/shared/kafka/crc32c.js';
 import { encodeProduceRequest } from '../../../../services/shared/kafka/produce-request-encoder.js';
 import type { EncodableRecord, ProduceRequestInput } from '../../../../services/shared/kafka/produce-request-encoder.js';
-import { linearGroupByPartition } from '../../../../services/shared/kafka/kafkajs-adapter.js';
+import '../../../../services/shared/kafka/kafkajs-adapter.js';
+import { frameRequestOnce, linearGroupByPartition } from '../../../../services/shared/kafka/kafkajs-internals.js';
 
 const require = createRequire(import.meta.url);
 const v3Path = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
@@ -119,5 +120,29 @@ describe('linearGroupByPartition', () => {
     expect(linear).toEqual(kafkajsGrouping(args));
     expect(Object.keys(linear)).toEqual(['0', '1', '2', '3', '4', '5']);
     expect(linearGroupByPartition({ ...args, partitionMetadata: [] })).toEqual({});
+  });
+});
+
+describe('frameRequestOnce', () => {
+  it('frames a request as kafkajs does (client id with multi-byte characters, none, empty body) and refuses a body that is not an encoder', async () => {
+    const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => { buf: Buffer; offset: number; writeInt32(v: number): unknown; writeString(s: string): unknown };
+    const framingPath = require.resolve('kafkajs/src/protocol/request.js');
+    const installed = require.cache[framingPath];
+    delete require.cache[framingPath];
+    const kafkajsFraming = require(framingPath) as ReturnType<typeof frameRequestOnce>;
+    if (installed !== undefined) require.cache[framingPath] = installed;
+    const once = frameRequestOnce(Encoder);
+    const body = new Encoder();
+    body.writeString('x'.repeat(2_000));
+    body.writeInt32(-7);
+    for (const clientId of ['fleethook-dispatcher-ü', null, '']) {
+      for (const payload of [body, new Encoder()]) {
+        const args = { correlationId: 2_000_000_001, clientId, request: { apiKey: 0, apiVersion: 7, encode: () => Promise.resolve(payload) } };
+        const [ours, theirs] = await Promise.all([once(args), kafkajsFraming(args)]);
+        expect(ours.buf.subarray(0, ours.offset).equals(theirs.buf.subarray(0, theirs.offset)), String(clientId)).toBe(true);
+      }
+    }
+    const notEncoder = { correlationId: 1, clientId: 'c', request: { apiKey: 0, apiVersion: 7, encode: () => Promise.resolve({ buf: 'no', offset: 2 } as unknown as { buf: Buffer; offset: number }) } };
+    await expect(once(notEncoder)).rejects.toThrow(/instance of Encoder/);
   });
 });
