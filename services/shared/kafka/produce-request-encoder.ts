@@ -1,12 +1,12 @@
 import { crc32c } from './crc32c.js';
 
 /**
- * The body of a Kafka Produce request (versions 3–7 share it) with uncompressed v2 record
- * batches, written into one Buffer sized up front. kafkajs builds the same bytes through a
+ * The body of a Kafka Produce request (versions 3–7 share it) with v2 record batches,
+ * written into one Buffer sized up front (records compressed by a codec when asked). kafkajs builds the same bytes through a
  * zero-filled 512-byte buffer per record and per header, a `Buffer.from` array per varint
  * and a copy of every record into its batch and of every batch into the request: that was
  * a fifth of the dispatcher's main thread at 30,000 records/s (issue 11). The adapter hands
- * kafkajs' produce requests to this encoder (`kafkajs-adapter.ts`); the bytes are the ones
+ * kafkajs' produce requests to this encoder (`kafkajs-internals.ts`); the bytes are the ones
  * kafkajs writes (unit test), apart from a batch's max timestamp, which here is the highest
  * timestamp of its records also when some records have none. Pure.
  */
@@ -137,8 +137,8 @@ interface PartitionPlan {
   readonly timestamps: Float64Array;
   /** Per record: its body size (after the length varint). */
   readonly bodySizes: Int32Array;
-  /** RecordBatch bytes, baseOffset and batchLength included. */
-  readonly batchBytes: number;
+  /** The records, length varints included (uncompressed). */
+  readonly recordBytes: number;
 }
 
 function planPartition(messages: readonly EncodableRecord[], nowMs: number): PartitionPlan {
@@ -170,26 +170,10 @@ function planPartition(messages: readonly EncodableRecord[], nowMs: number): Par
     bodySizes[i] = body;
     records += sizeOfVarint(body) + body;
   }
-  return { firstTimestamp: first, maxTimestamp: max, timestamps, bodySizes, batchBytes: batchHeadBytes + batchTailBytes + records };
+  return { firstTimestamp: first, maxTimestamp: max, timestamps, bodySizes, recordBytes: records };
 }
 
-function writeBatch(w: Writer, input: ProduceRequestInput, firstSequence: number, messages: readonly EncodableRecord[], plan: PartitionPlan): void {
-  const start = w.offset;
-  w.int64(0n);
-  w.int32(plan.batchBytes - 12);
-  w.int32(0); // partition leader epoch
-  w.int8(magic);
-  const crcAt = w.offset;
-  w.int32(0);
-  const crcFrom = w.offset;
-  w.int16(input.transactionalId === null ? 0 : transactionalBit);
-  w.int32(messages.length - 1);
-  w.int64(BigInt(plan.firstTimestamp));
-  w.int64(BigInt(plan.maxTimestamp));
-  w.int64(input.producerId);
-  w.int16(input.producerEpoch);
-  w.int32(firstSequence);
-  w.int32(messages.length);
+function writeRecords(w: Writer, messages: readonly EncodableRecord[], plan: PartitionPlan): void {
   for (let i = 0; i < messages.length; i++) {
     const r = messages[i] as EncodableRecord;
     w.varint(plan.bodySizes[i] as number);
@@ -206,17 +190,45 @@ function writeBatch(w: Writer, input: ProduceRequestInput, firstSequence: number
       w.bytes(value, byteLength(value));
     });
   }
-  if (w.offset - start !== plan.batchBytes) throw new Error(`record batch size ${w.offset - start} differs from its plan ${plan.batchBytes}`);
+}
+
+/** One partition's record batch: its plan, and the compressed records when the request is compressed. */
+interface PartitionBatch {
+  readonly plan: PartitionPlan;
+  readonly compressed: Buffer | null;
+  /** RecordBatch bytes, baseOffset and batchLength included. */
+  readonly batchBytes: number;
+}
+
+function writeBatch(w: Writer, input: ProduceRequestInput, codecBits: number, firstSequence: number, messages: readonly EncodableRecord[], batch: PartitionBatch): void {
+  const { plan, compressed } = batch;
+  const start = w.offset;
+  w.int64(0n);
+  w.int32(batch.batchBytes - 12);
+  w.int32(0); // partition leader epoch
+  w.int8(magic);
+  const crcAt = w.offset;
+  w.int32(0);
+  const crcFrom = w.offset;
+  w.int16(codecBits | (input.transactionalId === null ? 0 : transactionalBit));
+  w.int32(messages.length - 1);
+  w.int64(BigInt(plan.firstTimestamp));
+  w.int64(BigInt(plan.maxTimestamp));
+  w.int64(input.producerId);
+  w.int16(input.producerEpoch);
+  w.int32(firstSequence);
+  w.int32(messages.length);
+  if (compressed === null) writeRecords(w, messages, plan);
+  else w.offset += compressed.copy(w.buf, w.offset);
+  if (w.offset - start !== batch.batchBytes) throw new Error(`record batch size ${w.offset - start} differs from its plan ${batch.batchBytes}`);
   w.buf.writeUInt32BE(crc32c(w.buf, crcFrom, w.offset), crcAt);
 }
 
-/** The request body (after the request header): transactional id, acks, timeout, then per topic and partition one record batch. */
-export function encodeProduceRequest(input: ProduceRequestInput): Buffer {
-  const plans = input.topicData.map((t) => t.partitions.map((p) => planPartition(p.messages, input.nowMs)));
+function writeRequest(input: ProduceRequestInput, codecBits: number, batches: readonly (readonly PartitionBatch[])[]): Buffer {
   let size = 2 + (input.transactionalId === null ? 0 : Buffer.byteLength(input.transactionalId, 'utf8')) + 2 + 4 + 4;
   input.topicData.forEach((t, ti) => {
     size += 2 + Buffer.byteLength(t.topic, 'utf8') + 4;
-    for (const plan of plans[ti] as PartitionPlan[]) size += 4 + 4 + plan.batchBytes;
+    for (const b of batches[ti] as readonly PartitionBatch[]) size += 4 + 4 + b.batchBytes;
   });
   const w = new Writer(Buffer.allocUnsafe(size));
   w.string(input.transactionalId);
@@ -227,12 +239,41 @@ export function encodeProduceRequest(input: ProduceRequestInput): Buffer {
     w.string(t.topic);
     w.int32(t.partitions.length);
     t.partitions.forEach((p, pi) => {
-      const plan = (plans[ti] as PartitionPlan[])[pi] as PartitionPlan;
+      const b = (batches[ti] as readonly PartitionBatch[])[pi] as PartitionBatch;
       w.int32(p.partition);
-      w.int32(plan.batchBytes);
-      writeBatch(w, input, p.firstSequence, p.messages, plan);
+      w.int32(b.batchBytes);
+      writeBatch(w, input, codecBits, p.firstSequence, p.messages, b);
     });
   });
   if (w.offset !== size) throw new Error(`produce request size ${w.offset} differs from its plan ${size}`);
   return w.buf;
+}
+
+const batchOverhead = batchHeadBytes + batchTailBytes;
+
+/** The request body (after the request header): transactional id, acks, timeout, then per topic and partition one uncompressed record batch. */
+export function encodeProduceRequest(input: ProduceRequestInput): Buffer {
+  const batches = input.topicData.map((t) => t.partitions.map((p): PartitionBatch => {
+    const plan = planPartition(p.messages, input.nowMs);
+    return { plan, compressed: null, batchBytes: batchOverhead + plan.recordBytes };
+  }));
+  return writeRequest(input, 0, batches);
+}
+
+/** A compression codec as Kafka names it in a batch's attributes (1 gzip, 2 snappy, 3 lz4, 4 zstd) and its compression of a batch's records. */
+export interface RecordsCodec {
+  readonly attributeBits: number;
+  compress(records: Buffer): Promise<Buffer>;
+}
+
+/** The same request with each batch's records compressed by `codec` (the count of records stays uncompressed, as in Kafka's format). */
+export async function encodeCompressedProduceRequest(input: ProduceRequestInput, codec: RecordsCodec): Promise<Buffer> {
+  const batches = await Promise.all(input.topicData.map((t) => Promise.all(t.partitions.map(async (p): Promise<PartitionBatch> => {
+    const plan = planPartition(p.messages, input.nowMs);
+    const w = new Writer(Buffer.allocUnsafe(plan.recordBytes));
+    writeRecords(w, p.messages, plan);
+    const compressed = await codec.compress(w.buf);
+    return { plan, compressed, batchBytes: batchOverhead + compressed.length };
+  }))));
+  return writeRequest(input, codec.attributeBits, batches);
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../../../services/shared/kafka/crc32c.js';
-import { encodeProduceRequest } from '../../../../services/shared/kafka/produce-request-encoder.js';
+import { encodeCompressedProduceRequest, encodeProduceRequest } from '../../../../services/shared/kafka/produce-request-encoder.js';
 import type { EncodableRecord, ProduceRequestInput } from '../../../../services/shared/kafka/produce-request-encoder.js';
 import '../../../../services/shared/kafka/kafkajs-adapter.js';
 import { frameRequestOnce, linearGroupByPartition } from '../../../../services/shared/kafka/kafkajs-internals.js';
@@ -12,6 +12,7 @@ const v3Path = require.resolve('kafkajs/src/protocol/requests/produce/v3/request
 interface Encoded { buffer: Buffer }
 type V3 = (args: Record<string, unknown>) => { encode(): Promise<Encoded> };
 const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: string): unknown };
+const gzipCodec = require('kafkajs/src/protocol/message/compression/gzip.js') as { compress(e: { buffer: Buffer }): Promise<Buffer> };
 const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
 
 /** kafkajs' own Produce v3 builder, loaded afresh (the adapter replaced the cached one). */
@@ -25,13 +26,13 @@ function kafkajsV3(): V3 {
   }
 }
 
-async function kafkajsBytes(input: ProduceRequestInput): Promise<Buffer> {
+async function kafkajsBytes(input: ProduceRequestInput, compression = 0): Promise<Buffer> {
   const realNow = Date.now;
   Date.now = () => input.nowMs;
   try {
     const request = kafkajsV3()({
       acks: input.acks, timeout: input.timeoutMs, transactionalId: input.transactionalId ?? undefined,
-      producerId: Long.fromValue(String(input.producerId)), producerEpoch: input.producerEpoch, topicData: input.topicData,
+      producerId: Long.fromValue(String(input.producerId)), producerEpoch: input.producerEpoch, topicData: input.topicData, compression,
     });
     return (await request.encode()).buffer;
   } finally {
@@ -60,6 +61,18 @@ describe('encodeProduceRequest', () => {
       ],
     };
     expect(encodeProduceRequest(input).equals(await kafkajsBytes(input))).toBe(true);
+  });
+
+  it('writes the bytes kafkajs writes with gzip-compressed records (several partitions, records with headers)', async () => {
+    const records: EncodableRecord[] = Array.from({ length: 40 }, (_, i) => ({
+      key: `sub_${i % 3}`, value: JSON.stringify({ webhookId: `msg_${i}`, body: 'x'.repeat(i * 50) }), headers: { 'fleethook-outcome': i % 2 === 0 ? 'delivered' : 'failed' },
+    }));
+    const input: ProduceRequestInput = {
+      ...base, topicData: [{ topic: 'webhook.messages', partitions: [{ partition: 0, firstSequence: 5, messages: records }, { partition: 3, firstSequence: 0, messages: records.slice(0, 1) }] }],
+    };
+    const ours = await encodeCompressedProduceRequest(input, { attributeBits: 1, compress: (buffer) => gzipCodec.compress({ buffer }) });
+    expect(ours.equals(await kafkajsBytes(input, 1))).toBe(true);
+    expect(ours.length).toBeLessThan(encodeProduceRequest(input).length);
   });
 
   it('writes the same timestamps as kafkajs when every record has one (deltas from the lowest, negative ones too)', async () => {
