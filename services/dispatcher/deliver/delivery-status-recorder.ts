@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-
-type Pipeline = ReturnType<Redis['pipeline']>;
 import { attemptLogKey, deliveryStatusKey, maxLoggedAttempts, statusFields } from '../../shared/delivery-status-keys.js';
 import type { LoggedAttempt } from '../../shared/delivery-status-keys.js';
 import { encodeFeedEntry, feedField, feedKey, feedTtlSeconds, maxFeedEntries } from '../../shared/delivery-feed.js';
 import type { Logger } from '../../shared/logger.js';
+
+type Pipeline = ReturnType<Redis['pipeline']>;
 
 /** The request as sent, for the portal's live feed (shared/delivery-feed.ts; the body is capped there). */
 export interface SentRequest {
@@ -80,8 +80,8 @@ export class DeliveryStatusRecorder {
 
   /**
    * The pipeline of this turn of the event loop, for `count` more commands of a subscription:
-   * every status write of a turn goes out in one socket write when the turn ends (one write
-   * per attempt was a sixth of the main thread at one item per request, issue 11). In order:
+   * every status write of a turn goes out in one socket write when the turn ends (a socket write
+   * per attempt was ~6 % of the main thread at one item per request, issue 11). In order:
    * one connection, one pipeline after the other.
    */
   private commands(subscriptionId: string, count: number): Pipeline {
