@@ -11,6 +11,8 @@ import type { ProduceRequestInput, RecordsCodec } from './produce-request-encode
  * not move. Where another module loaded kafkajs first (a test or bench importing it), the
  * two preloaded ones stay kafkajs' own; the produce encoder is installed in any case (kafkajs
  * loads it at the first send). With the adapter, the only files that reach into kafkajs.
+ * Speed only: kafkajs' behaviour is unchanged (its one fix, the send retry, is a patch in
+ * `patches/`, applied at install).
  */
 const require = createRequire(import.meta.url);
 

@@ -2,8 +2,9 @@ import { crc32c } from './crc32c.js';
 
 /**
  * The body of a Kafka Produce request (versions 3–7 share it) with v2 record batches,
- * written into one Buffer sized up front (records compressed by a codec when asked). kafkajs builds the same bytes through a
- * zero-filled 512-byte buffer per record and per header, a `Buffer.from` array per varint
+ * written into one Buffer sized up front (records compressed by a codec when asked).
+ * kafkajs builds the same bytes through a zero-filled 512-byte buffer per record and per
+ * header, a `Buffer.from` array per varint
  * and a copy of every record into its batch and of every batch into the request: that was
  * a fifth of the dispatcher's main thread at 30,000 records/s (issue 11). The adapter hands
  * kafkajs' produce requests to this encoder (`kafkajs-internals.ts`); the bytes are the ones
