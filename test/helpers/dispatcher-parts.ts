@@ -60,10 +60,15 @@ export class DeliveryParts {
     };
   }
 
-  /** The subscription's Redis status hash and attempt log (newest first). */
+  /**
+   * The subscription's Redis status hash and attempt log (newest first), read as one snapshot:
+   * the recorder writes an attempt's log entry and hash fields in one pipeline at the end of
+   * the event-loop turn, so two separate reads could straddle it.
+   */
   async status(subscriptionId: string): Promise<{ fields: Record<string, string>; attempts: LoggedAttempt[] }> {
-    const fields = await this.redis.hgetall(deliveryStatusKey(this.redisPrefix, subscriptionId));
-    const raw = await this.redis.lrange(attemptLogKey(this.redisPrefix, subscriptionId), 0, -1);
+    const rows = await this.redis.multi().hgetall(deliveryStatusKey(this.redisPrefix, subscriptionId)).lrange(attemptLogKey(this.redisPrefix, subscriptionId), 0, -1).exec();
+    const [[fieldsErr, fields], [rawErr, raw]] = rows as [[Error | null, Record<string, string>], [Error | null, string[]]];
+    if (fieldsErr !== null || rawErr !== null) throw fieldsErr ?? rawErr;
     return { fields, attempts: raw.map((r) => decodeLoggedAttempt(r)).filter((a): a is LoggedAttempt => a !== null) };
   }
 

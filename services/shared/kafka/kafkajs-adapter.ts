@@ -1,13 +1,14 @@
-import kafkajs from 'kafkajs';
 import type { Admin, Consumer, LogEntry, Message, PartitionAssigner, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { coPartitionedAssignerName, planCoPartitioned } from './co-partitioned-plan.js';
 import { memoizedPartitioner } from './memoized-partitioner.js';
+import { loadKafkaJs } from './kafkajs-internals.js';
 import type {
   ConsumerSettings, GroupConsumer, KafkaAdmin, KafkaClient, OutgoingRecord, RecordProducer, RunSettings, TopicRecords, WrittenRecords,
 } from './kafka-port.js';
 
-// kafkajs is CommonJS; Node's named-export detection misses some of these.
+// kafkajs is CommonJS, loaded (not imported) after fleethook's replacements of its hot internals are in place.
+const kafkajs = loadKafkaJs();
 const { AssignerProtocol, CompressionTypes, ConfigResourceTypes, Kafka, Partitioners, logLevel } = kafkajs;
 type KafkaJs = InstanceType<typeof Kafka>;
 
