@@ -175,7 +175,9 @@ describe('dispatcher SIGKILLed while two GPS subscriptions are parked (child pro
     });
     if (problems.length > 0) {
       const logs = processes.flatMap((proc, n) => proc.output.join('').split('\n').filter((l) => subs.some((s) => l.includes(s.id))).slice(-25).map((l) => `[dispatcher #${n + 1}] ${l}`));
-      console.log(`${problems.join('\n')}\n--- dispatcher log lines naming these subscriptions (last 25 per process; #1 SIGKILLed at t ≈ 20 s, #2 its restart):\n${logs.join('\n')}`);
+      // Warnings and errors not naming a subscription (kafkajs, consumers, parking I/O) explain a stall.
+      const trouble = processes.flatMap((proc, n) => proc.output.join('').split('\n').filter((l) => /"level":"(warn|error)"/.test(l) && !subs.some((s) => l.includes(s.id))).slice(-30).map((l) => `[dispatcher #${n + 1}] ${l.slice(0, 400)}`));
+      console.log(`${problems.join('\n')}\n--- dispatcher log lines naming these subscriptions (last 25 per process; #1 SIGKILLed at t ≈ 20 s, #2 its restart):\n${logs.join('\n')}\n--- other warnings and errors (last 30 per process):\n${trouble.join('\n')}`);
     }
     expect(problems).toEqual([]);
   }, 300_000);
