@@ -22,6 +22,8 @@ export interface DispatcherConfig extends ServiceKafkaConfig, RedisConfig, Secre
   readonly maxOpenItemsPerPartition: number;
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
+  /** A draining subscription whose backlog has not moved this long is logged with what holds it. */
+  readonly drainStallWarnMs: number;
   readonly shutdownGraceMs: number;
   /** How long requests in flight at a shutdown may take before the deliveries partitions are handed over (cut ones go again at the next owner, same webhook-id). */
   readonly handoverGraceMs: number;
@@ -55,6 +57,7 @@ export const dispatcherDefaults = {
   maxOpenItemsPerPartition: 50_000,
   commitIntervalMs: 1_000,
   flushTickMs: 50,
+  drainStallWarnMs: 90_000,
   shutdownGraceMs: 5_000,
   handoverGraceMs: 1_000,
   sessionTimeoutMs: 8_000,
@@ -76,7 +79,7 @@ export const dispatcherDefaults = {
  * exempt from the SSRF guard), MAX_IN_FLIGHT, CONNECTIONS_PER_ORIGIN (keep-alive sockets per
  * endpoint origin; a burst of batch flushes queues instead of opening a socket each), REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
  * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
- * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, RETRY_TIME_SCALE (a factor in (0, 1] applied to every
+ * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, DRAIN_STALL_WARN_MS (a draining backlog that has not moved this long is logged, with what holds it), RETRY_TIME_SCALE (a factor in (0, 1] applied to every
  * retry-policy duration, e.g. 0.00002 runs the 7-day schedule in about 12 s), SHUTDOWN_GRACE_MS, HANDOVER_GRACE_MS (how long requests in flight
  * at a shutdown may take before the deliveries partitions are handed over; default 1 s, a slower one is
  * cut and sent again by the next owner under the same webhook-id), SESSION_TIMEOUT_MS (how long a dead
@@ -117,6 +120,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     maxOpenItemsPerPartition: r.int('DISPATCHER_MAX_OPEN_ITEMS_PER_PARTITION', d.maxOpenItemsPerPartition, { min: 10, max: 10_000_000 }),
     commitIntervalMs: r.int('DISPATCHER_COMMIT_INTERVAL_MS', d.commitIntervalMs, { min: 10, max: 60_000 }),
     flushTickMs: r.int('DISPATCHER_FLUSH_TICK_MS', d.flushTickMs, { min: 5, max: 1_000 }),
+    drainStallWarnMs: r.int('DISPATCHER_DRAIN_STALL_WARN_MS', d.drainStallWarnMs, { min: 1_000, max: 86_400_000 }),
     shutdownGraceMs: r.int('DISPATCHER_SHUTDOWN_GRACE_MS', d.shutdownGraceMs, { min: 0, max: 60_000 }),
     handoverGraceMs: r.int('DISPATCHER_HANDOVER_GRACE_MS', d.handoverGraceMs, { min: 0, max: 60_000 }),
     sessionTimeoutMs: r.int('DISPATCHER_SESSION_TIMEOUT_MS', d.sessionTimeoutMs, { min: 6_000, max: 300_000 }),

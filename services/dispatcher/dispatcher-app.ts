@@ -47,6 +47,9 @@ export interface DispatcherApp {
  * it is caught up), then the delivery consumer, then match-and-re-key, then the HTTP
  * listener for /metrics, /healthz and /readyz.
  */
+/** Every Redis use here is best effort (dedupe marks, status): a command that hangs (a half-open socket) must not hold a subscription's requests. */
+const redisCommandTimeoutMs = 5_000;
+
 export async function startDispatcherApp(options: { config: DispatcherConfig; kafka: KafkaClient; logger: Logger; defaultMetrics?: boolean }): Promise<DispatcherApp> {
   const { config, kafka, logger } = options;
   const topics = topicCatalogue({ prefix: config.topicPrefix });
@@ -55,7 +58,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     kafka, topic: topics.get('webhook.subscriptions').name, logger, groupIdPrefix: `fleethook-dispatcher-catalogue-${hostname()}`,
   });
   // Auto-pipelining: the commands of one tick (marks, status of many requests) go out in one socket write, in order.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false, enableAutoPipelining: true });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false, enableAutoPipelining: true, commandTimeout: redisCommandTimeoutMs });
   redis.on('error', (err: unknown) => logger.warn('redis error', { err }));
   // Batches of one endpoint arrive every few seconds; keep sockets across that gap (undici honours a shorter server keep-alive hint).
   const agent = createGuardedAgent(new SsrfGuard(config.allowList), { connectTimeoutMs: Math.min(10_000, config.requestTimeoutMs), keepAliveTimeoutMs: 30_000, connectionsPerOrigin: config.connectionsPerOrigin,
@@ -83,7 +86,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     intents: new IntentWriter(producer, topics.get('webhook.intents').name),
     groupId: config.groupId, catalogue, logger,
     maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition,
-    commitIntervalMs: config.commitIntervalMs, flushTickMs: config.flushTickMs, rebalanceGraceMs: config.shutdownGraceMs,
+    commitIntervalMs: config.commitIntervalMs, flushTickMs: config.flushTickMs, drainStallWarnMs: config.drainStallWarnMs, rebalanceGraceMs: config.shutdownGraceMs,
     marks, sessionTimeoutMs: config.sessionTimeoutMs, deps,
     // A hanging endpoint holds its partition's commit for a minute and more before the subscription parks.
     supervision: { ...supervisionPolicy(config), stallAfterMs: Math.max(config.stallAfterMs, deliveriesStallFloorMs) }, observer,

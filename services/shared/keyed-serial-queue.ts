@@ -49,6 +49,11 @@ export class KeyedSerialQueue<K> {
     return this.lanes.size;
   }
 
+  /** Tasks of `key` submitted and not yet started. */
+  pendingOf(key: K): number {
+    return this.lanes.get(key)?.pending.length ?? 0;
+  }
+
   /** True while `key` has a task running or waiting. */
   isActive(key: K): boolean {
     return this.lanes.has(key);

@@ -37,7 +37,8 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
   }
 
   beforeAll(async () => {
-    h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE: String(timeScale) });
+    // A drain that stands still for 1.5 s is reported (the last case; the others only log it, if ever).
+    h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_RETRY_TIME_SCALE: String(timeScale), FLEETHOOK_DISPATCHER_DRAIN_STALL_WARN_MS: '1500' });
     await h.startInProcess();
   });
   afterAll(async () => {
@@ -99,6 +100,34 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
     const items = acceptedItems(accepted);
     for (const v of vehicles) expect(items.filter((d) => d.vehicleId === v).map((d) => d.seq)).toEqual(range(1, 12));
     expect((await failureEvents(h, sub.id)).filter((e) => e.kind === 'parked')).toHaveLength(2);
+  }, 120_000);
+
+  it('a drain that stops moving is logged with what holds it (here a drain request the endpoint holds), and then finishes in order', async () => {
+    let phase: 'down' | 'slow' | 'up' = 'down';
+    const accepted: RecordedRequest[] = [];
+    const endpoint = await WebhookReceiver.start(behaviours.custom(async (req) => {
+      if (phase === 'down') return { status: 503 };
+      if (phase === 'slow') await sleep(2_500);
+      accepted.push(req);
+      return { status: 200 };
+    }));
+    receivers.push(endpoint);
+    const sub = await h.subscribe({ url: endpoint.url, accountId: 'acc_stall', batching: { maxItems: 5, maxWaitMs: 100 } });
+    const app = h.apps[0];
+    if (app === undefined) throw new Error('no dispatcher');
+    await h.publish({ gps: range(1, 12).map((s) => gpsPoint('veh_s', s, 'acc_stall')) });
+    await waitFor(() => app.deliveries.parkedSubscriptions().get(sub.id) === 'parked', { timeoutMs: 20_000, what: 'parking' });
+    await waitFor(() => endpoint.requests.length >= 6, { timeoutMs: 20_000, what: 'tier retries' });
+    phase = 'slow';
+    const line = await waitFor(() => h.logLines.find((l) => l.includes('a backlog drain has not moved') && l.includes(sub.id)), { timeoutMs: 30_000, what: 'the stalled-drain warning' });
+    phase = 'up';
+    const warning = JSON.parse(line) as Record<string, unknown>;
+    expect(warning).toMatchObject({ level: 'warn', subscriptionId: sub.id, phase: 'draining', running: 'drain task', leftToNextOwner: false, pausedForBackPressure: false, scanning: false });
+    expect(warning.stillForMs).toBeGreaterThanOrEqual(1_500);
+    expect(warning.runningForMs).toBeGreaterThanOrEqual(1_000);
+    expect(Number(warning.seenThrough)).toBeGreaterThan(Number(warning.cursor));
+    await waitFor(() => acceptedItems(accepted).length >= 12 && !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 30_000, what: 'the drain to finish' });
+    expect(acceptedItems(accepted).map((d) => d.seq)).toEqual(range(1, 12));
   }, 120_000);
 
   it('410 Gone deactivates at once: no quick or tier retries, head and backlog audited', async () => {

@@ -6,6 +6,8 @@ import type { SupervisionObserver, SupervisionPolicy, SupervisionStatus } from '
 import type { Logger } from '../../shared/logger.js';
 import type { SubscriptionCatalogue } from '../../shared/subscriptions/subscription-catalogue.js';
 import { BacklogDrain } from '../parking/backlog-drain.js';
+import { DrainWatch } from '../parking/drain-watch.js';
+import type { DrainProgress } from '../parking/drain-watch.js';
 import type { BatchDeliveryDeps } from '../deliver/deliver-batch.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import { DeliveryGeneration } from './delivery-generation.js';
@@ -30,6 +32,8 @@ export interface DeliveryConsumerOptions {
   readonly maxOpenItemsPerPartition: number;
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
+  /** A draining or closing subscription whose cursor stood still this long is logged with what holds it. */
+  readonly drainStallWarnMs: number;
   readonly rebalanceGraceMs: number;
   readonly marks: DeliveredMarks;
   readonly sessionTimeoutMs: number;
@@ -50,6 +54,7 @@ interface Owned {
   readonly reader: ParkedLogReader;
   readonly drain: BacklogDrain;
   readonly intents: IntentLog;
+  readonly watch: DrainWatch;
 }
 
 /**
@@ -228,7 +233,7 @@ export class DeliveryConsumer {
     const reader = new ParkedLogReader({ deliveriesTopic: this.o.topic, parkedTopic: this.o.parkedTopic, maxOpenItemsPerPartition, logger }, gen, this.control('parked-reader'), drain);
     const intents = new IntentLog({ deliveriesTopic: this.o.topic, intentsTopic: this.o.intents.topic, logger }, gen, this.control('intents'));
     const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, intents: this.o.intents, maxOpenItemsPerPartition, logger }, gen, this.control('live-back-pressure'), reader, heads, drain, intents);
-    this.owned = { gen, live, reader, drain, intents };
+    this.owned = { gen, live, reader, drain, intents, watch: new DrainWatch(this.o.drainStallWarnMs) };
     this.joined = true;
     logger.info('deliveries assignment', { topic: this.o.topic, generation: gen.id, partitions: gen.partitions });
     // The old generation's buffers are dropped; its items are read again from committed offsets.
@@ -256,12 +261,33 @@ export class DeliveryConsumer {
     owned.live.tick(now);
     owned.drain.tick(now);
     owned.reader.tick();
+    this.watchDrains(owned, now);
     const m = this.o.deps.metrics;
     m.openItems.set(owned.live.openItems);
     m.pausedPartitions.set(owned.live.pausedPartitions);
     const phases = { parked: 0, draining: 0, closing: 0 };
     for (const book of owned.gen.allBooks()) for (const [, e] of book.entries()) phases[e.phase]++;
     for (const [phase, n] of Object.entries(phases)) m.parkedSubscriptions.set({ phase }, n);
+  }
+
+  /** A drain that stopped moving is reported with everything that could hold it (it would otherwise only show as a backlog that no longer shrinks). */
+  private watchDrains(owned: Owned, nowMs: number): void {
+    const drains: DrainProgress[] = [];
+    for (const partition of owned.gen.partitions) {
+      for (const [subscriptionId, s] of owned.gen.book(partition).entries()) {
+        if (s.phase !== 'parked') drains.push({ partition, subscriptionId, episodeId: s.episodeId, cursor: s.cursor });
+      }
+    }
+    if (drains.length === 0) return;
+    for (const d of owned.watch.observe(drains, nowMs)) {
+      const s = owned.gen.book(d.partition).get(d.subscriptionId);
+      this.o.logger.warn('a backlog drain has not moved', {
+        subscriptionId: d.subscriptionId, partition: d.partition, episodeId: d.episodeId, stillForMs: d.stillForMs,
+        phase: s?.phase, cursor: String(d.cursor), seenThrough: String(s?.seenThrough), queuedThrough: String(s?.queuedThrough), backlog: s?.backlog,
+        ...owned.drain.describe(d.partition, d.subscriptionId), ...owned.gen.workOf(d.subscriptionId, nowMs), ...owned.reader.describe(d.partition),
+        parkedPartitionPaused: this.consumer.isPaused(this.o.parkedTopic, d.partition),
+      });
+    }
   }
 
   private async commit(): Promise<void> {

@@ -65,6 +65,8 @@ export class DeliveryGeneration {
   /** `running`: the request in flight per subscription across generations, so a new owner waits for the old one. */
   /** Kafka writes in flight (`durably`). */
   private readonly writes: Set<Promise<unknown>>;
+  /** The task running per subscription, and since when (a stalled drain's warning names it). */
+  private readonly runningTasks = new Map<string, { readonly what: string; readonly sinceMs: number }>();
 
   constructor(
     readonly id: number,
@@ -125,10 +127,11 @@ export class DeliveryGeneration {
   }
 
   /** Runs `task` as the subscription's next serial step, after any request an earlier generation still has in flight. */
-  serial(subscriptionId: string, task: () => Promise<TaskResult>): Promise<TaskResult> {
+  serial(subscriptionId: string, task: () => Promise<TaskResult>, what = 'task'): Promise<TaskResult> {
     return this.queue.run(subscriptionId, async () => {
       await this.running.get(subscriptionId)?.catch(() => undefined);
       if (this.leftToNextOwner.has(subscriptionId)) return { kind: 'abandoned' };
+      this.runningTasks.set(subscriptionId, { what, sinceMs: Date.now() });
       const p = task();
       this.running.set(subscriptionId, p);
       try {
@@ -141,13 +144,23 @@ export class DeliveryGeneration {
         throw err;
       } finally {
         if (this.running.get(subscriptionId) === p) this.running.delete(subscriptionId);
+        this.runningTasks.delete(subscriptionId);
       }
     });
   }
 
+  /** What the subscription's serial queue holds now: the task running (and for how long) and how many wait behind it. */
+  workOf(subscriptionId: string, nowMs: number): { readonly running: string | null; readonly runningForMs: number | null; readonly waiting: number; readonly leftToNextOwner: boolean } {
+    const t = this.runningTasks.get(subscriptionId);
+    return {
+      running: t?.what ?? null, runningForMs: t === undefined ? null : nowMs - t.sinceMs,
+      waiting: this.queue.pendingOf(subscriptionId), leftToNextOwner: this.leftToNextOwner.has(subscriptionId),
+    };
+  }
+
   /** Runs a subscription's serial task in the background; its failure is logged unless the generation ended. */
   background(subscriptionId: string, what: string, task: () => Promise<TaskResult>, then: (result: TaskResult) => void = () => undefined): void {
-    this.serial(subscriptionId, task).then(then, (err: unknown) => {
+    this.serial(subscriptionId, task, what).then(then, (err: unknown) => {
       if (!this.ended) this.logger.error(`${what} failed`, { subscriptionId, err: errorMessage(err) });
     });
   }

@@ -84,6 +84,18 @@ export class BacklogDrain {
     return this.open.get(partition) ?? 0;
   }
 
+  /** What the drain holds of a subscription (a stalled drain's warning shows it). */
+  describe(partition: number, subscriptionId: string): Record<string, number | null> {
+    const tracker = this.queued.get(subscriptionId);
+    return {
+      openItemsOfPartition: this.openOf(partition),
+      batchesWaiting: this.waiting.sizeOf(subscriptionId),
+      itemsGathering: this.batches.openItems,
+      itemsQueuedUnfinished: tracker?.open ?? 0,
+      firstUnfinishedParkedOffset: tracker?.committable() ?? null,
+    };
+  }
+
   /** A backlog item read from `webhook.parked` (any route): registered so the cursor waits for it. */
   register(subscriptionId: string, parkedOffset: bigint): void {
     this.tracker(subscriptionId).register(Number(parkedOffset));
@@ -137,7 +149,12 @@ export class BacklogDrain {
       const book = this.gen.book(partition);
       const s = book.get(sub);
       const taken = this.waiting.take(batch, s?.phase === 'draining' ? (this.o.catalogue.get(sub)?.batching.maxItems ?? 500) : null);
-      if (taken === null || s?.phase !== 'draining') return { kind: 'handed' };
+      if (taken === null) return { kind: 'handed' };
+      if (s?.phase !== 'draining') {
+        // A new episode began (a drain request failed) or this one ended: its drain re-reads the backlog from its cursor.
+        this.o.logger.info('drain request dropped: the episode is no longer draining', { subscriptionId: sub, partition, phase: s?.phase ?? null, items: taken.items.length });
+        return { kind: 'handed' };
+      }
       const fresh = taken.items.filter((p) => (p.parkedOffset ?? -1n) > s.cursor);
       const items = this.firstCopies(s.episodeId, fresh);
       if (items.length < fresh.length) {
@@ -161,6 +178,7 @@ export class BacklogDrain {
         else await this.recordProgress(partition, sub, items);
         return result;
       }
+      if (result.kind === 'skipped') this.o.logger.info('drain request not delivered', { subscriptionId: sub, partition, reason: result.reason, items: items.length });
       if (result.kind !== 'failed') return result;
       // The failing request is the new head; the rest of the backlog stays where it is, behind it.
       // Items of other streams before it that are not finished stay backlog too: the cursor is the gap-free one.

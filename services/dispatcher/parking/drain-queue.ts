@@ -19,6 +19,13 @@ export class DrainQueue {
     return n;
   }
 
+  /** Batches of the subscription's streams waiting. */
+  sizeOf(subscriptionId: string): number {
+    let n = 0;
+    for (const [key, queue] of this.waiting) if (key === subscriptionId || key.startsWith(`${subscriptionId}/`)) n += queue.length;
+    return n;
+  }
+
   push(batch: ClosedBatch): void {
     const key = streamOf(batch);
     const queue = this.waiting.get(key);

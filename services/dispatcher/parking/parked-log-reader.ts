@@ -158,6 +158,12 @@ export class ParkedLogReader {
     }
   }
 
+  /** Where the partition's reading stands (a stalled drain's warning shows it). */
+  describe(partition: number): { readonly nextParkedOffset: string | null; readonly pausedForBackPressure: boolean; readonly scanning: boolean } {
+    const next = this.next.get(partition);
+    return { nextParkedOffset: next === undefined ? null : String(next), pausedForBackPressure: this.paused.has(partition), scanning: this.scan.isCatchingUp(partition) };
+  }
+
   /** Resumes partitions paused for back-pressure once their drain has room again. */
   tick(): void {
     for (const partition of this.paused) {

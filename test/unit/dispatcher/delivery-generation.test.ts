@@ -62,4 +62,21 @@ describe("DeliveryGeneration: a subscription's serial tasks", () => {
     const next = new DeliveryGeneration(2, [0], 4, running, logger);
     expect((await next.serial('sub_a', async () => ({ kind: 'delivered', attempts: 1 }))).kind).toBe('delivered');
   });
+
+  it("says what a subscription's queue holds: the task running, for how long, and how many wait behind it", async () => {
+    const gen = new DeliveryGeneration(1, [0], 4, new Map(), logger);
+    expect(gen.workOf('sub_a', Date.now())).toEqual({ running: null, runningForMs: null, waiting: 0, leftToNextOwner: false });
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => { release = r; });
+    const first = gen.serial('sub_a', async () => { await held; return { kind: 'handed' }; }, 'drain task');
+    const second = gen.serial('sub_a', async () => ({ kind: 'handed' }), 'episode check');
+    await new Promise((r) => setTimeout(r, 20));
+    const work = gen.workOf('sub_a', Date.now());
+    expect(work).toMatchObject({ running: 'drain task', waiting: 1, leftToNextOwner: false });
+    expect(work.runningForMs).toBeGreaterThanOrEqual(10);
+    expect(gen.workOf('sub_b', Date.now()).running).toBeNull();
+    release();
+    await Promise.all([first, second]);
+    expect(gen.workOf('sub_a', Date.now())).toEqual({ running: null, runningForMs: null, waiting: 0, leftToNextOwner: false });
+  });
 });

@@ -1,0 +1,56 @@
+/** What the watch sees of one draining or closing subscription at a tick. */
+export interface DrainProgress {
+  readonly partition: number;
+  readonly subscriptionId: string;
+  readonly episodeId: string;
+  /** The gap-free cursor: it moves whenever backlog items are finished. */
+  readonly cursor: bigint;
+}
+
+/** A drain whose cursor has not moved for at least the bound. */
+export interface StalledDrain extends DrainProgress {
+  readonly stillForMs: number;
+}
+
+interface Seen {
+  readonly episodeId: string;
+  readonly cursor: bigint;
+  readonly sinceMs: number;
+  reportedAtMs: number | null;
+}
+
+/**
+ * Notices a backlog drain that stopped: a draining or closing subscription whose cursor has
+ * not moved for `boundMs`. Each stalled drain is reported once per `boundMs` while it stays
+ * still, so an operator (and a failing test) learns which subscription and what its drain
+ * holds, instead of a backlog that silently stops shrinking. A drain that is merely slow
+ * (each request finishes, so the cursor moves) is never reported. Pure: the caller supplies
+ * the clock.
+ */
+export class DrainWatch {
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(private readonly boundMs: number) {}
+
+  /** Every draining or closing subscription of the generation now; returns those stalled. */
+  observe(drains: Iterable<DrainProgress>, nowMs: number): StalledDrain[] {
+    const stalled: StalledDrain[] = [];
+    const present = new Set<string>();
+    for (const d of drains) {
+      const key = `${d.partition}/${d.subscriptionId}`;
+      present.add(key);
+      const before = this.seen.get(key);
+      if (before === undefined || before.episodeId !== d.episodeId || before.cursor !== d.cursor) {
+        this.seen.set(key, { episodeId: d.episodeId, cursor: d.cursor, sinceMs: nowMs, reportedAtMs: null });
+        continue;
+      }
+      const stillForMs = nowMs - before.sinceMs;
+      if (stillForMs < this.boundMs) continue;
+      if (before.reportedAtMs !== null && nowMs - before.reportedAtMs < this.boundMs) continue;
+      before.reportedAtMs = nowMs;
+      stalled.push({ ...d, stillForMs });
+    }
+    for (const key of this.seen.keys()) if (!present.has(key)) this.seen.delete(key);
+    return stalled;
+  }
+}
