@@ -3,7 +3,7 @@ import type { Dtc, GpsPoint, VehicleEvent } from '../../schemas/telemetry-record
 import type { Subscription, SubscriptionSource } from '../../services/shared/subscriptions/subscription-types.js';
 import { checkSubscription, itemKey, summariseItems } from '../helpers/delivery-invariants.js';
 import type { ExpectedItem } from '../helpers/delivery-invariants.js';
-import { DispatcherHarness } from '../helpers/dispatcher-harness.js';
+import { DispatcherHarness, subscriptionIdOnPartition } from '../helpers/dispatcher-harness.js';
 import type { DispatcherProcess } from '../helpers/dispatcher-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { parseDelivery } from '../helpers/webhook-delivery.js';
@@ -25,6 +25,8 @@ const ticks = 80;
 const failFromTick = 16;
 const killAtTick = 40;
 const healAtTick = 60;
+/** The harness's `webhook.*` partition count. */
+const webhookPartitions = 4;
 
 type Mode = 'ok' | 'fail';
 /** An endpoint that answers 200 or `failure` by its mode; `accepted` holds the requests it answered 200. */
@@ -103,6 +105,8 @@ describe('dispatcher SIGKILLed while two GPS subscriptions are parked (child pro
       const ep = await endpoint(p.failure ?? { status: 200 });
       endpoints.push(ep);
       subs.push(await h.subscribe({
+        // Both failing subscriptions on one partition (as in CI's one failure): one's drain re-reads the parked log while the other is still parked.
+        ...(p.failure === null ? {} : { id: subscriptionIdOnPartition(0, webhookPartitions) }),
         url: ep.receiver.url, accountId, name: p.name, source: p.source, contentType: p.contentType, batching: p.batching,
         vehicleFilter: p.vehicleFilter === null ? null : { vehicleIds: p.vehicleFilter },
       }));
