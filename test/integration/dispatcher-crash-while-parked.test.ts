@@ -5,7 +5,10 @@ import { checkSubscription, itemKey, summariseItems } from '../helpers/delivery-
 import type { ExpectedItem } from '../helpers/delivery-invariants.js';
 import { DispatcherHarness, subscriptionIdOnPartition } from '../helpers/dispatcher-harness.js';
 import type { DispatcherProcess } from '../helpers/dispatcher-harness.js';
+import { readTopic } from '../helpers/topic-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { decodeDeliveryItem } from '../../services/dispatcher/delivery-item.js';
+import { decodeParkedRecord } from '../../services/dispatcher/parking/parked-record.js';
 import { parseDelivery } from '../helpers/webhook-delivery.js';
 import type { ParsedDelivery } from '../helpers/webhook-delivery.js';
 import { WebhookReceiver, behaviours } from '../helpers/webhook-receiver.js';
@@ -177,12 +180,57 @@ describe('dispatcher SIGKILLed while two GPS subscriptions are parked (child pro
       if (unreadable > 0) problems.push(`${p.name} (${sub.id}): ${unreadable} requests with an unreadable body`);
       if (verdict.badSignatures > 0) problems.push(`${p.name} (${sub.id}): ${verdict.badSignatures} bad signatures`);
     });
-    if (problems.length > 0) {
+    // CRASH_TEST_POSTMORTEM=1 prints the post-mortem of a passing run too (to compare with a failing one).
+    if (problems.length > 0 || process.env.CRASH_TEST_POSTMORTEM === '1') {
       const logs = processes.flatMap((proc, n) => proc.output.join('').split('\n').filter((l) => subs.some((s) => l.includes(s.id))).slice(-25).map((l) => `[dispatcher #${n + 1}] ${l}`));
       // Warnings and errors not naming a subscription (kafkajs, consumers, parking I/O) explain a stall.
       const trouble = processes.flatMap((proc, n) => proc.output.join('').split('\n').filter((l) => /"level":"(warn|error)"/.test(l) && !subs.some((s) => l.includes(s.id))).slice(-30).map((l) => `[dispatcher #${n + 1}] ${l.slice(0, 400)}`));
       console.log(`${problems.join('\n')}\n--- dispatcher log lines naming these subscriptions (last 25 per process; #1 SIGKILLed at t ≈ 20 s, #2 its restart):\n${logs.join('\n')}\n--- other warnings and errors (last 30 per process):\n${trouble.join('\n')}`);
+      console.log(`--- webhook.parked of the failing subscriptions (did the undelivered items reach the backlog, and where?):\n${await parkedLog(h, subs.filter((_, i) => plans[i]?.failure !== null).map((sub) => sub.id))}`);
     }
     expect(problems).toEqual([]);
   }, 300_000);
 });
+
+/** Per subscription: its parked records in offset order, runs of items summarised by tick (seq), markers one per line. */
+async function parkedLog(h: DispatcherHarness, subscriptionIds: readonly string[]): Promise<string> {
+  const records = await readTopic(h.kafka, h.topics.get('webhook.parked').name).catch((err: unknown) => err);
+  if (!Array.isArray(records)) return `could not read: ${String(records)}`;
+  return subscriptionIds.map((id) => {
+    const lines: string[] = [];
+    let run: { from: string; to: string; items: number; minSeq: number; maxSeq: number; episode: string } | null = null;
+    const endRun = (): void => {
+      if (run !== null) lines.push(`  ${run.from}-${run.to}: ${run.items} items of ${run.episode}, seq ${run.minSeq}-${run.maxSeq}`);
+      run = null;
+    };
+    for (const r of records.filter((x) => x.key === id).sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))) {
+      const decoded = decodeParkedRecord(r.value, r.headers as Record<string, Buffer>);
+      if (decoded.kind === 'invalid') { endRun(); lines.push(`  ${r.offset}: invalid (${decoded.reason})`); continue; }
+      const rec = decoded.record;
+      if (rec.kind === 'item' || rec.kind === 'recovery-item') {
+        const item = decodeDeliveryItem(rec.value);
+        const seq = item.kind === 'item' ? item.item.seq ?? -1 : -1;
+        if (run === null || run.episode !== rec.episodeId) { endRun(); run = { from: r.offset, to: r.offset, items: 0, minSeq: seq, maxSeq: seq, episode: rec.episodeId }; }
+        run.to = r.offset;
+        run.items++;
+        run.minSeq = Math.min(run.minSeq, seq);
+        run.maxSeq = Math.max(run.maxSeq, seq);
+        continue;
+      }
+      endRun();
+      if (rec.kind === 'progress') {
+        // Consecutive progress markers (one per drain request) on one line: the first offset, how many, the last cursor.
+        const last = lines.at(-1);
+        const m = last === undefined ? null : /^ {2}(\d+)(?:-\d+)?: (\d+) progress markers/.exec(last);
+        const count = m === null ? 1 : Number(m[2]) + 1;
+        if (m !== null) lines.pop();
+        lines.push(`  ${m === null ? r.offset : `${m[1]}-${r.offset}`}: ${count} progress markers, last cursor ${rec.cursor}, backlog ${rec.backlog}`);
+        continue;
+      }
+      lines.push(`  ${r.offset}: ${JSON.stringify(rec).slice(0, 200)}`);
+    }
+    endRun();
+    return `${id} (partition ${records.find((x) => x.key === id)?.partition ?? '?'}):\n${lines.join('\n')}`;
+  }).join('\n');
+}
+
