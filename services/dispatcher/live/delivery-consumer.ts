@@ -278,8 +278,9 @@ export class DeliveryConsumer {
         if (s.phase !== 'parked') drains.push({ partition, subscriptionId, episodeId: s.episodeId, cursor: s.cursor });
       }
     }
-    if (drains.length === 0) return;
-    for (const d of owned.watch.observe(drains, nowMs)) {
+    const stalled = owned.watch.observe(drains, nowMs);
+    this.o.deps.metrics.stalledDrains.set(owned.watch.stalled);
+    for (const d of stalled) {
       const s = owned.gen.book(d.partition).get(d.subscriptionId);
       this.o.logger.warn('a backlog drain has not moved', {
         subscriptionId: d.subscriptionId, partition: d.partition, episodeId: d.episodeId, stillForMs: d.stillForMs,

@@ -29,13 +29,20 @@ interface Seen {
  */
 export class DrainWatch {
   private readonly seen = new Map<string, Seen>();
+  private stalledNow = 0;
 
   constructor(private readonly boundMs: number) {}
+
+  /** Drains still for at least the bound at the last `observe` (the stalled-drains gauge). */
+  get stalled(): number {
+    return this.stalledNow;
+  }
 
   /** Every draining or closing subscription of the generation now; returns those stalled. */
   observe(drains: Iterable<DrainProgress>, nowMs: number): StalledDrain[] {
     const stalled: StalledDrain[] = [];
     const present = new Set<string>();
+    this.stalledNow = 0;
     for (const d of drains) {
       const key = `${d.partition}/${d.subscriptionId}`;
       present.add(key);
@@ -46,6 +53,7 @@ export class DrainWatch {
       }
       const stillForMs = nowMs - before.sinceMs;
       if (stillForMs < this.boundMs) continue;
+      this.stalledNow++;
       if (before.reportedAtMs !== null && nowMs - before.reportedAtMs < this.boundMs) continue;
       before.reportedAtMs = nowMs;
       stalled.push({ ...d, stillForMs });

@@ -11,12 +11,16 @@ describe('DrainWatch', () => {
     expect(w.observe([drain(10n)], 59_999)).toEqual([]);
     expect(w.observe([drain(10n)], 60_000)).toEqual([{ ...drain(10n), stillForMs: 60_000 }]);
     expect(w.observe([drain(10n)], 90_000)).toEqual([]);
+    expect(w.stalled).toBe(1);
     expect(w.observe([drain(10n)], 120_000)).toEqual([{ ...drain(10n), stillForMs: 120_000 }]);
+    expect(w.observe([drain(11n)], 130_000)).toEqual([]);
+    expect(w.stalled).toBe(0);
   });
 
   it('never reports a drain that is slow but moving', () => {
     const w = new DrainWatch(60_000);
     for (let t = 0, c = 0n; t <= 600_000; t += 50_000, c += 1n) expect(w.observe([drain(c)], t)).toEqual([]);
+    expect(w.stalled).toBe(0);
   });
 
   it('starts counting afresh for a new episode, and forgets a drain that ended', () => {

@@ -58,10 +58,10 @@ function seriesIn(expr: string): string[] {
 }
 
 describe('alerting rules (grafana/alerts)', () => {
-  it('has the four alerts operators need, each with a severity, a summary and a description', () => {
+  it('has the five alerts operators need, each with a severity, a summary and a description', () => {
     const alerts = rules.filter((r) => r.alert !== undefined);
     expect(alerts.map((r) => r.alert).sort()).toEqual(
-      ['FleethookAlerterSmtpFailing', 'FleethookConsumerLagGrowing', 'FleethookDispatcherDown', 'FleethookSubscriptionParkedTooLong'],
+      ['FleethookAlerterSmtpFailing', 'FleethookBacklogDrainStalled', 'FleethookConsumerLagGrowing', 'FleethookDispatcherDown', 'FleethookSubscriptionParkedTooLong'],
     );
     for (const a of alerts) {
       expect(['warning', 'critical'], a.alert).toContain(a.labels?.severity);
