@@ -120,6 +120,11 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
     await waitFor(() => endpoint.requests.length >= 6, { timeoutMs: 20_000, what: 'tier retries' });
     phase = 'slow';
     const line = await waitFor(() => h.logLines.find((l) => l.includes('a backlog drain has not moved') && l.includes(sub.id)), { timeoutMs: 30_000, what: 'the stalled-drain warning' });
+    const stalledDrains = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+      return Number(/^fleethook_dispatcher_stalled_drains (\S+)$/m.exec(text)?.[1] ?? NaN);
+    };
+    expect(await stalledDrains()).toBe(1);
     phase = 'up';
     const warning = JSON.parse(line) as Record<string, unknown>;
     expect(warning).toMatchObject({ level: 'warn', subscriptionId: sub.id, phase: 'draining', running: 'drain task', leftToNextOwner: false, pausedForBackPressure: false, scanning: false });
@@ -128,6 +133,7 @@ describe('parking edge cases (real stack, 7 days in ~16 s)', () => {
     expect(Number(warning.seenThrough)).toBeGreaterThan(Number(warning.cursor));
     await waitFor(() => acceptedItems(accepted).length >= 12 && !app.deliveries.parkedSubscriptions().has(sub.id), { timeoutMs: 30_000, what: 'the drain to finish' });
     expect(acceptedItems(accepted).map((d) => d.seq)).toEqual(range(1, 12));
+    await waitFor(async () => (await stalledDrains()) === 0, { timeoutMs: 5_000, what: 'the stalled-drains gauge back to 0' });
   }, 120_000);
 
   it('410 Gone deactivates at once: no quick or tier retries, head and backlog audited', async () => {
