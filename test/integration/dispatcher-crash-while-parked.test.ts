@@ -180,6 +180,12 @@ describe('dispatcher SIGKILLed while two GPS subscriptions are parked (child pro
       if (unreadable > 0) problems.push(`${p.name} (${sub.id}): ${unreadable} requests with an unreadable body`);
       if (verdict.badSignatures > 0) problems.push(`${p.name} (${sub.id}): ${verdict.badSignatures} bad signatures`);
     });
+    // The restarted dispatcher must still run: a process that died mid-drain stops everything and logs little.
+    const restarted = processes[1];
+    if (restarted !== undefined && (restarted.child.exitCode !== null || restarted.child.signalCode !== null)) {
+      const tail = restarted.output.join('').split('\n').filter((l) => l.trim() !== '').slice(-15).join('\n');
+      problems.push(`dispatcher #2 exited before the end (code ${restarted.child.exitCode}, signal ${restarted.child.signalCode}); its last output:\n${tail}`);
+    }
     // CRASH_TEST_POSTMORTEM=1 prints the post-mortem of a passing run too (to compare with a failing one).
     if (problems.length > 0 || process.env.CRASH_TEST_POSTMORTEM === '1') {
       const logs = processes.flatMap((proc, n) => proc.output.join('').split('\n').filter((l) => subs.some((s) => l.includes(s.id))).slice(-25).map((l) => `[dispatcher #${n + 1}] ${l}`));

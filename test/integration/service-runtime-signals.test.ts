@@ -56,6 +56,20 @@ describe('service main on a real process', () => {
     expect(r.lines.some((l) => l.includes('second signal'))).toBe(true);
   });
 
+  for (const [fail, what] of [['throw', 'uncaught exception'], ['reject', 'unhandled promise rejection']] as const) {
+    it(`a programming error that escapes every handler (${what}) is logged as one JSON line with its stack, and the process exits 1`, async () => {
+      const r = run({ FLEETHOOK_ADMIN_FIXTURE_FAIL: fail });
+      await ready(r);
+      expect(await r.exited).toMatchObject({ code: 1, signal: null });
+      const line = r.lines.find((l) => l.includes(`"msg":"fatal: ${what}; exiting"`));
+      expect(line, r.lines.join('\n')).toBeDefined();
+      const logged = JSON.parse(line as string) as { level: string; err: string; stack: string };
+      expect(logged.level).toBe('error');
+      expect(logged.err).toMatch(/fixture (bug in a timer|rejection nobody awaited)/);
+      expect(logged.stack).toContain('runtime-fixture-service');
+    });
+  }
+
   it('a shutdown that outlives its deadline exits 1 at the deadline', async () => {
     const r = run({ FLEETHOOK_ADMIN_FIXTURE_DEADLINE_MS: '300' });
     await ready(r);

@@ -24,6 +24,22 @@ export interface ServiceDefinition<C extends { readonly logLevel: LogLevel }> {
 }
 
 /**
+ * A programming error that escaped every handler (an exception thrown from a timer, a
+ * rejected promise nobody awaited) leaves the service in an unknown state: it is logged as
+ * one JSON line with its stack, and the process exits 1 at once so its supervisor restarts
+ * it (every service resumes from Kafka after a crash). Without this, Node prints a bare
+ * stack trace on stderr that no log pipeline parses.
+ */
+function exitOnFatalErrors(logger: Logger): void {
+  const fatal = (what: string) => (err: unknown): void => {
+    logger.error(`fatal: ${what}; exiting`, { err: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+}
+
+/**
  * One service main: load and validate the configuration first (every problem is printed,
  * by variable name, before anything connects), make the logger, start, print the ready
  * line, then shut down gracefully on SIGINT/SIGTERM within the deadline (a second signal
@@ -38,6 +54,7 @@ export function runService<C extends { readonly logLevel: LogLevel }>(definition
   const main = async (): Promise<void> => {
     const config = definition.loadConfig(env);
     const logger = createLogger(definition.name, { level: config.logLevel });
+    exitOnFatalErrors(logger);
     const service = await definition.start({ config, logger });
     handleShutdownSignals({ close: () => service.close(), deadlineMs: definition.shutdownDeadlineMs(config), logger });
     if (service.readyFields !== undefined) process.stdout.write(`${JSON.stringify({ msg: `${definition.name} ready`, ...service.readyFields })}\n`);
