@@ -142,7 +142,9 @@ export class ParkedLogReader {
         if (this.apply(partition, subscriptionId, offset, decoded.record, audits, settled, rereading)) rereading = true;
       }
       this.next.set(partition, offset + 1n);
-      if (this.scan.advance(partition, offset + 1n)) this.scanDone(partition);
+      // The scan ended here and the partition is read again from a cursor: the rest of this batch comes again
+      // (kafkajs calls the batch stale after a seek; a second seek from this batch would replace the first).
+      if (this.scan.advance(partition, offset + 1n) && this.scanDone(partition)) return;
     }
     if (batch.messages.length === 0) this.scanIfEmpty(batch);
     // Read to the end: partial drain batches go now; otherwise they wait for the next fetch, so requests are not cut at fetch boundaries.
@@ -189,12 +191,13 @@ export class ParkedLogReader {
     for (const p of offsets) this.committed.set(p.partition, p.offset);
   }
 
-  /** The partition's scan reached its target (called once per partition). */
-  private scanDone(partition: number): void {
+  /** The partition's scan reached its target (called once per partition); true when it is read again from a cursor. */
+  private scanDone(partition: number): boolean {
     this.o.logger.info('parked backlog read', { topic: this.o.parkedTopic, partition, parked: this.gen.book(partition).size });
-    this.rewind(partition);
+    const sought = this.rewind(partition);
     this.drain.checkAll(partition);
     if (this.heldBack.delete(partition)) this.control.resume(this.o.deliveriesTopic, [partition]);
+    return sought;
   }
 
   private scanIfEmpty(batch: FetchedBatch): void {
@@ -204,12 +207,16 @@ export class ParkedLogReader {
     }
   }
 
-  /** Backlog items passed over (while parked, or while the partition was scanned) are read again for their drain. */
-  private rewind(partition: number): void {
-    const from = this.gen.book(partition).rereadFrom();
-    if (from === null || from >= (this.next.get(partition) ?? 0n)) return;
+  /** Backlog items passed over (while parked, or while the partition was scanned) are read again for their drain; true when it seeks. */
+  private rewind(partition: number): boolean {
+    const book = this.gen.book(partition);
+    const from = book.rereadFrom();
+    if (from === null) return false;
+    book.rereading(from);
+    if (from >= (this.next.get(partition) ?? 0n)) return false;
     this.next.set(partition, from);
     this.control.seek(this.o.parkedTopic, partition, String(from));
+    return true;
   }
 
   /** Applies one record; true when a backlog now has to be read again from its cursor (a head recovered or closed). */

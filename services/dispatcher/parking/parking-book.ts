@@ -29,6 +29,19 @@ export interface SubscriptionParking {
   readonly seenThrough: bigint;
   /** Highest backlog item handed to the drain (or the audit) and not yet finished. */
   readonly queuedThrough: bigint;
+  /**
+   * Highest backlog item read and passed over: only counted (while parked, or while the
+   * partition was scanned), or handed to an episode that has since been replaced. Items above
+   * `queuedThrough` and up to this offset must be read again for the drain; items appended and
+   * not read yet need no re-read (the reader gets to them going forward).
+   */
+  readonly passedThrough: bigint;
+  /**
+   * Where the partition must be read again from for this backlog's drain, once: set when
+   * passed-over items become drainable (the head recovered or closed, a recovery began, or an
+   * item of a draining backlog was only counted), cleared when the reader rewinds for it.
+   */
+  readonly rereadAt: bigint | null;
   /** Items seen above the cursor. Exact while this instance wrote them; after a rebuild, what was read back. */
   readonly backlog: number;
   /** Backlog items that became the head after a failure during a drain: finished, never drained again. */
@@ -141,8 +154,10 @@ export class ParkingBook {
     const backlog = s === undefined || b.backlogAfter === undefined ? 0 : s.backlog;
     const head = new Set(b.inHead ?? []);
     const inHead = new Set([...head, ...(b.finished ?? []).filter((o) => o > cursor)]);
+    // A repark: what the old episode saw above the new cursor is read again for the new one's drain.
+    const passedThrough = s === undefined ? cursor : max(s.passedThrough, s.seenThrough);
     this.subs.set(subscriptionId, {
-      episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, backlog: Math.max(0, backlog - head.size), inHead, beginAt: b.markerOffset,
+      episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, passedThrough, rereadAt: null, backlog: Math.max(0, backlog - head.size), inHead, beginAt: b.markerOffset,
       recovery: s?.recovery ?? null,
     });
     return true;
@@ -157,7 +172,8 @@ export class ParkingBook {
     if (this.subs.has(subscriptionId) || this.isPast(subscriptionId, r.markerOffset) || this.hasEnded(subscriptionId, r.episodeId)) return false;
     const cursor = r.first - 1n;
     this.subs.set(subscriptionId, {
-      episodeId: r.episodeId, phase: 'draining', cursor, seenThrough: r.last, queuedThrough: cursor, backlog: r.items, inHead: new Set(), beginAt: r.markerOffset,
+      // Its items precede the marker and were read before it (ignored then): all of them are read again.
+      episodeId: r.episodeId, phase: 'draining', cursor, seenThrough: r.last, queuedThrough: cursor, passedThrough: r.last, rereadAt: r.first, backlog: r.items, inHead: new Set(), beginAt: r.markerOffset,
       recovery: { episodeId: r.episodeId, first: r.first, last: r.last, markerAt: r.markerOffset },
     });
     return true;
@@ -186,15 +202,21 @@ export class ParkingBook {
     if (s === undefined) {
       if (this.isPast(subscriptionId, parkedOffset)) return 'skip';
       // Read before its episode's marker (a rebuild that starts inside a backlog whose begin marker follows it).
-      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, backlog: 0, inHead: new Set(), beginAt: null, recovery: null };
+      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, passedThrough: parkedOffset - 1n, rereadAt: null, backlog: 0, inHead: new Set(), beginAt: null, recovery: null };
     }
     if (parkedOffset <= s.cursor) return 'skip';
     if (parkedOffset > s.seenThrough) {
       s = { ...s, seenThrough: parkedOffset, backlog: s.backlog + 1 };
     }
-    if (s.phase === 'parked' || scanning || parkedOffset <= s.queuedThrough) {
+    if (parkedOffset <= s.queuedThrough) {
       this.subs.set(subscriptionId, s);
-      return s.phase === 'parked' || scanning ? 'count' : 'skip';
+      return 'skip';
+    }
+    if (s.phase === 'parked' || scanning) {
+      // A draining backlog's item only counted (the partition is scanned, or read again from a cursor): it is read again.
+      const rereadAt = s.phase === 'parked' || (s.rereadAt !== null && s.rereadAt <= parkedOffset) ? s.rereadAt : parkedOffset;
+      this.subs.set(subscriptionId, { ...s, passedThrough: max(s.passedThrough, parkedOffset), rereadAt });
+      return 'count';
     }
     this.subs.set(subscriptionId, { ...s, queuedThrough: parkedOffset });
     if (s.inHead.has(parkedOffset)) return 'finished';
@@ -208,21 +230,31 @@ export class ParkingBook {
   settle(subscriptionId: string, episodeId: string, phase: 'draining' | 'closing', markerOffset: bigint): boolean {
     const s = this.subs.get(subscriptionId);
     if (s === undefined || this.isPast(subscriptionId, markerOffset) || s.phase !== 'parked' || (s.episodeId !== episodeId && s.episodeId !== unknownEpisode)) return false;
-    this.subs.set(subscriptionId, { ...s, episodeId, phase, queuedThrough: s.cursor });
+    // Items passed over while parked are read again from the cursor, once.
+    this.subs.set(subscriptionId, { ...s, episodeId, phase, queuedThrough: s.cursor, rereadAt: s.passedThrough > s.cursor ? s.cursor + 1n : null });
     return true;
   }
 
   /**
    * Where the partition must be read again from so that draining and closing backlogs
-   * reach their drain (items passed over while parked or scanning), or null.
+   * reach their drain (items passed over while parked or scanning), or null. Asked for once
+   * per event (`rereadAt`), not recomputed after every fetch from the queued position: that
+   * rewound to just after a backlog's last queued item after every fetch, so the reader read
+   * the same records again and again, and forever when the backlog's next item was more than
+   * one fetch away (the stall of dispatcher-crash-while-parked).
    */
   rereadFrom(): bigint | null {
     let min: bigint | null = null;
     for (const s of this.subs.values()) {
-      if (s.phase === 'parked' || s.seenThrough <= s.queuedThrough) continue;
-      if (min === null || s.queuedThrough + 1n < min) min = s.queuedThrough + 1n;
+      if (s.phase === 'parked' || s.rereadAt === null) continue;
+      if (min === null || s.rereadAt < min) min = s.rereadAt;
     }
     return min;
+  }
+
+  /** The reader reads the partition again from `from` (or reads on to it): every re-read asked for at or above it is under way. */
+  rereading(from: bigint): void {
+    for (const [id, s] of this.subs) if (s.rereadAt !== null && s.rereadAt >= from) this.subs.set(id, { ...s, rereadAt: null });
   }
 
   /**
@@ -235,7 +267,8 @@ export class ParkingBook {
     if (s === undefined || (s.episodeId !== episodeId && s.episodeId !== unknownEpisode)) return;
     const cursor = max(s.cursor, p.cursor);
     const inHead = new Set([...s.inHead, ...p.finished].filter((o) => o > cursor));
-    this.subs.set(subscriptionId, { ...s, episodeId, cursor, seenThrough: max(s.seenThrough, cursor), queuedThrough: max(s.queuedThrough, cursor), inHead, backlog: p.backlog });
+    this.subs.set(subscriptionId, { ...s, episodeId, cursor, seenThrough: max(s.seenThrough, cursor), queuedThrough: max(s.queuedThrough, cursor), passedThrough: max(s.passedThrough, cursor),
+      rereadAt: s.rereadAt === null ? null : max(s.rereadAt, cursor + 1n), inHead, backlog: p.backlog });
   }
 
   /** Items up to `parkedOffset` are finished (delivered by the drain, or audited). */
