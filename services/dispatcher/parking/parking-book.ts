@@ -147,6 +147,9 @@ export class ParkingBook {
     this.remember(subscriptionId, b.headOffsets);
     const s = this.subs.get(subscriptionId);
     if (s?.episodeId === b.episodeId || this.isPast(subscriptionId, b.markerOffset)) return false;
+    // An earlier episode's marker read again (a backlog reparked twice is re-read from a cursor below the first repark):
+    // the later episode stays.
+    if (s?.beginAt !== null && s?.beginAt !== undefined && b.markerOffset < s.beginAt) return false;
     const cursor = b.backlogAfter ?? b.markerOffset;
     // Items, not markers: after a repark the remaining backlog ends before this marker, and
     // complete() must not wait for an item at the marker's offset that will never come.

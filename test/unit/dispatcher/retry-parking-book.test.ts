@@ -283,6 +283,18 @@ describe('parking book: a failure during a drain (repark)', () => {
     expect(book.complete(sub)).toBe(true);
   });
 
+  it('reparked twice below the first repark: re-reading the first repark marker (and its recovered) changes nothing', () => {
+    // pke_2's drain fails at once on 15 (the cursor still 14): pke_3, marker 30, backlogAfter 14. Its recovery re-reads from 15, past pke_2's markers at 20 and 21.
+    const book = reparked();
+    expect(book.settle(sub, 'pke_2', 'draining', 21n)).toBe(true);
+    book.begin(sub, { episodeId: 'pke_3', markerOffset: 30n, headOffsets: [105], backlogAfter: 14n, inHead: [15n] });
+    expect(book.settle(sub, 'pke_3', 'draining', 31n)).toBe(true);
+    expect(book.begin(sub, { episodeId: 'pke_2', markerOffset: 20n, headOffsets: [104], backlogAfter: 14n })).toBe(false);
+    expect(book.settle(sub, 'pke_2', 'draining', 21n)).toBe(false);
+    expect(book.get(sub)).toMatchObject({ episodeId: 'pke_3', phase: 'draining', cursor: 14n });
+    expect([15n, 16n].map((o) => book.item(sub, o, Number(o) + 90))).toEqual(['finished', 'drain']);
+  });
+
   it('a repark of the last request leaves nothing to drain: complete right after the head succeeds', () => {
     const book = parkedBook();
     book.appended(sub, 11n, 1);
