@@ -31,11 +31,13 @@ const text = (v: HeaderValue): string | undefined => {
  * that wrote them (pure). An item without an episode header belongs to the episode of the
  * record before it (live items audited after their episode ended); items before any
  * episode are one episode named after the first one's offset. A `recovery` record marks
- * its episode recovered. Episodes come in the order they first appear: the last is the
+ * its episode recovered. An item audited twice in one episode (same deliveries offset: an
+ * owner crashed mid-audit and the next audited the backlog again) is kept once. Episodes come in the order they first appear: the last is the
  * latest deactivation.
  */
 export function auditEpisodes(records: readonly AuditRecord[]): AuditEpisode[] {
   const byId = new Map<string, AuditEpisode>();
+  const seenOf = new Map<string, Set<string>>();
   let current: AuditEpisode | null = null;
   for (const r of records) {
     const named = text(r.headers?.[auditEpisodeHeader]);
@@ -49,7 +51,13 @@ export function auditEpisodes(records: readonly AuditRecord[]): AuditEpisode[] {
     if (episode === undefined) byId.set(id, (episode = { episodeId: id, items: [], recovery: null }));
     current = episode;
     const deliveriesOffset = text(r.headers?.[auditDeliveriesOffsetHeader]) ?? '0';
-    if (r.value !== null && r.value.length > 0) episode.items.push({ deliveriesOffset, value: r.value });
+    if (r.value === null || r.value.length === 0) continue;
+    // A second copy of an item (an owner crashed while auditing a backlog; the next one audited it again): recovered once.
+    const seen = seenOf.get(id) ?? new Set<string>();
+    seenOf.set(id, seen);
+    if (deliveriesOffset !== '0' && seen.has(deliveriesOffset)) continue;
+    seen.add(deliveriesOffset);
+    episode.items.push({ deliveriesOffset, value: r.value });
   }
   return [...byId.values()];
 }

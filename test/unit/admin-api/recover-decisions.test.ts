@@ -19,6 +19,12 @@ describe('auditEpisodes', () => {
     expect(episodes.map((e) => [e.episodeId, e.items.map((i) => i.deliveriesOffset)])).toEqual([['aud_0', ['100']], ['pke_a', ['101', '102', '103']], ['pke_b', ['104']]]);
   });
 
+  it('an item audited twice in one episode (an owner crashed mid-audit) is recovered once; the same item in a later episode is its own', () => {
+    const again = (offset: number, of: number, episode: string): AuditRecord => ({ ...item(of, episode), offset: String(offset) });
+    const episodes = auditEpisodes([item(1, 'pke_a'), item(2, 'pke_a'), again(3, 1, 'pke_a'), again(4, 2, 'pke_a'), item(5, 'pke_a'), again(6, 1, 'pke_b')]);
+    expect(episodes.map((e) => [e.episodeId, e.items.map((i) => i.deliveriesOffset)])).toEqual([['pke_a', ['101', '102', '105']], ['pke_b', ['101']]]);
+  });
+
   it('a recovery record marks its episode recovered; one naming an unknown episode marks nothing', () => {
     const episodes = auditEpisodes([item(1, 'pke_a'), item(2, 'pke_b'), recovered(3, 'pke_a'), recovered(4, 'pke_zz')]);
     expect(episodes.map((e) => [e.episodeId, e.recovery])).toEqual([['pke_a', { recoveryId: 'rcv_1', items: 2 }], ['pke_b', null]]);
