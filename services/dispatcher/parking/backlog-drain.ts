@@ -276,9 +276,9 @@ export class BacklogDrain {
     const s = book.get(sub);
     if (s === undefined) return;
     const finished = [...s.inHead, ...delivered.flatMap((p) => (p.parkedOffset === undefined ? [] : [p.parkedOffset]))].filter((o) => o > s.cursor);
-    book.progress(sub, s.episodeId, { cursor: s.cursor, finished, backlog: s.backlog });
+    book.progress(sub, s.episodeId, { cursor: s.cursor, finished, backlog: s.backlog }, false);
     const record: ParkedRecord = { kind: 'progress', episodeId: s.episodeId, cursor: String(s.cursor), finished: [...new Set(finished)].map(String), backlog: s.backlog };
-    await this.gen.durably(() => this.o.parking.writeParked(partition, sub, [record]));
+    if ((await this.gen.durably(() => this.o.parking.writeParked(partition, sub, [record]))) !== null) book.progressWritten(sub, s.episodeId, s.cursor);
   }
 
   /** Every item of the episode is finished: `drained`, and live delivery resumes (or the deactivation is announced). */

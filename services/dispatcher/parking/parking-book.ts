@@ -37,6 +37,14 @@ export interface SubscriptionParking {
    */
   readonly passedThrough: bigint;
   /**
+   * The cursor as a rebuild would restore it from `webhook.parked`: the begin marker's, or
+   * the last progress marker written (acknowledged) or read. The commit floor follows it, not
+   * the cursor in memory: the drain moves that before its progress marker lands, and audits
+   * write none, so a floor on it would start a rebuild above items the rebuilt cursor still
+   * waits for, and their re-read would pass records the rebuild never saw.
+   */
+  readonly persisted: bigint;
+  /**
    * Where the partition must be read again from for this backlog's drain, once: set when
    * passed-over items become drainable (the head recovered or closed, a recovery began, or an
    * item of a draining backlog was only counted), cleared when the reader rewinds for it.
@@ -160,7 +168,7 @@ export class ParkingBook {
     // A repark: what the old episode saw above the new cursor is read again for the new one's drain.
     const passedThrough = s === undefined ? cursor : max(s.passedThrough, s.seenThrough);
     this.subs.set(subscriptionId, {
-      episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, passedThrough, rereadAt: null, backlog: Math.max(0, backlog - head.size), inHead, beginAt: b.markerOffset,
+      episodeId: b.episodeId, phase: 'parked', cursor, seenThrough, queuedThrough: cursor, passedThrough, persisted: cursor, rereadAt: null, backlog: Math.max(0, backlog - head.size), inHead, beginAt: b.markerOffset,
       recovery: s?.recovery ?? null,
     });
     return true;
@@ -176,7 +184,7 @@ export class ParkingBook {
     const cursor = r.first - 1n;
     this.subs.set(subscriptionId, {
       // Its items precede the marker and were read before it (ignored then): all of them are read again.
-      episodeId: r.episodeId, phase: 'draining', cursor, seenThrough: r.last, queuedThrough: cursor, passedThrough: r.last, rereadAt: r.first, backlog: r.items, inHead: new Set(), beginAt: r.markerOffset,
+      episodeId: r.episodeId, phase: 'draining', cursor, seenThrough: r.last, queuedThrough: cursor, passedThrough: r.last, persisted: cursor, rereadAt: r.first, backlog: r.items, inHead: new Set(), beginAt: r.markerOffset,
       recovery: { episodeId: r.episodeId, first: r.first, last: r.last, markerAt: r.markerOffset },
     });
     return true;
@@ -205,7 +213,7 @@ export class ParkingBook {
     if (s === undefined) {
       if (this.isPast(subscriptionId, parkedOffset)) return 'skip';
       // Read before its episode's marker (a rebuild that starts inside a backlog whose begin marker follows it).
-      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, passedThrough: parkedOffset - 1n, rereadAt: null, backlog: 0, inHead: new Set(), beginAt: null, recovery: null };
+      s = { episodeId: unknownEpisode, phase: 'parked', cursor: parkedOffset - 1n, seenThrough: parkedOffset - 1n, queuedThrough: parkedOffset - 1n, passedThrough: parkedOffset - 1n, persisted: parkedOffset - 1n, rereadAt: null, backlog: 0, inHead: new Set(), beginAt: null, recovery: null };
     }
     if (parkedOffset <= s.cursor) return 'skip';
     if (parkedOffset > s.seenThrough) {
@@ -265,13 +273,20 @@ export class ParkingBook {
    * or read back after a crash): the cursor, the items finished above it, and the exact
    * backlog left. A rebuild resumes the drain there instead of from the begin marker.
    */
-  progress(subscriptionId: string, episodeId: string, p: { cursor: bigint; finished: readonly bigint[]; backlog: number }): void {
+  progress(subscriptionId: string, episodeId: string, p: { cursor: bigint; finished: readonly bigint[]; backlog: number }, written = true): void {
     const s = this.subs.get(subscriptionId);
     if (s === undefined || (s.episodeId !== episodeId && s.episodeId !== unknownEpisode)) return;
     const cursor = max(s.cursor, p.cursor);
     const inHead = new Set([...s.inHead, ...p.finished].filter((o) => o > cursor));
     this.subs.set(subscriptionId, { ...s, episodeId, cursor, seenThrough: max(s.seenThrough, cursor), queuedThrough: max(s.queuedThrough, cursor), passedThrough: max(s.passedThrough, cursor),
-      rereadAt: s.rereadAt === null ? null : max(s.rereadAt, cursor + 1n), inHead, backlog: p.backlog });
+      persisted: written ? max(s.persisted, p.cursor) : s.persisted, rereadAt: s.rereadAt === null ? null : max(s.rereadAt, cursor + 1n), inHead, backlog: p.backlog });
+  }
+
+  /** The progress marker of `episodeId` with this cursor is acknowledged (the commit floor may follow it). */
+  progressWritten(subscriptionId: string, episodeId: string, cursor: bigint): void {
+    const s = this.subs.get(subscriptionId);
+    if (s === undefined || s.episodeId !== episodeId || cursor <= s.persisted) return;
+    this.subs.set(subscriptionId, { ...s, persisted: cursor });
   }
 
   /** Items up to `parkedOffset` are finished (delivered by the drain, or audited). */
@@ -290,12 +305,22 @@ export class ParkingBook {
   /** The episode is over (drained or audited; its end marker at `markerOffset`): live delivery resumes. */
   end(subscriptionId: string, episodeId: string, markerOffset: bigint): boolean {
     const s = this.subs.get(subscriptionId);
-    if (s === undefined || (s.episodeId !== episodeId && s.episodeId !== unknownEpisode)) return false;
+    if (s === undefined) {
+      // The end of an episode this book never saw open (it began below where a rebuild started): its earlier
+      // records are past, so a re-read from below for another backlog does not open it again.
+      if (markerOffset > (this.endedAt.get(subscriptionId) ?? -1n)) this.ended(subscriptionId, episodeId, markerOffset);
+      return false;
+    }
+    if (s.episodeId !== episodeId && s.episodeId !== unknownEpisode) return false;
     this.subs.delete(subscriptionId);
-    this.endedAt.set(subscriptionId, markerOffset);
-    const ended = [...(this.endedEpisodes.get(subscriptionId) ?? []), episodeId].slice(-endedEpisodesKept);
-    this.endedEpisodes.set(subscriptionId, ended);
+    this.ended(subscriptionId, episodeId, markerOffset);
     return true;
+  }
+
+  private ended(subscriptionId: string, episodeId: string, markerOffset: bigint): void {
+    this.endedAt.set(subscriptionId, markerOffset);
+    const ended = [...(this.endedEpisodes.get(subscriptionId) ?? []).filter((e) => e !== episodeId), episodeId].slice(-endedEpisodesKept);
+    this.endedEpisodes.set(subscriptionId, ended);
   }
 
   hasEnded(subscriptionId: string, episodeId: string): boolean {
@@ -313,7 +338,7 @@ export class ParkingBook {
     for (const s of this.subs.values()) {
       // The begin marker too: a rebuild that starts after it would know the items but not the episode.
       // (A recovery's marker follows its items, so while any remains above the cursor the marker is read again too.)
-      const need = s.beginAt !== null && s.beginAt < s.cursor + 1n ? s.beginAt : s.cursor + 1n;
+      const need = s.beginAt !== null && s.beginAt < s.persisted + 1n ? s.beginAt : s.persisted + 1n;
       if (min === null || need < min) min = need;
     }
     return min;

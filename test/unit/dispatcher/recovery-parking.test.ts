@@ -65,6 +65,9 @@ describe('parking book: a recovery', () => {
     expect(book.isRecoveryItem(sub, 'rcv_1', 14n)).toBe(true);
     expect(book.floor()).toBe(12n);
     book.finished(sub, 13n, 1);
+    // The floor follows the cursor a rebuild would restore: not moved until its progress marker is acknowledged.
+    expect(book.floor()).toBe(12n);
+    book.progressWritten(sub, 'pke_2', 13n);
     // The marker (20) follows the items: a rebuild from the cursor reads it again.
     expect(book.floor()).toBe(14n);
     const ended = new ParkingBook();

@@ -14,7 +14,7 @@ function parkedBook(): ParkingBook {
 describe('parking book: a parked subscription', () => {
   it('begins parked with the cursor on its marker and counts the items read while parked', () => {
     const book = parkedBook();
-    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, passedThrough: 10n, rereadAt: null, backlog: 0, inHead: new Set(), beginAt: 10n, recovery: null });
+    expect(book.get(sub)).toEqual({ episodeId: 'pke_1', phase: 'parked', cursor: 10n, seenThrough: 10n, queuedThrough: 10n, passedThrough: 10n, persisted: 10n, rereadAt: null, backlog: 0, inHead: new Set(), beginAt: 10n, recovery: null });
     expect(book.item(sub, 11n, 101)).toBe('count');
     expect(book.item(sub, 12n, 102)).toBe('count');
     // Read again after a seek: still parked, not counted twice.
@@ -308,6 +308,19 @@ describe('parking book: a failure during a drain (repark)', () => {
 });
 
 describe('parking book: rebuilt from webhook.parked', () => {
+  it('the end marker of an episode it never saw open (it began below the rebuild) makes that subscription\'s earlier records past', () => {
+    // A rebuild from 17 reads pke_9's drained marker at 22; a re-read from below for another backlog then passes pke_9's begin (6), items and recovered.
+    const book = new ParkingBook();
+    expect(book.end(sub, 'pke_9', 22n)).toBe(false);
+    expect(book.begin(sub, { episodeId: 'pke_9', markerOffset: 6n, headOffsets: [] })).toBe(false);
+    expect(book.item(sub, 7n, 107)).toBe('skip');
+    expect(book.settle(sub, 'pke_9', 'draining', 14n)).toBe(false);
+    expect(book.get(sub)).toBeUndefined();
+    expect(book.hasEnded(sub, 'pke_9')).toBe(true);
+    // A later episode begins as usual.
+    expect(book.begin(sub, { episodeId: 'pke_10', markerOffset: 30n, headOffsets: [] })).toBe(true);
+  });
+
   it('an item read before its begin marker makes an entry of unknown episode; the marker then names it', () => {
     const book = new ParkingBook();
     // The rebuild starts at the commit floor, inside pke_1's backlog (after the head 13–14 failed).
