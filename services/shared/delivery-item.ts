@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * One matched telemetry item on `webhook.deliveries` (key = subscription id). It carries
  * its origin (telemetry topic, partition, offset) and the vehicle's `seq`, so order and
@@ -51,6 +53,8 @@ export interface ScheduledSlotPart {
 export type DecodedItem = { readonly kind: 'item'; readonly item: DeliveryItem } | { readonly kind: 'invalid'; readonly reason: string };
 
 const newline = 0x0a;
+const openBrace = 0x7b;
+const closeBrace = 0x7d;
 
 /** The head line of an item, without `dataJson` (which follows it as is). */
 export function encodeItemHead(item: Omit<DeliveryItem, 'dataJson'>): string {
@@ -82,6 +86,22 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Decodes a `webhook.deliveries` value; anything unexpected is `invalid` with the reason. */
 export function decodeDeliveryItem(value: Buffer | null): DecodedItem {
+  return decode(value, false);
+}
+
+/**
+ * `decodeDeliveryItem` for the live path: the same checks and the same item, but the data of
+ * a version 2 item stays the bytes it was read as (the tail of `value`) instead of a string:
+ * a request body copies them (`writeItemData`), and `dataJson` decodes them only when asked
+ * (a form-encoded body). Items wait out their batch window in memory; holding their data as
+ * bytes keeps it off the JS heap, so scavenges do not copy it, and the body is not
+ * decoded and encoded again on the way.
+ */
+export function readDeliveryItem(value: Buffer | null): DecodedItem {
+  return decode(value, true);
+}
+
+function decode(value: Buffer | null, asBytes: boolean): DecodedItem {
   if (value === null) return { kind: 'invalid', reason: 'null value' };
   const split = value.indexOf(newline);
   const headText = value.toString('utf8', 0, split < 0 ? value.length : split);
@@ -92,21 +112,74 @@ export function decodeDeliveryItem(value: Buffer | null): DecodedItem {
     return { kind: 'invalid', reason: 'value is not JSON' };
   }
   if (!isObject(raw)) return { kind: 'invalid', reason: 'not a delivery item' };
-  let dataJson: string;
   if (raw.v === 2 && split >= 0) {
-    dataJson = value.toString('utf8', split + 1);
-    // Written by the dispatcher itself; a cheap shape check, not a parse.
+    // Written by the dispatcher itself; a cheap shape check, not a parse. On the bytes: `{` and `}` are single
+    // bytes in UTF-8, and bytes that are not UTF-8 (which a string would hold as U+FFFD) take the string path.
+    if (asBytes && isUtf8(value.subarray(split + 1))) {
+      if (value[split + 1] !== openBrace || value[value.length - 1] !== closeBrace) return { kind: 'invalid', reason: 'data is not an object' };
+      return decodeHead(raw, { bytes: value, start: split + 1 });
+    }
+    const dataJson = value.toString('utf8', split + 1);
     if (!dataJson.startsWith('{') || !dataJson.endsWith('}')) return { kind: 'invalid', reason: 'data is not an object' };
-  } else if (raw.v === 1 && split < 0) {
-    if (!isObject(raw.data)) return { kind: 'invalid', reason: 'data is not an object' };
-    dataJson = JSON.stringify(raw.data);
-  } else {
-    return { kind: 'invalid', reason: 'not a version 1 or 2 delivery item' };
+    return decodeHead(raw, dataJson);
   }
-  return decodeHead(raw, dataJson);
+  if (raw.v === 1 && split < 0) {
+    if (!isObject(raw.data)) return { kind: 'invalid', reason: 'data is not an object' };
+    return decodeHead(raw, JSON.stringify(raw.data));
+  }
+  return { kind: 'invalid', reason: 'not a version 1 or 2 delivery item' };
 }
 
-function decodeHead(raw: Record<string, unknown>, dataJson: string): DecodedItem {
+/** An item's data as UTF-8 bytes: `bytes` from `start` to the end. */
+interface DataBytes {
+  readonly bytes: Buffer;
+  readonly start: number;
+}
+
+/** A delivery item whose data is held as the bytes it was read as (`readDeliveryItem`); its fields are a `DeliveryItem`'s. */
+class ItemWithDataBytes implements DeliveryItem {
+  declare simulated?: boolean;
+  declare slot?: ScheduledSlotPart;
+  readonly #bytes: Buffer;
+  readonly #start: number;
+
+  constructor(
+    readonly subscriptionId: string,
+    readonly kind: ItemKind,
+    readonly vehicleId: string,
+    readonly seq: number | null,
+    readonly recordTimeMs: number,
+    readonly origin: ItemOrigin,
+    data: DataBytes,
+  ) {
+    this.#bytes = data.bytes;
+    this.#start = data.start;
+  }
+
+  get dataJson(): string {
+    return this.#bytes.toString('utf8', this.#start);
+  }
+
+  dataLength(): number {
+    return this.#bytes.length - this.#start;
+  }
+
+  writeData(target: Buffer, at: number): number {
+    return this.#bytes.copy(target, at, this.#start);
+  }
+}
+
+/** The UTF-8 length of an item's data. */
+export function itemDataLength(item: DeliveryItem): number {
+  return item instanceof ItemWithDataBytes ? item.dataLength() : Buffer.byteLength(item.dataJson, 'utf8');
+}
+
+/** Writes an item's data as UTF-8 into `target` at `at` (room for `itemDataLength` bytes); returns the bytes written. */
+export function writeItemData(item: DeliveryItem, target: Buffer, at: number): number {
+  return item instanceof ItemWithDataBytes ? item.writeData(target, at) : target.write(item.dataJson, at, 'utf8');
+}
+
+function decodeHead(raw: Record<string, unknown>, data: string | DataBytes): DecodedItem {
   const { subscriptionId, kind, vehicleId, seq, recordTimeMs, origin, simulated, slot } = raw;
   if (typeof subscriptionId !== 'string' || typeof vehicleId !== 'string') return { kind: 'invalid', reason: 'subscriptionId/vehicleId missing' };
   if (typeof kind !== 'string' || !itemKindSet.has(kind)) return { kind: 'invalid', reason: `unknown kind ${String(kind)}` };
@@ -116,11 +189,11 @@ function decodeHead(raw: Record<string, unknown>, dataJson: string): DecodedItem
   }
   const slotPart = kind === 'scheduled' ? decodeSlot(slot) : undefined;
   if (kind === 'scheduled' && slotPart === undefined) return { kind: 'invalid', reason: 'slot malformed' };
+  const itemOrigin = { topic: internTopic(origin.topic), partition: origin.partition, offset: origin.offset };
   // Built without spreads: this runs once per item read (a few % of the dispatcher's CPU).
-  const item: { -readonly [K in keyof DeliveryItem]: DeliveryItem[K] } = {
-    subscriptionId, kind: kind as ItemKind, vehicleId, seq, recordTimeMs,
-    origin: { topic: internTopic(origin.topic), partition: origin.partition, offset: origin.offset }, dataJson,
-  };
+  const item: { -readonly [K in keyof DeliveryItem]: DeliveryItem[K] } = typeof data === 'string'
+    ? { subscriptionId, kind: kind as ItemKind, vehicleId, seq, recordTimeMs, origin: itemOrigin, dataJson: data }
+    : new ItemWithDataBytes(subscriptionId, kind as ItemKind, vehicleId, seq, recordTimeMs, itemOrigin, data);
   if (simulated === true) item.simulated = true;
   if (slotPart !== undefined) item.slot = slotPart;
   return { kind: 'item', item };

@@ -9,7 +9,7 @@ import type { BatchDeliveryDeps } from '../deliver/deliver-batch.js';
 import { markDelivered } from './delivered-marks.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import type { DeliveryGeneration, FetchedBatch, PartitionControl, StillCurrent, TaskResult } from './delivery-generation.js';
-import { decodeDeliveryItem } from '../delivery-item.js';
+import { readDeliveryItem } from '../delivery-item.js';
 import type { HeadParking } from '../parking/head-parking.js';
 import type { IntentLog } from '../intents/intent-log.js';
 import type { IntentWriter } from '../intents/intent-writer.js';
@@ -91,7 +91,7 @@ export class LiveRouter {
     const tracker = this.tracker(batch.partition);
     const book = this.gen.book(batch.partition);
     const items = batch.messages.map((message) => {
-      const decoded = decodeDeliveryItem(message.value);
+      const decoded = readDeliveryItem(message.value);
       if (decoded.kind === 'invalid') {
         this.o.logger.error('skipping a malformed delivery item', { topic: batch.topic, partition: batch.partition, offset: message.offset, reason: decoded.reason });
       }
