@@ -69,16 +69,18 @@ export function encodeDeliveryItem(item: Omit<DeliveryItem, 'dataJson'>, dataJso
 }
 
 /**
- * The items of one telemetry record for each subscription it matched: byte for byte what
- * `encodeDeliveryItem` writes, but the part after the subscription id (head and data) is
- * serialised once per record, not once per subscription (the match stage's hot path).
+ * The items of one telemetry record for each subscription it matched, as text whose UTF-8
+ * bytes are byte for byte what `encodeDeliveryItem` writes; the part after the subscription
+ * id (head and data) is serialised once per record, not once per subscription (the match
+ * stage's hot path). Text, not a Buffer: the producer writes it straight into the produce
+ * request, so no Buffer is allocated and copied per item.
  */
-export function itemEncoder(item: Omit<DeliveryItem, 'dataJson' | 'subscriptionId' | 'slot'>, dataJson: string): (subscriptionId: string) => Buffer {
+export function itemEncoder(item: Omit<DeliveryItem, 'dataJson' | 'subscriptionId' | 'slot'>, dataJson: string): (subscriptionId: string) => string {
   const { kind, vehicleId, seq, recordTimeMs, origin } = item;
   // The same keys in the same order as encodeItemHead, less `v` and `subscriptionId`, which lead.
   const rest = JSON.stringify({ kind, vehicleId, seq, recordTimeMs, origin, ...(item.simulated === true ? { simulated: true } : {}) }).slice(1);
   const tail = `,${rest}\n${dataJson}`;
-  return (subscriptionId) => Buffer.from(`{"v":2,"subscriptionId":${JSON.stringify(subscriptionId)}${tail}`, 'utf8');
+  return (subscriptionId) => `{"v":2,"subscriptionId":${JSON.stringify(subscriptionId)}${tail}`;
 }
 
 const itemKindSet: ReadonlySet<string> = new Set(itemKinds);

@@ -10,10 +10,10 @@ import { checkTelemetryRecord, endpointData } from './telemetry-record.js';
 export const deadLetterCauses = ['undecodable', 'invalid', 'too_large', 'refused'] as const;
 export type DeadLetterCause = (typeof deadLetterCauses)[number];
 
-/** A `webhook.deliveries` record, keyed by subscription id. No timestamp: see `routeRecord`. */
+/** A `webhook.deliveries` record, keyed by subscription id; its value is the item's text (written as UTF-8). No timestamp: see `routeRecord`. */
 export interface ItemMessage {
   readonly key: string;
-  readonly value: Buffer;
+  readonly value: string;
 }
 
 export type Routed =
