@@ -78,7 +78,9 @@ export function encodeDeliveryItem(item: Omit<DeliveryItem, 'dataJson'>, dataJso
 export function itemEncoder(item: Omit<DeliveryItem, 'dataJson' | 'subscriptionId' | 'slot'>, dataJson: string): (subscriptionId: string) => string {
   const { kind, vehicleId, seq, recordTimeMs, origin } = item;
   // The same keys in the same order as encodeItemHead, less `v` and `subscriptionId`, which lead.
-  const rest = JSON.stringify({ kind, vehicleId, seq, recordTimeMs, origin, ...(item.simulated === true ? { simulated: true } : {}) }).slice(1);
+  // Two literals, no spread: a spread in a literal builds the object on V8's slow path (once per record).
+  const head = item.simulated === true ? { kind, vehicleId, seq, recordTimeMs, origin, simulated: true } : { kind, vehicleId, seq, recordTimeMs, origin };
+  const rest = JSON.stringify(head).slice(1);
   const tail = `,${rest}\n${dataJson}`;
   return (subscriptionId) => `{"v":2,"subscriptionId":${JSON.stringify(subscriptionId)}${tail}`;
 }

@@ -101,12 +101,22 @@ export function mergeOrigins(a: readonly ItemOrigin[], b: readonly ItemOrigin[])
   const best: ItemOrigin[] = [];
   // Topic → partition → index in `best`: no key string per origin (this runs for every item delivered).
   const at = new Map<string, Map<number, number>>();
-  const take = (o: ItemOrigin): void => {
+  // The origin looked up last: a request's items mostly come from one telemetry partition, one after another.
+  let last: ItemOrigin | undefined;
+  let lastIndex = 0;
+  const indexOf = (o: ItemOrigin): number | undefined => {
+    if (last !== undefined && o.partition === last.partition && o.topic === last.topic) return lastIndex;
     let partitions = at.get(o.topic);
     if (partitions === undefined) at.set(o.topic, (partitions = new Map()));
     const i = partitions.get(o.partition);
+    if (i === undefined) partitions.set(o.partition, best.length);
+    last = o;
+    lastIndex = i ?? best.length;
+    return i;
+  };
+  const take = (o: ItemOrigin): void => {
+    const i = indexOf(o);
     if (i === undefined) {
-      partitions.set(o.partition, best.length);
       best.push(o);
     } else if (compareOffsets(o.offset, (best[i] as ItemOrigin).offset) > 0) {
       best[i] = o;

@@ -50,7 +50,8 @@ export function routeRecord(input: RouteInput): Routed {
   const ids = input.matcher.match(checked.value);
   if (ids.length === 0) return { kind: 'items', messages: [] };
   const { record } = checked.value;
-  const encode = itemEncoder({ kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin: input.origin, ...(record.simulated === true ? { simulated: true } : {}) }, JSON.stringify(endpointData(record)));
+  const head = { kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin: input.origin };
+  const encode = itemEncoder(record.simulated === true ? { ...head, simulated: true } : head, JSON.stringify(endpointData(record)));
   const messages: ItemMessage[] = [];
   for (const subscriptionId of ids) {
     const message = { key: subscriptionId, value: encode(subscriptionId) };
