@@ -108,12 +108,13 @@ export function readDeliveryItem(value: Buffer | null): DecodedItem {
 function decode(value: Buffer | null, asBytes: boolean): DecodedItem {
   if (value === null) return { kind: 'invalid', reason: 'null value' };
   const split = value.indexOf(newline);
-  const headText = value.toString('utf8', 0, split < 0 ? value.length : split);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(headText);
-  } catch {
-    return { kind: 'invalid', reason: 'value is not JSON' };
+  let raw: unknown = split < 0 ? undefined : parseWrittenHead(value, split);
+  if (raw === undefined) {
+    try {
+      raw = JSON.parse(value.toString('utf8', 0, split < 0 ? value.length : split));
+    } catch {
+      return { kind: 'invalid', reason: 'value is not JSON' };
+    }
   }
   if (!isObject(raw)) return { kind: 'invalid', reason: 'not a delivery item' };
   if (raw.v === 2 && split >= 0) {
@@ -132,6 +133,92 @@ function decode(value: Buffer | null, asBytes: boolean): DecodedItem {
     return decodeHead(raw, JSON.stringify(raw.data));
   }
   return { kind: 'invalid', reason: 'not a version 1 or 2 delivery item' };
+}
+
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+const headParts = {
+  start: ascii('{"v":2,"subscriptionId":"'), kind: ascii(',"kind":"'), vehicleId: ascii(',"vehicleId":"'), seq: ascii(',"seq":'),
+  recordTimeMs: ascii(',"recordTimeMs":'), topic: ascii(',"origin":{"topic":"'), partition: ascii(',"partition":'), offset: ascii(',"offset":"'),
+  simulated: ascii(',"simulated":true'), null: ascii('null'),
+} as const;
+
+/**
+ * The head line of a version 2 item (`value` up to `end`) as `JSON.parse` reads it, for the
+ * one shape this code writes (`encodeItemHead`, `itemEncoder`): these keys in this order, no
+ * spaces, strings of printable ASCII without escapes, integers of at most 15 digits, and
+ * `simulated: true` or nothing after the origin. Anything else (a slot, an escape, a byte
+ * beyond ASCII, another order) is undefined, and `JSON.parse` reads it. Parsing the bytes
+ * in place skips decoding the line to a string first (the live path reads every item).
+ */
+export function parseWrittenHead(value: Buffer, end: number): Record<string, unknown> | undefined {
+  const r = new HeadReader(value, end);
+  if (!r.literal(headParts.start)) return undefined;
+  const subscriptionId = r.string();
+  if (subscriptionId === undefined || !r.literal(headParts.kind)) return undefined;
+  const kind = r.string();
+  if (kind === undefined || !r.literal(headParts.vehicleId)) return undefined;
+  const vehicleId = r.string();
+  if (vehicleId === undefined || !r.literal(headParts.seq)) return undefined;
+  const seq = r.literal(headParts.null) ? null : r.integer();
+  if (seq === undefined || !r.literal(headParts.recordTimeMs)) return undefined;
+  const recordTimeMs = r.integer();
+  if (recordTimeMs === undefined || !r.literal(headParts.topic)) return undefined;
+  const topic = r.string();
+  if (topic === undefined || !r.literal(headParts.partition)) return undefined;
+  const partition = r.integer();
+  if (partition === undefined || !r.literal(headParts.offset)) return undefined;
+  const offset = r.string();
+  if (offset === undefined || value[r.at++] !== closeBrace) return undefined;
+  const simulated = r.literal(headParts.simulated);
+  if (value[r.at++] !== closeBrace || r.at !== end) return undefined;
+  const origin = { topic, partition, offset };
+  return simulated ? { v: 2, subscriptionId, kind, vehicleId, seq, recordTimeMs, origin, simulated: true } : { v: 2, subscriptionId, kind, vehicleId, seq, recordTimeMs, origin };
+}
+
+class HeadReader {
+  at = 0;
+  constructor(private readonly bytes: Buffer, private readonly end: number) {}
+
+  /** Moves past `part` if the bytes here are exactly it. */
+  literal(part: Buffer): boolean {
+    if (this.at + part.length > this.end) return false;
+    for (let i = 0; i < part.length; i++) if (this.bytes[this.at + i] !== part[i]) return false;
+    this.at += part.length;
+    return true;
+  }
+
+  /** The rest of a string whose opening quote was read: printable ASCII, no escape; moves past the closing quote. */
+  string(): string | undefined {
+    const from = this.at;
+    for (let i = from; i < this.end; i++) {
+      const c = this.bytes[i] as number;
+      if (c === 0x22) {
+        this.at = i + 1;
+        return this.bytes.toString('latin1', from, i);
+      }
+      if (c === 0x5c || c < 0x20 || c > 0x7e) return undefined;
+    }
+    return undefined;
+  }
+
+  /** A JSON integer of 1 to 15 digits (no leading zero, fraction or exponent), which a double holds exactly. */
+  integer(): number | undefined {
+    const negative = this.bytes[this.at] === 0x2d;
+    const from = negative ? this.at + 1 : this.at;
+    let n = 0;
+    let i = from;
+    for (; i < this.end; i++) {
+      const c = this.bytes[i] as number;
+      if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
+    }
+    const digits = i - from;
+    if (digits === 0 || digits > 15 || (digits > 1 && this.bytes[from] === 0x30)) return undefined;
+    const next = this.bytes[i];
+    if (next === 0x2e || next === 0x65 || next === 0x45) return undefined;
+    this.at = i;
+    return negative ? -n : n;
+  }
 }
 
 /** An item's data as UTF-8 bytes: `bytes` from `start` to the end. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClosedBatch, PendingItem } from '../../../services/dispatcher/deliver/batch-accumulator.js';
 import { buildWebhookBody, buildWebhookBodyBytes, buildWebhookRequest } from '../../../services/dispatcher/deliver/build-webhook-request.js';
 import type { DeliveryItem } from '../../../services/dispatcher/delivery-item.js';
-import { decodeDeliveryItem, encodeDeliveryItem, itemDataLength, readDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
+import { decodeDeliveryItem, encodeDeliveryItem, encodeItemHead, itemDataLength, itemEncoder, parseWrittenHead, readDeliveryItem } from '../../../services/dispatcher/delivery-item.js';
 import { pending, plainSub } from './dispatcher-fixtures.js';
 
 const head = { subscriptionId: 'sub_a', kind: 'gps' as const, vehicleId: 'veh_1', seq: 3, recordTimeMs: 1_700_000_000_000, origin: { topic: 'telemetry.gps', partition: 2, offset: '41' } };
@@ -86,3 +86,60 @@ describe('delivery items read for delivery (data held as bytes)', () => {
 function batchOf(items: PendingItem[]): ClosedBatch {
   return { subscriptionId: 'sub_a', kind: 'gps', items, reason: 'time', openedAtMs: 2_000 };
 }
+
+describe('the head line parsed in place (the shape this code writes)', () => {
+  /** What JSON.parse makes of the line, with the keys in its order. */
+  const parsed = (line: string): { value: unknown; keys: string } => {
+    const value = JSON.parse(line) as unknown;
+    return { value, keys: JSON.stringify(value) };
+  };
+  const viaBytes = (line: string): { value: unknown; keys: string } | undefined => {
+    const bytes = Buffer.from(`${line}\n{}`, 'utf8');
+    const value = parseWrittenHead(bytes, bytes.indexOf(0x0a));
+    return value === undefined ? undefined : { value, keys: JSON.stringify(value) };
+  };
+
+  it.each([
+    ['an item the match stage writes', itemEncoder({ kind: 'gps', vehicleId: 'veh_000123', seq: 41, recordTimeMs: 1_764_662_400_123, origin: { topic: 'fh.telemetry.gps', partition: 5, offset: '9876543' } }, '{}')('sub_01JABCDEFGHJKMNPQRSTVWXYZ0').split('\n')[0] as string],
+    ['a simulated item', encodeItemHead({ subscriptionId: 'sub_a', kind: 'event', vehicleId: 'v', seq: null, recordTimeMs: 0, origin: { topic: 't', partition: 0, offset: '0' }, simulated: true })],
+    ['negative and zero numbers', encodeItemHead({ subscriptionId: 'sub_a', kind: 'dtc', vehicleId: 'v', seq: -7, recordTimeMs: -0, origin: { topic: 't', partition: 0, offset: '' } })],
+    ['15-digit numbers', encodeItemHead({ subscriptionId: 's', kind: 'gps', vehicleId: 'v', seq: 999_999_999_999_999, recordTimeMs: -999_999_999_999_999, origin: { topic: 't', partition: 2_147_483_647, offset: '18446744073709551615' } })],
+    ['an unknown kind (refused later, as with JSON.parse)', encodeItemHead({ subscriptionId: 's', kind: 'nope' as 'gps', vehicleId: 'v', seq: 1, recordTimeMs: 1, origin: { topic: 't', partition: 0, offset: '1' } })],
+  ])('reads %s as JSON.parse does', (_, line) => {
+    expect(viaBytes(line)).toEqual(parsed(line));
+    expect(Object.is((viaBytes(line)?.value as { recordTimeMs: number }).recordTimeMs, (parsed(line).value as { recordTimeMs: number }).recordTimeMs)).toBe(true);
+  });
+
+  const base = { subscriptionId: 'sub_a', kind: 'gps' as const, vehicleId: 'veh_1', seq: 3, recordTimeMs: 1_700_000_000_000, origin: { topic: 't', partition: 2, offset: '41' } };
+  it.each([
+    ['an escape in a string', encodeItemHead({ ...base, vehicleId: 'veh_"q"\\1' })],
+    ['a character beyond ASCII', encodeItemHead({ ...base, vehicleId: 'veh_ü' })],
+    ['a fraction', encodeItemHead({ ...base, recordTimeMs: 1.5 })],
+    ['an exponent', encodeItemHead({ ...base, recordTimeMs: 1e21 })],
+    ['16 digits', encodeItemHead({ ...base, seq: 1_234_567_890_123_456 })],
+    ['a scheduled part (its slot)', encodeItemHead({ ...base, kind: 'scheduled', slot: { slotMs: 60_000, part: 0 } })],
+    ['spaces', JSON.stringify({ v: 2, ...base }, null, 1).replace(/\n/g, '')],
+    ['another key order', JSON.stringify({ v: 2, kind: 'gps', subscriptionId: 'sub_a', vehicleId: 'v', seq: 1, recordTimeMs: 1, origin: base.origin })],
+    ['another origin key order', JSON.stringify({ v: 2, ...base, origin: { partition: 2, topic: 't', offset: '41' } })],
+    ['an extra key', JSON.stringify({ v: 2, ...base, extra: 1 })],
+    ['simulated: false', JSON.stringify({ v: 2, ...base, simulated: false })],
+    ['version 1', JSON.stringify({ v: 1, ...base })],
+    ['a leading zero', encodeItemHead(base).replace('"seq":3', '"seq":03')],
+    ['something after the head', `${encodeItemHead(base)} `],
+    ['a cut head', encodeItemHead(base).slice(0, -3)],
+  ])('leaves %s to JSON.parse', (_, line) => {
+    expect(viaBytes(line)).toBeUndefined();
+  });
+
+  it('gives decodeDeliveryItem and readDeliveryItem the same item or reason as a head only JSON.parse reads', () => {
+    for (const head of [base, { ...base, simulated: true }, { ...base, seq: null }, { ...base, vehicleId: 'veh_ü' }, { ...base, kind: 'scheduled' as const, slot: { slotMs: 1, part: 2 } }, { ...base, kind: 'x' as 'gps' }]) {
+      const value = encodeDeliveryItem(head, '{"a":"ü"}');
+      // The same JSON with a space after the first brace: not the written shape, so JSON.parse reads it.
+      const spaced = Buffer.concat([Buffer.from('{ '), value.subarray(1)]);
+      expect(parseWrittenHead(spaced, spaced.indexOf(0x0a))).toBeUndefined();
+      const view = (d: ReturnType<typeof decodeDeliveryItem>): unknown => (d.kind === 'item' ? { ...d.item, dataJson: d.item.dataJson } : d);
+      expect(view(decodeDeliveryItem(value))).toEqual(view(decodeDeliveryItem(spaced)));
+      expect(view(readDeliveryItem(value))).toEqual(view(decodeDeliveryItem(spaced)));
+    }
+  });
+});
