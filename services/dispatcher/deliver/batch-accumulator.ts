@@ -94,10 +94,11 @@ export class BatchAccumulator {
     return this.open.size;
   }
 
-  /** Adds an item; returns the batch that closed because of it: its own when full, or the one it did not fit in by size. */
-  add(entry: PendingItem, policy: BatchPolicy, nowMs: number): ClosedBatch | null {
-    const { item } = entry;
-    const key = streamKeyOf(item);
+  /**
+   * Adds an item; returns the batch that closed because of it: its own when full, or the one it did not fit in by size.
+   * `key`: the item's `streamKeyOf`, when the caller has it already.
+   */
+  add(entry: PendingItem, policy: BatchPolicy, nowMs: number, key: string = streamKeyOf(entry.item)): ClosedBatch | null {
     const size = entry.value?.length ?? 0;
     let batch = this.open.get(key);
     if (batch !== undefined && batch.items.length > 0 && batch.bytes + size > this.maxBytes) {

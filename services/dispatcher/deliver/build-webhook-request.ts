@@ -3,7 +3,8 @@ import { scheduledWebhookId } from '../../shared/schedule/cadence-slots.js';
 import { endpointHeaders } from '../../shared/subscriptions/endpoint-headers.js';
 import type { Subscription } from '../../shared/subscriptions/subscription-types.js';
 import type { ClosedBatch, PendingItem } from './batch-accumulator.js';
-import { buildBody } from '../../shared/webhook/webhook-body.js';
+import { buildBody, jsonBodyOpening } from '../../shared/webhook/webhook-body.js';
+import { itemDataLength, writeItemData } from '../delivery-item.js';
 
 export { eventNameOf, payloadVersion } from '../../shared/webhook/webhook-body.js';
 
@@ -62,10 +63,35 @@ export function modeOf(batch: ClosedBatch): 'live' | 'simulated' {
   return batch.items.length > 0 && batch.items.every((p) => p.item.simulated === true) ? 'simulated' : 'live';
 }
 
+/**
+ * The bytes of `buildWebhookBody`, written into one buffer: a JSON body copies each item's
+ * data as it was read (`writeItemData`), without a string of the whole body or of its items.
+ * A form-encoded body is the encoded text.
+ */
+export function buildWebhookBodyBytes(sub: Subscription, batch: ClosedBatch, meta: RequestMeta): Buffer {
+  if (sub.contentType !== 'application/json') return Buffer.from(buildWebhookBody(sub, batch, meta), 'utf8');
+  const opening = jsonBodyOpening(sub, batch.kind, { ...meta, mode: modeOf(batch), requestTime: meta.now });
+  const openingBytes = Buffer.byteLength(opening, 'utf8');
+  const n = batch.items.length;
+  // `[`, the items and the commas between them, `]}`.
+  let size = openingBytes + 1 + Math.max(0, n - 1) + 2;
+  for (let i = 0; i < n; i++) size += itemDataLength((batch.items[i] as PendingItem).item);
+  const bytes = Buffer.allocUnsafe(size);
+  let at = bytes.write(opening, 0, 'utf8');
+  bytes[at++] = 0x5b; // [
+  for (let i = 0; i < n; i++) {
+    if (i > 0) bytes[at++] = 0x2c; // ,
+    at += writeItemData((batch.items[i] as PendingItem).item, bytes, at);
+  }
+  bytes[at++] = 0x5d; // ]
+  bytes[at++] = 0x7d; // }
+  return bytes;
+}
+
 /** Body and every header of one attempt, signed with the subscription's live secrets. */
 export function buildWebhookRequest(sub: Subscription, batch: ClosedBatch, meta: RequestMeta): WebhookRequest {
-  const body = buildWebhookBody(sub, batch, meta);
-  const bytes = Buffer.from(body, 'utf8');
+  const bytes = buildWebhookBodyBytes(sub, batch, meta);
   const headers = endpointHeaders(sub, { webhookId: meta.webhookId, body: bytes, contentType: sub.contentType, now: meta.now });
-  return { webhookId: meta.webhookId, headers, body, bytes };
+  // The text only when asked (tests, logs): the request travels as its bytes.
+  return { webhookId: meta.webhookId, headers, get body() { return bytes.toString('utf8'); }, bytes };
 }

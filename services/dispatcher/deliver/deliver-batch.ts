@@ -148,5 +148,7 @@ function observe(deps: BatchDeliveryDeps, batch: ClosedBatch, outcome: DeliveryO
   m.batchSize.observe({ kind: batch.kind }, batch.items.length);
   m.itemsDelivered.inc({ kind: batch.kind }, batch.items.length);
   const nowMs = Date.now();
-  for (const p of batch.items) m.endToEndLatency.observe((nowMs - p.item.recordTimeMs) / 1_000);
+  // Bound once per request: prom-client's observe() builds a closure and a labels object per call.
+  const latency = m.endToEndLatency.labels();
+  for (const p of batch.items) latency.observe((nowMs - p.item.recordTimeMs) / 1_000);
 }

@@ -96,17 +96,35 @@ export function parseMark(raw: string | null | undefined): DeliveredMark {
   return { offset: Number(offset), origins };
 }
 
-/** The highest origin per topic and partition of both lists. */
+/** The highest origin per topic and partition of both lists, in the order each topic and partition first appears. */
 export function mergeOrigins(a: readonly ItemOrigin[], b: readonly ItemOrigin[]): ItemOrigin[] {
-  const best = new Map<string, ItemOrigin>();
+  const best: ItemOrigin[] = [];
+  // Topic → partition → index in `best`: no key string per origin (this runs for every item delivered).
+  const at = new Map<string, Map<number, number>>();
+  // The origin looked up last: a request's items mostly come from one telemetry partition, one after another.
+  let last: ItemOrigin | undefined;
+  let lastIndex = 0;
+  const indexOf = (o: ItemOrigin): number | undefined => {
+    if (last !== undefined && o.partition === last.partition && o.topic === last.topic) return lastIndex;
+    let partitions = at.get(o.topic);
+    if (partitions === undefined) at.set(o.topic, (partitions = new Map()));
+    const i = partitions.get(o.partition);
+    if (i === undefined) partitions.set(o.partition, best.length);
+    last = o;
+    lastIndex = i ?? best.length;
+    return i;
+  };
   const take = (o: ItemOrigin): void => {
-    const k = `${o.topic}\u0000${o.partition}`;
-    const seen = best.get(k);
-    if (seen === undefined || compareOffsets(o.offset, seen.offset) > 0) best.set(k, o);
+    const i = indexOf(o);
+    if (i === undefined) {
+      best.push(o);
+    } else if (compareOffsets(o.offset, (best[i] as ItemOrigin).offset) > 0) {
+      best[i] = o;
+    }
   };
   for (const o of a) take(o);
   for (const o of b) take(o);
-  return [...best.values()];
+  return best;
 }
 
 /** The dedupe mark is written before the stream's next request can start. */

@@ -2,14 +2,14 @@ import type { Logger } from '../../shared/logger.js';
 import type { SubscriptionCatalogue } from '../../shared/subscriptions/subscription-catalogue.js';
 import type { StoredSubscription } from '../../shared/subscriptions/subscription-types.js';
 import { BatchAccumulator, streamKeyOf } from '../deliver/batch-accumulator.js';
-import type { ClosedBatch } from '../deliver/batch-accumulator.js';
+import type { ClosedBatch, PendingItem } from '../deliver/batch-accumulator.js';
 import type { BacklogDrain } from '../parking/backlog-drain.js';
 import { deliverBatch, deliverable } from '../deliver/deliver-batch.js';
 import type { BatchDeliveryDeps } from '../deliver/deliver-batch.js';
 import { markDelivered } from './delivered-marks.js';
 import type { DeliveredMarks } from './delivered-marks.js';
 import type { DeliveryGeneration, FetchedBatch, PartitionControl, StillCurrent, TaskResult } from './delivery-generation.js';
-import { decodeDeliveryItem } from '../delivery-item.js';
+import { readDeliveryItem } from '../delivery-item.js';
 import type { HeadParking } from '../parking/head-parking.js';
 import type { IntentLog } from '../intents/intent-log.js';
 import type { IntentWriter } from '../intents/intent-writer.js';
@@ -90,26 +90,30 @@ export class LiveRouter {
     if (this.intents.holdBack(batch)) return;
     const tracker = this.tracker(batch.partition);
     const book = this.gen.book(batch.partition);
+    const streams: string[] = [];
     const items = batch.messages.map((message) => {
-      const decoded = decodeDeliveryItem(message.value);
+      const decoded = readDeliveryItem(message.value);
       if (decoded.kind === 'invalid') {
         this.o.logger.error('skipping a malformed delivery item', { topic: batch.topic, partition: batch.partition, offset: message.offset, reason: decoded.reason });
       }
-      return { offset: Number(message.offset), item: decoded.kind === 'item' ? decoded.item : null, value: message.value, queuedAtMs: this.readAgainQueuedAt(batch, message) };
+      const item = decoded.kind === 'item' ? decoded.item : null;
+      // Its batch stream, computed once per item (a key string per lookup was most of the dedupe's cost).
+      const stream = item === null ? '' : streamKeyOf(item);
+      if (item !== null) streams.push(stream);
+      return { offset: Number(message.offset), item, stream, value: message.value, queuedAtMs: this.readAgainQueuedAt(batch, message) };
     });
-    await this.dedupe.load(items.map((i) => i.item));
+    await this.dedupe.load(streams);
     const nowMs = Date.now();
     const audits = new Map<string, { offset: number; value: Buffer }[]>();
     // Asked once: nothing in the loop awaits, so the generation cannot change within it (kafkajs' staleness check cost ~1 % of the main thread per item).
     const stillCurrent = current();
-    for (const { offset, item, value, queuedAtMs } of items) {
+    for (const { offset, item, stream, value, queuedAtMs } of items) {
       if (!stillCurrent) break;
       tracker.register(offset);
       if (!this.readFrom.has(batch.partition)) this.readFrom.set(batch.partition, offset);
       const readFrom = this.readFrom.get(batch.partition) ?? 0;
       const held = this.intents.holds(batch.partition, offset);
       const sub = item === null ? undefined : this.o.catalogue.get(item.subscriptionId);
-      const stream = item === null ? '' : streamKeyOf(item);
       const route = item === null || value === null ? routeLiveItem({ malformed: true, inParking: false, subscription: 'gone', parked: false, delivered: false, repeat: false }) : routeLiveItem({
         malformed: false,
         inParking: book.routeLive(item.subscriptionId, offset) === 'skip',
@@ -140,7 +144,8 @@ export class LiveRouter {
         this.resend(this.intents.decide(batch.partition, offset, { item, partition: batch.partition, offset, value }, readFrom));
         continue;
       }
-      const closed = this.batches.add({ item, partition: batch.partition, offset, value, ...(queuedAtMs === undefined ? {} : { queuedAtMs }) }, sub.batching, nowMs);
+      const entry: PendingItem = queuedAtMs === undefined ? { item, partition: batch.partition, offset, value } : { item, partition: batch.partition, offset, value, queuedAtMs };
+      const closed = this.batches.add(entry, sub.batching, nowMs, stream);
       if (closed !== null) this.enqueue(closed, true);
     }
     for (const [sub, list] of audits) this.audit(batch.partition, sub, list);

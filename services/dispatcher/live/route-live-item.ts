@@ -38,7 +38,15 @@ export function routeLiveItem(f: LiveItemFacts): LiveItemRoute {
   if (f.subscription !== 'deliverable' && !keeps && !audits) return skip('not deliverable');
   if (f.delivered) return skip('delivered');
   if (f.repeat) return skip('repeat');
-  return audits ? { kind: 'audit' } : { kind: 'take' };
+  return audits ? audit : take;
 }
 
-const skip = (reason: LiveSkipReason): LiveItemRoute => ({ kind: 'skip', reason });
+// One value per route (this runs once per item read): routes are data, never changed.
+const take: LiveItemRoute = Object.freeze({ kind: 'take' });
+const audit: LiveItemRoute = Object.freeze({ kind: 'audit' });
+const skips = new Map<LiveSkipReason, LiveItemRoute>();
+const skip = (reason: LiveSkipReason): LiveItemRoute => {
+  let route = skips.get(reason);
+  if (route === undefined) skips.set(reason, (route = Object.freeze({ kind: 'skip', reason })));
+  return route;
+};

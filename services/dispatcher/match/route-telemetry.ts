@@ -10,10 +10,10 @@ import { checkTelemetryRecord, endpointData } from './telemetry-record.js';
 export const deadLetterCauses = ['undecodable', 'invalid', 'too_large', 'refused'] as const;
 export type DeadLetterCause = (typeof deadLetterCauses)[number];
 
-/** A `webhook.deliveries` record, keyed by subscription id. No timestamp: see `routeRecord`. */
+/** A `webhook.deliveries` record, keyed by subscription id; its value is the item's text (written as UTF-8). No timestamp: see `routeRecord`. */
 export interface ItemMessage {
   readonly key: string;
-  readonly value: Buffer;
+  readonly value: string;
 }
 
 export type Routed =
@@ -50,7 +50,8 @@ export function routeRecord(input: RouteInput): Routed {
   const ids = input.matcher.match(checked.value);
   if (ids.length === 0) return { kind: 'items', messages: [] };
   const { record } = checked.value;
-  const encode = itemEncoder({ kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin: input.origin, ...(record.simulated === true ? { simulated: true } : {}) }, JSON.stringify(endpointData(record)));
+  const head = { kind, vehicleId: record.vehicleId, seq: record.seq ?? null, recordTimeMs: record.time, origin: input.origin };
+  const encode = itemEncoder(record.simulated === true ? { ...head, simulated: true } : head, JSON.stringify(endpointData(record)));
   const messages: ItemMessage[] = [];
   for (const subscriptionId of ids) {
     const message = { key: subscriptionId, value: encode(subscriptionId) };

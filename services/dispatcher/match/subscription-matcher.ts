@@ -18,15 +18,17 @@ interface CompiledSubscription {
  * subscriptions of its kind.
  */
 export class SubscriptionMatcher {
-  private readonly index = new Map<string, CompiledSubscription[]>();
+  /** Kind → account → subscriptions (no key string built per record). */
+  private readonly index = new Map<TelemetryItemKind, Map<string, CompiledSubscription[]>>();
 
   constructor(subscriptions: Iterable<StoredSubscription>) {
     for (const sub of subscriptions) {
       const compiled = compile(sub);
       if (compiled === null) continue;
-      const key = indexKey(sub.accountId, compiled.kind);
-      const list = this.index.get(key);
-      if (list === undefined) this.index.set(key, [compiled]);
+      let byAccount = this.index.get(compiled.kind);
+      if (byAccount === undefined) this.index.set(compiled.kind, (byAccount = new Map()));
+      const list = byAccount.get(sub.accountId);
+      if (list === undefined) byAccount.set(sub.accountId, [compiled]);
       else list.push(compiled);
     }
   }
@@ -34,7 +36,7 @@ export class SubscriptionMatcher {
   /** Ids of the subscriptions `telemetry` matches, in catalogue order. */
   match(telemetry: TelemetryRecord): string[] {
     const { record } = telemetry;
-    const candidates = this.index.get(indexKey(record.accountId, telemetry.kind));
+    const candidates = this.index.get(telemetry.kind)?.get(record.accountId);
     if (candidates === undefined) return [];
     const out: string[] = [];
     for (const sub of candidates) {
@@ -44,10 +46,6 @@ export class SubscriptionMatcher {
     }
     return out;
   }
-}
-
-function indexKey(accountId: string, kind: TelemetryItemKind): string {
-  return `${accountId}\u0000${kind}`;
 }
 
 function compile(sub: StoredSubscription): CompiledSubscription | null {

@@ -3,12 +3,12 @@ import { encodeCompressedProduceRequest, encodeProduceRequest } from './produce-
 import type { ProduceRequestInput, RecordsCodec } from './produce-request-encoder.js';
 
 /**
- * Faster stand-ins for three hot internals of kafkajs' produce path (issue 11), put in
+ * Faster stand-ins for hot internals of kafkajs' produce path and its fetched-record decoding (issue 11), put in
  * Node's module cache before kafkajs loads so that its modules pick them up: kafkajs has no
  * hook for any of them. Each gives kafkajs the same result as its own (unit tests compare
  * them with kafkajs'). kafkajs is pinned (2.2.4, unmaintained since 2023): these paths do
  * not move. Where another module loaded kafkajs first (a test or bench importing it), the
- * two preloaded ones stay kafkajs' own; the produce encoder is installed in any case (kafkajs
+ * preloaded ones and the record decoder stay kafkajs' own; the produce encoder is installed in any case (kafkajs
  * loads it at the first send). With the adapter, the only files that reach into kafkajs.
  * Speed only: kafkajs' behaviour is unchanged (its one fix, the send retry, is a patch in
  * `patches/`, applied at install).
@@ -131,11 +131,119 @@ function installProduceEncoder(Encoder: EncoderClass, none: number): void {
   cached.exports = Object.assign(builder, { fleethook: true });
 }
 
+/** kafkajs' reader of a fetch response (the parts the record decoder uses). */
+interface KafkaJsDecoder {
+  readonly buffer: Buffer;
+  offset: number;
+  readInt8(): number;
+  readVarInt(): number;
+  readVarIntBytes(): Buffer | null;
+  readVarIntArray<T>(reader: (decoder: KafkaJsDecoder) => T): T[];
+}
+
+/** What kafkajs' record batch decoder gives each record (its batch's fields). */
+interface RecordBatchContext {
+  readonly firstOffset?: string;
+  readonly firstTimestamp?: string;
+  readonly magicByte?: number;
+  readonly isControlBatch?: boolean;
+  readonly timestampType?: number;
+  readonly maxTimestamp?: string;
+}
+
+/** kafkajs' decoder of one record of a v2 record batch, as its batch decoder calls it. */
+export type RecordDecoder = (decoder: KafkaJsDecoder, batchContext?: RecordBatchContext) => unknown;
+
+type HeaderValue = Buffer | null;
+type Headers = Record<string, HeaderValue | HeaderValue[]>;
+
+/**
+ * kafkajs decodes each fetched record's offset and timestamp through its Long type (a parse of
+ * the batch's base offset and time as text, a Long per varint byte, a sum, and the text again:
+ * ~2 % of the dispatcher's main thread). Here with numbers when everything fits in 53 bits
+ * (offsets and epoch-ms times do), the same text; anything else (a varint longer than 7 bytes,
+ * a base that is not a safe integer, a sum beyond 2^53) goes to kafkajs' own decoder from the
+ * record's start. Keys, values and headers are read by kafkajs' decoder as before.
+ */
+export function numericRecordDecoder(original: RecordDecoder, readHeader: (decoder: KafkaJsDecoder) => { key: string; value: HeaderValue }, logAppendTime: number): RecordDecoder {
+  const base = new SafeIntegerText();
+  return (decoder, batchContext = {}) => {
+    const start = decoder.offset;
+    const { firstOffset, firstTimestamp, magicByte, isControlBatch = false, timestampType, maxTimestamp } = batchContext;
+    const attributes = decoder.readInt8();
+    const timestampDelta = readShortVarLong(decoder);
+    const appendTime = timestampType === logAppendTime && maxTimestamp;
+    const timestamp = timestampDelta === undefined ? undefined : appendTime ? maxTimestamp : base.plus(firstTimestamp, timestampDelta);
+    const offset = timestamp === undefined ? undefined : base.plus(firstOffset, decoder.readVarInt());
+    if (timestamp === undefined || offset === undefined) {
+      decoder.offset = start;
+      return original(decoder, batchContext);
+    }
+    const key = decoder.readVarIntBytes();
+    const value = decoder.readVarIntBytes();
+    const list = decoder.readVarIntArray(readHeader);
+    // kafkajs' own fold (repeated keys become lists), kept as it is: only records with headers pay for it.
+    const headers = list.length === 0 ? {} : list.reduce<Headers>((obj, { key, value }) => ({
+      ...obj,
+      [key]: obj[key] === undefined ? value : Array.isArray(obj[key]) ? (obj[key] as HeaderValue[]).concat([value]) : [obj[key] as HeaderValue, value],
+    }), {});
+    return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord: isControlBatch, batchContext };
+  };
+}
+
+/** A zigzag varlong of at most 7 bytes (49 bits) as a number, the decoder moved past it; undefined (not moved) otherwise. */
+function readShortVarLong(decoder: KafkaJsDecoder): number | undefined {
+  const buf = decoder.buffer;
+  let u = 0;
+  let scale = 1;
+  for (let i = decoder.offset; i < decoder.offset + 7 && i < buf.length; i++) {
+    const byte = buf[i] as number;
+    u += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      decoder.offset = i + 1;
+      return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    }
+    scale *= 128;
+  }
+  return undefined;
+}
+
+/** `Long.fromValue(text).add(delta).toString()` for a base that is a safe integer's canonical text (the last one parsed is kept: a batch's records share it). */
+class SafeIntegerText {
+  private lastText: string | undefined;
+  private lastValue: number | undefined;
+
+  plus(text: string | undefined, delta: number): string | undefined {
+    if (text === undefined) return undefined;
+    if (text !== this.lastText) {
+      const value = Number(text);
+      this.lastText = text;
+      this.lastValue = Number.isSafeInteger(value) && String(value) === text ? value : undefined;
+    }
+    if (this.lastValue === undefined) return undefined;
+    const sum = this.lastValue + delta;
+    return Number.isSafeInteger(sum) ? String(sum) : undefined;
+  }
+}
+
+function installRecordDecoder(): void {
+  const path = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+  const cached = (): NodeJS.Module | undefined => require.cache[path];
+  // Loaded already (kafkajs was imported first): its batch decoder holds kafkajs' own.
+  if (cached() !== undefined) return;
+  const original = require(path) as RecordDecoder;
+  const header = require('kafkajs/src/protocol/recordBatch/header/v0/decoder.js') as (decoder: KafkaJsDecoder) => { key: string; value: HeaderValue };
+  const { LOG_APPEND_TIME } = require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number };
+  const m = cached();
+  if (m !== undefined) m.exports = numericRecordDecoder(original, header, LOG_APPEND_TIME);
+}
+
 /** kafkajs, with the stand-ins in place. */
 export function loadKafkaJs(): typeof import('kafkajs') {
   const Encoder = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
   preload('kafkajs/src/producer/groupMessagesPerPartition.js', linearGroupByPartition);
   preload('kafkajs/src/protocol/request.js', frameRequestOnce(Encoder));
+  installRecordDecoder();
   const kafkajs = require('kafkajs') as typeof import('kafkajs');
   installProduceEncoder(Encoder, kafkajs.CompressionTypes.None);
   return kafkajs;

@@ -138,6 +138,9 @@ interface PartitionPlan {
   readonly timestamps: Float64Array;
   /** Per record: its body size (after the length varint). */
   readonly bodySizes: Int32Array;
+  /** Per record: its key's and value's payload bytes (-1: null), measured once (a string value is scanned for its UTF-8 length). */
+  readonly keySizes: Int32Array;
+  readonly valueSizes: Int32Array;
   /** The records, length varints included (uncompressed). */
   readonly recordBytes: number;
 }
@@ -146,6 +149,8 @@ function planPartition(messages: readonly EncodableRecord[], nowMs: number): Par
   const n = messages.length;
   const timestamps = new Float64Array(n);
   const bodySizes = new Int32Array(n);
+  const keySizes = new Int32Array(n);
+  const valueSizes = new Int32Array(n);
   // kafkajs: the batch's first timestamp is the lowest given one (the request's time when none is).
   let first = Infinity;
   let max = -Infinity;
@@ -166,12 +171,16 @@ function planPartition(messages: readonly EncodableRecord[], nowMs: number): Par
       headerCount++;
       headerBytes += sizeOfBytes(Buffer.byteLength(key, 'utf8')) + sizeOfBytes(byteLength(value));
     });
+    const keySize = byteLength(r.key);
+    const valueSize = byteLength(r.value);
+    keySizes[i] = keySize;
+    valueSizes[i] = valueSize;
     const body = 1 + sizeOfVarint((timestamps[i] as number) - first) + sizeOfVarint(i)
-      + sizeOfBytes(byteLength(r.key)) + sizeOfBytes(byteLength(r.value)) + sizeOfVarint(headerCount) + headerBytes;
+      + sizeOfBytes(keySize) + sizeOfBytes(valueSize) + sizeOfVarint(headerCount) + headerBytes;
     bodySizes[i] = body;
     records += sizeOfVarint(body) + body;
   }
-  return { firstTimestamp: first, maxTimestamp: max, timestamps, bodySizes, recordBytes: records };
+  return { firstTimestamp: first, maxTimestamp: max, timestamps, bodySizes, keySizes, valueSizes, recordBytes: records };
 }
 
 function writeRecords(w: Writer, messages: readonly EncodableRecord[], plan: PartitionPlan): void {
@@ -181,8 +190,8 @@ function writeRecords(w: Writer, messages: readonly EncodableRecord[], plan: Par
     w.int8(0); // attributes
     w.varint((plan.timestamps[i] as number) - plan.firstTimestamp);
     w.varint(i);
-    w.bytes(r.key, byteLength(r.key));
-    w.bytes(r.value, byteLength(r.value));
+    w.bytes(r.key, plan.keySizes[i] as number);
+    w.bytes(r.value, plan.valueSizes[i] as number);
     let headerCount = 0;
     forEachHeader(r.headers, () => void headerCount++);
     w.varint(headerCount);

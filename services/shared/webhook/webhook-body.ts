@@ -40,7 +40,19 @@ export interface BodyHead {
  * JSON array — parseable with any standard form parser.
  */
 export function buildBody(sub: Pick<Subscription, 'id' | 'accountId' | 'contentType'>, kind: PayloadKind, dataJson: string, h: BodyHead): string {
-  const head = {
+  if (sub.contentType === 'application/json') return `${jsonBodyOpening(sub, kind, h)}${dataJson}}`;
+  const form = new URLSearchParams(Object.entries(bodyHead(sub, kind, h)).map(([k, v]) => [k, String(v)]));
+  form.set('data', dataJson);
+  return form.toString();
+}
+
+/** A JSON body up to its `data` value: `buildBody`'s JSON is this, the items' array text, then `}`. */
+export function jsonBodyOpening(sub: Pick<Subscription, 'id' | 'accountId'>, kind: PayloadKind, h: BodyHead): string {
+  return `${JSON.stringify(bodyHead(sub, kind, h)).slice(0, -1)},"data":`;
+}
+
+function bodyHead(sub: Pick<Subscription, 'id' | 'accountId'>, kind: PayloadKind, h: BodyHead): Record<string, string | number> {
+  return {
     id: h.webhookId,
     type: kind,
     eventName: eventNameOf(kind),
@@ -55,10 +67,6 @@ export function buildBody(sub: Pick<Subscription, 'id' | 'accountId' | 'contentT
     queueDepth: h.queueDepth,
     ...(h.replayId === undefined ? {} : { replayId: h.replayId }),
   };
-  if (sub.contentType === 'application/json') return `${JSON.stringify(head).slice(0, -1)},"data":${dataJson}}`;
-  const form = new URLSearchParams(Object.entries(head).map(([k, v]) => [k, String(v)]));
-  form.set('data', dataJson);
-  return form.toString();
 }
 
 /** A telemetry record as an endpoint receives it: time in ISO 8601, null (absent) fields left out. */

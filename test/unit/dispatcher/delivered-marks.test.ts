@@ -34,4 +34,11 @@ describe('mergeOrigins', () => {
       [{ topic: t, partition: 0, offset: '9' }, { topic: t, partition: 0, offset: '12' }, { topic: t, partition: 2, offset: '1' }],
     )).toEqual([{ topic: t, partition: 0, offset: '12' }, { topic: t, partition: 1, offset: '99' }, { topic: t, partition: 2, offset: '1' }]);
   });
+
+  it('keeps the highest per topic and partition when a request\'s items alternate between them', () => {
+    const [t, u] = ['fh.telemetry.dtc', 'fh.telemetry.events'];
+    const o = (topic: string, partition: number, offset: string): { topic: string; partition: number; offset: string } => ({ topic, partition, offset });
+    expect(mergeOrigins([], [o(t, 0, '5'), o(t, 1, '3'), o(t, 0, '7'), o(t, 0, '6'), o(u, 0, '100'), o(t, 1, '2'), o(u, 0, '99'), o(t, 1, '4')]))
+      .toEqual([o(t, 0, '7'), o(t, 1, '4'), o(u, 0, '100')]);
+  });
 });

@@ -22,23 +22,26 @@ describe('routeRecord', () => {
     if (routed.kind !== 'items') throw new Error(routed.reason);
     expect(routed.messages.map((m) => m.key)).toEqual(['sub_a', 'sub_b']);
     expect(routed.messages.every((m) => !('timestamp' in m))).toBe(true);
-    const decoded = decodeDeliveryItem(routed.messages[0]?.value ?? null);
+    const first = routed.messages[0];
+    const decoded = decodeDeliveryItem(first === undefined ? null : Buffer.from(first.value, 'utf8'));
     if (decoded.kind !== 'item') throw new Error(decoded.reason);
     expect(decoded.item).toMatchObject({ subscriptionId: 'sub_a', recordTimeMs: nowMs - 5_000, seq: 7, origin });
     expect(JSON.parse(decoded.item.dataJson)).toEqual({ vehicleId: 'veh_1', accountId: 'acc_alpha', time: new Date(nowMs - 5_000).toISOString(), lat: 52.5, lon: 13.4, speedKmh: 40, headingDeg: 90, odometerKm: 10, ignition: true, seq: 7 });
   });
 
   it('writes each item byte for byte as encodeDeliveryItem does (the head after the subscription id is built once per record)', () => {
-    for (const [ids, patch] of [[['sub_a', 'sub_b'], {}], [['sub_a'], { simulated: true }], [['sub_b'], { vehicleId: 'veh_"q"\\1', seq: null }]] as const) {
+    for (const [ids, patch] of [[['sub_a', 'sub_b'], {}], [['sub_a'], { simulated: true }], [['sub_b'], { vehicleId: 'veh_"q"\\1', seq: null }], [['sub_a'], { vehicleId: 'veh_ü😀' }]] as const) {
       const subs = ids.map((id) => storedSub({ id, vehicleFilter: null }));
       const routed = routeRecord(input({ decoded: { kind: 'decoded', value: { ...point, ...patch } }, matcher: new SubscriptionMatcher(subs) }));
       if (routed.kind !== 'items') throw new Error(routed.reason);
       expect(routed.messages).toHaveLength(ids.length);
       for (const m of routed.messages) {
-        const decoded = decodeDeliveryItem(m.value);
+        // The producer writes the item's text as UTF-8: those are the record's bytes.
+        const bytes = Buffer.from(m.value, 'utf8');
+        const decoded = decodeDeliveryItem(bytes);
         if (decoded.kind !== 'item') throw new Error(decoded.reason);
         const { dataJson, ...head } = decoded.item;
-        expect(m.value.equals(encodeDeliveryItem(head, dataJson))).toBe(true);
+        expect(bytes.equals(encodeDeliveryItem(head, dataJson))).toBe(true);
         expect(head).toMatchObject({ subscriptionId: m.key, vehicleId: patch.vehicleId ?? point.vehicleId, seq: 'seq' in patch ? null : 7 });
       }
     }
