@@ -2,7 +2,7 @@ import { CatchUp } from '../../shared/kafka/catch-up.js';
 import type { Logger } from '../../shared/logger.js';
 import type { AuditItem } from './backlog-drain.js';
 import type { DeliveryGeneration, FetchedBatch, PartitionControl, StillCurrent } from '../live/delivery-generation.js';
-import { decodeDeliveryItem } from '../delivery-item.js';
+import { decodeDeliveryItem, readDeliveryItem } from '../delivery-item.js';
 import type { DeliveryItem } from '../delivery-item.js';
 import type { ClosedFacts } from './parked-record.js';
 import { decodeParkedRecord } from './parked-record.js';
@@ -293,7 +293,8 @@ export class ParkedLogReader {
     };
     switch (route) {
       case 'drain': {
-        const decoded = decodeDeliveryItem(record.value);
+        // Its data stays the bytes it was read as until a request body copies them (as on the live path).
+        const decoded = readDeliveryItem(record.value);
         // Written by us from a valid item; should it ever be unreadable, it is audited, not lost.
         if (decoded.kind === 'invalid') audit();
         else this.drain.add(partition, sub, offset, record.deliveriesOffset, decoded.item, record.value, record.kind === 'item' ? record.request : undefined);
