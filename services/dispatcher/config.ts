@@ -22,7 +22,7 @@ export interface DispatcherConfig extends ServiceKafkaConfig, RedisConfig, Secre
   readonly maxOpenItemsPerPartition: number;
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
-  /** A draining subscription whose backlog has not moved this long is logged with what holds it. */
+  /** A draining subscription whose drain finished no item this long is logged with what holds it. */
   readonly drainStallWarnMs: number;
   readonly shutdownGraceMs: number;
   /** How long requests in flight at a shutdown may take before the deliveries partitions are handed over (cut ones go again at the next owner, same webhook-id). */
@@ -79,7 +79,7 @@ export const dispatcherDefaults = {
  * exempt from the SSRF guard), MAX_IN_FLIGHT, CONNECTIONS_PER_ORIGIN (keep-alive sockets per
  * endpoint origin; a burst of batch flushes queues instead of opening a socket each), REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
  * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
- * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, DRAIN_STALL_WARN_MS (a draining backlog that has not moved this long is logged, with what holds it), RETRY_TIME_SCALE (a factor in (0, 1] applied to every
+ * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, DRAIN_STALL_WARN_MS (a draining backlog that finished no item this long is logged, with what holds it), RETRY_TIME_SCALE (a factor in (0, 1] applied to every
  * retry-policy duration, e.g. 0.00002 runs the 7-day schedule in about 12 s), SHUTDOWN_GRACE_MS, HANDOVER_GRACE_MS (how long requests in flight
  * at a shutdown may take before the deliveries partitions are handed over; default 1 s, a slower one is
  * cut and sent again by the next owner under the same webhook-id), SESSION_TIMEOUT_MS (how long a dead

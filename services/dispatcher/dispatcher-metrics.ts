@@ -39,7 +39,7 @@ export function createDispatcherMetrics(options: { defaultMetrics: boolean }) {
     openItems: new Gauge({ name: `${p}open_items`, help: 'Items read and not yet delivered', registers: [registry] }),
     pausedPartitions: new Gauge({ name: `${p}paused_partitions`, help: 'webhook.deliveries partitions paused for back-pressure', registers: [registry] }),
     inFlight: new Gauge({ name: `${p}requests_in_flight`, help: 'Requests running now', registers: [registry] }),
-    stalledDrains: new Gauge({ name: `${p}stalled_drains`, help: 'Draining or closing backlogs on this instance whose cursor has not moved for FLEETHOOK_DISPATCHER_DRAIN_STALL_WARN_MS (each is logged with what holds it)', registers: [registry] }),
+    stalledDrains: new Gauge({ name: `${p}stalled_drains`, help: 'Draining or closing backlogs on this instance that finished no item for FLEETHOOK_DISPATCHER_DRAIN_STALL_WARN_MS (each is logged with what holds it)', registers: [registry] }),
     parkedSubscriptions: new Gauge({ name: `${p}parked_subscriptions`, help: 'Subscriptions parked, draining or closing on this instance, by phase', labelNames: ['phase'], registers: [registry] }),
     parkingEpisodes: new Counter({ name: `${p}parking_episodes_total`, help: 'Subscriptions parked (a head failed its quick retries or failed during a drain)', registers: [registry] }),
     itemsParked: new Counter({ name: `${p}items_parked_total`, help: 'Live items appended to a parked backlog (webhook.parked), each written once', registers: [registry] }),

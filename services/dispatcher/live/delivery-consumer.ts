@@ -270,12 +270,12 @@ export class DeliveryConsumer {
     for (const [phase, n] of Object.entries(phases)) m.parkedSubscriptions.set({ phase }, n);
   }
 
-  /** A drain that stopped moving is reported with everything that could hold it (it would otherwise only show as a backlog that no longer shrinks). */
+  /** A drain that stopped (no item finished, for the bound) is reported with everything that could hold it (it would otherwise only show as a backlog that no longer shrinks). */
   private watchDrains(owned: Owned, nowMs: number): void {
     const drains: DrainProgress[] = [];
     for (const partition of owned.gen.partitions) {
       for (const [subscriptionId, s] of owned.gen.book(partition).entries()) {
-        if (s.phase !== 'parked') drains.push({ partition, subscriptionId, episodeId: s.episodeId, cursor: s.cursor });
+        if (s.phase !== 'parked') drains.push({ partition, subscriptionId, episodeId: s.episodeId, cursor: s.cursor, finishedItems: owned.drain.finishedOf(subscriptionId) });
       }
     }
     const stalled = owned.watch.observe(drains, nowMs);
@@ -283,7 +283,7 @@ export class DeliveryConsumer {
     for (const d of stalled) {
       const s = owned.gen.book(d.partition).get(d.subscriptionId);
       this.o.logger.warn('a backlog drain has not moved', {
-        subscriptionId: d.subscriptionId, partition: d.partition, episodeId: d.episodeId, stillForMs: d.stillForMs,
+        subscriptionId: d.subscriptionId, partition: d.partition, episodeId: d.episodeId, stillForMs: d.stillForMs, finishedItems: d.finishedItems,
         phase: s?.phase, cursor: String(d.cursor), seenThrough: String(s?.seenThrough), queuedThrough: String(s?.queuedThrough), backlog: s?.backlog,
         ...owned.drain.describe(d.partition, d.subscriptionId), ...owned.gen.workOf(d.subscriptionId, nowMs), ...owned.reader.describe(d.partition),
         parkedPartitionPaused: this.consumer.isPaused(this.o.parkedTopic, d.partition),

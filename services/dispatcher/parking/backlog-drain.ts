@@ -71,6 +71,8 @@ export class BacklogDrain {
   private readonly exact = new ExactRequests(drainBatchWaitMs);
   /** Subscriptions with an end-of-episode check queued. */
   private readonly checks = new Set<string>();
+  /** Items finished (delivered or audited) per subscription in this generation: the drain watch's sign of life. */
+  private readonly finishedCount = new Map<string, number>();
   /** Closing subscriptions: why, and how many backlog items the audit has written. */
   private readonly closing = new Map<string, { readonly reason: string; readonly facts: ClosedFacts; audited: number }>();
 
@@ -82,6 +84,11 @@ export class BacklogDrain {
 
   openOf(partition: number): number {
     return this.open.get(partition) ?? 0;
+  }
+
+  /** Items of the subscription finished (delivered or audited) in this generation. */
+  finishedOf(subscriptionId: string): number {
+    return this.finishedCount.get(subscriptionId) ?? 0;
   }
 
   /** What the drain holds of a subscription (a stalled drain's warning shows it). */
@@ -248,6 +255,7 @@ export class BacklogDrain {
 
   /** Backlog items finished (delivered or audited): the cursor moves over those finished without a gap. */
   finished(partition: number, sub: string, parkedOffsets: readonly bigint[]): void {
+    this.finishedCount.set(sub, this.finishedOf(sub) + parkedOffsets.length);
     const tracker = this.tracker(sub);
     for (const o of parkedOffsets) tracker.complete(Number(o));
     const next = tracker.committable();

@@ -3,11 +3,17 @@ export interface DrainProgress {
   readonly partition: number;
   readonly subscriptionId: string;
   readonly episodeId: string;
-  /** The gap-free cursor: it moves whenever backlog items are finished. */
+  /** The gap-free cursor. */
   readonly cursor: bigint;
+  /**
+   * Items the drain has finished so far (delivered or audited). A GPS drain goes vehicle by
+   * vehicle, so its gap-free cursor can stand still for a long, healthy drain; this moves
+   * with every request.
+   */
+  readonly finishedItems: number;
 }
 
-/** A drain whose cursor has not moved for at least the bound. */
+/** A drain that finished no item, and whose cursor did not move, for at least the bound. */
 export interface StalledDrain extends DrainProgress {
   readonly stillForMs: number;
 }
@@ -15,16 +21,17 @@ export interface StalledDrain extends DrainProgress {
 interface Seen {
   readonly episodeId: string;
   readonly cursor: bigint;
+  readonly finishedItems: number;
   readonly sinceMs: number;
   reportedAtMs: number | null;
 }
 
 /**
- * Notices a backlog drain that stopped: a draining or closing subscription whose cursor has
- * not moved for `boundMs`. Each stalled drain is reported once per `boundMs` while it stays
+ * Notices a backlog drain that stopped: a draining or closing subscription that has finished
+ * no item (and whose cursor has not moved) for `boundMs`. Each stalled drain is reported once per `boundMs` while it stays
  * still, so an operator (and a failing test) learns which subscription and what its drain
  * holds, instead of a backlog that silently stops shrinking. A drain that is merely slow
- * (each request finishes, so the cursor moves) is never reported. Pure: the caller supplies
+ * (each request finishes some items) is never reported. Pure: the caller supplies
  * the clock.
  */
 export class DrainWatch {
@@ -47,8 +54,8 @@ export class DrainWatch {
       const key = `${d.partition}/${d.subscriptionId}`;
       present.add(key);
       const before = this.seen.get(key);
-      if (before === undefined || before.episodeId !== d.episodeId || before.cursor !== d.cursor) {
-        this.seen.set(key, { episodeId: d.episodeId, cursor: d.cursor, sinceMs: nowMs, reportedAtMs: null });
+      if (before === undefined || before.episodeId !== d.episodeId || before.cursor !== d.cursor || before.finishedItems !== d.finishedItems) {
+        this.seen.set(key, { episodeId: d.episodeId, cursor: d.cursor, finishedItems: d.finishedItems, sinceMs: nowMs, reportedAtMs: null });
         continue;
       }
       const stillForMs = nowMs - before.sinceMs;

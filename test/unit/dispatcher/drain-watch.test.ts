@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DrainWatch } from '../../../services/dispatcher/parking/drain-watch.js';
 import type { DrainProgress } from '../../../services/dispatcher/parking/drain-watch.js';
 
-const drain = (cursor: bigint, over: Partial<DrainProgress> = {}): DrainProgress => ({ partition: 0, subscriptionId: 'sub_a', episodeId: 'pke_1', cursor, ...over });
+const drain = (cursor: bigint, over: Partial<DrainProgress> = {}): DrainProgress => ({ partition: 0, subscriptionId: 'sub_a', episodeId: 'pke_1', cursor, finishedItems: 0, ...over });
 
 describe('DrainWatch', () => {
   it('reports a drain whose cursor stood still for the bound, once per bound while it stays still', () => {
@@ -14,6 +14,12 @@ describe('DrainWatch', () => {
     expect(w.stalled).toBe(1);
     expect(w.observe([drain(10n)], 120_000)).toEqual([{ ...drain(10n), stillForMs: 120_000 }]);
     expect(w.observe([drain(11n)], 130_000)).toEqual([]);
+    expect(w.stalled).toBe(0);
+  });
+
+  it('never reports a drain that finishes items while its gap-free cursor stands still (GPS drains go vehicle by vehicle)', () => {
+    const w = new DrainWatch(60_000);
+    for (let t = 0, n = 0; t <= 600_000; t += 50_000, n += 100) expect(w.observe([drain(10n, { finishedItems: n })], t)).toEqual([]);
     expect(w.stalled).toBe(0);
   });
 
