@@ -126,10 +126,15 @@ describe('3-node KRaft cluster', () => {
     await producer.disconnect();
     await startCluster();
 
-    const values = (await readTopic(kafka, spread, 60_000)).map((r) => r.value?.toString() ?? '');
+    const records = await readTopic(kafka, spread, 60_000);
+    const values = records.map((r) => r.value?.toString() ?? '');
     const onTopic = new Set(values);
     const missing = acked.filter((v) => !onTopic.has(v));
-    const twice = values.filter((v, i) => values.indexOf(v) !== i);
+    // A value at two offsets (each record is read once): written twice. Where, to tell a producer retry from a new producer id.
+    const twice = records.filter((r, i) => values.indexOf(values[i] ?? '') !== i).map((r) => {
+      const first = records[values.indexOf(r.value?.toString() ?? '')];
+      return `${r.value?.toString()} at ${r.partition}@${r.offset} by ${r.producer} (first at ${first?.offset} by ${first?.producer})`;
+    });
     expect(acked.length, 'records acknowledged after the stop began').toBeGreaterThan(before);
     expect(missing, `${missing.length} of ${acked.length} acknowledged records are not on the topic (${failedSends} sends failed)`).toEqual([]);
     // The idempotent producer writes each record once, also when a send is retried.
