@@ -88,11 +88,13 @@ interface ProduceRequestArgs {
   readonly acks: number;
   readonly timeout: number;
   readonly transactionalId?: string | null;
-  readonly producerId?: { readonly value: bigint };
+  /** As kafkajs' idempotent producer passes it: the text its InitProducerId decoder read (a Long or a number elsewhere). */
+  readonly producerId?: ProducerIdArg;
   readonly producerEpoch?: number;
   readonly compression?: number;
   readonly topicData: ProduceRequestInput['topicData'];
 }
+type ProducerIdArg = string | number | bigint | { readonly value: bigint } | { toString(): string };
 type ProduceRequestBuilder = (args: ProduceRequestArgs) => { encode(): Promise<unknown> };
 
 /** kafkajs' compression codecs (its own gzip, and any a caller registered). */
@@ -119,7 +121,7 @@ function installProduceEncoder(Encoder: EncoderClass, none: number): void {
     const type = args.compression ?? none;
     const input: ProduceRequestInput = {
       transactionalId: args.transactionalId ?? null, acks: args.acks, timeoutMs: args.timeout,
-      producerId: args.producerId?.value ?? -1n, producerEpoch: args.producerEpoch ?? 0, topicData: args.topicData, nowMs: Date.now(),
+      producerId: producerIdOf(args.producerId), producerEpoch: args.producerEpoch ?? 0, topicData: args.topicData, nowMs: Date.now(),
     };
     if (type === none) return Object.assign(request, { encode: async (): Promise<KafkaJsEncoder> => encoderOver(Encoder, encodeProduceRequest(input)) });
     const codec = compression.lookupCodec(type);
@@ -129,6 +131,19 @@ function installProduceEncoder(Encoder: EncoderClass, none: number): void {
     return Object.assign(request, { encode: async (): Promise<KafkaJsEncoder> => encoderOver(Encoder, await encodeCompressedProduceRequest(input, records)) });
   };
   cached.exports = Object.assign(builder, { fleethook: true });
+}
+
+/**
+ * The producer id kafkajs passes, as a bigint; -1 (no producer id) only when it passes none.
+ * kafkajs' own builder writes whatever it gets through `writeInt64`; reading only a Long's
+ * `value` here once wrote -1 for every idempotent send (the broker then deduplicates nothing).
+ */
+export function producerIdOf(id: ProducerIdArg | undefined): bigint {
+  if (id === undefined) return -1n;
+  if (typeof id === 'bigint') return id;
+  if (typeof id === 'number') return BigInt(id);
+  if (typeof id === 'object' && 'value' in id && typeof id.value === 'bigint') return id.value;
+  return BigInt(String(id));
 }
 
 /** kafkajs' reader of a fetch response (the parts the record decoder uses). */

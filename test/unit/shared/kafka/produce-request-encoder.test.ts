@@ -32,7 +32,8 @@ async function kafkajsBytes(input: ProduceRequestInput, compression = 0): Promis
   try {
     const request = kafkajsV3()({
       acks: input.acks, timeout: input.timeoutMs, transactionalId: input.transactionalId ?? undefined,
-      producerId: Long.fromValue(String(input.producerId)), producerEpoch: input.producerEpoch, topicData: input.topicData, compression,
+      // As kafkajs' idempotent producer passes it: the text its InitProducerId decoder read.
+      producerId: String(input.producerId), producerEpoch: input.producerEpoch, topicData: input.topicData, compression,
     });
     return (await request.encode()).buffer;
   } finally {
@@ -106,6 +107,35 @@ describe('encodeProduceRequest', () => {
 
   it('is what kafkajs sends uncompressed once the adapter is loaded', () => {
     expect((require(v3Path) as { fleethook?: boolean }).fleethook).toBe(true);
+  });
+
+  // kafkajs' idempotent producer passes its producer id as the text its InitProducerId decoder
+  // read. The installed builder once read only a Long's `value` and wrote -1: no deduplication.
+  it.each([
+    ['text (as the idempotent producer passes it)', '27004'],
+    ["kafkajs' Long", Long.fromValue('27004')],
+    ['a number', 27004],
+  ])('writes the producer id kafkajs is given as %s, plain and gzip', async (_shape, producerId) => {
+    const installed = require(v3Path) as V3;
+    const topicData = [{ topic: 't', partitions: [{ partition: 1, firstSequence: 42, messages: [{ key: 'k', value: 'v', headers: { h: 'x' } }] }] }];
+    for (const compression of [0, 1]) {
+      const args = { acks: -1, timeout: 30_000, producerId, producerEpoch: 3, topicData, compression };
+      const realNow = Date.now;
+      Date.now = () => nowMs;
+      try {
+        const ours = (await installed(args).encode()).buffer;
+        const theirs = (await kafkajsV3()(args).encode()).buffer;
+        expect(ours.equals(theirs), `compression ${compression}`).toBe(compression === 0 || ours.length === theirs.length);
+        // The batch starts after transactional id 2, acks 2, timeout 4, topics 4, "t" 3, partitions 4, partition 4, size 4;
+        // its producer id after base offset 8, length 4, leader epoch 4, magic 1, crc 4, attributes 2, last delta 4, timestamps 16.
+        const batchAt = 27;
+        expect(ours.readBigInt64BE(batchAt + 43), `compression ${compression}`).toBe(27004n);
+        expect(ours.readInt16BE(batchAt + 51)).toBe(3);
+        expect(ours.readInt32BE(batchAt + 53)).toBe(42);
+      } finally {
+        Date.now = realNow;
+      }
+    }
   });
 });
 
