@@ -91,6 +91,8 @@ describe('3-node KRaft cluster', () => {
   // answered for other partitions, without writing that partition's records; and it can start a
   // send's retry while a request of the last attempt is in flight, writing records twice
   // (patches/kafkajs+2.2.4.patch). Before the patch, every run of this test lost records.
+  // Records written twice came from sends without a producer id (fleethook's produce encoder
+  // wrote -1), so the broker could not drop a retried batch it already had.
   it('writes every acknowledged record when a partition leader shuts down mid-send', { timeout: 240_000 }, async () => {
     await startCluster();
     const spread = uniqueName('test-leader-moves');

@@ -18,8 +18,9 @@ const acksAll = -1;
 /**
  * Producer settings for every record fleethook writes:
  * - idempotent, which kafkajs pairs with acks=-1 on every send and unlimited retries;
- * - one request in flight: kafkajs assigns sequence numbers when it builds a request
- *   and rolls them back on failure, which is only safe with a single request in flight;
+ * - one request in flight per broker connection, so a partition's batches reach the broker
+ *   in sequence order (kafkajs as patched gives a send's records their sequence numbers
+ *   once and keeps them through its retries: patches/kafkajs+2.2.4.patch);
  * - the Java-compatible murmur2 partitioner pinned explicitly (kafkajs' default since
  *   v2, but named here so a dependency change cannot silently re-shuffle vehicles);
  * - no auto-creation: topics come from the catalogue (`npm run topics`).

@@ -7,10 +7,12 @@ const require = createRequire(import.meta.url);
 const createSendMessages = require('kafkajs/src/producer/sendMessages.js') as (o: object) => (r: object) => Promise<Answer[]>;
 const createRetry = require('kafkajs/src/retry/index.js') as (o: object) => unknown;
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+const { KafkaJSConnectionError } = require('kafkajs/src/errors.js') as { KafkaJSConnectionError: new (message: string) => Error };
 
 interface Answer { readonly topicName: string; readonly partition: number }
 interface Produced { readonly nodeId: number; readonly partition: number; readonly firstSequence: number; readonly values: string[] }
-type ProduceBehaviour = (partitions: number[]) => Promise<void>;
+/** What a fake broker does with a request: fail it (throw), or 'lost-answer': write it, then fail it (a request timeout after the write). */
+type ProduceBehaviour = (partitions: number[]) => Promise<void | 'lost-answer'>;
 interface ProduceRequest { topicData: { topic: string; partitions: { partition: number; firstSequence: number; messages: { value: string }[] }[] }[] }
 
 const notLeader = (): Error => createErrorFromCode(6); // NOT_LEADER_FOR_PARTITION: retriable, stale metadata
@@ -30,8 +32,9 @@ function fakeCluster(leaders: number[], afterRefresh: number[], behaviour: Recor
         nodeId,
         async produce({ topicData }: ProduceRequest) {
           const parts = topicData.flatMap((t) => t.partitions);
-          await (behaviour[nodeId] ?? (async () => undefined))(parts.map((p) => p.partition));
+          const outcome = await (behaviour[nodeId] ?? (async () => undefined))(parts.map((p) => p.partition));
           for (const p of parts) produced.push({ nodeId, partition: p.partition, firstSequence: p.firstSequence, values: p.messages.map((m) => m.value) });
+          if (outcome === 'lost-answer') throw new KafkaJSConnectionError('Connection error: the broker went away before answering');
           return { topics: [{ topicName: 't', partitions: parts.map((p) => ({ partition: p.partition, errorCode: 0, baseOffset: '0' })) }] };
         },
       });
@@ -77,7 +80,20 @@ function fakeCluster(leaders: number[], afterRefresh: number[], behaviour: Recor
   return { send, produced };
 }
 
-const messages = (count: number): { partition: number; value: string }[] => Array.from({ length: count }, (_, i) => ({ partition: i % 2, value: `v${i}` }));
+const messages = (count: number, prefix = 'v'): { partition: number; value: string }[] => Array.from({ length: count }, (_, i) => ({ partition: i % 2, value: `${prefix}${i}` }));
+
+/** Two writes under one partition's sequence number with different records: the broker keeps the first and drops the second as a retry of it. */
+function reusedSequences(produced: readonly Produced[]): string[] {
+  const first = new Map<string, string>();
+  const clashes: string[] = [];
+  for (const p of produced) {
+    const at = `partition ${p.partition} seq ${p.firstSequence}`;
+    const values = p.values.join(',');
+    if (first.has(at) && first.get(at) !== values) clashes.push(`${at}: ${first.get(at)} then ${values}`);
+    if (!first.has(at)) first.set(at, values);
+  }
+  return clashes;
+}
 
 describe('kafkajs send retries (patched)', () => {
   it('sends a partition whose leader moved mid-send to a broker that had already answered', async () => {
@@ -108,5 +124,45 @@ describe('kafkajs send retries (patched)', () => {
     const partition1 = produced.filter((p) => p.partition === 1);
     expect(partition1, 'partition 1 written once').toHaveLength(1);
     expect(produced.filter((p) => p.partition === 0)).toEqual([{ nodeId: 1, partition: 0, firstSequence: 0, values: ['v0', 'v2'] }]);
+  });
+
+  it('re-sends a written but unanswered request under the same sequence numbers, so the broker can drop the copy', async () => {
+    let lost = 1;
+    const { send, produced } = fakeCluster([1, 1], [1, 1], { 1: async () => (lost-- > 0 ? 'lost-answer' : undefined) });
+    await send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4) }] });
+    expect(produced.filter((p) => p.partition === 0)).toEqual([
+      { nodeId: 1, partition: 0, firstSequence: 0, values: ['v0', 'v2'] },
+      { nodeId: 1, partition: 0, firstSequence: 0, values: ['v0', 'v2'] },
+    ]);
+  });
+
+  it('never gives the sequence numbers of a send that failed for good (it may have been written) to the next send', async () => {
+    let lost = 6; // more than the 5 retries
+    const { send, produced } = fakeCluster([1, 1], [1, 1], { 1: async () => (lost-- > 0 ? 'lost-answer' : undefined) });
+    await expect(send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4, 'a') }] })).rejects.toThrow(/went away/);
+    await send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4, 'b') }] });
+    // Upstream rolled the failed send's numbers back: 'b0,b2' went out as seq 0 too, and a broker that had written 'a0,a2' dropped them.
+    expect(reusedSequences(produced)).toEqual([]);
+    expect(produced.filter((p) => p.partition === 0 && p.values[0] === 'b0')).toEqual([{ nodeId: 1, partition: 0, firstSequence: 2, values: ['b0', 'b2'] }]);
+  });
+
+  it('never gives the sequence numbers of an unanswered request to a concurrent send waiting for the same broker', async () => {
+    let lost = 1;
+    const { send, produced } = fakeCluster([1, 1], [1, 1], {
+      1: async () => {
+        await sleep(10);
+        return lost-- > 0 ? 'lost-answer' : undefined;
+      },
+    });
+    await Promise.all([
+      send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4, 'a') }] }),
+      send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4, 'b') }] }),
+    ]);
+    expect(reusedSequences(produced)).toEqual([]);
+    // Each send's records went out under one set of numbers, however often they were sent.
+    for (const prefix of ['a', 'b']) {
+      const seqs = new Set(produced.filter((p) => p.partition === 0 && p.values[0] === `${prefix}0`).map((p) => p.firstSequence));
+      expect(seqs.size, prefix).toBe(1);
+    }
   });
 });
