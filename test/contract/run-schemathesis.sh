@@ -54,7 +54,8 @@ FLEETHOOK_ADMIN_HOST=127.0.0.1 FLEETHOOK_ADMIN_PORT="$port" \
 FLEETHOOK_ADMIN_ALLOW_ADDRESSES=hooks.example.com \
 FLEETHOOK_ADMIN_ENDPOINT_TIMEOUT_MS=1000 \
 FLEETHOOK_ADMIN_LOG_LEVEL=warn \
-  npx tsx services/admin-api/main.ts >"$log" 2>&1 &
+  node --import tsx services/admin-api/main.ts >"$log" 2>&1 &
+# The service itself (not npx → tsx → node): killing it at the end leaves no orphan holding the stack.
 admin_pid=$!
 
 for _ in $(seq 1 120); do
