@@ -11,8 +11,12 @@ const { KafkaJSConnectionError } = require('kafkajs/src/errors.js') as { KafkaJS
 
 interface Answer { readonly topicName: string; readonly partition: number }
 interface Produced { readonly nodeId: number; readonly partition: number; readonly firstSequence: number; readonly values: string[] }
-/** What a fake broker does with a request: fail it (throw), or 'lost-answer': write it, then fail it (a request timeout after the write). */
-type ProduceBehaviour = (partitions: number[]) => Promise<void | 'lost-answer'>;
+/**
+ * What a fake broker does with a request: write it (undefined), fail it unwritten (throw),
+ * 'lost-answer' (write it, then fail it: a timeout after the write), or answer some
+ * partitions with an error code (the others are written), as a Produce response does.
+ */
+type ProduceBehaviour = (partitions: number[]) => Promise<void | 'lost-answer' | { readonly errors: Record<number, number> }>;
 interface ProduceRequest { topicData: { topic: string; partitions: { partition: number; firstSequence: number; messages: { value: string }[] }[] }[] }
 
 const notLeader = (): Error => createErrorFromCode(6); // NOT_LEADER_FOR_PARTITION: retriable, stale metadata
@@ -33,9 +37,16 @@ function fakeCluster(leaders: number[], afterRefresh: number[], behaviour: Recor
         async produce({ topicData }: ProduceRequest) {
           const parts = topicData.flatMap((t) => t.partitions);
           const outcome = await (behaviour[nodeId] ?? (async () => undefined))(parts.map((p) => p.partition));
-          for (const p of parts) produced.push({ nodeId, partition: p.partition, firstSequence: p.firstSequence, values: p.messages.map((m) => m.value) });
+          const errors = typeof outcome === 'object' ? outcome.errors : {};
+          for (const p of parts) {
+            if (errors[p.partition] === undefined) produced.push({ nodeId, partition: p.partition, firstSequence: p.firstSequence, values: p.messages.map((m) => m.value) });
+          }
           if (outcome === 'lost-answer') throw new KafkaJSConnectionError('Connection error: the broker went away before answering');
-          return { topics: [{ topicName: 't', partitions: parts.map((p) => ({ partition: p.partition, errorCode: 0, baseOffset: '0' })) }] };
+          const response = { topics: [{ topicName: 't', partitions: parts.map((p) => ({ partition: p.partition, errorCode: errors[p.partition] ?? 0, baseOffset: '0' })) }] };
+          const failed = Object.values(errors)[0];
+          // As the patched Produce response parser throws: the first error, with the whole answer.
+          if (failed !== undefined) throw Object.assign(createErrorFromCode(failed), { produceResponse: response });
+          return response;
         },
       });
     }
@@ -146,6 +157,50 @@ describe('kafkajs send retries (patched)', () => {
     expect(produced.filter((p) => p.partition === 0 && p.values[0] === 'b0')).toEqual([{ nodeId: 1, partition: 0, firstSequence: 2, values: ['b0', 'b2'] }]);
   });
 
+  it('gives back the numbers of a send the broker refused for good (nothing written): the next send leaves no gap', async () => {
+    const messageTooLarge = 10;
+    let refusals = 1;
+    const { send, produced } = fakeCluster([1, 1], [1, 1], { 1: async (parts) => (refusals-- > 0 ? { errors: Object.fromEntries(parts.map((p) => [p, messageTooLarge])) } : undefined) });
+    await expect(send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4, 'a') }] })).rejects.toThrow(/larger/i);
+    await send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4, 'b') }] });
+    expect(produced).toEqual([
+      { nodeId: 1, partition: 0, firstSequence: 0, values: ['b0', 'b2'] },
+      { nodeId: 1, partition: 1, firstSequence: 0, values: ['b1', 'b3'] },
+    ]);
+  });
+
+  it('takes the partitions a failed answer wrote as answered (not sent again, numbers kept) and retries the others under their numbers', async () => {
+    let failures = 1;
+    const { send, produced } = fakeCluster([1, 1], [1, 1], { 1: async () => (failures-- > 0 ? { errors: { 1: 6 } } : undefined) });
+    const answers = await send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4) }] });
+    expect(answers.map((a) => a.partition).sort()).toEqual([0, 1]);
+    expect(produced).toEqual([
+      { nodeId: 1, partition: 0, firstSequence: 0, values: ['v0', 'v2'] },
+      { nodeId: 1, partition: 1, firstSequence: 0, values: ['v1', 'v3'] },
+    ]);
+    await send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(2, 'n') }] });
+    expect(produced.slice(2).map((p) => p.firstSequence)).toEqual([2, 2]);
+  });
+
+  it('makes a send wait for an earlier send of the same partition to end, its retries included, so batches arrive in sequence order', async () => {
+    let lost = 1;
+    const { send, produced } = fakeCluster([1, 2], [1, 2], {
+      1: async () => {
+        await sleep(10);
+        return lost-- > 0 ? 'lost-answer' : undefined;
+      },
+    });
+    // a: partitions 0 and 1 (brokers 1 and 2); b: partition 0 only. b must not reach broker 1 between a's attempts.
+    await Promise.all([
+      send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(2, 'a') }] }),
+      (async () => {
+        await sleep(1);
+        await send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: [{ partition: 0, value: 'b0' }] }] });
+      })(),
+    ]);
+    expect(produced.filter((p) => p.partition === 0).map((p) => `${p.values.join(',')}@${p.firstSequence}`)).toEqual(['a0@0', 'a0@0', 'b0@1']);
+  });
+
   it('never gives the sequence numbers of an unanswered request to a concurrent send waiting for the same broker', async () => {
     let lost = 1;
     const { send, produced } = fakeCluster([1, 1], [1, 1], {
@@ -164,5 +219,13 @@ describe('kafkajs send retries (patched)', () => {
       const seqs = new Set(produced.filter((p) => p.partition === 0 && p.values[0] === `${prefix}0`).map((p) => p.firstSequence));
       expect(seqs.size, prefix).toBe(1);
     }
+  });
+
+  it("reads a Produce answer with an error as kafkajs' (patched) parser throws it: the first error, with every partition's answer", async () => {
+    const { parse } = require('kafkajs/src/protocol/requests/produce/v7/response.js') as { parse(d: object): Promise<unknown> };
+    const data = { topics: [{ topicName: 't', partitions: [{ partition: 0, errorCode: 0, baseOffset: '7' }, { partition: 1, errorCode: 6, baseOffset: '-1' }] }] };
+    const error = await parse(data).then(() => null, (e: unknown) => e as { type: string; produceResponse: unknown });
+    expect(error?.type).toBe('NOT_LEADER_FOR_PARTITION');
+    expect(error?.produceResponse).toBe(data);
   });
 });
