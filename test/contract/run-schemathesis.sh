@@ -76,7 +76,7 @@ cd .stack/cache/schemathesis
   --mode all \
   --phases examples,coverage,fuzzing,stateful \
   --max-time "$max_time" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 10 \
   --generation-database none \
   --report junit --report-dir "$report" \
