@@ -72,7 +72,7 @@ async function setUp(args: ChaosArgs, runDir: string, vehicles: string[], timeli
     FLEETHOOK_DISPATCHER_SESSION_TIMEOUT_MS: '6000',
     FLEETHOOK_DISPATCHER_MAX_RETRY_DELAY_MS: '5000',
     FLEETHOOK_DISPATCHER_SHUTDOWN_GRACE_MS: '3000',
-    FLEETHOOK_DISPATCHER_LOG_LEVEL: 'info',
+    FLEETHOOK_DISPATCHER_LOG_LEVEL: process.env.CHAOS_DISPATCHER_LOG_LEVEL ?? 'info',
   }, args.cluster ? { brokers: clusterBrokers, replicationFactor: 3 } : {});
   const subs: ChaosSubscription[] = [];
   for (const p of chaosSubscriptionPlans(vehicles)) {

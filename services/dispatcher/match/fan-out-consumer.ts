@@ -153,8 +153,12 @@ export class FanOutConsumer {
     }
     const last = handled.at(-1);
     if (last === undefined) return;
-    const items = await this.writeItems(handled);
+    const written: string[] = [];
+    const items = await this.writeItems(handled, written);
     const dead = await this.writeDeadLetters(handled);
+    this.o.logger.debug('telemetry batch matched', {
+      topic: batch.topic, partition: batch.partition, first: handled[0]?.origin.offset, last: last.origin.offset, records: handled.length, items, written: written.join(' '),
+    });
     // Resolved only once everything produced for these records is acknowledged.
     resolveOffset(last.origin.offset);
     const topic = stripPrefix(batch.topic, this.o.topics.prefix);
@@ -167,12 +171,13 @@ export class FanOutConsumer {
   /**
    * Writes the items, in order, in requests that fit the topic. If the broker refuses a
    * record (not the cluster: that error is thrown and the batch retried), the records are
-   * written one by one and the refused ones become dead letters. Returns the items written.
+   * written one by one and the refused ones become dead letters. Returns the items written;
+   * `where` gets where each request's records went.
    */
-  private async writeItems(handled: Handled[]): Promise<number> {
+  private async writeItems(handled: Handled[], where: string[] = []): Promise<number> {
     const items = handled.flatMap((h) => (h.routed.kind === 'items' ? h.routed.messages : []));
     try {
-      await this.send(this.deliveriesTopic, items, this.itemBudgetBytes);
+      await this.send(this.deliveriesTopic, items, this.itemBudgetBytes, where);
       return items.length;
     } catch (err) {
       if (classifyProduceError(err).kind === 'cluster') throw err;
@@ -181,7 +186,7 @@ export class FanOutConsumer {
     for (const h of handled) {
       if (h.routed.kind !== 'items' || h.routed.messages.length === 0) continue;
       try {
-        await this.send(this.deliveriesTopic, h.routed.messages, this.itemBudgetBytes);
+        await this.send(this.deliveriesTopic, h.routed.messages, this.itemBudgetBytes, where);
         written += h.routed.messages.length;
       } catch (err) {
         const failure = classifyProduceError(err);
@@ -232,9 +237,10 @@ export class FanOutConsumer {
     return false;
   }
 
-  private async send(topic: string, messages: readonly (ItemMessage | OutgoingRecord)[], budgetBytes: number): Promise<void> {
+  /** Sends in requests that fit; `written` gets where each request's records went (`partition@base offset`, for the debug log). */
+  private async send(topic: string, messages: readonly (ItemMessage | OutgoingRecord)[], budgetBytes: number, written: string[] = []): Promise<void> {
     for (const chunk of chunkBySize(messages, budgetBytes)) {
-      await this.producer.send(topic, chunk);
+      for (const w of await this.producer.send(topic, chunk)) written.push(`${w.partition}@${w.baseOffset}`);
     }
   }
 }
