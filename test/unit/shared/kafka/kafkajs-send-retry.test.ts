@@ -93,6 +93,15 @@ function fakeCluster(leaders: number[], afterRefresh: number[], behaviour: Recor
 
 const messages = (count: number, prefix = 'v'): { partition: number; value: string }[] => Array.from({ length: count }, (_, i) => ({ partition: i % 2, value: `${prefix}${i}` }));
 
+/** A broker that takes 10 ms per request and loses its first answer (the request is written). */
+function answerLostOnce(): ProduceBehaviour {
+  let lost = 1;
+  return async () => {
+    await sleep(10);
+    return lost-- > 0 ? 'lost-answer' : undefined;
+  };
+}
+
 /** Two writes under one partition's sequence number with different records: the broker keeps the first and drops the second as a retry of it. */
 function reusedSequences(produced: readonly Produced[]): string[] {
   const first = new Map<string, string>();
@@ -183,13 +192,7 @@ describe('kafkajs send retries (patched)', () => {
   });
 
   it('makes a send wait for an earlier send of the same partition to end, its retries included, so batches arrive in sequence order', async () => {
-    let lost = 1;
-    const { send, produced } = fakeCluster([1, 2], [1, 2], {
-      1: async () => {
-        await sleep(10);
-        return lost-- > 0 ? 'lost-answer' : undefined;
-      },
-    });
+    const { send, produced } = fakeCluster([1, 2], [1, 2], { 1: answerLostOnce() });
     // a: partitions 0 and 1 (brokers 1 and 2); b: partition 0 only. b must not reach broker 1 between a's attempts.
     await Promise.all([
       send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(2, 'a') }] }),
@@ -202,13 +205,7 @@ describe('kafkajs send retries (patched)', () => {
   });
 
   it('never gives the sequence numbers of an unanswered request to a concurrent send waiting for the same broker', async () => {
-    let lost = 1;
-    const { send, produced } = fakeCluster([1, 1], [1, 1], {
-      1: async () => {
-        await sleep(10);
-        return lost-- > 0 ? 'lost-answer' : undefined;
-      },
-    });
+    const { send, produced } = fakeCluster([1, 1], [1, 1], { 1: answerLostOnce() });
     await Promise.all([
       send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4, 'a') }] }),
       send({ acks: -1, timeout: 1_000, topicMessages: [{ topic: 't', messages: messages(4, 'b') }] }),
