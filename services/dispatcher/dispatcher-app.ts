@@ -123,7 +123,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
   const lag = new ConsumerLagMonitor({
     admin: kafka.admin(), gauge: metrics.consumerLag, intervalMs: defaultLagIntervalMs, logger,
     groups: [
-      { group: `${config.groupId}-match`, topics: Object.keys(kindByTopicId).map((id) => topics.get(id).name), startsAt: 'latest' },
+      { group: `${config.groupId}-match`, topics: Object.keys(kindByTopicId).map((id) => topics.get(id).name), startsAt: 'earliest' },
       { group: config.groupId, topics: [topics.get('webhook.deliveries').name, topics.get('webhook.parked').name], startsAt: 'earliest' },
       { group: `${config.groupId}-retry`, topics: schedule.lanes.map((l) => topics.get(l.topic).name), startsAt: 'earliest' },
     ],

@@ -78,7 +78,10 @@ export class FanOutConsumer {
       client: o.kafka, name: 'match', logger: o.logger, watchTopics: topics, supervision: o.supervision, ...(o.observer === undefined ? {} : { observer: o.observer }),
       settings: () => ({ groupId: o.groupId, sessionTimeoutMs: o.sessionTimeoutMs, heartbeatIntervalMs: Math.floor(o.sessionTimeoutMs / 10) }),
       run: {
-        topics, fromBeginning: false, partitionsConsumedConcurrently: 6, autoCommit: { intervalMs: 1_000 },
+        // Where the group has committed nothing, from the start: a partition's first owner can
+        // die (or lose its coordinator) before its first commit lands, and starting the next
+        // owner at the end would skip what arrived since (ARCHITECTURE, "Why nothing is lost").
+        topics, fromBeginning: true, partitionsConsumedConcurrently: 6, autoCommit: { intervalMs: 1_000 },
         handler: { kind: 'batch', eachBatch: (batch, ctx) => this.handleBatch(batch, ctx) },
       },
     });
