@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { constants as zlibConstants, gzip, unzip } from 'node:zlib';
 import type { Admin, Consumer, LogEntry, Message, PartitionAssigner, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { coPartitionedAssignerName, planCoPartitioned } from './co-partitioned-plan.js';
@@ -9,8 +11,20 @@ import type {
 
 // kafkajs is CommonJS, loaded (not imported) after fleethook's replacements of its hot internals are in place.
 const kafkajs = loadKafkaJs();
-const { AssignerProtocol, CompressionTypes, ConfigResourceTypes, Kafka, Partitioners, logLevel } = kafkajs;
+const { AssignerProtocol, CompressionCodecs, CompressionTypes, ConfigResourceTypes, Kafka, Partitioners, logLevel } = kafkajs;
 type KafkaJs = InstanceType<typeof Kafka>;
+
+const gzipAsync = promisify(gzip);
+const unzipAsync = promisify(unzip);
+/**
+ * Gzip at zlib's fastest level (kafkajs' codec uses the default, 6). The delivery log
+ * compresses every request body: at level 6 that cost ~5 µs of CPU per item (a tenth of the
+ * dispatcher's), at level 1 a third less, for batches ~11 % larger. Reading is unchanged.
+ */
+CompressionCodecs[CompressionTypes.GZIP] = () => ({
+  compress: (encoder: { readonly buffer: Buffer }) => gzipAsync(encoder.buffer, { level: zlibConstants.Z_BEST_SPEED }),
+  decompress: (buffer: Buffer) => unzipAsync(buffer),
+});
 
 /** kafkajs' ack setting for "all in-sync replicas", required by the idempotent producer. */
 const acksAll = -1;

@@ -12,7 +12,8 @@ const v3Path = require.resolve('kafkajs/src/protocol/requests/produce/v3/request
 interface Encoded { buffer: Buffer }
 type V3 = (args: Record<string, unknown>) => { encode(): Promise<Encoded> };
 const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: string): unknown };
-const gzipCodec = require('kafkajs/src/protocol/message/compression/gzip.js') as { compress(e: { buffer: Buffer }): Promise<Buffer> };
+// The gzip codec kafkajs' builder looks up (the adapter registers its level-1 one).
+const gzipCodec = (require('kafkajs/src/protocol/message/compression/index.js') as { lookupCodec(t: number): { compress(e: { buffer: Buffer }): Promise<Buffer> } }).lookupCodec(1);
 const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
 
 /** kafkajs' own Produce v3 builder, loaded afresh (the adapter replaced the cached one). */
