@@ -20,6 +20,8 @@ export interface DispatcherConfig extends ServiceKafkaConfig, RedisConfig, Secre
   /** Multiplies every retry-policy duration (tier delays and limits); 1 = real time, tests compress 7 days into seconds. */
   readonly retryTimeScale: number;
   readonly maxOpenItemsPerPartition: number;
+  /** Records below a new owner's committed offset read back for their telemetry origins (ARCHITECTURE, the Redis bound). */
+  readonly originLookbackRecords: number;
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
   /** A draining subscription whose drain finished no item this long is logged with what holds it. */
@@ -55,6 +57,7 @@ export const dispatcherDefaults = {
   maxRetryDelayMs: 60_000,
   retryTimeScale: 1,
   maxOpenItemsPerPartition: 50_000,
+  originLookbackRecords: 10_000,
   commitIntervalMs: 1_000,
   flushTickMs: 50,
   drainStallWarnMs: 90_000,
@@ -79,6 +82,8 @@ export const dispatcherDefaults = {
  * exempt from the SSRF guard), MAX_IN_FLIGHT, CONNECTIONS_PER_ORIGIN (keep-alive sockets per
  * endpoint origin; a burst of batch flushes queues instead of opening a socket each), REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES,
  * QUICK_RETRY_DELAYS_MS (comma list), MAX_RETRY_DELAY_MS, MAX_OPEN_ITEMS_PER_PARTITION,
+ * ORIGIN_LOOKBACK_RECORDS (per deliveries partition a new owner takes, how many records below its committed
+ * offset it reads back for their telemetry origins only, so re-processed copies of them are skipped without Redis; 0: none),
  * COMMIT_INTERVAL_MS, FLUSH_TICK_MS, DRAIN_STALL_WARN_MS (a draining backlog that finished no item this long is logged, with what holds it), RETRY_TIME_SCALE (a factor in (0, 1] applied to every
  * retry-policy duration, e.g. 0.00002 runs the 7-day schedule in about 12 s), SHUTDOWN_GRACE_MS, HANDOVER_GRACE_MS (how long requests in flight
  * at a shutdown may take before the deliveries partitions are handed over; default 1 s, a slower one is
@@ -118,6 +123,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): D
     maxRetryDelayMs: r.int('DISPATCHER_MAX_RETRY_DELAY_MS', d.maxRetryDelayMs, { min: 10, max: 3_600_000 }),
     retryTimeScale,
     maxOpenItemsPerPartition: r.int('DISPATCHER_MAX_OPEN_ITEMS_PER_PARTITION', d.maxOpenItemsPerPartition, { min: 10, max: 10_000_000 }),
+    originLookbackRecords: r.int('DISPATCHER_ORIGIN_LOOKBACK_RECORDS', d.originLookbackRecords, { min: 0, max: 10_000_000 }),
     commitIntervalMs: r.int('DISPATCHER_COMMIT_INTERVAL_MS', d.commitIntervalMs, { min: 10, max: 60_000 }),
     flushTickMs: r.int('DISPATCHER_FLUSH_TICK_MS', d.flushTickMs, { min: 5, max: 1_000 }),
     drainStallWarnMs: r.int('DISPATCHER_DRAIN_STALL_WARN_MS', d.drainStallWarnMs, { min: 1_000, max: 86_400_000 }),

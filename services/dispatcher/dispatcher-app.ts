@@ -85,7 +85,7 @@ export async function startDispatcherApp(options: { config: DispatcherConfig; ka
     kafka, topic: topics.get('webhook.deliveries').name, parkedTopic: topics.get('webhook.parked').name, parking,
     intents: new IntentWriter(producer, topics.get('webhook.intents').name),
     groupId: config.groupId, catalogue, logger,
-    maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition,
+    maxInFlight: config.maxInFlight, maxOpenItemsPerPartition: config.maxOpenItemsPerPartition, originLookbackRecords: config.originLookbackRecords,
     commitIntervalMs: config.commitIntervalMs, flushTickMs: config.flushTickMs, drainStallWarnMs: config.drainStallWarnMs, rebalanceGraceMs: config.shutdownGraceMs,
     marks, sessionTimeoutMs: config.sessionTimeoutMs, deps,
     // A hanging endpoint holds its partition's commit for a minute and more before the subscription parks.

@@ -158,3 +158,73 @@ describe('a finished request read again after a hand-over (child processes, real
     expect(idsPerItem(hanging.requests).get('veh_y1#1')?.length).toBe(2);
   }, 150_000);
 });
+
+/**
+ * Chaos seed 24 on the cluster: a match stage re-processed telemetry after a SIGKILL, so
+ * second copies of delivered items (same telemetry origin) reached `webhook.deliveries`
+ * after the originals; Redis was wiped; then the deliveries partition changed hands while
+ * the copies were above the committed offset (a request of another subscription held it)
+ * and the originals below it. The next owner neither read the originals nor had their
+ * marks, and sent the copies again under a new webhook-id. It now reads back the records
+ * below the committed offset (`FLEETHOOK_DISPATCHER_ORIGIN_LOOKBACK_RECORDS`) for their
+ * origins only.
+ */
+describe('re-processed copies of delivered items after a Redis wipe and a hand-over (child processes, real stack)', () => {
+  let h: DispatcherHarness;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    h = await DispatcherHarness.create({ FLEETHOOK_DISPATCHER_SESSION_TIMEOUT_MS: '6000', FLEETHOOK_DISPATCHER_REQUEST_TIMEOUT_MS: '60000' });
+  });
+  afterAll(async () => {
+    await h.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  it('skips copies whose originals lie below the committed offset: each item under one webhook-id', async () => {
+    const hanging = await WebhookReceiver.start(behaviours.hang());
+    const healthy = await WebhookReceiver.start(behaviours.ok());
+    receivers.push(hanging, healthy);
+    const a = await h.startProcess();
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${a.port}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'instance A ready' });
+    const done = await h.subscribe({ id: subscriptionIdOnPartition(1, webhookPartitions), url: healthy.url, accountId: 'acc_xr5', batching: { maxItems: 4, maxWaitMs: 150 } });
+    await h.subscribe({ id: subscriptionIdOnPartition(1, webhookPartitions), url: hanging.url, accountId: 'acc_xr6', batching: { maxItems: 20, maxWaitMs: 150 } });
+
+    // The originals: delivered (deliveries offsets 0-3), then a request of the other subscription hangs at offsets 4-6.
+    await h.publish({ gps: [1, 2, 3, 4].map((s) => gpsPoint('veh_x5', s, 'acc_xr5')) });
+    await waitFor(() => idsPerItem(healthy.requests).size >= 4, { timeoutMs: 30_000, what: 'the 4 originals delivered' });
+    await h.publish({ gps: [1, 2, 3].map((s) => gpsPoint('veh_x6', s, 'acc_xr6')) });
+    await waitFor(() => hanging.requests.length >= 1, { timeoutMs: 30_000, what: 'the request that hangs' });
+    const deliveriesTopic = h.topics.get('webhook.deliveries').name;
+    const admin = h.kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => {
+        const [topic] = await admin.fetchOffsets({ groupId: h.env.FLEETHOOK_DISPATCHER_GROUP_ID as string, topics: [deliveriesTopic] });
+        return topic?.partitions.find((p) => p.partition === 1)?.offset === '4';
+      }, { timeoutMs: 30_000, what: 'deliveries committed up to the hanging request' });
+    } finally {
+      await admin.disconnect();
+    }
+
+    // What a match stage re-processing the telemetry writes: the originals again (same origin), above the committed offset.
+    const originals = (await readTopic(h.kafka, deliveriesTopic)).filter((r) => r.partition === 1).slice(0, 4);
+    const producer = h.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: deliveriesTopic, acks: -1, messages: originals.map((r) => ({ key: done.id, partition: 1, value: r.value })) });
+    await producer.disconnect();
+    expect(await wipeRedis(h.env.FLEETHOOK_REDIS_KEY_PREFIX as string)).toBeGreaterThan(0);
+    await h.kill(a, 'SIGKILL');
+    hanging.behave(behaviours.ok());
+    await h.startProcess();
+    await h.publish({ gps: [gpsPoint('veh_x5', 5, 'acc_xr5'), gpsPoint('veh_x6', 4, 'acc_xr6')] });
+
+    await waitFor(() => idsPerItem(healthy.requests).size >= 5 && idsPerItem(hanging.requests.slice(1)).size >= 4, { timeoutMs: 60_000, intervalMs: 250, what: 'every item at both endpoints' });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const doneIds = idsPerItem(healthy.requests);
+    expect(changedIds(doneIds)).toEqual([]);
+    expect(changedIds(idsPerItem(hanging.requests))).toEqual([]);
+    // The copies were skipped, not sent again (not even under the first id).
+    expect([...doneIds].filter(([, list]) => list.length > 1).map(([k]) => k)).toEqual([]);
+  }, 150_000);
+});

@@ -30,6 +30,7 @@ export interface DeliveryConsumerOptions {
   readonly logger: Logger;
   readonly maxInFlight: number;
   readonly maxOpenItemsPerPartition: number;
+  readonly originLookbackRecords: number;
   readonly commitIntervalMs: number;
   readonly flushTickMs: number;
   /** A draining or closing subscription whose cursor stood still this long is logged with what holds it. */
@@ -224,7 +225,7 @@ export class DeliveryConsumer {
     const partitions = assignment[this.o.topic] ?? [];
     const old = this.owned;
     const gen = new DeliveryGeneration(++this.generations, [...partitions].sort((a, b) => a - b), this.o.maxInFlight, this.running, this.o.logger);
-    const { catalogue, deps, parking, marks, logger, maxOpenItemsPerPartition } = this.o;
+    const { catalogue, deps, parking, marks, logger, maxOpenItemsPerPartition, originLookbackRecords } = this.o;
     let drain: BacklogDrain | undefined;
     const heads = new HeadParking({ catalogue, parking, metrics: deps.metrics, logger }, gen, (sub) => drain?.resetQueued(sub));
     drain = new BacklogDrain({ catalogue, deps, parking, marks, logger }, gen, heads);
@@ -232,7 +233,7 @@ export class DeliveryConsumer {
     // a partition held back while its parked log or its intents were read) are not this one's, and nothing here would lift them.
     const reader = new ParkedLogReader({ deliveriesTopic: this.o.topic, parkedTopic: this.o.parkedTopic, maxOpenItemsPerPartition, logger }, gen, this.control('parked-reader'), drain);
     const intents = new IntentLog({ deliveriesTopic: this.o.topic, intentsTopic: this.o.intents.topic, logger }, gen, this.control('intents'));
-    const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, intents: this.o.intents, maxOpenItemsPerPartition, logger }, gen, this.control('live-back-pressure'), reader, heads, drain, intents);
+    const live = new LiveRouter({ topic: this.o.topic, catalogue, deps, parking, marks, intents: this.o.intents, maxOpenItemsPerPartition, originLookbackRecords, logger }, gen, this.control('live-back-pressure'), reader, heads, drain, intents);
     this.owned = { gen, live, reader, drain, intents, watch: new DrainWatch(this.o.drainStallWarnMs) };
     this.joined = true;
     logger.info('deliveries assignment', { topic: this.o.topic, generation: gen.id, partitions: gen.partitions });

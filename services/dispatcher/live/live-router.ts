@@ -30,6 +30,8 @@ export interface LiveRouterOptions {
   /** Where each request's composition is written before it is sent. */
   readonly intents: IntentWriter;
   readonly maxOpenItemsPerPartition: number;
+  /** Records below the committed offset read back for their telemetry origins before the first item is routed. */
+  readonly originLookbackRecords: number;
   readonly logger: Logger;
 }
 
@@ -52,6 +54,8 @@ export class LiveRouter {
   private readonly dedupe: LiveDedupe;
   /** Per partition, its end when this generation first read it: offsets below it are read again. */
   private readonly readAgainEnd = new Map<number, number>();
+  /** Per partition, the offset this generation routes from (the committed one); what it reads below it gives origins only. */
+  private readonly routeFrom = new Map<number, number>();
 
   constructor(
     private readonly o: LiveRouterOptions,
@@ -88,6 +92,7 @@ export class LiveRouter {
     if (this.reader.holdBack(batch)) return;
     // Nor before the intents are read: a request an earlier owner may have sent goes again exactly.
     if (this.intents.holdBack(batch)) return;
+    if (this.readOrigins(batch)) return;
     const tracker = this.tracker(batch.partition);
     const book = this.gen.book(batch.partition);
     const streams: string[] = [];
@@ -154,6 +159,42 @@ export class LiveRouter {
       this.control.pause(batch.topic, [batch.partition]);
       this.o.logger.info('pausing a partition: too many unfinished items', { topic: batch.topic, partition: batch.partition, open: tracker.open });
     }
+  }
+
+  /**
+   * Before it routes a partition's first item, a generation reads back up to
+   * `originLookbackRecords` records below where it starts (the committed offset) for their
+   * telemetry origins only. Every item there is finished, and a second copy of one (the
+   * match stage re-processed its telemetry) may lie above: with Redis's marks wiped, and the
+   * original never read by this generation, the copy would go again under a new webhook-id
+   * (cluster chaos seed 24). True when the batch is not to be routed (it was read for origins,
+   * or a seek will fetch from elsewhere).
+   */
+  private readOrigins(batch: FetchedBatch): boolean {
+    const first = batch.messages[0];
+    if (first === undefined) return false;
+    const partition = batch.partition;
+    const from = this.routeFrom.get(partition);
+    if (from === undefined) {
+      const start = Number(first.offset);
+      this.routeFrom.set(partition, start);
+      const back = Math.max(0, start - this.o.originLookbackRecords);
+      if (back >= start) return false;
+      // Below the low watermark (retention), the consumer resets to the earliest offset: the same records, fewer.
+      this.control.seek(batch.topic, partition, String(back));
+      return true;
+    }
+    let read = 0;
+    for (const message of batch.messages) {
+      if (Number(message.offset) >= from) break;
+      read++;
+      const decoded = readDeliveryItem(message.value);
+      if (decoded.kind === 'item') this.dedupe.took(streamKeyOf(decoded.item), decoded.item);
+    }
+    if (read === 0) return false;
+    // The rest of a batch that crosses the start is fetched again from there (kafkajs calls this batch stale after the seek).
+    if (read < batch.messages.length) this.control.seek(batch.topic, partition, String(from));
+    return true;
   }
 
   /**

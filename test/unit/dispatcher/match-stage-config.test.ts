@@ -32,3 +32,13 @@ describe('match stage and supervision settings in the dispatcher config', () => 
     }
   });
 });
+
+describe('origin look-back in the dispatcher config', () => {
+  it('reads back 10,000 records by default; 0 turns it off; a negative or non-numeric value is refused by name', () => {
+    expect(loadConfig(base).originLookbackRecords).toBe(10_000);
+    expect(loadConfig({ ...base, FLEETHOOK_DISPATCHER_ORIGIN_LOOKBACK_RECORDS: '0' }).originLookbackRecords).toBe(0);
+    for (const bad of ['-1', 'lots']) {
+      expect(() => loadConfig({ ...base, FLEETHOOK_DISPATCHER_ORIGIN_LOOKBACK_RECORDS: bad })).toThrow(/FLEETHOOK_DISPATCHER_ORIGIN_LOOKBACK_RECORDS/);
+    }
+  });
+});
