@@ -163,6 +163,21 @@ export class DispatcherHarness {
     return proc;
   }
 
+  /** Waits until the dispatcher group's committed offset of a `webhook.deliveries` partition is `offset`. */
+  async waitForDeliveriesCommit(partition: number, offset: number, timeoutMs = 30_000): Promise<void> {
+    const topic = this.topics.get('webhook.deliveries').name;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => {
+        const [committed] = await admin.fetchOffsets({ groupId: this.env.FLEETHOOK_DISPATCHER_GROUP_ID as string, topics: [topic] });
+        return committed?.partitions.find((p) => p.partition === partition)?.offset === String(offset);
+      }, { timeoutMs, what: `deliveries partition ${partition} committed at offset ${offset}` });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   kill(proc: DispatcherProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     return new Promise((resolve) => {
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) return resolve();

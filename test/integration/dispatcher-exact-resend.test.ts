@@ -137,13 +137,7 @@ describe('a finished request read again after a hand-over (child processes, real
     await waitFor(() => healthy.requests.length >= 1 && hanging.requests.length >= 1, { timeoutMs: 30_000, what: 'the healthy request and the hanging one' });
     expect((JSON.parse(healthy.requests[0]?.text ?? '{}') as Body).data.map((d) => d.seq)).toEqual([1, 2, 3]);
     // The commit reaches offset 1 (the held item), inside the delivered request.
-    const admin = h.kafka.admin();
-    await admin.connect();
-    await waitFor(async () => {
-      const [topic] = await admin.fetchOffsets({ groupId: h.env.FLEETHOOK_DISPATCHER_GROUP_ID as string, topics: [deliveries] });
-      return topic?.partitions.find((p) => p.partition === partition)?.offset === '1';
-    }, { timeoutMs: 20_000, what: 'deliveries committed at offset 1' });
-    await admin.disconnect();
+    await h.waitForDeliveriesCommit(partition, 1, 20_000);
 
     expect(await wipeRedis(h.env.FLEETHOOK_REDIS_KEY_PREFIX as string)).toBeGreaterThan(0);
     await h.kill(a, 'SIGKILL');
@@ -195,17 +189,8 @@ describe('re-processed copies of delivered items after a Redis wipe and a hand-o
     await waitFor(() => idsPerItem(healthy.requests).size >= 4, { timeoutMs: 30_000, what: 'the 4 originals delivered' });
     await h.publish({ gps: [1, 2, 3].map((s) => gpsPoint('veh_x6', s, 'acc_xr6')) });
     await waitFor(() => hanging.requests.length >= 1, { timeoutMs: 30_000, what: 'the request that hangs' });
+    await h.waitForDeliveriesCommit(1, 4);
     const deliveriesTopic = h.topics.get('webhook.deliveries').name;
-    const admin = h.kafka.admin();
-    await admin.connect();
-    try {
-      await waitFor(async () => {
-        const [topic] = await admin.fetchOffsets({ groupId: h.env.FLEETHOOK_DISPATCHER_GROUP_ID as string, topics: [deliveriesTopic] });
-        return topic?.partitions.find((p) => p.partition === 1)?.offset === '4';
-      }, { timeoutMs: 30_000, what: 'deliveries committed up to the hanging request' });
-    } finally {
-      await admin.disconnect();
-    }
 
     // What a match stage re-processing the telemetry writes: the originals again (same origin), above the committed offset.
     const originals = (await readTopic(h.kafka, deliveriesTopic)).filter((r) => r.partition === 1).slice(0, 4);
